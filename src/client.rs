@@ -656,29 +656,37 @@ pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8])
         server_crc64: header_u64(headers, "x-oss-hash-crc64ecma"),
         ..ServiceError::default()
     };
+    use quick_xml::events::Event;
     let mut reader = quick_xml::Reader::from_reader(body);
-    let mut current: Option<Vec<u8>> = None;
+    let mut text = String::new();
     let mut buf = Vec::new();
     loop {
         match reader.read_event_into(&mut buf) {
-            Ok(quick_xml::events::Event::Start(start)) => current = Some(start.name().as_ref().to_vec()),
-            Ok(quick_xml::events::Event::Text(text)) => {
-                if let (Some(tag), Ok(text)) = (&current, text.decode()) {
-                    let text = quick_xml::escape::unescape(&text)
-                        .map(|t| t.into_owned())
-                        .unwrap_or_else(|_| text.into_owned());
-                    match tag.as_slice() {
-                        b"Code" => error.code = text,
-                        b"Message" => error.message = text,
-                        b"RequestId" if !text.is_empty() => error.request_id = text,
-                        b"HostId" => error.host_id = text,
-                        b"EC" => error.ec = text,
-                        _ => {}
-                    }
+            Ok(Event::Start(_)) => text.clear(),
+            Ok(Event::Text(t)) => text.push_str(&t.decode().unwrap_or_default()),
+            Ok(Event::CData(t)) => text.push_str(&String::from_utf8_lossy(&t)),
+            Ok(Event::GeneralRef(r)) => {
+                let name = r.decode().unwrap_or_default();
+                match quick_xml::escape::resolve_predefined_entity(&name) {
+                    Some(resolved) => text.push_str(resolved),
+                    None => match r.resolve_char_ref() {
+                        Ok(Some(c)) => text.push(c),
+                        _ => text.push_str(&format!("&{name};")),
+                    },
                 }
             }
-            Ok(quick_xml::events::Event::End(_)) => current = None,
-            Ok(quick_xml::events::Event::Eof) | Err(_) => break,
+            Ok(Event::End(end)) => {
+                let value = std::mem::take(&mut text);
+                match end.name().as_ref() {
+                    b"Code" => error.code = value,
+                    b"Message" => error.message = value,
+                    b"RequestId" if !value.is_empty() => error.request_id = value,
+                    b"HostId" => error.host_id = value,
+                    b"EC" => error.ec = value,
+                    _ => {}
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
             _ => {}
         }
         buf.clear();
