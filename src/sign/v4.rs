@@ -62,7 +62,7 @@ pub fn effective_additional_headers(request: &SignRequest<'_>, additional: &[Str
     let mut names: Vec<String> = additional
         .iter()
         .map(|n| n.trim().to_ascii_lowercase())
-        .filter(|n| !n.is_empty() && !is_default_signed(n) && request.header(n).is_some())
+        .filter(|n| !n.is_empty() && !is_default_signed(n) && request.header(n).is_some_and(|v| !v.trim().is_empty()))
         .collect();
     names.sort();
     names.dedup();
@@ -306,6 +306,15 @@ mod tests {
             signed.authorization,
             "OSS4-HMAC-SHA256 Credential=ak/20231216/cb-123/oss-cloudbox/aliyun_v4_request,Signature=94ce1f12c17d148ea681030275a94449d3357f5b5b21133996eec80af3e08a43"
         );
+    }
+
+    #[test]
+    fn an_empty_additional_header_is_not_signed_as_the_official_sdks_do() {
+        let headers: Vec<(String, String)> = vec![("Cache-Control".into(), "".into()), ("Expires".into(), "x".into())];
+        let request = SignRequest { method: "POST", bucket: Some("b"), key: Some("k"), query: &[], headers: &headers };
+        let named = ["cache-control".to_string(), "expires".to_string()];
+        assert_eq!(effective_additional_headers(&request, &named), vec!["expires"]);
+        assert!(!canonical_request(&request, &named).contains("cache-control:"));
     }
 
     #[test]
