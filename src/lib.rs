@@ -41,3 +41,8 @@ pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,
 };
 pub use sign::SignatureVersion;
+
+/// The README's examples compile.
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeDoctests;

@@ -1,0 +1,23 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs the official OSS clients used as
+# oracles (Python SDKs, ali-oss), then the Rust unit and integration tests (core and emulator, against
+# the in-process emulator), then the interop suites (official SDKs against the emulator binary,
+# and our signer against the SDKs' signers).
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+echo "== setting up the official OSS clients"
+bash scripts/setup-interop.sh
+
+echo "== Rust tests (workspace)"
+cargo test --workspace --all-targets
+cargo test --workspace --doc
+
+echo "== interop: official SDKs and signers"
+status=0
+target/venv/bin/python -m pytest tests/interop -q -p no:cacheprovider || status=$?
+if [ "$status" -eq 5 ]; then
+  echo "pytest collected no interop tests: the suite is missing" >&2
+  exit 1
+fi
+exit "$status"
