@@ -127,7 +127,7 @@ impl Client {
         loop {
             check_cancel(cancel)?;
             if !source.rewind()? {
-                unreachable!("a reader body is never retried after its first byte");
+                return Err(Error::invalid("body", "a reader body cannot be sent a second time"));
             }
             let mut upload = Upload::new(&mut source, 0, progress, cancel);
             let outcome = self.send(&call, Some(&mut upload));

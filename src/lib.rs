@@ -27,6 +27,7 @@ mod config;
 pub mod crc64;
 mod credentials;
 mod error;
+pub mod ffi;
 mod options;
 pub mod sign;
 pub mod validate;
