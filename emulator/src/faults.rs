@@ -1,0 +1,223 @@
+//! Fault injection: make the next requests fail, stall, lose their connection or carry a wrong CRC.
+//!
+//! Every fault is armed with a count and consumed one by one by the requests it matches:
+//! - [`Faults::fail_next`]: any request (not the admin endpoint) gets an OSS error with the given status;
+//! - [`Faults::delay_next`]: any response is held back for a while before it is sent;
+//! - [`Faults::drop_before_commit`]: an append whose body has been read in full is dropped without being
+//!   committed, and its connection is closed without a response;
+//! - [`Faults::drop_after_commit`]: a successful append is committed, then its connection is closed
+//!   without a response (the "lost response" case);
+//! - [`Faults::corrupt_crc`]: a successful append's `x-oss-hash-crc64ecma` header is wrong.
+
+use std::sync::Mutex;
+use std::time::Duration;
+
+/// What an injected failure answers with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct InjectedFailure {
+    /// HTTP status, e.g. 503.
+    pub status: u16,
+}
+
+impl InjectedFailure {
+    /// The OSS error code that goes with the status.
+    pub fn code(&self) -> &'static str {
+        match self.status {
+            400 => "InvalidArgument",
+            403 => "AccessDenied",
+            404 => "NoSuchKey",
+            408 => "RequestTimeout",
+            409 => "OperationConflict",
+            429 => "TooManyRequests",
+            500 => "InternalError",
+            502 => "BadGateway",
+            503 => "ServiceUnavailable",
+            504 => "GatewayTimeout",
+            _ => "InjectedFault",
+        }
+    }
+
+    /// The message that goes with the status.
+    pub fn message(&self) -> &'static str {
+        match self.status {
+            408 => "Your socket connection to the server was not read from or written to within the timeout period.",
+            429 => "Too many requests: please reduce your request rate.",
+            500 => "We encountered an internal error. Please try again.",
+            503 => "Please reduce your request rate.",
+            _ => "This failure was injected by the emulator.",
+        }
+    }
+}
+
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+struct State {
+    fail: Vec<(u32, u16)>,
+    delay: Vec<(u32, Duration)>,
+    drop_before_commit: u32,
+    drop_after_commit: u32,
+    corrupt_crc: u32,
+}
+
+/// A snapshot of the faults still armed.
+#[derive(Debug, Default, Clone, PartialEq, Eq)]
+pub struct PendingFaults {
+    /// `(remaining count, status)` of armed failures, in the order they will be used.
+    pub fail: Vec<(u32, u16)>,
+    /// `(remaining count, delay)` of armed delays, in the order they will be used.
+    pub delay: Vec<(u32, Duration)>,
+    /// Appends still to be dropped before their commit.
+    pub drop_before_commit: u32,
+    /// Appends still to be dropped after their commit.
+    pub drop_after_commit: u32,
+    /// Append responses still to get a wrong CRC header.
+    pub corrupt_crc: u32,
+}
+
+impl PendingFaults {
+    /// Whether nothing is armed.
+    pub fn is_empty(&self) -> bool {
+        self == &PendingFaults::default()
+    }
+}
+
+/// The emulator's fault switches. Cheap to call from any thread.
+#[derive(Debug, Default)]
+pub struct Faults {
+    state: Mutex<State>,
+}
+
+/// Adds `count` to the last entry when it has the same value, or queues a new entry.
+fn queue<T: PartialEq>(list: &mut Vec<(u32, T)>, count: u32, value: T) {
+    if count == 0 {
+        return;
+    }
+    match list.last_mut() {
+        Some((n, v)) if *v == value => *n = n.saturating_add(count),
+        _ => list.push((count, value)),
+    }
+}
+
+/// Takes one use of the first entry.
+fn take<T: Copy>(list: &mut Vec<(u32, T)>) -> Option<T> {
+    let (n, value) = list.first_mut()?;
+    let value = *value;
+    *n -= 1;
+    if *n == 0 {
+        list.remove(0);
+    }
+    Some(value)
+}
+
+fn take_count(n: &mut u32) -> bool {
+    if *n > 0 {
+        *n -= 1;
+        true
+    } else {
+        false
+    }
+}
+
+impl Faults {
+    fn lock(&self) -> std::sync::MutexGuard<'_, State> {
+        self.state.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Fails the next `count` requests with `status` and an OSS error body (code `ServiceUnavailable` for
+    /// 503, `InternalError` for 500, `RequestTimeout` for 408, `TooManyRequests` for 429, ...).
+    pub fn fail_next(&self, count: u32, status: u16) {
+        queue(&mut self.lock().fail, count, status);
+    }
+
+    /// Holds back the next `count` responses by `delay` each.
+    pub fn delay_next(&self, count: u32, delay: Duration) {
+        queue(&mut self.lock().delay, count, delay);
+    }
+
+    /// Drops the next `count` appends after reading their body and before committing them: nothing is
+    /// written and the connection is closed without a response.
+    pub fn drop_before_commit(&self, count: u32) {
+        let mut state = self.lock();
+        state.drop_before_commit = state.drop_before_commit.saturating_add(count);
+    }
+
+    /// Commits the next `count` successful appends, then closes their connection without a response.
+    pub fn drop_after_commit(&self, count: u32) {
+        let mut state = self.lock();
+        state.drop_after_commit = state.drop_after_commit.saturating_add(count);
+    }
+
+    /// Sends a wrong `x-oss-hash-crc64ecma` in the next `count` successful append responses (the data
+    /// is committed as sent).
+    pub fn corrupt_crc(&self, count: u32) {
+        let mut state = self.lock();
+        state.corrupt_crc = state.corrupt_crc.saturating_add(count);
+    }
+
+    /// Disarms every fault.
+    pub fn clear(&self) {
+        *self.lock() = State::default();
+    }
+
+    /// What is still armed.
+    pub fn pending(&self) -> PendingFaults {
+        let state = self.lock();
+        PendingFaults {
+            fail: state.fail.clone(),
+            delay: state.delay.clone(),
+            drop_before_commit: state.drop_before_commit,
+            drop_after_commit: state.drop_after_commit,
+            corrupt_crc: state.corrupt_crc,
+        }
+    }
+
+    pub(crate) fn take_failure(&self) -> Option<InjectedFailure> {
+        take(&mut self.lock().fail).map(|status| InjectedFailure { status })
+    }
+
+    pub(crate) fn take_delay(&self) -> Option<Duration> {
+        take(&mut self.lock().delay)
+    }
+
+    pub(crate) fn take_drop_before_commit(&self) -> bool {
+        take_count(&mut self.lock().drop_before_commit)
+    }
+
+    pub(crate) fn take_drop_after_commit(&self) -> bool {
+        take_count(&mut self.lock().drop_after_commit)
+    }
+
+    pub(crate) fn take_corrupt_crc(&self) -> bool {
+        take_count(&mut self.lock().corrupt_crc)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn failures_are_consumed_in_order() {
+        let faults = Faults::default();
+        faults.fail_next(2, 503);
+        faults.fail_next(1, 500);
+        assert_eq!(faults.take_failure().map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure().map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure().map(|f| f.code()), Some("InternalError"));
+        assert_eq!(faults.take_failure(), None);
+        assert!(faults.pending().is_empty());
+    }
+
+    #[test]
+    fn counters_and_clear() {
+        let faults = Faults::default();
+        faults.drop_after_commit(1);
+        faults.corrupt_crc(3);
+        faults.delay_next(1, Duration::from_millis(5));
+        assert!(faults.take_drop_after_commit());
+        assert!(!faults.take_drop_after_commit());
+        assert!(faults.take_corrupt_crc());
+        faults.clear();
+        assert!(!faults.take_corrupt_crc());
+        assert_eq!(faults.take_delay(), None);
+    }
+}
