@@ -1,0 +1,39 @@
+//! Keeps `include/oss_append.h` in step with `src/ffi`: cbindgen regenerates it whenever the C ABI
+//! changes, and writes it only when its text differs, so a build never touches it needlessly.
+//! `scripts/check-header.sh` regenerates it in CI and fails if the checked-in copy differs.
+
+use std::path::Path;
+
+fn main() {
+    println!("cargo:rerun-if-changed=src/ffi");
+    println!("cargo:rerun-if-changed=cbindgen.toml");
+    println!("cargo:rerun-if-env-changed=OSS_APPEND_REGENERATE_HEADER");
+
+    let crate_dir = std::env::var("CARGO_MANIFEST_DIR").expect("cargo sets CARGO_MANIFEST_DIR");
+    let crate_dir = Path::new(&crate_dir);
+    let required = std::env::var_os("OSS_APPEND_REGENERATE_HEADER").is_some_and(|v| v == "1");
+    // A packaged copy of the crate has no include/ folder to keep in step: leave it alone.
+    if !crate_dir.join("include").is_dir() && !required {
+        return;
+    }
+    if let Err(message) = regenerate(crate_dir) {
+        if required {
+            panic!("cannot generate include/oss_append.h: {message}");
+        }
+        println!("cargo:warning=include/oss_append.h was not regenerated: {message}");
+    }
+}
+
+fn regenerate(crate_dir: &Path) -> Result<(), String> {
+    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    let bindings =
+        cbindgen::Builder::new().with_crate(crate_dir).with_config(config).generate().map_err(|e| e.to_string())?;
+    let mut text = Vec::new();
+    bindings.write(&mut text);
+    let path = crate_dir.join("include").join("oss_append.h");
+    if std::fs::read(&path).ok().as_deref() != Some(text.as_slice()) {
+        std::fs::create_dir_all(crate_dir.join("include")).map_err(|e| e.to_string())?;
+        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+    }
+    Ok(())
+}

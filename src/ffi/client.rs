@@ -1,0 +1,355 @@
+//! `oss_client_config` (the builder) and `oss_client` (the shared, thread-safe client).
+
+use std::ffi::{c_char, c_void};
+use std::sync::Arc;
+use std::time::Duration;
+
+use super::boundary::{arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, write_handle, Failure};
+use super::credentials::{callback_provider, make_credentials, oss_credentials_callback, UserData};
+use super::error::oss_error;
+use super::result::oss_result;
+use crate::{Client, Credentials, CredentialsProvider, RetryPolicy, SignatureVersion};
+
+/// Signature versions, for `oss_client_config_set_signature_version`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum oss_signature_version {
+    /// `OSS <AK>:<signature>` (HMAC-SHA1), for older deployments.
+    V1 = 1,
+    /// `OSS4-HMAC-SHA256`, the default.
+    V4 = 4,
+}
+
+/// Where the client's credentials come from.
+#[derive(Clone)]
+enum CredentialSource {
+    Static(Credentials),
+    Environment,
+    Provider(Arc<dyn CredentialsProvider>),
+}
+
+/// The settings of a client, filled by the `oss_client_config_set_*` functions and read by
+/// `oss_client_new`. Every setting left unset keeps the Rust library's default.
+///
+/// Made by `oss_client_config_new`, owned by the caller, released with `oss_client_config_free`.
+/// One config may make many clients. Not thread-safe: use it from one thread at a time.
+pub struct oss_client_config {
+    endpoint: Option<String>,
+    region: Option<String>,
+    path_style: Option<bool>,
+    signature_version: SignatureVersion,
+    credentials: Option<CredentialSource>,
+    connect_timeout: Option<Duration>,
+    read_write_timeout: Option<Duration>,
+    request_timeout: Option<Duration>,
+    retry: RetryPolicy,
+    user_agent: Option<String>,
+}
+
+/// A blocking OSS client: a connection pool, credentials and settings.
+///
+/// Made by `oss_client_new`, owned by the caller, released with `oss_client_free`.
+/// Thread-safe: one client is meant to be shared by every thread of the program, concurrently;
+/// only `oss_client_free` must wait until no other call is using it.
+pub struct oss_client {
+    pub(crate) client: Client,
+}
+
+/// Makes an empty client config.
+///
+/// On success `*config_out` is owned by the caller and must be released with `oss_client_config_free`.
+/// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `config_out` is NULL.
+#[no_mangle]
+pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config) -> oss_result {
+    guard(std::ptr::null_mut(), || {
+        let out = arg_out(config_out, "config_out")?;
+        let config = oss_client_config {
+            endpoint: None,
+            region: None,
+            path_style: None,
+            signature_version: SignatureVersion::V4,
+            credentials: None,
+            connect_timeout: None,
+            read_write_timeout: None,
+            request_timeout: None,
+            retry: RetryPolicy::default(),
+            user_agent: None,
+        };
+        // SAFETY: checked non-NULL; the caller passes writable storage.
+        unsafe { write_handle(out, config) };
+        Ok(())
+    })
+}
+
+/// Releases a client config. NULL does nothing. Clients made from it are not affected.
+#[no_mangle]
+pub extern "C" fn oss_client_config_free(config: *mut oss_client_config) {
+    // SAFETY: NULL or a handle from `oss_client_config_new`, freed once.
+    unsafe { free_handle(config) }
+}
+
+/// Runs a setter: checks the config pointer, then applies `set`.
+fn set(config: *mut oss_client_config, set: impl FnOnce(&mut oss_client_config) -> Result<(), Failure>) -> oss_result {
+    guard(std::ptr::null_mut(), || {
+        // SAFETY: NULL or a live config the caller does not use elsewhere during the call.
+        let config = unsafe { arg_mut(config, "config")? };
+        set(config)
+    })
+}
+
+/// Sets the service endpoint: a region endpoint such as `"https://oss-cn-hangzhou.aliyuncs.com"`, or
+/// any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_client_new`.
+///
+/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_RESULT_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_endpoint(
+    config: *mut oss_client_config,
+    endpoint: *const c_char,
+) -> oss_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        config.endpoint = Some(unsafe { arg_str(endpoint, "endpoint") }?.to_string());
+        Ok(())
+    })
+}
+
+/// Sets the region id signed into V4 requests, e.g. `"cn-hangzhou"`. Default: taken from an
+/// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints with V4. NULL restores the
+/// default. Copied.
+///
+/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL) or `OSS_RESULT_INVALID_UTF8`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, region: *const c_char) -> oss_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        config.region = unsafe { arg_opt_str(region, "region") }?.map(str::to_string);
+        Ok(())
+    })
+}
+
+/// Uses static keys, or STS keys when `security_token` is not NULL. Replaces any earlier credential
+/// setting. Every string is copied.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config, key id or secret NULL);
+/// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_credentials(
+    config: *mut oss_client_config,
+    access_key_id: *const c_char,
+    access_key_secret: *const c_char,
+    security_token: *const c_char,
+) -> oss_result {
+    set(config, |config| {
+        // SAFETY: NULL or NUL-terminated strings.
+        let (id, secret, token) = unsafe {
+            (
+                arg_str(access_key_id, "access_key_id")?,
+                arg_str(access_key_secret, "access_key_secret")?,
+                arg_opt_str(security_token, "security_token")?,
+            )
+        };
+        config.credentials = Some(CredentialSource::Static(make_credentials(id, secret, token, 0)?));
+        Ok(())
+    })
+}
+
+/// Uses credentials read by `oss_client_new` from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
+/// when set, `OSS_SESSION_TOKEN`. Replaces any earlier credential setting.
+///
+/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_credentials_from_env(config: *mut oss_client_config) -> oss_result {
+    set(config, |config| {
+        config.credentials = Some(CredentialSource::Environment);
+        Ok(())
+    })
+}
+
+/// Uses a callback that fetches credentials, such as STS tokens from the application's server; they
+/// are cached until 5 minutes before their expiration. Replaces any earlier credential setting.
+///
+/// `user_data` is passed to every call of `callback`; it must stay valid, and be usable from any
+/// thread, until every client made from this config is freed. Clients made from one config share
+/// the provider and its cache.
+///
+/// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when config or callback is NULL.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_credentials_provider(
+    config: *mut oss_client_config,
+    callback: oss_credentials_callback,
+    user_data: *mut c_void,
+) -> oss_result {
+    set(config, |config| {
+        let callback = callback.ok_or_else(|| Failure::null("callback"))?;
+        let provider = callback_provider(callback, UserData(user_data));
+        config.credentials = Some(CredentialSource::Provider(Arc::new(provider)));
+        Ok(())
+    })
+}
+
+/// Sets the signature version: `OSS_SIGNATURE_VERSION_V4` (the default) or `OSS_SIGNATURE_VERSION_V1`.
+/// `version` is a plain integer so any value is safe to pass.
+///
+/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` for another value.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_client_config, version: u32) -> oss_result {
+    set(config, |config| {
+        config.signature_version = match version {
+            v if v == oss_signature_version::V1 as u32 => SignatureVersion::V1,
+            v if v == oss_signature_version::V4 as u32 => SignatureVersion::V4,
+            other => {
+                return Err(Failure::new(
+                    oss_result::InvalidArgument,
+                    format!("signature version {other} is not OSS_SIGNATURE_VERSION_V1 (1) or _V4 (4)"),
+                ))
+            }
+        };
+        Ok(())
+    })
+}
+
+/// Path style (`host/bucket/key`) when true, virtual-host style (`bucket.host/key`) when false.
+/// Default: virtual-host style, except for IP and `localhost` endpoints, which always use path style.
+///
+/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_config, path_style: bool) -> oss_result {
+    set(config, |config| {
+        config.path_style = Some(path_style);
+        Ok(())
+    })
+}
+
+/// Sets the connect, read/write and whole-request timeouts in milliseconds. For `connect_ms` and
+/// `read_write_ms`, 0 keeps the default (10 s and 30 s); for `request_ms`, 0 means no whole-request
+/// timeout (the default: large bodies take long).
+///
+/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_timeouts(
+    config: *mut oss_client_config,
+    connect_ms: u64,
+    read_write_ms: u64,
+    request_ms: u64,
+) -> oss_result {
+    set(config, |config| {
+        let millis = |ms: u64| (ms != 0).then(|| Duration::from_millis(ms));
+        config.connect_timeout = millis(connect_ms);
+        config.read_write_timeout = millis(read_write_ms);
+        config.request_timeout = millis(request_ms);
+        Ok(())
+    })
+}
+
+/// Sets the retry policy: `max_attempts` in all, the first included (1 disables retries; default 3),
+/// with full-jitter exponential backoff from `base_delay_ms` (default 200) up to `max_delay_ms`
+/// (default 20000) between attempts. Appends are retried safely: a retry never appends twice.
+///
+/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` when
+/// `max_attempts` is 0 or `base_delay_ms > max_delay_ms`.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_retries(
+    config: *mut oss_client_config,
+    max_attempts: u32,
+    base_delay_ms: u64,
+    max_delay_ms: u64,
+) -> oss_result {
+    set(config, |config| {
+        if max_attempts == 0 {
+            return Err(Failure::new(oss_result::InvalidArgument, "max_attempts must be at least 1"));
+        }
+        if base_delay_ms > max_delay_ms {
+            return Err(Failure::new(oss_result::InvalidArgument, "base_delay_ms is larger than max_delay_ms"));
+        }
+        config.retry = RetryPolicy {
+            max_attempts,
+            base_delay: Duration::from_millis(base_delay_ms),
+            max_delay: Duration::from_millis(max_delay_ms),
+        };
+        Ok(())
+    })
+}
+
+/// Sets the User-Agent header. Default `oss-append/<version>`. NULL restores the default. Copied.
+///
+/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL), `OSS_RESULT_INVALID_UTF8`, or
+/// `OSS_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
+#[no_mangle]
+pub extern "C" fn oss_client_config_set_user_agent(
+    config: *mut oss_client_config,
+    user_agent: *const c_char,
+) -> oss_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        let user_agent = unsafe { arg_opt_str(user_agent, "user_agent") }?;
+        if let Some(value) = user_agent {
+            crate::validate::header_value("user agent", value)?;
+        }
+        config.user_agent = user_agent.map(str::to_string);
+        Ok(())
+    })
+}
+
+/// Makes a client from a config. The config is only read: it may be changed or freed afterwards.
+///
+/// On success `*client_out` is owned by the caller and must be released with `oss_client_free`.
+/// On failure nothing is written to `*client_out`, and `*error_out` (when `error_out` is not NULL)
+/// receives an error the caller releases with `oss_error_free`.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config or client_out NULL);
+/// `OSS_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
+/// `OSS_RESULT_INVALID_REGION`; `OSS_RESULT_CREDENTIALS` (none set, or the environment lacks them);
+/// `OSS_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_RESULT_INVALID_ARGUMENT`.
+#[no_mangle]
+pub extern "C" fn oss_client_new(
+    config: *const oss_client_config,
+    client_out: *mut *mut oss_client,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: NULL or a live config.
+        let config = unsafe { arg_ref(config, "config")? };
+        let out = arg_out(client_out, "client_out")?;
+        let endpoint = config.endpoint.as_deref().ok_or_else(|| {
+            Failure::new(oss_result::InvalidEndpoint, "no endpoint set; call oss_client_config_set_endpoint")
+        })?;
+        let mut builder = Client::builder()
+            .endpoint(endpoint)
+            .signature_version(config.signature_version)
+            .retry_policy(config.retry)
+            .request_timeout(config.request_timeout);
+        if let Some(region) = &config.region {
+            builder = builder.region(region.as_str());
+        }
+        if let Some(path_style) = config.path_style {
+            builder = builder.path_style(path_style);
+        }
+        if let Some(timeout) = config.connect_timeout {
+            builder = builder.connect_timeout(timeout);
+        }
+        if let Some(timeout) = config.read_write_timeout {
+            builder = builder.read_write_timeout(timeout);
+        }
+        if let Some(user_agent) = &config.user_agent {
+            builder = builder.user_agent(user_agent.as_str());
+        }
+        builder = match config.credentials.clone() {
+            Some(CredentialSource::Static(credentials)) => builder.credentials(credentials),
+            Some(CredentialSource::Environment) => builder.credentials_from_env(),
+            Some(CredentialSource::Provider(provider)) => builder.credentials_provider(provider),
+            None => builder,
+        };
+        let client = builder.build()?;
+        // SAFETY: checked non-NULL; the caller passes writable storage.
+        unsafe { write_handle(out, oss_client { client }) };
+        Ok(())
+    })
+}
+
+/// Releases a client and its connections. NULL does nothing. No other call may be using the client.
+#[no_mangle]
+pub extern "C" fn oss_client_free(client: *mut oss_client) {
+    // SAFETY: NULL or a handle from `oss_client_new`, freed once.
+    unsafe { free_handle(client) }
+}

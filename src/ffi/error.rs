@@ -1,0 +1,198 @@
+//! `oss_error`: the details of a failed call.
+
+use std::ffi::{c_char, CString};
+
+use super::boundary::{free_handle, guard_value, Detail, Failure};
+use super::result::oss_result;
+use crate::Error;
+
+/// The value of `OSS_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
+pub const OSS_POSITION_UNKNOWN: u64 = u64::MAX;
+
+/// The largest object an append may produce: 5 GiB. An append past it fails with
+/// `OSS_RESULT_POSITION_TOO_LARGE` before anything is sent.
+pub const OSS_MAX_APPENDABLE_SIZE: u64 = 5_368_709_120;
+
+/// The details of a failed call: result code, HTTP status, and the service's Code, Message,
+/// RequestId, HostId and EC.
+///
+/// Made by a failing call that was given a non-NULL `oss_error **error_out`; owned by the caller,
+/// who releases it with `oss_error_free`. Every string an accessor returns is owned by the handle,
+/// NUL-terminated, never NULL, and valid until `oss_error_free`. The handle is immutable:
+/// its accessors may be called from any thread.
+pub struct oss_error {
+    result: oss_result,
+    http_status: u16,
+    message: CString,
+    code: CString,
+    service_message: CString,
+    request_id: CString,
+    host_id: CString,
+    ec: CString,
+    next_position: Option<u64>,
+    crc64: Option<u64>,
+}
+
+/// A C string from any text: interior NULs, which C cannot hold, become `?`.
+pub(crate) fn c_string(text: &str) -> CString {
+    CString::new(text.replace('\0', "?")).unwrap_or_default()
+}
+
+impl oss_error {
+    pub(crate) fn from_failure(failure: Failure) -> Self {
+        let empty = CString::default;
+        let mut handle = Self {
+            result: failure.result,
+            http_status: 0,
+            message: empty(),
+            code: empty(),
+            service_message: empty(),
+            request_id: empty(),
+            host_id: empty(),
+            ec: empty(),
+            next_position: None,
+            crc64: None,
+        };
+        match failure.detail {
+            Detail::Message(message) => handle.message = c_string(&message),
+            Detail::Core(error) => {
+                handle.message = c_string(&error.to_string());
+                match &error {
+                    Error::Service(service) => {
+                        handle.http_status = service.status;
+                        handle.code = c_string(&service.code);
+                        handle.service_message = c_string(&service.message);
+                        handle.request_id = c_string(&service.request_id);
+                        handle.host_id = c_string(&service.host_id);
+                        handle.ec = c_string(&service.ec);
+                        handle.next_position = service.next_position;
+                        handle.crc64 = service.server_crc64;
+                    }
+                    Error::CrcMismatch { server_crc64, next_position, request_id, .. } => {
+                        handle.request_id = c_string(request_id);
+                        handle.next_position = Some(*next_position);
+                        handle.crc64 = Some(*server_crc64);
+                    }
+                    _ => {}
+                }
+            }
+        }
+        handle
+    }
+
+    #[cfg(test)]
+    pub(crate) fn message_text(&self) -> &str {
+        self.message.to_str().unwrap_or_default()
+    }
+}
+
+const EMPTY: &c_char = &0;
+
+/// Reads one field of an error handle; NULL or a panic gives `fallback`.
+fn field<T: Copy>(error: *const oss_error, fallback: T, read: impl FnOnce(&oss_error) -> T) -> T {
+    guard_value(fallback, || {
+        // SAFETY: the caller passes NULL or a live handle from this library.
+        match unsafe { error.as_ref() } {
+            Some(error) => read(error),
+            None => fallback,
+        }
+    })
+}
+
+/// Releases an error handle. NULL does nothing. The handle and its strings must not be used afterwards.
+///
+/// Not thread-safe with respect to other uses of the same handle.
+#[no_mangle]
+pub extern "C" fn oss_error_free(error: *mut oss_error) {
+    // SAFETY: the caller passes NULL or a handle made by this library, freed once.
+    unsafe { free_handle(error) }
+}
+
+/// The result code of the failed call. NULL gives `OSS_RESULT_NULL_POINTER`.
+#[no_mangle]
+pub extern "C" fn oss_error_result(error: *const oss_error) -> oss_result {
+    field(error, oss_result::NullPointer, |e| e.result)
+}
+
+/// What went wrong, for a person: a full sentence with the advice that goes with it (for a service
+/// error: status, Code, Message, EC, request id). Never empty for a handle made by a failure.
+///
+/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_message(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.message.as_ptr())
+}
+
+/// The HTTP status of a service error (e.g. 409); 0 when the service did not answer with an error.
+/// NULL gives 0.
+#[no_mangle]
+pub extern "C" fn oss_error_http_status(error: *const oss_error) -> u16 {
+    field(error, 0, |e| e.http_status)
+}
+
+/// The service's error Code, e.g. `"PositionNotEqualToLength"`; `""` for errors that are not from the
+/// service (or a HEAD error, which has no body, except the codes the library infers: NoSuchKey,
+/// AccessDenied). Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_code(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.code.as_ptr())
+}
+
+/// The service's error Message, as sent; `""` when there is none.
+/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_service_message(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.service_message.as_ptr())
+}
+
+/// The request id (`x-oss-request-id`) of the failed request, for Alibaba Cloud support; `""` when
+/// there is none. Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_request_id(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.request_id.as_ptr())
+}
+
+/// The service's HostId; `""` when there is none.
+/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_host_id(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.host_id.as_ptr())
+}
+
+/// The service's detailed error code EC, e.g. `"0026-00000016"`; `""` when there is none.
+/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_error_ec(error: *const oss_error) -> *const c_char {
+    field(error, EMPTY as *const c_char, |e| e.ec.as_ptr())
+}
+
+/// The object's real length, where the next append must go: set for
+/// `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
+/// `OSS_RESULT_CRC_MISMATCH`; `OSS_POSITION_UNKNOWN` otherwise. NULL gives `OSS_POSITION_UNKNOWN`.
+#[no_mangle]
+pub extern "C" fn oss_error_next_position(error: *const oss_error) -> u64 {
+    field(error, OSS_POSITION_UNKNOWN, |e| e.next_position.unwrap_or(OSS_POSITION_UNKNOWN))
+}
+
+/// The object's CRC-64 as the service reported it with the error, if it did: returns true and writes
+/// `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_RESULT_CRC_MISMATCH`
+/// and for a 409 that carried `x-oss-hash-crc64ecma`. NULL `error` or `crc64_out` gives false.
+#[no_mangle]
+pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) -> bool {
+    field(error, false, |e| match (e.crc64, crc64_out.is_null()) {
+        (Some(crc), false) => {
+            // SAFETY: not NULL; the caller passes writable storage.
+            unsafe { crc64_out.write(crc) };
+            true
+        }
+        _ => false,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn the_c_size_limit_is_the_core_limit() {
+        assert_eq!(super::OSS_MAX_APPENDABLE_SIZE, crate::validate::MAX_APPENDABLE_SIZE);
+    }
+}

@@ -1,0 +1,575 @@
+//! The object operations: append (bytes or a file), head, get (into a buffer or a file), put, delete.
+
+use std::ffi::{c_char, CString};
+use std::io::Write;
+use std::path::PathBuf;
+
+use super::boundary::{arg_bytes, arg_ref, arg_str, copy_to_array, free_handle, guard, guard_value, write_handle};
+use super::boundary::{arg_out, write_opt, Failure};
+use super::client::oss_client;
+use super::error::{c_string, oss_error, OSS_POSITION_UNKNOWN};
+use super::options::{oss_cancel_token, oss_object_options};
+use super::result::oss_result;
+use crate::{AppendResult, Body, ObjectMeta};
+
+/// Room for a request id or ETag in a result struct, NUL included. Longer values are cut at a UTF-8
+/// character boundary (request ids are 24 characters, ETags 34 to 40).
+pub const OSS_ID_CAPACITY: usize = 128;
+
+/// What a successful append returns. Plain data: nothing to free.
+#[repr(C)]
+pub struct oss_append_result {
+    /// Where the data was appended.
+    pub position: u64,
+    /// The object's new length: the position of the next append.
+    pub next_position: u64,
+    /// CRC-64 of the whole object after the append, verified against the service's. Pass it to
+    /// `oss_object_options_set_crc64` for the next append.
+    pub crc64: u64,
+    /// True when a response was lost and a retry proved, by length and CRC, that the first attempt
+    /// had landed: the data was appended exactly once.
+    pub reconciled: bool,
+    /// `x-oss-request-id` of the response that confirmed the append, NUL-terminated.
+    pub request_id: [c_char; OSS_ID_CAPACITY],
+    /// `ETag`, NUL-terminated; empty when the response had none (a reconciled retry).
+    pub etag: [c_char; OSS_ID_CAPACITY],
+}
+
+/// What a successful put returns. Plain data: nothing to free.
+#[repr(C)]
+pub struct oss_put_result {
+    /// CRC-64 of the object, verified against the data sent; meaningful when `has_crc64`.
+    pub crc64: u64,
+    /// Whether the service reported the CRC-64.
+    pub has_crc64: bool,
+    /// `x-oss-request-id`, NUL-terminated.
+    pub request_id: [c_char; OSS_ID_CAPACITY],
+    /// `ETag`, NUL-terminated; empty when the response had none.
+    pub etag: [c_char; OSS_ID_CAPACITY],
+}
+
+/// What a successful get returns. Plain data: nothing to free.
+#[repr(C)]
+pub struct oss_get_result {
+    /// Bytes written to the buffer or file.
+    pub bytes_written: u64,
+    /// CRC-64 of the object as the service reported it (checked against the bytes read); meaningful
+    /// when `has_crc64`.
+    pub crc64: u64,
+    /// Whether the service reported the CRC-64.
+    pub has_crc64: bool,
+    /// `x-oss-request-id`, NUL-terminated.
+    pub request_id: [c_char; OSS_ID_CAPACITY],
+    /// `ETag`, NUL-terminated; empty when the response had none.
+    pub etag: [c_char; OSS_ID_CAPACITY],
+}
+
+fn append_result(result: &AppendResult) -> oss_append_result {
+    let mut out = oss_append_result {
+        position: result.position,
+        next_position: result.next_position,
+        crc64: result.crc64,
+        reconciled: result.reconciled,
+        request_id: [0; OSS_ID_CAPACITY],
+        etag: [0; OSS_ID_CAPACITY],
+    };
+    copy_to_array(&result.request_id, &mut out.request_id);
+    copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
+    out
+}
+
+/// The required client, bucket and key of every operation.
+///
+/// # Safety
+/// Each pointer is NULL or valid as documented on the exported functions.
+unsafe fn target<'a>(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+) -> Result<(&'a crate::Client, &'a str, &'a str), Failure> {
+    // SAFETY: guaranteed by the caller.
+    unsafe { Ok((&arg_ref(client, "client")?.client, arg_str(bucket, "bucket")?, arg_str(key, "key")?)) }
+}
+
+/// A file path: any bytes on Unix, UTF-8 elsewhere.
+///
+/// # Safety
+/// `path` is NULL or a NUL-terminated string.
+unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> {
+    if path.is_null() {
+        return Err(Failure::null(name));
+    }
+    #[cfg(unix)]
+    {
+        use std::os::unix::ffi::OsStrExt;
+        // SAFETY: not NULL, NUL-terminated by the caller's contract.
+        let bytes = unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes();
+        if bytes.is_empty() {
+            return Err(Failure::new(oss_result::InvalidArgument, format!("{name} is empty")));
+        }
+        Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
+    }
+    #[cfg(not(unix))]
+    {
+        // SAFETY: not NULL, NUL-terminated by the caller's contract.
+        let text = unsafe { arg_str(path, name) }?;
+        if text.is_empty() {
+            return Err(Failure::new(oss_result::InvalidArgument, format!("{name} is empty")));
+        }
+        Ok(PathBuf::from(text))
+    }
+}
+
+fn position_arg(position: u64) -> Option<u64> {
+    (position != OSS_POSITION_UNKNOWN).then_some(position)
+}
+
+/// Appends `len` bytes at `data` to the object `key` in `bucket`, creating it at position 0, and
+/// verifies the append with CRC-64.
+///
+/// `position` is where the data goes, the object's current length, or `OSS_POSITION_UNKNOWN` to let
+/// the library find it (0 for a missing object, else its length, by a HEAD request). `(NULL, 0)` is
+/// empty data. `options` may be NULL (no headers, no callback). `bucket`, `key`, the data and the
+/// options are read during the call only; nothing is kept.
+///
+/// On success `*result_out` is written (when `result_out` is not NULL). On failure nothing is written
+/// to it, and `*error_out` (when `error_out` is not NULL) receives an error the caller releases with
+/// `oss_error_free`; for `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_error_next_position` gives
+/// the object's real length.
+///
+/// Blocks until done. Thread-safe: many threads may append through one client at once (to one object
+/// they race for positions, and the losers get `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
+/// a non-zero length); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
+/// `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`; a 2xx service
+/// code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
+/// a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`;
+/// `OSS_RESULT_PROTOCOL`.
+#[no_mangle]
+pub extern "C" fn oss_append_object(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    position: u64,
+    data: *const u8,
+    len: usize,
+    options: *const oss_object_options,
+    result_out: *mut oss_append_result,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), data, options) =
+            unsafe { (target(client, bucket, key)?, arg_bytes(data, len, "data")?, options.as_ref()) };
+        let options = options
+            .map(|o| o.to_append(position_arg(position)))
+            .unwrap_or_else(|| crate::AppendOptions { position: position_arg(position), ..Default::default() });
+        let result = client.append_object(bucket, key, data, &options)?;
+        // SAFETY: NULL or writable storage for a result.
+        unsafe { write_opt(result_out, append_result(&result)) };
+        Ok(())
+    })
+}
+
+/// Appends the contents of the file at `path` to the object, streaming it (the file is never held
+/// in memory); otherwise as `oss_append_object`.
+///
+/// `path` is a NUL-terminated file name (any bytes on Unix). The file's length is taken when the call
+/// starts; it must not shrink during the call.
+///
+/// Returns as `oss_append_object`, and `OSS_RESULT_NULL_POINTER` for a NULL path,
+/// `OSS_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_RESULT_IO` when the file cannot be opened or read.
+#[no_mangle]
+pub extern "C" fn oss_append_object_from_file(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    position: u64,
+    path: *const c_char,
+    options: *const oss_object_options,
+    result_out: *mut oss_append_result,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), path, options) =
+            unsafe { (target(client, bucket, key)?, arg_path(path, "path")?, options.as_ref()) };
+        let options = options
+            .map(|o| o.to_append(position_arg(position)))
+            .unwrap_or_else(|| crate::AppendOptions { position: position_arg(position), ..Default::default() });
+        let result = client.append_object(bucket, key, Body::File(&path), &options)?;
+        // SAFETY: NULL or writable storage for a result.
+        unsafe { write_opt(result_out, append_result(&result)) };
+        Ok(())
+    })
+}
+
+/// Writes `len` bytes at `data` as the object `key`, a Normal (not appendable) object, replacing any
+/// object there. `(NULL, 0)` is an empty object. `options` may be NULL; its CRC is ignored.
+///
+/// On success `*result_out` is written (when not NULL); on failure `*error_out` (when not NULL)
+/// receives an error to release with `oss_error_free`. Thread-safe.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
+/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_INVALID_HEADER_VALUE`;
+/// 2xx, 3xx codes; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+#[no_mangle]
+pub extern "C" fn oss_put_object(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    data: *const u8,
+    len: usize,
+    options: *const oss_object_options,
+    result_out: *mut oss_put_result,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), data, options) =
+            unsafe { (target(client, bucket, key)?, arg_bytes(data, len, "data")?, options.as_ref()) };
+        let options = options.map(oss_object_options::to_put).unwrap_or_default();
+        let result = client.put_object(bucket, key, data, &options)?;
+        let mut out = oss_put_result {
+            crc64: result.crc64.unwrap_or(0),
+            has_crc64: result.crc64.is_some(),
+            request_id: [0; OSS_ID_CAPACITY],
+            etag: [0; OSS_ID_CAPACITY],
+        };
+        copy_to_array(&result.request_id, &mut out.request_id);
+        copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
+        // SAFETY: NULL or writable storage for a result.
+        unsafe { write_opt(result_out, out) };
+        Ok(())
+    })
+}
+
+/// Deletes the object. Deleting a missing object succeeds, as the service does.
+///
+/// On failure `*error_out` (when not NULL) receives an error to release with `oss_error_free`.
+/// Thread-safe.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
+/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`.
+#[no_mangle]
+pub extern "C" fn oss_delete_object(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let (client, bucket, key) = unsafe { target(client, bucket, key)? };
+        client.delete_object(bucket, key)?;
+        Ok(())
+    })
+}
+
+/// Collects a download up to the caller's capacity; one byte more means the buffer is too small.
+struct Capped {
+    bytes: Vec<u8>,
+    capacity: usize,
+    overflowed: bool,
+}
+
+impl Write for Capped {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        if self.bytes.len() + buf.len() > self.capacity {
+            self.overflowed = true;
+            return Err(std::io::Error::new(std::io::ErrorKind::WriteZero, "the caller's buffer is full"));
+        }
+        self.bytes.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+fn get_result(result: &crate::GetResult) -> oss_get_result {
+    let mut out = oss_get_result {
+        bytes_written: result.bytes_written,
+        crc64: result.crc64.unwrap_or(0),
+        has_crc64: result.crc64.is_some(),
+        request_id: [0; OSS_ID_CAPACITY],
+        etag: [0; OSS_ID_CAPACITY],
+    };
+    copy_to_array(&result.request_id, &mut out.request_id);
+    copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
+    out
+}
+
+/// Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
+///
+/// `(NULL, 0)` is a zero-byte buffer (enough for an empty object). The buffer is written only on
+/// success: an object larger than `capacity` fails with `OSS_RESULT_BUFFER_TOO_SMALL` and leaves
+/// the buffer untouched (`oss_head_object` gives the size first). `cancel` may be NULL.
+/// On success `*result_out` (when not NULL) gets the byte count; on failure `*error_out` (when not
+/// NULL) receives an error to release with `oss_error_free`. Thread-safe.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
+/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_BUFFER_TOO_SMALL`;
+/// `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_RESULT_CRC_MISMATCH`;
+/// `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+#[no_mangle]
+pub extern "C" fn oss_get_object(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    buffer: *mut u8,
+    capacity: usize,
+    cancel: *const oss_cancel_token,
+    result_out: *mut oss_get_result,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), cancel) = unsafe { (target(client, bucket, key)?, cancel.as_ref()) };
+        // Checked as a read-only slice first: the same NULL and length rules.
+        // SAFETY: as documented, `buffer` is NULL or `capacity` writable bytes.
+        unsafe { arg_bytes(buffer, capacity, "buffer")? };
+        let mut sink = Capped { bytes: Vec::new(), capacity, overflowed: false };
+        let outcome = client.get_object(bucket, key, None, &mut sink, cancel.map(|c| &c.token));
+        if sink.overflowed {
+            return Err(Failure::new(
+                oss_result::BufferTooSmall,
+                format!(
+                    "the object {key} is larger than the buffer of {capacity} bytes; oss_head_object gives its size"
+                ),
+            ));
+        }
+        let result = outcome?;
+        if !sink.bytes.is_empty() {
+            // SAFETY: `buffer` holds `capacity >= sink.bytes.len()` writable bytes, checked non-NULL above.
+            unsafe { std::ptr::copy_nonoverlapping(sink.bytes.as_ptr(), buffer, sink.bytes.len()) };
+        }
+        // SAFETY: NULL or writable storage for a result.
+        unsafe { write_opt(result_out, get_result(&result)) };
+        Ok(())
+    })
+}
+
+/// Reads the whole object into the file at `path`, streaming it and checking its CRC-64.
+///
+/// The data goes to a temporary file beside `path` that replaces `path` only on success, so on
+/// failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
+/// `*result_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives an error
+/// to release with `oss_error_free`. Thread-safe (give each call its own path).
+///
+/// Returns as `oss_get_object` (without `OSS_RESULT_BUFFER_TOO_SMALL`), and `OSS_RESULT_IO` when the
+/// file cannot be written, `OSS_RESULT_INVALID_ARGUMENT` for an empty path.
+#[no_mangle]
+pub extern "C" fn oss_get_object_to_file(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    path: *const c_char,
+    cancel: *const oss_cancel_token,
+    result_out: *mut oss_get_result,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), path, cancel) =
+            unsafe { (target(client, bucket, key)?, arg_path(path, "path")?, cancel.as_ref()) };
+        let file_name = path.file_name().ok_or_else(|| {
+            Failure::new(oss_result::InvalidArgument, format!("path {} names no file", path.display()))
+        })?;
+        let mut temp_name = std::ffi::OsString::from(".");
+        temp_name.push(file_name);
+        temp_name.push(format!(".oss-part-{}-{:?}", std::process::id(), std::thread::current().id()));
+        let temp = path.with_file_name(temp_name);
+        let io =
+            |what: &str, e: std::io::Error| Failure::new(oss_result::Io, format!("{what} {}: {e}", temp.display()));
+        let mut file = std::fs::File::create(&temp).map_err(|e| io("cannot create", e))?;
+        let outcome = client.get_object(bucket, key, None, &mut file, cancel.map(|c| &c.token)).map_err(Failure::from);
+        let finished = outcome.and_then(|result| {
+            file.sync_all().map_err(|e| io("cannot write", e))?;
+            drop(file);
+            std::fs::rename(&temp, &path).map_err(|e| {
+                Failure::new(oss_result::Io, format!("cannot move the download to {}: {e}", path.display()))
+            })?;
+            Ok(result)
+        });
+        let result = match finished {
+            Ok(result) => result,
+            Err(failure) => {
+                let _ = std::fs::remove_file(&temp);
+                return Err(failure);
+            }
+        };
+        // SAFETY: NULL or writable storage for a result.
+        unsafe { write_opt(result_out, get_result(&result)) };
+        Ok(())
+    })
+}
+
+/// An object's metadata, from `oss_head_object`.
+///
+/// Owned by the caller, released with `oss_object_meta_free`. Every string an accessor returns is
+/// owned by the handle, NUL-terminated and valid until `oss_object_meta_free`. Immutable: the
+/// accessors may be called from any thread.
+pub struct oss_object_meta {
+    meta: ObjectMeta,
+    object_type: CString,
+    etag: CString,
+    content_type: CString,
+    last_modified: CString,
+    storage_class: CString,
+    request_id: CString,
+    metadata: Vec<(CString, CString)>,
+}
+
+/// Reads an object's metadata (HEAD). A missing object fails with `OSS_RESULT_NO_SUCH_KEY`.
+///
+/// On success `*meta_out` is owned by the caller and must be released with `oss_object_meta_free`;
+/// on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
+/// with `oss_error_free`. Thread-safe.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
+/// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
+/// `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
+/// the status); 3xx codes; `OSS_RESULT_CREDENTIALS`.
+#[no_mangle]
+pub extern "C" fn oss_head_object(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    meta_out: *mut *mut oss_object_meta,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let (client, bucket, key) = unsafe { target(client, bucket, key)? };
+        let out = arg_out(meta_out, "meta_out")?;
+        let meta = client.head_object(bucket, key)?;
+        let text = |value: &Option<String>| c_string(value.as_deref().unwrap_or_default());
+        let handle = oss_object_meta {
+            object_type: c_string(&meta.object_type),
+            etag: text(&meta.etag),
+            content_type: text(&meta.content_type),
+            last_modified: text(&meta.last_modified),
+            storage_class: text(&meta.storage_class),
+            request_id: c_string(&meta.request_id),
+            metadata: meta.metadata.iter().map(|(n, v)| (c_string(n), c_string(v))).collect(),
+            meta,
+        };
+        // SAFETY: checked non-NULL; the caller passes writable storage.
+        unsafe { write_handle(out, handle) };
+        Ok(())
+    })
+}
+
+/// Releases object metadata. NULL does nothing.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_free(meta: *mut oss_object_meta) {
+    // SAFETY: NULL or a handle from `oss_head_object`, freed once.
+    unsafe { free_handle(meta) }
+}
+
+/// Reads one field of a metadata handle; NULL or a panic gives `fallback`.
+fn meta_field<T: Copy>(meta: *const oss_object_meta, fallback: T, read: impl FnOnce(&oss_object_meta) -> T) -> T {
+    guard_value(fallback, || {
+        // SAFETY: NULL or a live handle from this library.
+        match unsafe { meta.as_ref() } {
+            Some(meta) => read(meta),
+            None => fallback,
+        }
+    })
+}
+
+const EMPTY: &c_char = &0;
+
+/// The object's length in bytes. NULL gives 0.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_content_length(meta: *const oss_object_meta) -> u64 {
+    meta_field(meta, 0, |m| m.meta.content_length)
+}
+
+/// Whether the object was made by appends and takes more. NULL gives false.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_is_appendable(meta: *const oss_object_meta) -> bool {
+    meta_field(meta, false, |m| m.meta.is_appendable())
+}
+
+/// For an appendable object, the position of the next append; `OSS_POSITION_UNKNOWN` otherwise.
+/// NULL gives `OSS_POSITION_UNKNOWN`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_next_append_position(meta: *const oss_object_meta) -> u64 {
+    meta_field(meta, OSS_POSITION_UNKNOWN, |m| m.meta.next_append_position.unwrap_or(OSS_POSITION_UNKNOWN))
+}
+
+/// The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
+/// returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out: *mut u64) -> bool {
+    meta_field(meta, false, |m| match (m.meta.crc64, crc64_out.is_null()) {
+        (Some(crc), false) => {
+            // SAFETY: not NULL; the caller passes writable storage.
+            unsafe { crc64_out.write(crc) };
+            true
+        }
+        _ => false,
+    })
+}
+
+macro_rules! meta_text {
+    ($(#[$doc:meta])* $name:ident, $field:ident) => {
+        $(#[$doc])*
+        ///
+        /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+        #[no_mangle]
+        pub extern "C" fn $name(meta: *const oss_object_meta) -> *const c_char {
+            meta_field(meta, EMPTY as *const c_char, |m| m.$field.as_ptr())
+        }
+    };
+}
+
+meta_text!(
+    /// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
+    oss_object_meta_object_type, object_type
+);
+meta_text!(
+    /// The `ETag`.
+    oss_object_meta_etag, etag
+);
+meta_text!(
+    /// The `Content-Type`.
+    oss_object_meta_content_type, content_type
+);
+meta_text!(
+    /// `Last-Modified`, as the service sent it (an HTTP date).
+    oss_object_meta_last_modified, last_modified
+);
+meta_text!(
+    /// `x-oss-storage-class`.
+    oss_object_meta_storage_class, storage_class
+);
+meta_text!(
+    /// `x-oss-request-id` of the HEAD request.
+    oss_object_meta_request_id, request_id
+);
+
+/// How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_metadata_count(meta: *const oss_object_meta) -> usize {
+    meta_field(meta, 0, |m| m.metadata.len())
+}
+
+/// The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
+/// `index` is not below `oss_object_meta_metadata_count`. Owned by the handle, valid until
+/// `oss_object_meta_free`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_metadata_name(meta: *const oss_object_meta, index: usize) -> *const c_char {
+    meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr()))
+}
+
+/// The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
+/// the handle, valid until `oss_object_meta_free`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_metadata_value(meta: *const oss_object_meta, index: usize) -> *const c_char {
+    meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr()))
+}
