@@ -4,7 +4,7 @@
 //
 //   OSS_ENDPOINT=http://127.0.0.1:PORT OSS_BUCKET=b OSS_REGION=cn-hangzhou \
 //   OSS_ACCESS_KEY_ID=ak OSS_ACCESS_KEY_SECRET=sk [OSS_SESSION_TOKEN=token] \
-//   ALI_OSS_SIGNATURE=v4|v1 node tests/interop/ali_oss_test.js
+//   ALI_OSS_SIGNATURE=v4|v1 [ALI_OSS_ADDRESSING=path|ip] node tests/interop/ali_oss_test.js
 //
 // Prints one line per check, `ok <check>` or `FAIL <check>: <why>`, then a summary line, and exits
 // non-zero when any check failed.
@@ -110,21 +110,28 @@ const mode = `${signature}${stsToken ? '-sts' : ''}`;
 //  - With an IP endpoint (127.0.0.1) it leaves the bucket out of the path and instead sends
 //    `Host: <bucket>.oss-<region>.aliyuncs.com`: virtual-hosted addressing through the Host header,
 //    meant for reaching a real OSS front end by address. `cname: true` does not change that and
-//    drops the bucket altogether.
+//    would drop the bucket altogether.
 //  - `sldEnable: true` (second-level domain) puts the bucket in the path, `/<bucket>/<key>`, and
 //    signs `/<bucket>/<key>` (V1 resource and V4 canonical URI alike).
 //  - A host name that is not an IP keeps the real Host header.
-// So the endpoint is given as `localhost:PORT` with sldEnable: plain path-style requests, as the
-// other official SDKs send to an IP endpoint. localhost is resolved IPv4-first because the
-// emulator listens on 127.0.0.1 only.
+// So by default (ALI_OSS_ADDRESSING=path) the endpoint is given as `localhost:PORT` with sldEnable:
+// plain path-style requests, as the other official SDKs send to an IP endpoint; localhost is
+// resolved IPv4-first because the emulator listens on 127.0.0.1 only.
+// ALI_OSS_ADDRESSING=ip keeps the IP endpoint and ali-oss's own Host-header addressing, which a
+// server that understands virtual-hosted requests also serves.
+const addressing = env('ALI_OSS_ADDRESSING', 'path');
+if (addressing !== 'path' && addressing !== 'ip') {
+  console.log(`FAIL setup: ALI_OSS_ADDRESSING must be path or ip, not ${addressing}`);
+  process.exit(2);
+}
 dns.setDefaultResultOrder('ipv4first');
-const localEndpoint = `${endpoint.protocol}//localhost:${endpoint.port}`;
+const clientEndpoint = addressing === 'ip' ? endpoint.origin : `${endpoint.protocol}//localhost:${endpoint.port}`;
 
 function makeClient(overrides = {}) {
   const options = {
-    endpoint: localEndpoint,
+    endpoint: clientEndpoint,
     bucket,
-    sldEnable: true,
+    sldEnable: addressing === 'path',
     // ali-oss takes the endpoint-style region (oss-cn-hangzhou) and signs V4 with the bare id.
     region: `oss-${region}`,
     authorizationV4: signature === 'v4',
@@ -156,7 +163,7 @@ async function main() {
   });
 
   const client = makeClient();
-  const prefix = `interop/ali-oss-${mode}/${crypto.randomBytes(4).toString('hex')}/`;
+  const prefix = `interop/ali-oss-${mode}-${addressing}/${crypto.randomBytes(4).toString('hex')}/`;
   const key = `${prefix}app.log`;
 
   let first;
@@ -260,7 +267,7 @@ async function main() {
     eq(again.res.headers['x-oss-hash-crc64ecma'], crc64(SECOND), 'append after delete: CRC');
   });
 
-  console.log(`ali-oss ${mode}: ${passed} passed, ${failed} failed`);
+  console.log(`ali-oss ${mode} ${addressing}: ${passed} passed, ${failed} failed`);
   process.exitCode = failed === 0 ? 0 : 1;
 }
 
