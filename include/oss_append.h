@@ -802,6 +802,48 @@ uint64_t oss_object_meta_next_append_position(const struct oss_object_meta *meta
 bool oss_object_meta_crc64(const struct oss_object_meta *meta, uint64_t *crc64_out);
 
 /**
+ * The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_object_type(const struct oss_object_meta *meta);
+
+/**
+ * The `ETag`.
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_etag(const struct oss_object_meta *meta);
+
+/**
+ * The `Content-Type`.
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_content_type(const struct oss_object_meta *meta);
+
+/**
+ * `Last-Modified`, as the service sent it (an HTTP date).
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_last_modified(const struct oss_object_meta *meta);
+
+/**
+ * `x-oss-storage-class`.
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_storage_class(const struct oss_object_meta *meta);
+
+/**
+ * `x-oss-request-id` of the HEAD request.
+ *
+ * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ */
+const char *oss_object_meta_request_id(const struct oss_object_meta *meta);
+
+/**
  * How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
  */
 size_t oss_object_meta_metadata_count(const struct oss_object_meta *meta);
@@ -831,6 +873,81 @@ oss_result oss_object_options_new(struct oss_object_options **options_out);
  * Releases options. NULL does nothing.
  */
 void oss_object_options_free(struct oss_object_options *options);
+
+/**
+ * Sets `Content-Type`, e.g. `"text/plain"` (the service's default is `application/octet-stream`).
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_content_type(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `Cache-Control`.
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_cache_control(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `Content-Disposition`.
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_content_disposition(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `Content-Encoding`.
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_content_encoding(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `Expires`, an HTTP date.
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_expires(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `x-oss-object-acl`: `"default"`, `"private"`, `"public-read"` or `"public-read-write"`
+ * (another value fails the call with `OSS_RESULT_INVALID_HEADER_VALUE`).
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_object_acl(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `x-oss-storage-class`: `"Standard"`, `"IA"` or `"Archive"` (puts also take
+ * `"ColdArchive"` and `"DeepColdArchive"`; another value fails the call).
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_storage_class(struct oss_object_options *options, const char *value);
+
+/**
+ * Sets `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"` (another value fails the call).
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_server_side_encryption(struct oss_object_options *options,
+                                                         const char *value);
+
+/**
+ * Sets `x-oss-tagging`, URL-encoded `"k1=v1&k2=v2"`.
+ *
+ * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ */
+oss_result oss_object_options_set_tagging(struct oss_object_options *options, const char *value);
 
 /**
  * Sets `Content-MD5` to `value`, the base64 MD5 of the body, sent as given; NULL sends none

@@ -380,7 +380,10 @@ pub extern "C" fn oss_get_object_to_file(
         })?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(file_name);
-        temp_name.push(format!(".oss-part-{}-{:?}", std::process::id(), std::thread::current().id()));
+        // Unique per call; no thread handle is made, as valgrind counts the main thread's as possibly lost.
+        static DOWNLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
+        let serial = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        temp_name.push(format!(".oss-part-{}-{serial}", std::process::id()));
         let temp = path.with_file_name(temp_name);
         let io =
             |what: &str, e: std::io::Error| Failure::new(oss_result::Io, format!("{what} {}: {e}", temp.display()));
@@ -516,42 +519,53 @@ pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out:
     })
 }
 
-macro_rules! meta_text {
-    ($(#[$doc:meta])* $name:ident, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
-        #[no_mangle]
-        pub extern "C" fn $name(meta: *const oss_object_meta) -> *const c_char {
-            meta_field(meta, EMPTY as *const c_char, |m| m.$field.as_ptr())
-        }
-    };
+/// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_object_type(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.object_type.as_ptr())
 }
 
-meta_text!(
-    /// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
-    oss_object_meta_object_type, object_type
-);
-meta_text!(
-    /// The `ETag`.
-    oss_object_meta_etag, etag
-);
-meta_text!(
-    /// The `Content-Type`.
-    oss_object_meta_content_type, content_type
-);
-meta_text!(
-    /// `Last-Modified`, as the service sent it (an HTTP date).
-    oss_object_meta_last_modified, last_modified
-);
-meta_text!(
-    /// `x-oss-storage-class`.
-    oss_object_meta_storage_class, storage_class
-);
-meta_text!(
-    /// `x-oss-request-id` of the HEAD request.
-    oss_object_meta_request_id, request_id
-);
+/// The `ETag`.
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_etag(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.etag.as_ptr())
+}
+
+/// The `Content-Type`.
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_content_type(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.content_type.as_ptr())
+}
+
+/// `Last-Modified`, as the service sent it (an HTTP date).
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_last_modified(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.last_modified.as_ptr())
+}
+
+/// `x-oss-storage-class`.
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_storage_class(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.storage_class.as_ptr())
+}
+
+/// `x-oss-request-id` of the HEAD request.
+///
+/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+#[no_mangle]
+pub extern "C" fn oss_object_meta_request_id(meta: *const oss_object_meta) -> *const c_char {
+    meta_field(meta, EMPTY as *const c_char, |m| m.request_id.as_ptr())
+}
 
 /// How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
 #[no_mangle]

@@ -95,58 +95,111 @@ fn set_text(
     })
 }
 
-macro_rules! text_setter {
-    ($(#[$doc:meta])* $name:ident, $label:literal, $field:ident) => {
-        $(#[$doc])*
-        ///
-        /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options
-        /// NULL), `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control
-        /// character).
-        #[no_mangle]
-        pub extern "C" fn $name(options: *mut oss_object_options, value: *const c_char) -> oss_result {
-            set_text(options, value, $label, |h| &mut h.$field)
-        }
-    };
+// cbindgen does not expand macros, so each exported setter is written out.
+
+/// Sets `Content-Type`, e.g. `"text/plain"` (the service's default is `application/octet-stream`).
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_content_type(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "content type", |h| &mut h.content_type)
 }
 
-text_setter!(
-    /// Sets `Content-Type`, e.g. `"text/plain"` (the service's default is `application/octet-stream`).
-    oss_object_options_set_content_type, "content type", content_type
-);
-text_setter!(
-    /// Sets `Cache-Control`.
-    oss_object_options_set_cache_control, "cache control", cache_control
-);
-text_setter!(
-    /// Sets `Content-Disposition`.
-    oss_object_options_set_content_disposition, "content disposition", content_disposition
-);
-text_setter!(
-    /// Sets `Content-Encoding`.
-    oss_object_options_set_content_encoding, "content encoding", content_encoding
-);
-text_setter!(
-    /// Sets `Expires`, an HTTP date.
-    oss_object_options_set_expires, "expires", expires
-);
-text_setter!(
-    /// Sets `x-oss-object-acl`: `"default"`, `"private"`, `"public-read"` or `"public-read-write"`
-    /// (another value fails the call with `OSS_RESULT_INVALID_HEADER_VALUE`).
-    oss_object_options_set_object_acl, "object ACL", object_acl
-);
-text_setter!(
-    /// Sets `x-oss-storage-class`: `"Standard"`, `"IA"` or `"Archive"` (puts also take
-    /// `"ColdArchive"` and `"DeepColdArchive"`; another value fails the call).
-    oss_object_options_set_storage_class, "storage class", storage_class
-);
-text_setter!(
-    /// Sets `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"` (another value fails the call).
-    oss_object_options_set_server_side_encryption, "server-side encryption", server_side_encryption
-);
-text_setter!(
-    /// Sets `x-oss-tagging`, URL-encoded `"k1=v1&k2=v2"`.
-    oss_object_options_set_tagging, "tagging", tagging
-);
+/// Sets `Cache-Control`.
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_cache_control(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "cache control", |h| &mut h.cache_control)
+}
+
+/// Sets `Content-Disposition`.
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_content_disposition(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "content disposition", |h| &mut h.content_disposition)
+}
+
+/// Sets `Content-Encoding`.
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_content_encoding(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "content encoding", |h| &mut h.content_encoding)
+}
+
+/// Sets `Expires`, an HTTP date.
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_expires(options: *mut oss_object_options, value: *const c_char) -> oss_result {
+    set_text(options, value, "expires", |h| &mut h.expires)
+}
+
+/// Sets `x-oss-object-acl`: `"default"`, `"private"`, `"public-read"` or `"public-read-write"`
+/// (another value fails the call with `OSS_RESULT_INVALID_HEADER_VALUE`).
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_object_acl(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "object ACL", |h| &mut h.object_acl)
+}
+
+/// Sets `x-oss-storage-class`: `"Standard"`, `"IA"` or `"Archive"` (puts also take
+/// `"ColdArchive"` and `"DeepColdArchive"`; another value fails the call).
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_storage_class(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "storage class", |h| &mut h.storage_class)
+}
+
+/// Sets `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"` (another value fails the call).
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_server_side_encryption(
+    options: *mut oss_object_options,
+    value: *const c_char,
+) -> oss_result {
+    set_text(options, value, "server-side encryption", |h| &mut h.server_side_encryption)
+}
+
+/// Sets `x-oss-tagging`, URL-encoded `"k1=v1&k2=v2"`.
+///
+/// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
+/// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+#[no_mangle]
+pub extern "C" fn oss_object_options_set_tagging(options: *mut oss_object_options, value: *const c_char) -> oss_result {
+    set_text(options, value, "tagging", |h| &mut h.tagging)
+}
 
 /// Sets `Content-MD5` to `value`, the base64 MD5 of the body, sent as given; NULL sends none
 /// (the default: the CRC-64 check covers the data already). Replaces `oss_object_options_compute_content_md5`.
