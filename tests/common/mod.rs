@@ -1,0 +1,53 @@
+//! Shared setup: an in-process emulator and clients pointed at it.
+#![allow(dead_code)]
+
+use oss_append::{Client, Credentials, RetryPolicy, SignatureVersion};
+use oss_emulator::Emulator;
+use std::time::Duration;
+
+pub const BUCKET: &str = "test-bucket";
+pub const AK: &str = "test-ak";
+pub const SK: &str = "test-secret-value";
+pub const STS_AK: &str = "sts-ak";
+pub const STS_SK: &str = "sts-secret";
+pub const STS_TOKEN: &str = "sts-token-value";
+
+pub fn emulator() -> Emulator {
+    Emulator::builder()
+        .credentials(AK, SK)
+        .sts_credentials(STS_AK, STS_SK, STS_TOKEN)
+        .bucket(BUCKET)
+        .region("cn-hangzhou")
+        .start()
+        .expect("the emulator starts")
+}
+
+/// Fast retries so tests do not sleep.
+pub fn quick_retries() -> RetryPolicy {
+    RetryPolicy { max_attempts: 3, base_delay: Duration::from_millis(1), max_delay: Duration::from_millis(5) }
+}
+
+pub fn client(emu: &Emulator) -> Client {
+    client_with(emu, SignatureVersion::V4, Credentials::new(AK, SK))
+}
+
+pub fn client_with(emu: &Emulator, version: SignatureVersion, credentials: Credentials) -> Client {
+    Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .signature_version(version)
+        .credentials(credentials)
+        .retry_policy(quick_retries())
+        .build()
+        .expect("the client builds")
+}
+
+/// Deterministic bytes of a given length.
+pub fn data(len: usize, seed: u8) -> Vec<u8> {
+    (0..len).map(|i| (i as u8).wrapping_mul(31).wrapping_add(seed)).collect()
+}
+
+/// How many requests with `method` the emulator received.
+pub fn count(emu: &Emulator, method: &str) -> usize {
+    emu.requests().iter().filter(|r| r.method == method).count()
+}
