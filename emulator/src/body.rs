@@ -12,6 +12,7 @@ use hyper::body::{Body, Frame, Incoming, SizeHint};
 use oss_append::crc64::Crc64;
 use tokio::sync::mpsc;
 
+use crate::pool::BufferPool;
 use crate::store::Snapshot;
 
 /// Why a request body could not be read in full.
@@ -36,22 +37,34 @@ pub struct Received {
 
 /// Reads the whole body into one buffer sized from Content-Length; fails past `limit` bytes, or when no
 /// byte arrives for `idle`.
-pub async fn read_all(body: &mut Incoming, limit: u64, idle: Duration) -> Result<Received, ReadError> {
+pub async fn read_all(
+    body: &mut Incoming,
+    limit: u64,
+    idle: Duration,
+    pool: &BufferPool,
+) -> Result<Received, ReadError> {
     let expected = body.size_hint().exact();
     if expected.is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge);
     }
-    let mut data = Vec::with_capacity(expected.unwrap_or(0).min(limit) as usize);
+    let mut data = pool.take(expected.unwrap_or(0).min(limit) as usize);
     let mut crc = Crc64::new();
     loop {
         let frame = match tokio::time::timeout(idle, body.frame()).await {
-            Err(_) => return Err(ReadError::Timeout),
+            Err(_) => {
+                pool.give(data);
+                return Err(ReadError::Timeout);
+            }
             Ok(None) => break,
-            Ok(Some(Err(_))) => return Err(ReadError::Aborted),
+            Ok(Some(Err(_))) => {
+                pool.give(data);
+                return Err(ReadError::Aborted);
+            }
             Ok(Some(Ok(frame))) => frame,
         };
         if let Ok(chunk) = frame.into_data() {
             if data.len() as u64 + chunk.len() as u64 > limit {
+                pool.give(data);
                 return Err(ReadError::TooLarge);
             }
             crc.update(&chunk);

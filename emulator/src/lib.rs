@@ -19,6 +19,7 @@ mod auth;
 mod body;
 mod error;
 mod faults;
+mod pool;
 mod server;
 mod store;
 mod xml;
@@ -74,7 +75,7 @@ impl Default for EmulatorBuilder {
             admin: false,
             listen: SocketAddr::from(([127, 0, 0, 1], 0)),
             body_timeout: Duration::from_secs(60),
-            header_timeout: Duration::from_secs(30),
+            header_timeout: Duration::from_secs(120),
             log_requests: false,
             worker_threads: None,
         }
@@ -143,7 +144,8 @@ impl EmulatorBuilder {
         self
     }
 
-    /// How long a client may take to send a request's headers (default 30 s).
+    /// How long a client may take to send a request's headers, and how long an idle kept-alive
+    /// connection stays open (hyper times both the same way; default 120 s).
     pub fn header_timeout(mut self, timeout: Duration) -> Self {
         self.header_timeout = timeout;
         self

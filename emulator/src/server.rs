@@ -9,7 +9,6 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use base64::Engine;
-use bytes::Bytes;
 use hyper::body::{Body, Incoming};
 use hyper::header::{HeaderMap, HeaderName, HeaderValue};
 use hyper::{Method, Request, Response, StatusCode};
@@ -393,7 +392,7 @@ fn blocking<T>(f: impl FnOnce() -> T) -> T {
 /// Reads the whole request body, answering as OSS does when it is too large.
 async fn read_body(shared: &Shared, slot: &mut BodySlot, limit: u64) -> Result<body::Received, Stop> {
     let Some(mut body) = slot.body.take() else { return Err(OssError::internal("the body was already read").into()) };
-    match body::read_all(&mut body, limit, shared.body_timeout).await {
+    match body::read_all(&mut body, limit, shared.body_timeout, shared.store.pool()).await {
         Ok(received) => Ok(received),
         Err(ReadError::TooLarge) => Err(entity_too_large(shared.store.max_object_size()).into()),
         Err(ReadError::Aborted) | Err(ReadError::Timeout) => Err(Stop::Drop),
@@ -542,6 +541,7 @@ async fn append(
     let received = read_body(shared, slot, shared.store.max_object_size()).await?;
     if let Some(expected) = md5 {
         if Md5::digest(&received.data)[..] != expected[..] {
+            shared.store.pool().give(received.data);
             return Err(md5_mismatch().into());
         }
     }
@@ -550,7 +550,7 @@ async fn append(
     }
     let body_crc = received.crc64;
     let body_len = received.data.len() as u64;
-    let data = Bytes::from(received.data);
+    let data = shared.store.pool().bytes(received.data);
     let result = blocking(|| bucket.append(key, position, data, body_crc, create));
     let info = match result {
         Ok(info) => info,
@@ -624,7 +624,7 @@ async fn put_object(
     }
     let etag = format!("\"{}\"", digest.iter().map(|b| format!("{b:02X}")).collect::<String>());
     let crc = received.crc64;
-    let data = Bytes::from(received.data);
+    let data = shared.store.pool().bytes(received.data);
     let info = match blocking(|| bucket.put(key, data, crc, etag, create, forbid_overwrite)) {
         Ok(info) => info,
         Err(PutError::AlreadyExists) => {

@@ -24,6 +24,11 @@ use oss_append::crc64;
 use oss_append::sign::encode_component;
 use sha2::{Digest, Sha256};
 
+use crate::pool::BufferPool;
+
+/// Free body buffers kept for reuse.
+const POOL_LIMIT: usize = 1 << 30;
+
 /// How an object was created, as `x-oss-object-type` reports it.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum ObjectType {
@@ -478,6 +483,7 @@ impl Bucket {
 /// All buckets.
 #[derive(Debug)]
 pub struct Store {
+    pool: Arc<BufferPool>,
     root: Option<PathBuf>,
     buckets: RwLock<BTreeMap<String, Arc<Bucket>>>,
     generation: Arc<AtomicU64>,
@@ -488,6 +494,7 @@ impl Store {
     /// An empty store in memory.
     pub fn memory(max_object_size: u64) -> Self {
         Store {
+            pool: BufferPool::new(POOL_LIMIT),
             root: None,
             buckets: RwLock::new(BTreeMap::new()),
             generation: Arc::new(AtomicU64::new(1)),
@@ -521,7 +528,18 @@ impl Store {
             buckets.insert(name, Arc::new(bucket));
         }
         generation.store(max_generation + 1, Ordering::Relaxed);
-        Ok(Store { root: Some(root.to_path_buf()), buckets: RwLock::new(buckets), generation, max_object_size })
+        Ok(Store {
+            pool: BufferPool::new(POOL_LIMIT),
+            root: Some(root.to_path_buf()),
+            buckets: RwLock::new(buckets),
+            generation,
+            max_object_size,
+        })
+    }
+
+    /// Buffers for request bodies.
+    pub fn pool(&self) -> &Arc<BufferPool> {
+        &self.pool
     }
 
     /// The size limit of an object.
