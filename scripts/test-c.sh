@@ -1,0 +1,136 @@
+#!/usr/bin/env bash
+# The C ABI tests: builds liboss_append (static and shared) and the emulator, checks that the header
+# compiles as C11 and C++17 with every warning an error, starts the emulator on a free port, then
+# builds each C and C++ test program twice and runs it against the emulator:
+#   - with AddressSanitizer + UndefinedBehaviorSanitizer (LeakSanitizer included), static library;
+#   - under valgrind --leak-check=full --error-exitcode=1, shared library (valgrind and ASan cannot
+#     be combined).
+# Ends with one line: "c-abi: N passed, M failed".
+set -uo pipefail
+cd "$(dirname "$0")/.."
+root=$(pwd)
+
+out="$root/target/c-abi"
+mkdir -p "$out/tmp"
+passed=0
+failed=0
+failures=()
+
+pass() { passed=$((passed + 1)); echo "PASS $1"; }
+fail() { failed=$((failed + 1)); failures+=("$1"); echo "FAIL $1"; }
+
+summary() {
+  if [ "$failed" -gt 0 ]; then
+    printf 'failed: %s\n' "${failures[@]}"
+  fi
+  echo "c-abi: $passed passed, $failed failed"
+}
+
+install_if_missing() { # command, Debian package
+  if ! command -v "$1" >/dev/null 2>&1; then
+    echo "== installing $2 (no $1 on this machine)"
+    if [ -z "${apt_updated:-}" ]; then
+      apt-get update -qq && apt_updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$2" >/dev/null
+  fi
+}
+install_if_missing gcc gcc
+install_if_missing g++ g++
+install_if_missing valgrind valgrind
+
+echo "== building liboss_append and the emulator"
+if ! cargo build -q -p oss-append --lib || ! cargo build -q -p oss-emulator --bin oss-emulator; then
+  fail "cargo build"
+  summary
+  exit 1
+fi
+lib_dir="$root/target/debug"
+emulator_bin="$lib_dir/oss-emulator"
+
+c_flags=(-std=c11 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
+cxx_flags=(-std=c++17 -Wall -Wextra -Werror -pedantic -g -I"$root/include")
+asan_flags=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-frame-pointer)
+static_libs=("$lib_dir/liboss_append.a" -lpthread -ldl -lm)
+shared_libs=(-L"$lib_dir" -loss_append -Wl,-rpath,"$lib_dir" -lpthread)
+
+echo "== the header compiles alone as C11 and C++17"
+printf '#include "oss_append.h"\nint main(void) { return oss_version()[0] == 0; }\n' >"$out/header.c"
+cp "$out/header.c" "$out/header.cpp"
+if gcc "${c_flags[@]}" -c "$out/header.c" -o "$out/header-c.o" 2>"$out/header-c.log"; then
+  pass "header-c11"
+else
+  cat "$out/header-c.log"
+  fail "header-c11"
+fi
+if g++ "${cxx_flags[@]}" -c "$out/header.cpp" -o "$out/header-cpp.o" 2>"$out/header-cpp.log"; then
+  pass "header-c++17"
+else
+  cat "$out/header-cpp.log"
+  fail "header-c++17"
+fi
+
+echo "== starting the emulator"
+emulator_log="$out/emulator.log"
+"$emulator_bin" --listen 127.0.0.1:0 --credentials AK-C-TEST:SK-C-TEST \
+  --credentials STS-AK-C-TEST:STS-SK-C-TEST:STS-TOKEN-C-TEST --bucket c-abi-test >"$emulator_log" 2>&1 &
+emulator_pid=$!
+trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null' EXIT
+endpoint=""
+for _ in $(seq 1 100); do
+  endpoint=$(sed -n '1s/^listening on //p' "$emulator_log")
+  [ -n "$endpoint" ] && break
+  sleep 0.1
+done
+if [ -z "$endpoint" ]; then
+  cat "$emulator_log"
+  fail "emulator start"
+  summary
+  exit 1
+fi
+echo "emulator at $endpoint"
+
+export OSS_TEST_ENDPOINT="$endpoint" OSS_TEST_BUCKET=c-abi-test
+export OSS_TEST_ACCESS_KEY_ID=AK-C-TEST OSS_TEST_ACCESS_KEY_SECRET=SK-C-TEST
+export OSS_TEST_STS_ACCESS_KEY_ID=STS-AK-C-TEST OSS_TEST_STS_ACCESS_KEY_SECRET=STS-SK-C-TEST
+export OSS_TEST_STS_TOKEN=STS-TOKEN-C-TEST OSS_TEST_TMPDIR="$out/tmp"
+# LeakSanitizer is on by default with ASan; every sanitizer report fails the run.
+export ASAN_OPTIONS=detect_leaks=1:abort_on_error=0:exitcode=23
+export UBSAN_OPTIONS=print_stacktrace=1:halt_on_error=1
+
+run_test() { # name, variant, command...
+  local name=$1 variant=$2
+  shift 2
+  local log="$out/$name-$variant.log"
+  if OSS_TEST_VARIANT=$variant timeout 600 "$@" >"$log" 2>&1; then
+    grep -E '^(ok|not ok) ' "$log" | sed 's/^/    /'
+    pass "$name [$variant]"
+  else
+    cat "$log"
+    fail "$name [$variant]"
+  fi
+}
+
+for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threads.c tests/c/test_cpp.cpp; do
+  name=$(basename "${source%.*}")
+  case "$source" in
+    *.cpp) compiler=g++ flags=("${cxx_flags[@]}") ;;
+    *) compiler=gcc flags=("${c_flags[@]}") ;;
+  esac
+  echo "== $name"
+  if $compiler "${flags[@]}" "${asan_flags[@]}" "$source" "${static_libs[@]}" -o "$out/$name-asan" 2>"$out/$name-asan-build.log"; then
+    run_test "$name" asan "$out/$name-asan"
+  else
+    cat "$out/$name-asan-build.log"
+    fail "$name [asan build]"
+  fi
+  if $compiler "${flags[@]}" "$source" "${shared_libs[@]}" -o "$out/$name-valgrind" 2>"$out/$name-valgrind-build.log"; then
+    run_test "$name" valgrind valgrind -q --leak-check=full --error-exitcode=1 "$out/$name-valgrind"
+  else
+    cat "$out/$name-valgrind-build.log"
+    fail "$name [valgrind build]"
+  fi
+done
+
+summary
+[ "$failed" -eq 0 ]
