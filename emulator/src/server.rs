@@ -372,7 +372,8 @@ async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Optio
         }
         Method::GET | Method::HEAD => get_object(&the_bucket, &key, parts, &query),
         Method::DELETE => {
-            blocking(|| the_bucket.delete(&key)).map_err(|e| OssError::internal(format!("deleting failed: {e}")))?;
+            blocking(&shared.store, || the_bucket.delete(&key))
+                .map_err(|e| OssError::internal(format!("deleting failed: {e}")))?;
             Ok(response(StatusCode::NO_CONTENT, ResponseBody::empty()))
         }
         _ => Err(OssError::new(
@@ -384,9 +385,13 @@ async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Optio
     }
 }
 
-/// Runs a store operation that may touch the disk without stalling the other connections.
-fn blocking<T>(f: impl FnOnce() -> T) -> T {
-    tokio::task::block_in_place(f)
+/// Runs a store operation; when it may touch the disk, without stalling the other connections.
+fn blocking<T>(store: &Store, f: impl FnOnce() -> T) -> T {
+    if store.on_disk() {
+        tokio::task::block_in_place(f)
+    } else {
+        f()
+    }
 }
 
 /// Reads the whole request body, answering as OSS does when it is too large.
@@ -551,7 +556,7 @@ async fn append(
     let body_crc = received.crc64;
     let body_len = received.data.len() as u64;
     let data = shared.store.pool().bytes(received.data);
-    let result = blocking(|| bucket.append(key, position, data, body_crc, create));
+    let result = blocking(&shared.store, || bucket.append(key, position, data, body_crc, create));
     let info = match result {
         Ok(info) => info,
         Err(AppendError::NotAppendable) => {
@@ -625,7 +630,7 @@ async fn put_object(
     let etag = format!("\"{}\"", digest.iter().map(|b| format!("{b:02X}")).collect::<String>());
     let crc = received.crc64;
     let data = shared.store.pool().bytes(received.data);
-    let info = match blocking(|| bucket.put(key, data, crc, etag, create, forbid_overwrite)) {
+    let info = match blocking(&shared.store, || bucket.put(key, data, crc, etag, create, forbid_overwrite)) {
         Ok(info) => info,
         Err(PutError::AlreadyExists) => {
             return Err(OssError::new(
@@ -827,7 +832,7 @@ async fn bucket_operation(
             }
             // The body (a CreateBucketConfiguration) is read and ignored.
             read_body(shared, slot, 1 << 20).await?;
-            let created = blocking(|| shared.store.create_bucket(bucket))
+            let created = blocking(&shared.store, || shared.store.create_bucket(bucket))
                 .map_err(|e| OssError::internal(format!("creating the bucket failed: {e}")))?;
             if !created {
                 return Err(OssError::new(
@@ -845,7 +850,7 @@ async fn bucket_operation(
             if let Some((name, _)) = query.first() {
                 return Err(OssError::not_implemented(&format!("DeleteBucket's \"{name}\" sub-resource")).into());
             }
-            match blocking(|| shared.store.delete_bucket(bucket)) {
+            match blocking(&shared.store, || shared.store.delete_bucket(bucket)) {
                 Ok(()) => Ok(response(StatusCode::NO_CONTENT, ResponseBody::empty())),
                 Err(store::DeleteBucketError::NoSuchBucket) => Err(OssError::no_such_bucket(bucket).into()),
                 Err(store::DeleteBucketError::NotEmpty) => Err(OssError::new(

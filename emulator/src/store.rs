@@ -537,6 +537,11 @@ impl Store {
         })
     }
 
+    /// Whether objects are kept on disk.
+    pub fn on_disk(&self) -> bool {
+        self.root.is_some()
+    }
+
     /// Buffers for request bodies.
     pub fn pool(&self) -> &Arc<BufferPool> {
         &self.pool
