@@ -132,5 +132,16 @@ for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threa
   fi
 done
 
+echo "== examples/c: make demo (strict flags)"
+if make -s -C examples/c demo CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -O2" >"$out/example.log" 2>&1 &&
+  [ "$(grep -c '^appended' "$out/example.log")" -eq 2 ]; then
+  grep '^appended' "$out/example.log" | sed 's/^/    /'
+  pass "example append_file"
+else
+  cat "$out/example.log"
+  fail "example append_file"
+fi
+rm -f examples/c/append_file
+
 summary
 [ "$failed" -eq 0 ]
