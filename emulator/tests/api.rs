@@ -558,3 +558,38 @@ fn keys_starting_with_a_slash_or_too_long_are_invalid_object_name() {
     assert_eq!(client.append(&long, 0, b"x").code(), "InvalidObjectName");
     assert_eq!(client.append(&"k".repeat(1023), 0, b"x").status, 200);
 }
+
+#[test]
+fn v4_with_additional_headers_and_spaces_after_commas_is_accepted() {
+    use oss_append::sign::{v4, SignRequest};
+    let emu = signed();
+    let credentials = Credentials::new("AK", "SK");
+    let now = SystemTime::now();
+    let host = emu.addr().to_string();
+    let query = pairs(&[("append", ""), ("position", "0")]);
+    let mut headers = pairs(&[("Host", &host), ("Content-Type", "text/plain"), ("User-Agent", "raw-test")]);
+    v4::add_signing_headers(&mut headers, &credentials, now);
+    let request =
+        SignRequest { method: "POST", bucket: Some(BUCKET), key: Some("k"), query: &query, headers: &headers };
+    let additional = vec!["host".to_string(), "user-agent".to_string()];
+    let signed =
+        v4::sign(&request, &additional, &credentials, &v4::V4Scope { region: REGION, product: "oss", time: now });
+    assert!(signed.authorization.contains(",AdditionalHeaders=host;user-agent,"));
+    let send = |authorization: &str, user_agent: &str, key: &str| {
+        let mut raw_request = format!("POST /{BUCKET}/{key}?append&position=0 HTTP/1.1\r\n");
+        for (n, v) in &headers {
+            let v = if n == "User-Agent" { user_agent } else { v.as_str() };
+            raw_request.push_str(&format!("{n}: {v}\r\n"));
+        }
+        raw_request
+            .push_str(&format!("Authorization: {authorization}\r\nContent-Length: 2\r\nConnection: close\r\n\r\nhi"));
+        raw(emu.addr(), raw_request.as_bytes(), Duration::from_secs(5))
+    };
+    let spaced = signed.authorization.replace(',', ", ");
+    let response = send(&spaced, "raw-test", "k");
+    assert_eq!(raw_status(&response), 200, "{response}");
+    // A signed additional header that changed on the way breaks the signature.
+    let response = send(&signed.authorization, "another-agent", "k");
+    assert_eq!(raw_status(&response), 403, "{response}");
+    assert!(response.contains("SignatureDoesNotMatch"));
+}

@@ -356,3 +356,51 @@ fn binary_without_credentials_says_it_is_anonymous() {
     let client = Client::new(&endpoint, Signer::anonymous());
     assert_eq!(client.append("k", 0, b"x").status, 200);
 }
+
+#[test]
+fn garbage_on_the_wire_never_takes_the_server_down() {
+    let (emu, client) = anonymous();
+    // A small deterministic generator: no dependency, same bytes every run.
+    let mut state = 0x2545_F491_4F6C_DD1Du64;
+    let mut next = move || {
+        state ^= state << 13;
+        state ^= state >> 7;
+        state ^= state << 17;
+        state
+    };
+    let pieces: [&[u8]; 12] = [
+        b"POST ",
+        b"GET ",
+        b"/test-bucket/k",
+        b"?append&position=",
+        b"%",
+        b"%ZZ",
+        b" HTTP/1.1\r\n",
+        b"Content-Length: ",
+        b"Transfer-Encoding: chunked\r\n",
+        b"\r\n",
+        b"\x00\xff\xfe",
+        b"18446744073709551616",
+    ];
+    for _ in 0..150 {
+        let mut request = Vec::new();
+        for _ in 0..(next() % 12 + 1) {
+            request.extend_from_slice(pieces[(next() % pieces.len() as u64) as usize]);
+        }
+        let _ = raw(emu.addr(), &request, Duration::from_millis(200));
+    }
+    assert_eq!(client.append("after-garbage", 0, b"ok").status, 200);
+}
+
+#[test]
+fn dropping_the_emulator_with_idle_connections_returns_promptly() {
+    let (emu, client) = anonymous();
+    assert_eq!(client.append("k", 0, b"x").status, 200);
+    let idle = TcpStream::connect(emu.addr()).unwrap();
+    let mut half = TcpStream::connect(emu.addr()).unwrap();
+    half.write_all(b"POST /test-bucket/k?append&position=1 HTTP/1.1\r\nContent-Length: 10\r\n\r\nab").unwrap();
+    let started = Instant::now();
+    drop(emu);
+    assert!(started.elapsed() < Duration::from_secs(3), "{:?}", started.elapsed());
+    drop(idle);
+}
