@@ -411,11 +411,15 @@ const char *oss_version(void);
  *
  * On success `*config_out` is owned by the caller and must be released with `oss_client_config_free`.
  * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `config_out` is NULL.
+ *
+ * Thread-safe.
  */
 oss_result oss_client_config_new(struct oss_client_config **config_out);
 
 /**
  * Releases a client config. NULL does nothing. Clients made from it are not affected.
+ *
+ * Must not run while another thread uses the handle.
  */
 void oss_client_config_free(struct oss_client_config *config);
 
@@ -424,6 +428,8 @@ void oss_client_config_free(struct oss_client_config *config);
  * any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_client_new`.
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_RESULT_INVALID_UTF8`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_endpoint(struct oss_client_config *config, const char *endpoint);
 
@@ -433,6 +439,8 @@ oss_result oss_client_config_set_endpoint(struct oss_client_config *config, cons
  * default. Copied.
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL) or `OSS_RESULT_INVALID_UTF8`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_region(struct oss_client_config *config, const char *region);
 
@@ -442,6 +450,8 @@ oss_result oss_client_config_set_region(struct oss_client_config *config, const 
  *
  * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config, key id or secret NULL);
  * `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_credentials(struct oss_client_config *config,
                                              const char *access_key_id,
@@ -453,6 +463,8 @@ oss_result oss_client_config_set_credentials(struct oss_client_config *config,
  * when set, `OSS_SESSION_TOKEN`. Replaces any earlier credential setting.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_credentials_from_env(struct oss_client_config *config);
 
@@ -475,6 +487,8 @@ oss_result oss_client_config_set_credentials_provider(struct oss_client_config *
  * `version` is a plain integer so any value is safe to pass.
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` for another value.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_signature_version(struct oss_client_config *config, uint32_t version);
 
@@ -483,6 +497,8 @@ oss_result oss_client_config_set_signature_version(struct oss_client_config *con
  * Default: virtual-host style, except for IP and `localhost` endpoints, which always use path style.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_path_style(struct oss_client_config *config, bool path_style);
 
@@ -492,6 +508,8 @@ oss_result oss_client_config_set_path_style(struct oss_client_config *config, bo
  * timeout (the default: large bodies take long).
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_timeouts(struct oss_client_config *config,
                                           uint64_t connect_ms,
@@ -505,6 +523,8 @@ oss_result oss_client_config_set_timeouts(struct oss_client_config *config,
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` when
  * `max_attempts` is 0 or `base_delay_ms > max_delay_ms`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_retries(struct oss_client_config *config,
                                          uint32_t max_attempts,
@@ -516,6 +536,8 @@ oss_result oss_client_config_set_retries(struct oss_client_config *config,
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL), `OSS_RESULT_INVALID_UTF8`, or
  * `OSS_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
  */
 oss_result oss_client_config_set_user_agent(struct oss_client_config *config, const char *user_agent);
 
@@ -530,6 +552,8 @@ oss_result oss_client_config_set_user_agent(struct oss_client_config *config, co
  * `OSS_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
  * `OSS_RESULT_INVALID_REGION`; `OSS_RESULT_CREDENTIALS` (none set, or the environment lacks them);
  * `OSS_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_RESULT_INVALID_ARGUMENT`.
+ *
+ * Thread-safe, as long as no setter changes `config` during the call.
  */
 oss_result oss_client_new(const struct oss_client_config *config,
                           struct oss_client **client_out,
@@ -537,6 +561,8 @@ oss_result oss_client_new(const struct oss_client_config *config,
 
 /**
  * Releases a client and its connections. NULL does nothing. No other call may be using the client.
+ *
+ * Must not run while another thread uses the handle.
  */
 void oss_client_free(struct oss_client *client);
 
@@ -549,6 +575,8 @@ void oss_client_free(struct oss_client *client);
  *
  * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` for a NULL sink, key id or secret;
  * `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+ *
+ * Call it only from the credentials callback, on the thread running it.
  */
 oss_result oss_credentials_sink_set(struct oss_credentials_sink *sink,
                                     const char *access_key_id,
@@ -565,6 +593,8 @@ void oss_error_free(struct oss_error *error);
 
 /**
  * The result code of the failed call. NULL gives `OSS_RESULT_NULL_POINTER`.
+ *
+ * Thread-safe.
  */
 oss_result oss_error_result(const struct oss_error *error);
 
@@ -573,12 +603,16 @@ oss_result oss_error_result(const struct oss_error *error);
  * error: status, Code, Message, EC, request id). Never empty for a handle made by a failure.
  *
  * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_message(const struct oss_error *error);
 
 /**
  * The HTTP status of a service error (e.g. 409); 0 when the service did not answer with an error.
  * NULL gives 0.
+ *
+ * Thread-safe.
  */
 uint16_t oss_error_http_status(const struct oss_error *error);
 
@@ -586,30 +620,40 @@ uint16_t oss_error_http_status(const struct oss_error *error);
  * The service's error Code, e.g. `"PositionNotEqualToLength"`; `""` for errors that are not from the
  * service (or a HEAD error, which has no body, except the codes the library infers: NoSuchKey,
  * AccessDenied). Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_code(const struct oss_error *error);
 
 /**
  * The service's error Message, as sent; `""` when there is none.
  * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_service_message(const struct oss_error *error);
 
 /**
  * The request id (`x-oss-request-id`) of the failed request, for Alibaba Cloud support; `""` when
  * there is none. Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_request_id(const struct oss_error *error);
 
 /**
  * The service's HostId; `""` when there is none.
  * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_host_id(const struct oss_error *error);
 
 /**
  * The service's detailed error code EC, e.g. `"0026-00000016"`; `""` when there is none.
  * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_error_ec(const struct oss_error *error);
 
@@ -617,6 +661,8 @@ const char *oss_error_ec(const struct oss_error *error);
  * The object's real length, where the next append must go: set for
  * `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
  * `OSS_RESULT_CRC_MISMATCH`; `OSS_POSITION_UNKNOWN` otherwise. NULL gives `OSS_POSITION_UNKNOWN`.
+ *
+ * Thread-safe.
  */
 uint64_t oss_error_next_position(const struct oss_error *error);
 
@@ -624,6 +670,8 @@ uint64_t oss_error_next_position(const struct oss_error *error);
  * The object's CRC-64 as the service reported it with the error, if it did: returns true and writes
  * `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_RESULT_CRC_MISMATCH`
  * and for a 409 that carried `x-oss-hash-crc64ecma`. NULL `error` or `crc64_out` gives false.
+ *
+ * Thread-safe.
  */
 bool oss_error_crc64(const struct oss_error *error, uint64_t *crc64_out);
 
@@ -670,6 +718,8 @@ oss_result oss_append_object(const struct oss_client *client,
  *
  * Returns as `oss_append_object`, and `OSS_RESULT_NULL_POINTER` for a NULL path,
  * `OSS_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_RESULT_IO` when the file cannot be opened or read.
+ *
+ * Thread-safe, as `oss_append_object`.
  */
 oss_result oss_append_object_from_file(const struct oss_client *client,
                                        const char *bucket,
@@ -776,28 +826,38 @@ oss_result oss_head_object(const struct oss_client *client,
 
 /**
  * Releases object metadata. NULL does nothing.
+ *
+ * Must not run while another thread uses the handle.
  */
 void oss_object_meta_free(struct oss_object_meta *meta);
 
 /**
  * The object's length in bytes. NULL gives 0.
+ *
+ * Thread-safe.
  */
 uint64_t oss_object_meta_content_length(const struct oss_object_meta *meta);
 
 /**
  * Whether the object was made by appends and takes more. NULL gives false.
+ *
+ * Thread-safe.
  */
 bool oss_object_meta_is_appendable(const struct oss_object_meta *meta);
 
 /**
  * For an appendable object, the position of the next append; `OSS_POSITION_UNKNOWN` otherwise.
  * NULL gives `OSS_POSITION_UNKNOWN`.
+ *
+ * Thread-safe.
  */
 uint64_t oss_object_meta_next_append_position(const struct oss_object_meta *meta);
 
 /**
  * The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
  * returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
+ *
+ * Thread-safe.
  */
 bool oss_object_meta_crc64(const struct oss_object_meta *meta, uint64_t *crc64_out);
 
@@ -805,6 +865,8 @@ bool oss_object_meta_crc64(const struct oss_object_meta *meta, uint64_t *crc64_o
  * The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_object_type(const struct oss_object_meta *meta);
 
@@ -812,6 +874,8 @@ const char *oss_object_meta_object_type(const struct oss_object_meta *meta);
  * The `ETag`.
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_etag(const struct oss_object_meta *meta);
 
@@ -819,6 +883,8 @@ const char *oss_object_meta_etag(const struct oss_object_meta *meta);
  * The `Content-Type`.
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_content_type(const struct oss_object_meta *meta);
 
@@ -826,6 +892,8 @@ const char *oss_object_meta_content_type(const struct oss_object_meta *meta);
  * `Last-Modified`, as the service sent it (an HTTP date).
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_last_modified(const struct oss_object_meta *meta);
 
@@ -833,6 +901,8 @@ const char *oss_object_meta_last_modified(const struct oss_object_meta *meta);
  * `x-oss-storage-class`.
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_storage_class(const struct oss_object_meta *meta);
 
@@ -840,11 +910,15 @@ const char *oss_object_meta_storage_class(const struct oss_object_meta *meta);
  * `x-oss-request-id` of the HEAD request.
  *
  * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_request_id(const struct oss_object_meta *meta);
 
 /**
  * How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
+ *
+ * Thread-safe.
  */
 size_t oss_object_meta_metadata_count(const struct oss_object_meta *meta);
 
@@ -852,12 +926,16 @@ size_t oss_object_meta_metadata_count(const struct oss_object_meta *meta);
  * The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
  * `index` is not below `oss_object_meta_metadata_count`. Owned by the handle, valid until
  * `oss_object_meta_free`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_metadata_name(const struct oss_object_meta *meta, size_t index);
 
 /**
  * The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
  * the handle, valid until `oss_object_meta_free`.
+ *
+ * Thread-safe.
  */
 const char *oss_object_meta_metadata_value(const struct oss_object_meta *meta, size_t index);
 
@@ -866,11 +944,15 @@ const char *oss_object_meta_metadata_value(const struct oss_object_meta *meta, s
  *
  * On success `*options_out` is owned by the caller and must be released with `oss_object_options_free`.
  * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `options_out` is NULL.
+ *
+ * Thread-safe.
  */
 oss_result oss_object_options_new(struct oss_object_options **options_out);
 
 /**
  * Releases options. NULL does nothing.
+ *
+ * Must not run while another thread uses the handle.
  */
 void oss_object_options_free(struct oss_object_options *options);
 
@@ -879,6 +961,8 @@ void oss_object_options_free(struct oss_object_options *options);
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_content_type(struct oss_object_options *options, const char *value);
 
@@ -887,6 +971,8 @@ oss_result oss_object_options_set_content_type(struct oss_object_options *option
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_cache_control(struct oss_object_options *options, const char *value);
 
@@ -895,6 +981,8 @@ oss_result oss_object_options_set_cache_control(struct oss_object_options *optio
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_content_disposition(struct oss_object_options *options, const char *value);
 
@@ -903,6 +991,8 @@ oss_result oss_object_options_set_content_disposition(struct oss_object_options 
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_content_encoding(struct oss_object_options *options, const char *value);
 
@@ -911,6 +1001,8 @@ oss_result oss_object_options_set_content_encoding(struct oss_object_options *op
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_expires(struct oss_object_options *options, const char *value);
 
@@ -920,6 +1012,8 @@ oss_result oss_object_options_set_expires(struct oss_object_options *options, co
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_object_acl(struct oss_object_options *options, const char *value);
 
@@ -929,6 +1023,8 @@ oss_result oss_object_options_set_object_acl(struct oss_object_options *options,
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_storage_class(struct oss_object_options *options, const char *value);
 
@@ -937,6 +1033,8 @@ oss_result oss_object_options_set_storage_class(struct oss_object_options *optio
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_server_side_encryption(struct oss_object_options *options,
                                                          const char *value);
@@ -946,6 +1044,8 @@ oss_result oss_object_options_set_server_side_encryption(struct oss_object_optio
  *
  * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
  * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_tagging(struct oss_object_options *options, const char *value);
 
@@ -955,6 +1055,8 @@ oss_result oss_object_options_set_tagging(struct oss_object_options *options, co
  *
  * Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL), `OSS_RESULT_INVALID_UTF8`
  * or `OSS_RESULT_INVALID_HEADER_VALUE`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_content_md5(struct oss_object_options *options, const char *value);
 
@@ -963,6 +1065,8 @@ oss_result oss_object_options_set_content_md5(struct oss_object_options *options
  * is true; sends none when false. Replaces `oss_object_options_set_content_md5`.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_compute_content_md5(struct oss_object_options *options, bool compute);
 
@@ -972,6 +1076,8 @@ oss_result oss_object_options_compute_content_md5(struct oss_object_options *opt
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (any argument NULL), `OSS_RESULT_INVALID_UTF8`,
  * or `OSS_RESULT_INVALID_HEADER_VALUE` (bad name, or a value with a line break or control character).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_add_metadata(struct oss_object_options *options,
                                            const char *name,
@@ -981,6 +1087,8 @@ oss_result oss_object_options_add_metadata(struct oss_object_options *options,
  * Removes every metadata pair added so far.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_clear_metadata(struct oss_object_options *options);
 
@@ -988,6 +1096,8 @@ oss_result oss_object_options_clear_metadata(struct oss_object_options *options)
  * Sets `x-oss-forbid-overwrite`: when true, a put refuses to replace an existing object.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_forbid_overwrite(struct oss_object_options *options, bool forbid);
 
@@ -995,6 +1105,8 @@ oss_result oss_object_options_set_forbid_overwrite(struct oss_object_options *op
  * Sets `x-oss-traffic-limit` in bit/s, 245760 to 838860800; 0 removes the limit.
  *
  * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_HEADER_VALUE` outside the range.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_traffic_limit(struct oss_object_options *options, uint64_t bits_per_second);
 
@@ -1003,6 +1115,8 @@ oss_result oss_object_options_set_traffic_limit(struct oss_object_options *optio
  * append is verified without a HEAD request. Ignored by puts.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_crc64(struct oss_object_options *options, uint64_t crc64);
 
@@ -1011,6 +1125,8 @@ oss_result oss_object_options_set_crc64(struct oss_object_options *options, uint
  * request (none is needed at position 0).
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_clear_crc64(struct oss_object_options *options);
 
@@ -1019,6 +1135,8 @@ oss_result oss_object_options_clear_crc64(struct oss_object_options *options);
  * `user_data` must stay valid while a call uses these options.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_progress(struct oss_object_options *options,
                                            oss_progress_callback callback,
@@ -1029,6 +1147,8 @@ oss_result oss_object_options_set_progress(struct oss_object_options *options,
  * their own reference: the token handle may be freed before them.
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+ *
+ * Not thread-safe: no other call may use `options` at the same time.
  */
 oss_result oss_object_options_set_cancel_token(struct oss_object_options *options,
                                                const struct oss_cancel_token *token);
@@ -1038,6 +1158,8 @@ oss_result oss_object_options_set_cancel_token(struct oss_object_options *option
  *
  * On success `*token_out` is owned by the caller and must be released with `oss_cancel_token_free`.
  * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `token_out` is NULL.
+ *
+ * Thread-safe.
  */
 oss_result oss_cancel_token_new(struct oss_cancel_token **token_out);
 
@@ -1057,6 +1179,8 @@ bool oss_cancel_token_is_cancelled(const struct oss_cancel_token *token);
 /**
  * Releases a cancel token handle. NULL does nothing. Options and calls that use the token keep
  * their own reference, so freeing it never affects a running call.
+ *
+ * Must not run while another thread uses the handle.
  */
 void oss_cancel_token_free(struct oss_cancel_token *token);
 

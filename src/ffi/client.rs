@@ -60,6 +60,8 @@ pub struct oss_client {
 ///
 /// On success `*config_out` is owned by the caller and must be released with `oss_client_config_free`.
 /// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `config_out` is NULL.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -83,6 +85,8 @@ pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config)
 }
 
 /// Releases a client config. NULL does nothing. Clients made from it are not affected.
+///
+/// Must not run while another thread uses the handle.
 #[no_mangle]
 pub extern "C" fn oss_client_config_free(config: *mut oss_client_config) {
     // SAFETY: NULL or a handle from `oss_client_config_new`, freed once.
@@ -102,6 +106,8 @@ fn set(config: *mut oss_client_config, set: impl FnOnce(&mut oss_client_config) 
 /// any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_client_new`.
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_RESULT_INVALID_UTF8`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_endpoint(
     config: *mut oss_client_config,
@@ -119,6 +125,8 @@ pub extern "C" fn oss_client_config_set_endpoint(
 /// default. Copied.
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL) or `OSS_RESULT_INVALID_UTF8`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, region: *const c_char) -> oss_result {
     set(config, |config| {
@@ -133,6 +141,8 @@ pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, r
 ///
 /// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config, key id or secret NULL);
 /// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_credentials(
     config: *mut oss_client_config,
@@ -158,6 +168,8 @@ pub extern "C" fn oss_client_config_set_credentials(
 /// when set, `OSS_SESSION_TOKEN`. Replaces any earlier credential setting.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_credentials_from_env(config: *mut oss_client_config) -> oss_result {
     set(config, |config| {
@@ -192,6 +204,8 @@ pub extern "C" fn oss_client_config_set_credentials_provider(
 /// `version` is a plain integer so any value is safe to pass.
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` for another value.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_client_config, version: u32) -> oss_result {
     set(config, |config| {
@@ -213,6 +227,8 @@ pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_clien
 /// Default: virtual-host style, except for IP and `localhost` endpoints, which always use path style.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_config, path_style: bool) -> oss_result {
     set(config, |config| {
@@ -226,6 +242,8 @@ pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_confi
 /// timeout (the default: large bodies take long).
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_timeouts(
     config: *mut oss_client_config,
@@ -248,6 +266,8 @@ pub extern "C" fn oss_client_config_set_timeouts(
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` when
 /// `max_attempts` is 0 or `base_delay_ms > max_delay_ms`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_retries(
     config: *mut oss_client_config,
@@ -275,6 +295,8 @@ pub extern "C" fn oss_client_config_set_retries(
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL), `OSS_RESULT_INVALID_UTF8`, or
 /// `OSS_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_user_agent(
     config: *mut oss_client_config,
@@ -301,6 +323,8 @@ pub extern "C" fn oss_client_config_set_user_agent(
 /// `OSS_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
 /// `OSS_RESULT_INVALID_REGION`; `OSS_RESULT_CREDENTIALS` (none set, or the environment lacks them);
 /// `OSS_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_RESULT_INVALID_ARGUMENT`.
+///
+/// Thread-safe, as long as no setter changes `config` during the call.
 #[no_mangle]
 pub extern "C" fn oss_client_new(
     config: *const oss_client_config,
@@ -348,6 +372,8 @@ pub extern "C" fn oss_client_new(
 }
 
 /// Releases a client and its connections. NULL does nothing. No other call may be using the client.
+///
+/// Must not run while another thread uses the handle.
 #[no_mangle]
 pub extern "C" fn oss_client_free(client: *mut oss_client) {
     // SAFETY: NULL or a handle from `oss_client_new`, freed once.

@@ -36,6 +36,8 @@ pub type oss_credentials_callback =
 ///
 /// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` for a NULL sink, key id or secret;
 /// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+///
+/// Call it only from the credentials callback, on the thread running it.
 #[no_mangle]
 pub extern "C" fn oss_credentials_sink_set(
     sink: *mut oss_credentials_sink,

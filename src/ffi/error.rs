@@ -109,6 +109,8 @@ pub extern "C" fn oss_error_free(error: *mut oss_error) {
 }
 
 /// The result code of the failed call. NULL gives `OSS_RESULT_NULL_POINTER`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_result(error: *const oss_error) -> oss_result {
     field(error, oss_result::NullPointer, |e| e.result)
@@ -118,6 +120,8 @@ pub extern "C" fn oss_error_result(error: *const oss_error) -> oss_result {
 /// error: status, Code, Message, EC, request id). Never empty for a handle made by a failure.
 ///
 /// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_message(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.message.as_ptr())
@@ -125,6 +129,8 @@ pub extern "C" fn oss_error_message(error: *const oss_error) -> *const c_char {
 
 /// The HTTP status of a service error (e.g. 409); 0 when the service did not answer with an error.
 /// NULL gives 0.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_http_status(error: *const oss_error) -> u16 {
     field(error, 0, |e| e.http_status)
@@ -133,6 +139,8 @@ pub extern "C" fn oss_error_http_status(error: *const oss_error) -> u16 {
 /// The service's error Code, e.g. `"PositionNotEqualToLength"`; `""` for errors that are not from the
 /// service (or a HEAD error, which has no body, except the codes the library infers: NoSuchKey,
 /// AccessDenied). Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_code(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.code.as_ptr())
@@ -140,6 +148,8 @@ pub extern "C" fn oss_error_code(error: *const oss_error) -> *const c_char {
 
 /// The service's error Message, as sent; `""` when there is none.
 /// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_service_message(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.service_message.as_ptr())
@@ -147,6 +157,8 @@ pub extern "C" fn oss_error_service_message(error: *const oss_error) -> *const c
 
 /// The request id (`x-oss-request-id`) of the failed request, for Alibaba Cloud support; `""` when
 /// there is none. Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_request_id(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.request_id.as_ptr())
@@ -154,6 +166,8 @@ pub extern "C" fn oss_error_request_id(error: *const oss_error) -> *const c_char
 
 /// The service's HostId; `""` when there is none.
 /// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_host_id(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.host_id.as_ptr())
@@ -161,6 +175,8 @@ pub extern "C" fn oss_error_host_id(error: *const oss_error) -> *const c_char {
 
 /// The service's detailed error code EC, e.g. `"0026-00000016"`; `""` when there is none.
 /// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_ec(error: *const oss_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.ec.as_ptr())
@@ -169,6 +185,8 @@ pub extern "C" fn oss_error_ec(error: *const oss_error) -> *const c_char {
 /// The object's real length, where the next append must go: set for
 /// `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
 /// `OSS_RESULT_CRC_MISMATCH`; `OSS_POSITION_UNKNOWN` otherwise. NULL gives `OSS_POSITION_UNKNOWN`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_next_position(error: *const oss_error) -> u64 {
     field(error, OSS_POSITION_UNKNOWN, |e| e.next_position.unwrap_or(OSS_POSITION_UNKNOWN))
@@ -177,6 +195,8 @@ pub extern "C" fn oss_error_next_position(error: *const oss_error) -> u64 {
 /// The object's CRC-64 as the service reported it with the error, if it did: returns true and writes
 /// `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_RESULT_CRC_MISMATCH`
 /// and for a 409 that carried `x-oss-hash-crc64ecma`. NULL `error` or `crc64_out` gives false.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) -> bool {
     field(error, false, |e| match (e.crc64, crc64_out.is_null()) {

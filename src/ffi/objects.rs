@@ -180,6 +180,8 @@ pub extern "C" fn oss_append_object(
 ///
 /// Returns as `oss_append_object`, and `OSS_RESULT_NULL_POINTER` for a NULL path,
 /// `OSS_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_RESULT_IO` when the file cannot be opened or read.
+///
+/// Thread-safe, as `oss_append_object`.
 #[no_mangle]
 pub extern "C" fn oss_append_object_from_file(
     client: *const oss_client,
@@ -467,6 +469,8 @@ pub extern "C" fn oss_head_object(
 }
 
 /// Releases object metadata. NULL does nothing.
+///
+/// Must not run while another thread uses the handle.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_free(meta: *mut oss_object_meta) {
     // SAFETY: NULL or a handle from `oss_head_object`, freed once.
@@ -487,12 +491,16 @@ fn meta_field<T: Copy>(meta: *const oss_object_meta, fallback: T, read: impl FnO
 const EMPTY: &c_char = &0;
 
 /// The object's length in bytes. NULL gives 0.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_content_length(meta: *const oss_object_meta) -> u64 {
     meta_field(meta, 0, |m| m.meta.content_length)
 }
 
 /// Whether the object was made by appends and takes more. NULL gives false.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_is_appendable(meta: *const oss_object_meta) -> bool {
     meta_field(meta, false, |m| m.meta.is_appendable())
@@ -500,6 +508,8 @@ pub extern "C" fn oss_object_meta_is_appendable(meta: *const oss_object_meta) ->
 
 /// For an appendable object, the position of the next append; `OSS_POSITION_UNKNOWN` otherwise.
 /// NULL gives `OSS_POSITION_UNKNOWN`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_next_append_position(meta: *const oss_object_meta) -> u64 {
     meta_field(meta, OSS_POSITION_UNKNOWN, |m| m.meta.next_append_position.unwrap_or(OSS_POSITION_UNKNOWN))
@@ -507,6 +517,8 @@ pub extern "C" fn oss_object_meta_next_append_position(meta: *const oss_object_m
 
 /// The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
 /// returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out: *mut u64) -> bool {
     meta_field(meta, false, |m| match (m.meta.crc64, crc64_out.is_null()) {
@@ -522,6 +534,8 @@ pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out:
 /// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_object_type(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.object_type.as_ptr())
@@ -530,6 +544,8 @@ pub extern "C" fn oss_object_meta_object_type(meta: *const oss_object_meta) -> *
 /// The `ETag`.
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_etag(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.etag.as_ptr())
@@ -538,6 +554,8 @@ pub extern "C" fn oss_object_meta_etag(meta: *const oss_object_meta) -> *const c
 /// The `Content-Type`.
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_content_type(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.content_type.as_ptr())
@@ -546,6 +564,8 @@ pub extern "C" fn oss_object_meta_content_type(meta: *const oss_object_meta) -> 
 /// `Last-Modified`, as the service sent it (an HTTP date).
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_last_modified(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.last_modified.as_ptr())
@@ -554,6 +574,8 @@ pub extern "C" fn oss_object_meta_last_modified(meta: *const oss_object_meta) ->
 /// `x-oss-storage-class`.
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_storage_class(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.storage_class.as_ptr())
@@ -562,12 +584,16 @@ pub extern "C" fn oss_object_meta_storage_class(meta: *const oss_object_meta) ->
 /// `x-oss-request-id` of the HEAD request.
 ///
 /// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_request_id(meta: *const oss_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.request_id.as_ptr())
 }
 
 /// How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_metadata_count(meta: *const oss_object_meta) -> usize {
     meta_field(meta, 0, |m| m.metadata.len())
@@ -576,6 +602,8 @@ pub extern "C" fn oss_object_meta_metadata_count(meta: *const oss_object_meta) -
 /// The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
 /// `index` is not below `oss_object_meta_metadata_count`. Owned by the handle, valid until
 /// `oss_object_meta_free`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_metadata_name(meta: *const oss_object_meta, index: usize) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr()))
@@ -583,6 +611,8 @@ pub extern "C" fn oss_object_meta_metadata_name(meta: *const oss_object_meta, in
 
 /// The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
 /// the handle, valid until `oss_object_meta_free`.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_meta_metadata_value(meta: *const oss_object_meta, index: usize) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr()))

@@ -57,6 +57,8 @@ impl oss_object_options {
 ///
 /// On success `*options_out` is owned by the caller and must be released with `oss_object_options_free`.
 /// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `options_out` is NULL.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_object_options_new(options_out: *mut *mut oss_object_options) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -70,6 +72,8 @@ pub extern "C" fn oss_object_options_new(options_out: *mut *mut oss_object_optio
 }
 
 /// Releases options. NULL does nothing.
+///
+/// Must not run while another thread uses the handle.
 #[no_mangle]
 pub extern "C" fn oss_object_options_free(options: *mut oss_object_options) {
     // SAFETY: NULL or a handle from `oss_object_options_new`, freed once.
@@ -101,6 +105,8 @@ fn set_text(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_content_type(
     options: *mut oss_object_options,
@@ -113,6 +119,8 @@ pub extern "C" fn oss_object_options_set_content_type(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_cache_control(
     options: *mut oss_object_options,
@@ -125,6 +133,8 @@ pub extern "C" fn oss_object_options_set_cache_control(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_content_disposition(
     options: *mut oss_object_options,
@@ -137,6 +147,8 @@ pub extern "C" fn oss_object_options_set_content_disposition(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_content_encoding(
     options: *mut oss_object_options,
@@ -149,6 +161,8 @@ pub extern "C" fn oss_object_options_set_content_encoding(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_expires(options: *mut oss_object_options, value: *const c_char) -> oss_result {
     set_text(options, value, "expires", |h| &mut h.expires)
@@ -159,6 +173,8 @@ pub extern "C" fn oss_object_options_set_expires(options: *mut oss_object_option
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_object_acl(
     options: *mut oss_object_options,
@@ -172,6 +188,8 @@ pub extern "C" fn oss_object_options_set_object_acl(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_storage_class(
     options: *mut oss_object_options,
@@ -184,6 +202,8 @@ pub extern "C" fn oss_object_options_set_storage_class(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_server_side_encryption(
     options: *mut oss_object_options,
@@ -196,6 +216,8 @@ pub extern "C" fn oss_object_options_set_server_side_encryption(
 ///
 /// NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
 /// `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_tagging(options: *mut oss_object_options, value: *const c_char) -> oss_result {
     set_text(options, value, "tagging", |h| &mut h.tagging)
@@ -206,6 +228,8 @@ pub extern "C" fn oss_object_options_set_tagging(options: *mut oss_object_option
 ///
 /// Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL), `OSS_RESULT_INVALID_UTF8`
 /// or `OSS_RESULT_INVALID_HEADER_VALUE`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_content_md5(
     options: *mut oss_object_options,
@@ -229,6 +253,8 @@ pub extern "C" fn oss_object_options_set_content_md5(
 /// is true; sends none when false. Replaces `oss_object_options_set_content_md5`.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_compute_content_md5(
     options: *mut oss_object_options,
@@ -247,6 +273,8 @@ pub extern "C" fn oss_object_options_compute_content_md5(
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (any argument NULL), `OSS_RESULT_INVALID_UTF8`,
 /// or `OSS_RESULT_INVALID_HEADER_VALUE` (bad name, or a value with a line break or control character).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_add_metadata(
     options: *mut oss_object_options,
@@ -268,6 +296,8 @@ pub extern "C" fn oss_object_options_add_metadata(
 /// Removes every metadata pair added so far.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_clear_metadata(options: *mut oss_object_options) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -280,6 +310,8 @@ pub extern "C" fn oss_object_options_clear_metadata(options: *mut oss_object_opt
 /// Sets `x-oss-forbid-overwrite`: when true, a put refuses to replace an existing object.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_forbid_overwrite(
     options: *mut oss_object_options,
@@ -295,6 +327,8 @@ pub extern "C" fn oss_object_options_set_forbid_overwrite(
 /// Sets `x-oss-traffic-limit` in bit/s, 245760 to 838860800; 0 removes the limit.
 ///
 /// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_HEADER_VALUE` outside the range.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_traffic_limit(
     options: *mut oss_object_options,
@@ -322,6 +356,8 @@ pub extern "C" fn oss_object_options_set_traffic_limit(
 /// append is verified without a HEAD request. Ignored by puts.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_crc64(options: *mut oss_object_options, crc64: u64) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -335,6 +371,8 @@ pub extern "C" fn oss_object_options_set_crc64(options: *mut oss_object_options,
 /// request (none is needed at position 0).
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_clear_crc64(options: *mut oss_object_options) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -348,6 +386,8 @@ pub extern "C" fn oss_object_options_clear_crc64(options: *mut oss_object_option
 /// `user_data` must stay valid while a call uses these options.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_progress(
     options: *mut oss_object_options,
@@ -373,6 +413,8 @@ pub extern "C" fn oss_object_options_set_progress(
 /// their own reference: the token handle may be freed before them.
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+///
+/// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_cancel_token(
     options: *mut oss_object_options,
@@ -398,6 +440,8 @@ pub struct oss_cancel_token {
 ///
 /// On success `*token_out` is owned by the caller and must be released with `oss_cancel_token_free`.
 /// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `token_out` is NULL.
+///
+/// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_cancel_token_new(token_out: *mut *mut oss_cancel_token) -> oss_result {
     guard(std::ptr::null_mut(), || {
@@ -432,6 +476,8 @@ pub extern "C" fn oss_cancel_token_is_cancelled(token: *const oss_cancel_token) 
 
 /// Releases a cancel token handle. NULL does nothing. Options and calls that use the token keep
 /// their own reference, so freeing it never affects a running call.
+///
+/// Must not run while another thread uses the handle.
 #[no_mangle]
 pub extern "C" fn oss_cancel_token_free(token: *mut oss_cancel_token) {
     // SAFETY: NULL or a handle from `oss_cancel_token_new`, freed once.
