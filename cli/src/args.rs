@@ -1,0 +1,384 @@
+//! The command line: global flags, the five commands and their flags.
+
+use std::path::PathBuf;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+use oss_append::{ByteRange, ContentMd5, ObjectHeaders};
+
+/// Exit codes, shown after `--help` and in the README.
+pub const EXIT_CODES: &str = "\
+Exit codes:
+  0  success
+  1  any other failure: an unexpected response, a local read or write error
+  2  usage: a bad flag or value, refused before anything was sent
+  3  auth: no credentials, or HTTP 403 (wrong key or signature, expired STS
+     token, clock skew, access denied)
+  4  position conflict: PositionNotEqualToLength (--position is not the
+     object's length) or ObjectNotAppendable (made by put or multipart)
+  5  network: connection failure or timeout, or 5xx/408/429 after retries;
+     safe to run again
+  6  CRC-64 mismatch between the data and the service's checksum
+  7  not found: no such bucket or object
+
+Credentials and endpoint may also come from OSS_ACCESS_KEY_ID,
+OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_ENDPOINT and OSS_REGION;
+flags win over the environment.";
+
+#[derive(Debug, Parser)]
+#[command(
+    name = "oss-append",
+    version,
+    about = "Append to Alibaba Cloud OSS objects (AppendObject) from shells and scripts",
+    long_about = "Append to Alibaba Cloud OSS objects (AppendObject) from shells and scripts.\n\n\
+        Positions are found and tracked for you, every append is checked with CRC-64, and retries never \
+        duplicate data. `append-object --body - --follow` ships a growing input (for example \
+        `tail -F app.log`) in batches.",
+    after_help = EXIT_CODES,
+    propagate_version = true
+)]
+pub struct Cli {
+    #[command(flatten)]
+    pub global: Global,
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// Flags every command takes, before or after the command name.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Global options")]
+pub struct Global {
+    /// Service endpoint, e.g. https://oss-cn-hangzhou.aliyuncs.com or http://127.0.0.1:9000
+    #[arg(long, env = "OSS_ENDPOINT", global = true, value_name = "URL")]
+    pub endpoint: Option<String>,
+
+    /// Region id signed into V4 requests, e.g. cn-hangzhou [default: taken from an
+    /// oss-<region>.aliyuncs.com endpoint]
+    #[arg(long, env = "OSS_REGION", global = true, value_name = "ID")]
+    pub region: Option<String>,
+
+    /// Access key id
+    #[arg(long, env = "OSS_ACCESS_KEY_ID", hide_env_values = true, global = true, value_name = "ID")]
+    pub access_key_id: Option<String>,
+
+    /// Access key secret (never printed)
+    #[arg(long, env = "OSS_ACCESS_KEY_SECRET", hide_env_values = true, global = true, value_name = "SECRET")]
+    pub access_key_secret: Option<String>,
+
+    /// STS security token, for temporary credentials (never printed)
+    #[arg(long, env = "OSS_SESSION_TOKEN", hide_env_values = true, global = true, value_name = "TOKEN")]
+    pub sts_token: Option<String>,
+
+    /// Signature version
+    #[arg(long, value_enum, default_value_t = SignVersion::V4, global = true)]
+    pub sign_version: SignVersion,
+
+    /// Path-style addressing (host/bucket/key) instead of bucket.host/key; IP and localhost
+    /// endpoints always use it
+    #[arg(long, global = true)]
+    pub path_style: bool,
+
+    /// How results are printed on standard output: text, or json (one object per line per result)
+    #[arg(long, value_enum, default_value_t = OutputFormat::Text, global = true)]
+    pub output: OutputFormat,
+
+    /// Print nothing on success: no results, no progress bar, no retry warnings (errors still go
+    /// to standard error)
+    #[arg(short, long, global = true)]
+    pub quiet: bool,
+
+    /// Attempts per request, the first included (1 disables the client's own retries)
+    #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20), global = true, value_name = "N")]
+    pub max_attempts: u32,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SignVersion {
+    /// OSS4-HMAC-SHA256
+    V4,
+    /// The older `OSS AK:signature`
+    V1,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum OutputFormat {
+    Text,
+    Json,
+}
+
+#[derive(Debug, Subcommand)]
+#[allow(clippy::enum_variant_names)] // named as ossutil names the operations
+pub enum Command {
+    /// Append a body to an object (AppendObject), creating it if missing
+    #[command(after_help = "Examples:\n  \
+        oss-append append-object --bucket B --key notes.txt --body 'hello'\n  \
+        oss-append append-object --bucket B --key data.bin --body file://data.bin\n  \
+        tail -F app.log | oss-append append-object --bucket B --key logs/app.log --body - --follow")]
+    AppendObject(AppendArgs),
+    /// Show an object's metadata: length, type, next append position, CRC-64 (HeadObject)
+    HeadObject(ObjectArgs),
+    /// Download an object, or a range of it, to standard output or a file (GetObject)
+    GetObject(GetArgs),
+    /// Write a whole object, replacing any object at the key; the result is not appendable (PutObject)
+    PutObject(PutArgs),
+    /// Delete an object; deleting a missing object succeeds (DeleteObject)
+    DeleteObject(ObjectArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct ObjectArgs {
+    /// Bucket name
+    #[arg(long)]
+    pub bucket: String,
+    /// Object key
+    #[arg(long)]
+    pub key: String,
+}
+
+#[derive(Debug, Args)]
+pub struct AppendArgs {
+    #[command(flatten)]
+    pub object: ObjectArgs,
+
+    /// Where the body goes: the object's current length [default: found from the object]
+    #[arg(long, value_name = "N")]
+    pub position: Option<u64>,
+
+    /// The body: a literal STRING, file://PATH (streamed), or - for standard input
+    #[arg(long, value_name = "STRING|file://PATH|-", value_parser = parse_body)]
+    pub body: BodySpec,
+
+    #[command(flatten)]
+    pub headers: HeaderArgs,
+
+    #[command(flatten)]
+    pub follow: FollowArgs,
+}
+
+/// `--follow` and its settings.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Follow mode")]
+pub struct FollowArgs {
+    /// Keep reading standard input (or the growing file given as file://PATH, like tail -F) and
+    /// append in batches; riding out transient errors, with nothing lost or duplicated
+    #[arg(long)]
+    pub follow: bool,
+
+    /// Append once this many bytes are waiting
+    #[arg(long, default_value_t = 1024 * 1024, value_name = "BYTES", requires = "follow",
+          value_parser = clap::value_parser!(u64).range(1..=256 * 1024 * 1024))]
+    pub batch_bytes: u64,
+
+    /// Append bytes that have waited this long, even if fewer than --batch-bytes
+    #[arg(long, default_value_t = 1000, value_name = "MS", requires = "follow",
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub batch_interval_ms: u64,
+
+    /// Flush and exit 0 after this long without new input [default: never; standard
+    /// input ends at EOF, a followed file at SIGINT or SIGTERM]
+    #[arg(long, value_name = "MS", requires = "follow")]
+    pub idle_exit_ms: Option<u64>,
+}
+
+#[derive(Debug, Args)]
+pub struct PutArgs {
+    #[command(flatten)]
+    pub object: ObjectArgs,
+
+    /// The body: a literal STRING, file://PATH (streamed), or - for standard input
+    #[arg(long, value_name = "STRING|file://PATH|-", value_parser = parse_body)]
+    pub body: BodySpec,
+
+    #[command(flatten)]
+    pub headers: HeaderArgs,
+}
+
+#[derive(Debug, Args)]
+pub struct GetArgs {
+    #[command(flatten)]
+    pub object: ObjectArgs,
+
+    /// Bytes to read: FIRST-LAST (inclusive, from 0) or FIRST- (to the end)
+    #[arg(long, value_name = "FIRST-LAST", value_parser = parse_range)]
+    pub range: Option<ByteRange>,
+
+    /// Write the object to this file instead of standard output (and print the result)
+    #[arg(long, value_name = "PATH")]
+    pub output_file: Option<PathBuf>,
+}
+
+/// The object headers of `ossutil api append-object`, plus Content-Type, forbid-overwrite and
+/// traffic limit. Create-time headers take effect on the append that creates the object.
+#[derive(Debug, Args)]
+#[command(next_help_heading = "Object headers")]
+pub struct HeaderArgs {
+    /// Content-Type
+    #[arg(long, value_name = "TYPE")]
+    pub content_type: Option<String>,
+
+    /// Cache-Control
+    #[arg(long, value_name = "VALUE")]
+    pub cache_control: Option<String>,
+
+    /// Content-Disposition
+    #[arg(long, value_name = "VALUE")]
+    pub content_disposition: Option<String>,
+
+    /// Content-Encoding
+    #[arg(long, value_name = "VALUE")]
+    pub content_encoding: Option<String>,
+
+    /// Content-MD5: the base64 MD5 of the body, or `auto` to have it computed from the body (with
+    /// --follow, only `auto`: each batch gets its own)
+    #[arg(long, value_name = "BASE64|auto")]
+    pub content_md5: Option<String>,
+
+    /// Expires
+    #[arg(long, value_name = "DATE")]
+    pub expires: Option<String>,
+
+    /// User metadata KEY=VALUE, sent as x-oss-meta-KEY (repeatable)
+    #[arg(long, value_name = "KEY=VALUE", value_parser = parse_metadata)]
+    pub metadata: Vec<(String, String)>,
+
+    /// x-oss-object-acl: default, private, public-read or public-read-write
+    #[arg(long, value_name = "ACL")]
+    pub object_acl: Option<String>,
+
+    /// x-oss-storage-class: Standard, IA or Archive (puts also ColdArchive, DeepColdArchive)
+    #[arg(long, value_name = "CLASS")]
+    pub storage_class: Option<String>,
+
+    /// x-oss-server-side-encryption: AES256, KMS or SM4
+    #[arg(long, value_name = "ALGORITHM")]
+    pub server_side_encryption: Option<String>,
+
+    /// x-oss-tagging, URL-encoded and sent as given: "A=1&B=2"
+    #[arg(long, value_name = "TAGS")]
+    pub tagging: Option<String>,
+
+    /// x-oss-forbid-overwrite: true refuses to replace an existing object
+    #[arg(long, value_name = "BOOL")]
+    pub forbid_overwrite: Option<bool>,
+
+    /// x-oss-traffic-limit in bit/s, 245760 to 838860800
+    #[arg(long, value_name = "BITS_PER_SEC")]
+    pub traffic_limit: Option<u64>,
+}
+
+impl HeaderArgs {
+    /// The core's object headers.
+    pub fn to_headers(&self) -> ObjectHeaders {
+        ObjectHeaders {
+            content_type: self.content_type.clone(),
+            cache_control: self.cache_control.clone(),
+            content_disposition: self.content_disposition.clone(),
+            content_encoding: self.content_encoding.clone(),
+            expires: self.expires.clone(),
+            content_md5: match self.content_md5.as_deref() {
+                None => ContentMd5::None,
+                Some(v) if v.eq_ignore_ascii_case("auto") => ContentMd5::Compute,
+                Some(v) => ContentMd5::Value(v.to_string()),
+            },
+            metadata: self.metadata.clone(),
+            object_acl: self.object_acl.clone(),
+            storage_class: self.storage_class.clone(),
+            server_side_encryption: self.server_side_encryption.clone(),
+            tagging: self.tagging.clone(),
+            forbid_overwrite: self.forbid_overwrite,
+            traffic_limit: self.traffic_limit,
+        }
+    }
+}
+
+/// Where a body comes from.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum BodySpec {
+    /// The flag's own text.
+    Text(String),
+    /// `file://PATH`.
+    File(PathBuf),
+    /// `-`: standard input.
+    Stdin,
+}
+
+impl BodySpec {
+    /// How messages name it.
+    pub fn describe(&self) -> String {
+        match self {
+            BodySpec::Text(_) => "the --body text".into(),
+            BodySpec::File(path) => path.display().to_string(),
+            BodySpec::Stdin => "standard input".into(),
+        }
+    }
+}
+
+fn parse_body(value: &str) -> Result<BodySpec, String> {
+    if value == "-" {
+        return Ok(BodySpec::Stdin);
+    }
+    match value.strip_prefix("file://") {
+        Some("") => Err("file:// needs a path, e.g. file://./data.bin or file:///var/log/app.log".into()),
+        Some(path) => Ok(BodySpec::File(PathBuf::from(path))),
+        None => Ok(BodySpec::Text(value.to_string())),
+    }
+}
+
+fn parse_metadata(value: &str) -> Result<(String, String), String> {
+    match value.split_once('=') {
+        Some(("", _)) => Err("the metadata name before '=' is empty".into()),
+        Some((name, v)) => Ok((name.to_string(), v.to_string())),
+        None => Err(format!("expected KEY=VALUE, got {value:?}")),
+    }
+}
+
+fn parse_range(value: &str) -> Result<ByteRange, String> {
+    let bad = || format!("expected FIRST-LAST or FIRST- (byte offsets from 0), got {value:?}");
+    let (first, last) = value.split_once('-').ok_or_else(bad)?;
+    let start: u64 = first.trim().parse().map_err(|_| bad())?;
+    let end = match last.trim() {
+        "" => None,
+        last => Some(last.parse::<u64>().map_err(|_| bad())?),
+    };
+    if end.is_some_and(|end| end < start) {
+        return Err(format!("the last byte {} is before the first {start}", end.unwrap_or_default()));
+    }
+    Ok(ByteRange { start, end })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::CommandFactory;
+
+    #[test]
+    fn the_command_line_is_consistent() {
+        Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn bodies() {
+        assert_eq!(parse_body("-"), Ok(BodySpec::Stdin));
+        assert_eq!(parse_body("file:///tmp/x"), Ok(BodySpec::File("/tmp/x".into())));
+        assert_eq!(parse_body("file://rel/x"), Ok(BodySpec::File("rel/x".into())));
+        assert_eq!(parse_body("hello"), Ok(BodySpec::Text("hello".into())));
+        assert_eq!(parse_body(""), Ok(BodySpec::Text(String::new())));
+        assert!(parse_body("file://").is_err());
+    }
+
+    #[test]
+    fn metadata_pairs() {
+        assert_eq!(parse_metadata("a=b=c"), Ok(("a".into(), "b=c".into())));
+        assert_eq!(parse_metadata("a="), Ok(("a".into(), String::new())));
+        assert!(parse_metadata("a").is_err());
+        assert!(parse_metadata("=b").is_err());
+    }
+
+    #[test]
+    fn ranges() {
+        assert_eq!(parse_range("0-9"), Ok(ByteRange { start: 0, end: Some(9) }));
+        assert_eq!(parse_range("5-"), Ok(ByteRange { start: 5, end: None }));
+        assert!(parse_range("9-3").is_err());
+        assert!(parse_range("-3").is_err());
+        assert!(parse_range("x").is_err());
+    }
+}
