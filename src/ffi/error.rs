@@ -211,8 +211,59 @@ pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) 
 
 #[cfg(test)]
 mod tests {
+    use super::*;
+    use std::ffi::CStr;
+
+    fn text(ptr: *const c_char) -> String {
+        // SAFETY: the accessors return NUL-terminated strings owned by a live handle (or a static).
+        unsafe { CStr::from_ptr(ptr) }.to_string_lossy().into_owned()
+    }
+
     #[test]
     fn the_c_size_limit_is_the_core_limit() {
-        assert_eq!(super::OSS_MAX_APPENDABLE_SIZE, crate::validate::MAX_APPENDABLE_SIZE);
+        assert_eq!(OSS_MAX_APPENDABLE_SIZE, crate::validate::MAX_APPENDABLE_SIZE);
+    }
+
+    #[test]
+    fn a_service_error_carries_every_field() {
+        let service = crate::ServiceError {
+            status: 409,
+            code: "PositionNotEqualToLength".into(),
+            message: "Position is not equal to file length".into(),
+            request_id: "RID\0X".into(),
+            host_id: "b.oss-cn-hangzhou.aliyuncs.com".into(),
+            ec: "0026-00000016".into(),
+            next_position: Some(42),
+            server_crc64: Some(7),
+            position: Some(3),
+        };
+        let handle = oss_error::from_failure(crate::Error::from(service).into());
+        let error = &handle as *const oss_error;
+        assert_eq!(oss_error_result(error), oss_result::PositionNotEqualToLength);
+        assert_eq!(oss_error_http_status(error), 409);
+        assert_eq!(text(oss_error_code(error)), "PositionNotEqualToLength");
+        assert_eq!(text(oss_error_service_message(error)), "Position is not equal to file length");
+        // An interior NUL, which C cannot hold, becomes '?'.
+        assert_eq!(text(oss_error_request_id(error)), "RID?X");
+        assert_eq!(text(oss_error_host_id(error)), "b.oss-cn-hangzhou.aliyuncs.com");
+        assert_eq!(text(oss_error_ec(error)), "0026-00000016");
+        assert_eq!(oss_error_next_position(error), 42);
+        let mut crc = 0;
+        assert!(oss_error_crc64(error, &mut crc));
+        assert_eq!(crc, 7);
+        assert!(!oss_error_crc64(error, std::ptr::null_mut()));
+        let message = text(oss_error_message(error));
+        assert!(message.contains("appended at 3, object length is 42"), "{message}");
+    }
+
+    #[test]
+    fn a_local_error_has_empty_service_fields() {
+        let handle = oss_error::from_failure(crate::Error::Cancelled.into());
+        let error = &handle as *const oss_error;
+        assert_eq!(oss_error_result(error), oss_result::Cancelled);
+        assert_eq!(oss_error_http_status(error), 0);
+        assert_eq!(text(oss_error_code(error)), "");
+        assert_eq!(oss_error_next_position(error), OSS_POSITION_UNKNOWN);
+        assert_eq!(text(oss_error_message(error)), "cancelled by the caller");
     }
 }
