@@ -6,8 +6,9 @@
 //! - Handles are opaque; `_new` pairs with `_free`, and `_free(NULL)` does nothing.
 //! - Every fallible function returns an [`oss_result`]; outputs go through `*_out` pointers and are
 //!   written only on success; details go to an optional `oss_error **error_out`.
-//! - Every body runs inside [`boundary::guard`]: a panic becomes `OSS_RESULT_PANIC`, never an unwind
-//!   across the boundary. NULL pointers and invalid UTF-8 are refused with their own codes.
+//! - Every body runs inside one panic boundary (`boundary::guard`): a panic becomes
+//!   `OSS_RESULT_PANIC`, never an unwind across the boundary. NULL pointers and invalid UTF-8 are
+//!   refused with their own codes.
 //! - Callbacks are `Option<extern "C" fn>` type aliases; a NULL callback means none.
 
 #![allow(non_camel_case_types)]
