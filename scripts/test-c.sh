@@ -133,7 +133,7 @@ for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threa
 done
 
 echo "== examples/c: make demo (strict flags)"
-if make -s -C examples/c demo CFLAGS="-std=c11 -Wall -Wextra -Werror -pedantic -O2" >"$out/example.log" 2>&1 &&
+if make -s -C examples/c demo EXTRA_CFLAGS=-Werror >"$out/example.log" 2>&1 &&
   [ "$(grep -c '^appended' "$out/example.log")" -eq 2 ]; then
   grep '^appended' "$out/example.log" | sed 's/^/    /'
   pass "example append_file"
