@@ -142,7 +142,8 @@ fn position_arg(position: u64) -> Option<u64> {
 ///
 /// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
 /// a non-zero length); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
-/// `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`; a 2xx service
+/// `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`;
+/// `OSS_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
 /// code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
 /// a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`;
 /// `OSS_RESULT_PROTOCOL`.
