@@ -28,6 +28,8 @@ pub mod crc64;
 mod credentials;
 mod error;
 pub mod ffi;
+#[cfg(feature = "mobile")]
+pub mod mobile;
 mod options;
 pub mod sign;
 pub mod validate;
@@ -42,6 +44,9 @@ pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,
 };
 pub use sign::SignatureVersion;
+
+#[cfg(feature = "mobile")]
+uniffi::setup_scaffolding!();
 
 /// The README's examples compile.
 #[cfg(doctest)]

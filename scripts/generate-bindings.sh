@@ -1,0 +1,74 @@
+#!/usr/bin/env bash
+# Regenerates the Kotlin and Swift bindings from the built library, with the project's own
+# uniffi-bindgen (uniffi-bindgen/, the library's exact uniffi version) and bindings/uniffi.toml.
+#
+#   bash scripts/generate-bindings.sh          rewrite the generated files
+#   bash scripts/generate-bindings.sh --check  fail, showing the diff, if they are not up to date
+#
+# Generated files (checked in, never edited by hand):
+#   bindings/kotlin/src/main/kotlin/oss/append/oss_append.kt
+#   bindings/swift/Sources/OssAppend/OssAppend.swift
+#   bindings/swift/Sources/OssAppendFFI/OssAppendFFI.h
+#   bindings/swift/Sources/OssAppendFFI/module.modulemap
+# The mobile build uses its own target folder (target/mobile) so a build of the C library without
+# the `mobile` feature never replaces the library the bindings are read from.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+mode=write
+case "${1:-}" in
+  "") ;;
+  --check) mode=check ;;
+  *) echo "usage: $0 [--check]" >&2; exit 2 ;;
+esac
+
+export CARGO_TARGET_DIR="$PWD/target/mobile"
+export CARGO_TERM_COLOR=never
+cargo build -q --features mobile --lib
+cargo build -q -p uniffi-bindgen
+case "$(uname -s)" in
+  Darwin) library="$CARGO_TARGET_DIR/debug/liboss_append.dylib" ;;
+  *) library="$CARGO_TARGET_DIR/debug/liboss_append.so" ;;
+esac
+
+out=$(mktemp -d)
+trap 'rm -rf "$out"' EXIT
+"$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --no-format --config bindings/uniffi.toml \
+  --language kotlin --language swift --out-dir "$out/raw" "$library" >/dev/null
+
+# Where each generated file lives in the repository.
+mkdir -p "$out/tree/kotlin/src/main/kotlin/oss/append" "$out/tree/swift/Sources/OssAppend" \
+  "$out/tree/swift/Sources/OssAppendFFI"
+cp "$out/raw/oss/append/oss_append.kt" "$out/tree/kotlin/src/main/kotlin/oss/append/oss_append.kt"
+cp "$out/raw/OssAppend.swift" "$out/tree/swift/Sources/OssAppend/OssAppend.swift"
+cp "$out/raw/OssAppendFFI.h" "$out/tree/swift/Sources/OssAppendFFI/OssAppendFFI.h"
+cp "$out/raw/OssAppendFFI.modulemap" "$out/tree/swift/Sources/OssAppendFFI/module.modulemap"
+
+generated=(
+  kotlin/src/main/kotlin/oss/append/oss_append.kt
+  swift/Sources/OssAppend/OssAppend.swift
+  swift/Sources/OssAppendFFI/OssAppendFFI.h
+  swift/Sources/OssAppendFFI/module.modulemap
+)
+
+if [ "$mode" = check ]; then
+  drift=0
+  for file in "${generated[@]}"; do
+    if ! diff -u "bindings/$file" "$out/tree/$file" >"$out/diff" 2>&1; then
+      echo "bindings/$file is not what the library generates:" >&2
+      head -n 40 "$out/diff" >&2
+      drift=1
+    fi
+  done
+  if [ "$drift" -ne 0 ]; then
+    echo "generated bindings drifted; run: bash scripts/generate-bindings.sh" >&2
+    exit 1
+  fi
+  echo "generated bindings are up to date (${#generated[@]} files)"
+else
+  for file in "${generated[@]}"; do
+    mkdir -p "$(dirname "bindings/$file")"
+    cp "$out/tree/$file" "bindings/$file"
+  done
+  echo "regenerated ${#generated[@]} files under bindings/"
+fi

@@ -1,0 +1,225 @@
+//! `OssClient` and `Appender`: the core's [`Client`](crate::Client) and [`Appender`](crate::Appender)
+//! as objects Kotlin and Swift hold. Every method returns a result or throws `OssError`.
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use super::background::Background;
+use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener};
+use super::config::{ClientConfig, Credentials, Source};
+use super::error::OssError;
+use super::types::{AppendOptions, AppendResult, ByteRange, GetResult, ObjectHeaders, ObjectMeta, PutResult};
+use crate::Body;
+
+/// A blocking OSS client, safe to share between threads. The blocking methods run on the calling
+/// thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+#[derive(Debug, uniffi::Object)]
+pub struct OssClient {
+    client: crate::Client,
+}
+
+/// The core's append options with the listener and token attached.
+fn append_options(
+    options: Option<AppendOptions>,
+    progress: Option<Arc<dyn ProgressListener>>,
+    cancel: Option<&CancelToken>,
+) -> crate::AppendOptions {
+    let mut core = options.unwrap_or_default().into_core();
+    core.progress = progress.map(callbacks::progress_fn);
+    core.cancel = cancel.map(|c| c.token.clone());
+    core
+}
+
+#[uniffi::export]
+impl OssClient {
+    /// A client signing with fixed credentials (long-lived keys, or one STS token).
+    #[uniffi::constructor]
+    pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Arc<Self>, OssError> {
+        let client = config.builder(Source::Static(credentials.into())).build()?;
+        Ok(Arc::new(Self { client }))
+    }
+
+    /// A client that asks `provider` for credentials, and again 5 minutes before they expire.
+    #[uniffi::constructor]
+    pub fn with_credentials_provider(
+        config: ClientConfig,
+        provider: Arc<dyn CredentialsProvider>,
+    ) -> Result<Arc<Self>, OssError> {
+        let provider = callbacks::credentials_provider(provider);
+        let client = config.builder(Source::Provider(provider)).build()?;
+        Ok(Arc::new(Self { client }))
+    }
+
+    /// Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+    /// object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    pub fn append(
+        &self,
+        bucket: String,
+        key: String,
+        data: Vec<u8>,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<AppendResult, OssError> {
+        let options = append_options(options, progress, cancel.as_deref());
+        Ok(self.client.append_object(&bucket, &key, data.as_slice(), &options)?.into())
+    }
+
+    /// Appends the file at `path`, streamed (never held in memory whole).
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    pub fn append_file(
+        &self,
+        bucket: String,
+        key: String,
+        path: String,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<AppendResult, OssError> {
+        let options = append_options(options, progress, cancel.as_deref());
+        let path = PathBuf::from(path);
+        Ok(self.client.append_object(&bucket, &key, Body::File(&path), &options)?.into())
+    }
+
+    /// [`append`](Self::append) on a library thread. The progress listener is called on that
+    /// thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
+    /// one is given).
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    pub async fn append_async(
+        &self,
+        bucket: String,
+        key: String,
+        data: Vec<u8>,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<AppendResult, OssError> {
+        let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
+        let mut options = append_options(options, progress, None);
+        options.cancel = Some(token.clone());
+        let client = self.client.clone();
+        Background::spawn(token, move || Ok(client.append_object(&bucket, &key, data.as_slice(), &options)?.into()))
+            .await
+    }
+
+    /// [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    pub async fn append_file_async(
+        &self,
+        bucket: String,
+        key: String,
+        path: String,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<AppendResult, OssError> {
+        let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
+        let mut options = append_options(options, progress, None);
+        options.cancel = Some(token.clone());
+        let client = self.client.clone();
+        Background::spawn(token, move || {
+            let path = PathBuf::from(path);
+            Ok(client.append_object(&bucket, &key, Body::File(&path), &options)?.into())
+        })
+        .await
+    }
+
+    /// An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
+    /// to the next. `options`, `progress` and `cancel` apply to each of its appends.
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    pub fn appender(
+        &self,
+        bucket: String,
+        key: String,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Arc<Appender> {
+        let options = append_options(options, progress, cancel.as_deref());
+        let appender = self.client.appender(bucket, key).with_options(options);
+        Arc::new(Appender { appender: Mutex::new(appender) })
+    }
+
+    /// The object's metadata. A missing object throws `Service` with status 404.
+    pub fn head(&self, bucket: String, key: String) -> Result<ObjectMeta, OssError> {
+        Ok(self.client.head_object(&bucket, &key)?.into())
+    }
+
+    /// Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+    #[uniffi::method(default(range = None, cancel = None))]
+    pub fn get(
+        &self,
+        bucket: String,
+        key: String,
+        range: Option<ByteRange>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<GetResult, OssError> {
+        let mut data = Vec::new();
+        let cancel = cancel.as_ref().map(|c| &c.token);
+        let result = self.client.get_object(&bucket, &key, range.map(Into::into), &mut data, cancel)?;
+        Ok(GetResult::new(data, result))
+    }
+
+    /// Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+    #[uniffi::method(default(headers = None, progress = None, cancel = None))]
+    pub fn put(
+        &self,
+        bucket: String,
+        key: String,
+        data: Vec<u8>,
+        headers: Option<ObjectHeaders>,
+        progress: Option<Arc<dyn ProgressListener>>,
+        cancel: Option<Arc<CancelToken>>,
+    ) -> Result<PutResult, OssError> {
+        let options = crate::PutOptions {
+            headers: headers.map(Into::into).unwrap_or_default(),
+            progress: progress.map(callbacks::progress_fn),
+            cancel: cancel.map(|c| c.token.clone()),
+        };
+        Ok(self.client.put_object(&bucket, &key, data.as_slice(), &options)?.into())
+    }
+
+    /// Deletes the object (a missing one too, as the service does). Returns the request id.
+    pub fn delete(&self, bucket: String, key: String) -> Result<String, OssError> {
+        Ok(self.client.delete_object(&bucket, &key)?)
+    }
+}
+
+/// Appends to one object again and again, carrying its next position and CRC-64 so no append
+/// after the first needs a HEAD request. Safe to share; appends are made one at a time.
+#[derive(Debug, uniffi::Object)]
+pub struct Appender {
+    appender: Mutex<crate::Appender>,
+}
+
+impl Appender {
+    fn locked(&self) -> std::sync::MutexGuard<'_, crate::Appender> {
+        self.appender.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+#[uniffi::export]
+impl Appender {
+    /// Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+    /// writer appended) the next append finds the object's end again.
+    pub fn append(&self, data: Vec<u8>) -> Result<AppendResult, OssError> {
+        Ok(self.locked().append(data.as_slice())?.into())
+    }
+
+    /// Appends the file at `path`, streamed.
+    pub fn append_file(&self, path: String) -> Result<AppendResult, OssError> {
+        let path = PathBuf::from(path);
+        Ok(self.locked().append(Body::File(&path))?.into())
+    }
+
+    /// The position of the next append, once known.
+    pub fn next_position(&self) -> Option<u64> {
+        self.locked().next_position()
+    }
+
+    /// The object's CRC-64 so far, once known.
+    pub fn crc64(&self) -> Option<u64> {
+        self.locked().crc64()
+    }
+}

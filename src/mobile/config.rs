@@ -1,0 +1,147 @@
+//! What a client is made from: [`ClientConfig`] and [`Credentials`]. Every setting left unset takes
+//! the core's default, so defaults live in one place ([`ClientBuilder`](crate::ClientBuilder)).
+
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use crate::config::{ClientBuilder, RetryPolicy};
+
+/// Which signature algorithm signs requests.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SignatureVersion {
+    /// `OSS4-HMAC-SHA256`, the default.
+    V4,
+    /// `OSS <AK>:<sig>` with HMAC-SHA1, for older deployments.
+    V1,
+}
+
+impl From<SignatureVersion> for crate::SignatureVersion {
+    fn from(version: SignatureVersion) -> Self {
+        match version {
+            SignatureVersion::V4 => crate::SignatureVersion::V4,
+            SignatureVersion::V1 => crate::SignatureVersion::V1,
+        }
+    }
+}
+
+/// An access key pair, with a security token and an expiration when it came from STS.
+#[derive(Clone, PartialEq, Eq, uniffi::Record)]
+pub struct Credentials {
+    /// The access key id.
+    pub access_key_id: String,
+    /// The access key secret.
+    pub access_key_secret: String,
+    /// The STS security token, for temporary credentials.
+    #[uniffi(default = None)]
+    pub security_token: Option<String>,
+    /// When temporary credentials stop working; a provider is asked again 5 minutes before.
+    #[uniffi(default = None)]
+    pub expiration: Option<SystemTime>,
+}
+
+impl std::fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        std::fmt::Debug::fmt(&crate::Credentials::from(self.clone()), f)
+    }
+}
+
+impl From<Credentials> for crate::Credentials {
+    fn from(c: Credentials) -> Self {
+        let mut credentials = crate::Credentials::new(c.access_key_id, c.access_key_secret);
+        if let Some(token) = c.security_token {
+            credentials = credentials.with_security_token(token);
+        }
+        if let Some(expiration) = c.expiration {
+            credentials = credentials.with_expiration(expiration);
+        }
+        credentials
+    }
+}
+
+/// Client settings. Only `endpoint` is required; whatever is left null takes the core's default.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ClientConfig {
+    /// `https://oss-cn-hangzhou.aliyuncs.com`, or any URL such as `http://127.0.0.1:9000`.
+    pub endpoint: String,
+    /// Bare region id signed into V4 requests, e.g. `cn-hangzhou`. Default: taken from an
+    /// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints with V4.
+    #[uniffi(default = None)]
+    pub region: Option<String>,
+    /// Default V4.
+    #[uniffi(default = None)]
+    pub signature_version: Option<SignatureVersion>,
+    /// Path-style addressing. Default: virtual-host style, path style for IP and localhost endpoints.
+    #[uniffi(default = None)]
+    pub path_style: Option<bool>,
+    /// Time allowed to open a connection, in milliseconds. Default 10 000.
+    #[uniffi(default = None)]
+    pub connect_timeout_ms: Option<u64>,
+    /// Time allowed for any single read or write, in milliseconds. Default 30 000.
+    #[uniffi(default = None)]
+    pub read_write_timeout_ms: Option<u64>,
+    /// Time allowed for a whole request, in milliseconds. Default: none.
+    #[uniffi(default = None)]
+    pub request_timeout_ms: Option<u64>,
+    /// Attempts in all, the first included; 1 disables retries. Default 3.
+    #[uniffi(default = None)]
+    pub max_attempts: Option<u32>,
+    /// Base of the full-jitter exponential backoff, in milliseconds. Default 200.
+    #[uniffi(default = None)]
+    pub retry_base_delay_ms: Option<u64>,
+    /// Longest wait between attempts, in milliseconds. Default 20 000.
+    #[uniffi(default = None)]
+    pub retry_max_delay_ms: Option<u64>,
+    /// The User-Agent header. Default `oss-append/<version>`.
+    #[uniffi(default = None)]
+    pub user_agent: Option<String>,
+}
+
+impl ClientConfig {
+    /// A builder with these settings and the given credential source.
+    pub(crate) fn builder(self, credentials: Source) -> ClientBuilder {
+        let mut builder = crate::Client::builder().endpoint(self.endpoint);
+        builder = match credentials {
+            Source::Static(credentials) => builder.credentials(credentials),
+            Source::Provider(provider) => builder.credentials_provider(provider),
+        };
+        if let Some(region) = self.region {
+            builder = builder.region(region);
+        }
+        if let Some(version) = self.signature_version {
+            builder = builder.signature_version(version.into());
+        }
+        if let Some(path_style) = self.path_style {
+            builder = builder.path_style(path_style);
+        }
+        if let Some(ms) = self.connect_timeout_ms {
+            builder = builder.connect_timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.read_write_timeout_ms {
+            builder = builder.read_write_timeout(Duration::from_millis(ms));
+        }
+        if let Some(ms) = self.request_timeout_ms {
+            builder = builder.request_timeout(Some(Duration::from_millis(ms)));
+        }
+        let mut retry = RetryPolicy::default();
+        if let Some(attempts) = self.max_attempts {
+            retry.max_attempts = attempts;
+        }
+        if let Some(ms) = self.retry_base_delay_ms {
+            retry.base_delay = Duration::from_millis(ms);
+        }
+        if let Some(ms) = self.retry_max_delay_ms {
+            retry.max_delay = Duration::from_millis(ms);
+        }
+        builder = builder.retry_policy(retry);
+        if let Some(user_agent) = self.user_agent {
+            builder = builder.user_agent(user_agent);
+        }
+        builder
+    }
+}
+
+/// Where a client's credentials come from.
+pub(crate) enum Source {
+    Static(crate::Credentials),
+    Provider(Arc<dyn crate::CredentialsProvider>),
+}

@@ -1,0 +1,247 @@
+//! `OssError`: the one error Kotlin (`OssException`) and Swift (`OssError`) see, made from the core's
+//! [`Error`](crate::Error) in one `From` conversion.
+
+use std::fmt;
+
+use crate::error::{Error, ServiceError};
+
+/// Which timeout fired.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TimeoutKind {
+    /// Establishing the TCP (and TLS) connection.
+    Connect,
+    /// Waiting to send or receive bytes on an open connection.
+    ReadWrite,
+    /// The whole request.
+    Request,
+}
+
+impl From<crate::TimeoutKind> for TimeoutKind {
+    fn from(kind: crate::TimeoutKind) -> Self {
+        match kind {
+            crate::TimeoutKind::Connect => TimeoutKind::Connect,
+            crate::TimeoutKind::ReadWrite => TimeoutKind::ReadWrite,
+            crate::TimeoutKind::Request => TimeoutKind::Request,
+        }
+    }
+}
+
+impl From<TimeoutKind> for crate::TimeoutKind {
+    fn from(kind: TimeoutKind) -> Self {
+        match kind {
+            TimeoutKind::Connect => crate::TimeoutKind::Connect,
+            TimeoutKind::ReadWrite => crate::TimeoutKind::ReadWrite,
+            TimeoutKind::Request => crate::TimeoutKind::Request,
+        }
+    }
+}
+
+/// Everything that can go wrong. Its text (Kotlin `toString()`, Swift `description`) is the core's
+/// message, which says what to do; secrets never appear in it.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
+#[uniffi::export(Display)]
+pub enum OssError {
+    /// The service answered with an error status.
+    Service {
+        /// HTTP status, e.g. 409.
+        status: u16,
+        /// OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
+        code: String,
+        /// The service's message (`Message` in the error XML).
+        error_message: String,
+        /// `x-oss-request-id`, for Alibaba Cloud support.
+        request_id: String,
+        /// The host that answered.
+        host_id: String,
+        /// Detailed error code, e.g. `0026-00000016`.
+        ec: String,
+        /// The object's real length, for `PositionNotEqualToLength`: where to append next.
+        next_position: Option<u64>,
+        /// The object's CRC-64, when the response carried it.
+        server_crc64: Option<u64>,
+        /// The position the append asked for.
+        position: Option<u64>,
+    },
+    /// The data reached the server but the server's CRC-64 of the object is not the one computed here.
+    CrcMismatch {
+        /// The CRC this client computed for the object after the append.
+        expected_crc64: u64,
+        /// The CRC the server reported.
+        server_crc64: u64,
+        /// The server's next append position.
+        next_position: u64,
+        /// Request id of the append.
+        request_id: String,
+    },
+    /// The connection failed or broke (DNS, refused, reset, TLS).
+    Network {
+        /// What failed.
+        reason: String,
+    },
+    /// A timeout fired.
+    Timeout {
+        /// Which timeout.
+        kind: TimeoutKind,
+        /// Its setting in milliseconds.
+        millis: u64,
+    },
+    /// A progress listener returned false, or a cancel token was triggered.
+    Cancelled,
+    /// An argument was refused before anything was sent.
+    InvalidArgument {
+        /// Which argument.
+        name: String,
+        /// Why it was refused.
+        reason: String,
+    },
+    /// Credentials could not be had: none configured, or the credentials provider failed or threw.
+    Credentials {
+        /// Why.
+        reason: String,
+    },
+    /// Reading the local body (a file) or writing a downloaded one failed.
+    Body {
+        /// What failed.
+        reason: String,
+    },
+    /// The server's response could not be understood.
+    Protocol {
+        /// What was wrong with it.
+        reason: String,
+    },
+}
+
+impl From<Error> for OssError {
+    fn from(error: Error) -> Self {
+        match error {
+            Error::Service(e) => {
+                let ServiceError {
+                    status,
+                    code,
+                    message,
+                    request_id,
+                    host_id,
+                    ec,
+                    next_position,
+                    server_crc64,
+                    position,
+                } = *e;
+                OssError::Service {
+                    status,
+                    code,
+                    error_message: message,
+                    request_id,
+                    host_id,
+                    ec,
+                    next_position,
+                    server_crc64,
+                    position,
+                }
+            }
+            Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
+                OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
+            }
+            Error::Network { message } => OssError::Network { reason: message },
+            Error::Timeout { kind, millis } => OssError::Timeout { kind: kind.into(), millis },
+            Error::Cancelled => OssError::Cancelled,
+            Error::InvalidArgument { name, reason } => OssError::InvalidArgument { name: name.to_string(), reason },
+            Error::Credentials { reason } => OssError::Credentials { reason },
+            Error::Body(e) => OssError::Body { reason: e.to_string() },
+            Error::Protocol(reason) => OssError::Protocol { reason },
+        }
+    }
+}
+
+/// A callback that threw something other than an `OssError` (only the credentials provider can
+/// throw): the call fails with [`OssError::Credentials`] instead of panicking.
+impl From<uniffi::UnexpectedUniFFICallbackError> for OssError {
+    fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
+        OssError::Credentials { reason: format!("the credentials provider threw: {}", error.reason) }
+    }
+}
+
+impl std::error::Error for OssError {}
+
+/// The core's text for the same error.
+impl fmt::Display for OssError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let core = match self.clone() {
+            OssError::Service {
+                status,
+                code,
+                error_message,
+                request_id,
+                host_id,
+                ec,
+                next_position,
+                server_crc64,
+                position,
+            } => Error::from(ServiceError {
+                status,
+                code,
+                message: error_message,
+                request_id,
+                host_id,
+                ec,
+                next_position,
+                server_crc64,
+                position,
+            }),
+            OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
+                Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
+            }
+            OssError::Network { reason } => Error::Network { message: reason },
+            OssError::Timeout { kind, millis } => Error::Timeout { kind: kind.into(), millis },
+            OssError::Cancelled => Error::Cancelled,
+            // The core's argument names are static; the text is the same.
+            OssError::InvalidArgument { name, reason } => return write!(f, "invalid {name}: {reason}"),
+            OssError::Credentials { reason } => Error::Credentials { reason },
+            OssError::Body { reason } => Error::Body(std::io::Error::other(reason)),
+            OssError::Protocol { reason } => Error::Protocol(reason),
+        };
+        core.fmt(f)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn position_error_keeps_every_field_and_the_core_text() {
+        let service = ServiceError {
+            status: 409,
+            code: "PositionNotEqualToLength".into(),
+            message: "Position is not equal to file length".into(),
+            request_id: "RID".into(),
+            host_id: "bucket.host".into(),
+            ec: "0026-00000016".into(),
+            next_position: Some(42),
+            server_crc64: None,
+            position: Some(7),
+        };
+        let core_text = Error::from(service.clone()).to_string();
+        let error = OssError::from(Error::from(service));
+        assert_eq!(error.to_string(), core_text);
+        match error {
+            OssError::Service { status, code, ec, next_position, request_id, .. } => {
+                assert_eq!((status, code.as_str(), ec.as_str()), (409, "PositionNotEqualToLength", "0026-00000016"));
+                assert_eq!((next_position, request_id.as_str()), (Some(42), "RID"));
+            }
+            other => panic!("not a service error: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn unexpected_callback_error_becomes_a_credentials_error() {
+        let error = OssError::from(uniffi::UnexpectedUniFFICallbackError::new("boom"));
+        assert!(matches!(&error, OssError::Credentials { reason } if reason.contains("boom")), "{error:?}");
+    }
+
+    #[test]
+    fn invalid_argument_text_matches_the_core() {
+        let core = Error::InvalidArgument { name: "bucket", reason: "is empty".into() };
+        let text = core.to_string();
+        assert_eq!(OssError::from(core).to_string(), text);
+    }
+}

@@ -1,0 +1,259 @@
+//! Options and results: records mirroring the core's, converted field by field.
+
+use std::collections::HashMap;
+
+/// How `Content-MD5` is set.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum ContentMd5 {
+    /// Not sent: the CRC-64 check covers the data already.
+    None,
+    /// Computed by the library from the body.
+    Compute,
+    /// This base64 value, sent as given.
+    Value {
+        /// Base64 of the body's MD5.
+        base64: String,
+    },
+}
+
+impl From<ContentMd5> for crate::ContentMd5 {
+    fn from(md5: ContentMd5) -> Self {
+        match md5 {
+            ContentMd5::None => crate::ContentMd5::None,
+            ContentMd5::Compute => crate::ContentMd5::Compute,
+            ContentMd5::Value { base64 } => crate::ContentMd5::Value(base64),
+        }
+    }
+}
+
+/// Headers that describe an object. Except for `content_md5`, `forbid_overwrite` and
+/// `traffic_limit`, they take effect when the object is created, so an append sends them only at
+/// position 0.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct ObjectHeaders {
+    /// `Content-Type`.
+    #[uniffi(default = None)]
+    pub content_type: Option<String>,
+    /// `Cache-Control`.
+    #[uniffi(default = None)]
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    #[uniffi(default = None)]
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    #[uniffi(default = None)]
+    pub content_encoding: Option<String>,
+    /// `Expires`.
+    #[uniffi(default = None)]
+    pub expires: Option<String>,
+    /// `Content-MD5`; default not sent.
+    #[uniffi(default = None)]
+    pub content_md5: Option<ContentMd5>,
+    /// User metadata, sent as `x-oss-meta-<name>`; names of letters, digits, `-` and `_`.
+    #[uniffi(default)]
+    pub metadata: HashMap<String, String>,
+    /// `x-oss-object-acl`: `default`, `private`, `public-read` or `public-read-write`.
+    #[uniffi(default = None)]
+    pub object_acl: Option<String>,
+    /// `x-oss-storage-class`: `Standard`, `IA` or `Archive`.
+    #[uniffi(default = None)]
+    pub storage_class: Option<String>,
+    /// `x-oss-server-side-encryption`: `AES256`, `KMS` or `SM4`.
+    #[uniffi(default = None)]
+    pub server_side_encryption: Option<String>,
+    /// `x-oss-tagging`, URL-encoded `k1=v1&k2=v2`.
+    #[uniffi(default = None)]
+    pub tagging: Option<String>,
+    /// `x-oss-forbid-overwrite`.
+    #[uniffi(default = None)]
+    pub forbid_overwrite: Option<bool>,
+    /// `x-oss-traffic-limit` in bit/s, 245760 to 838860800.
+    #[uniffi(default = None)]
+    pub traffic_limit: Option<u64>,
+}
+
+impl From<ObjectHeaders> for crate::ObjectHeaders {
+    fn from(h: ObjectHeaders) -> Self {
+        let mut metadata: Vec<(String, String)> = h.metadata.into_iter().collect();
+        // A map has no order; sorted, the headers are the same on every call.
+        metadata.sort();
+        crate::ObjectHeaders {
+            content_type: h.content_type,
+            cache_control: h.cache_control,
+            content_disposition: h.content_disposition,
+            content_encoding: h.content_encoding,
+            expires: h.expires,
+            content_md5: h.content_md5.map(Into::into).unwrap_or_default(),
+            metadata,
+            object_acl: h.object_acl,
+            storage_class: h.storage_class,
+            server_side_encryption: h.server_side_encryption,
+            tagging: h.tagging,
+            forbid_overwrite: h.forbid_overwrite,
+            traffic_limit: h.traffic_limit,
+        }
+    }
+}
+
+/// Where an append goes and how it is verified.
+#[derive(Debug, Clone, Default, PartialEq, Eq, uniffi::Record)]
+pub struct AppendOptions {
+    /// The object's current length. Default: found by the client (0 for a missing object, else
+    /// its length, from a HEAD request).
+    #[uniffi(default = None)]
+    pub position: Option<u64>,
+    /// CRC-64 of the object before this append, to verify it without a HEAD request.
+    #[uniffi(default = None)]
+    pub crc64: Option<u64>,
+    /// Object headers; the create-time ones are sent only when the append creates the object.
+    #[uniffi(default = None)]
+    pub headers: Option<ObjectHeaders>,
+}
+
+impl AppendOptions {
+    pub(crate) fn into_core(self) -> crate::AppendOptions {
+        crate::AppendOptions {
+            position: self.position,
+            crc64: self.crc64,
+            headers: self.headers.map(Into::into).unwrap_or_default(),
+            progress: None,
+            cancel: None,
+        }
+    }
+}
+
+/// What a successful append returns.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct AppendResult {
+    /// Where this body was appended.
+    pub position: u64,
+    /// The object's new length: the position of the next append.
+    pub next_position: u64,
+    /// CRC-64 of the whole object after this append, verified against the service's.
+    pub crc64: u64,
+    /// `x-oss-request-id` of the response that confirmed the append.
+    pub request_id: String,
+    /// `ETag`, when the response carried one.
+    pub etag: Option<String>,
+    /// True when a response was lost and the retry proved, by position and CRC, that the earlier
+    /// attempt had landed: the data was appended once.
+    pub reconciled: bool,
+}
+
+impl From<crate::AppendResult> for AppendResult {
+    fn from(r: crate::AppendResult) -> Self {
+        AppendResult {
+            position: r.position,
+            next_position: r.next_position,
+            crc64: r.crc64,
+            request_id: r.request_id,
+            etag: r.etag,
+            reconciled: r.reconciled,
+        }
+    }
+}
+
+/// What a successful put returns.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct PutResult {
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// CRC-64 of the object, verified against the body sent.
+    pub crc64: Option<u64>,
+    /// `x-oss-request-id`.
+    pub request_id: String,
+}
+
+impl From<crate::PutResult> for PutResult {
+    fn from(r: crate::PutResult) -> Self {
+        PutResult { etag: r.etag, crc64: r.crc64, request_id: r.request_id }
+    }
+}
+
+/// An object's metadata, from HEAD.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ObjectMeta {
+    /// Length in bytes.
+    pub content_length: u64,
+    /// `Normal`, `Appendable` or `Multipart`.
+    pub object_type: String,
+    /// For appendable objects, the position of the next append.
+    pub next_append_position: Option<u64>,
+    /// CRC-64 of the whole object.
+    pub crc64: Option<u64>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `Content-Type`.
+    pub content_type: Option<String>,
+    /// `Last-Modified`, as sent.
+    pub last_modified: Option<String>,
+    /// `x-oss-storage-class`.
+    pub storage_class: Option<String>,
+    /// User metadata (names without the `x-oss-meta-` prefix, lower case).
+    pub metadata: HashMap<String, String>,
+    /// `x-oss-request-id`.
+    pub request_id: String,
+}
+
+impl From<crate::ObjectMeta> for ObjectMeta {
+    fn from(m: crate::ObjectMeta) -> Self {
+        ObjectMeta {
+            content_length: m.content_length,
+            object_type: m.object_type,
+            next_append_position: m.next_append_position,
+            crc64: m.crc64,
+            etag: m.etag,
+            content_type: m.content_type,
+            last_modified: m.last_modified,
+            storage_class: m.storage_class,
+            metadata: m.metadata.into_iter().collect(),
+            request_id: m.request_id,
+        }
+    }
+}
+
+/// A byte range to read: `start..=end`, or from `start` to the end of the object.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
+pub struct ByteRange {
+    /// First byte.
+    pub start: u64,
+    /// Last byte, inclusive; null reads to the end.
+    #[uniffi(default = None)]
+    pub end: Option<u64>,
+}
+
+impl From<ByteRange> for crate::ByteRange {
+    fn from(r: ByteRange) -> Self {
+        crate::ByteRange { start: r.start, end: r.end }
+    }
+}
+
+/// What a successful get returns.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct GetResult {
+    /// The bytes read.
+    pub data: Vec<u8>,
+    /// The object's whole length, as the response reported it.
+    pub object_size: Option<u64>,
+    /// CRC-64 of the whole object; checked against the bytes when the whole object was read.
+    pub crc64: Option<u64>,
+    /// `ETag`.
+    pub etag: Option<String>,
+    /// `x-oss-object-type`.
+    pub object_type: Option<String>,
+    /// `x-oss-request-id`.
+    pub request_id: String,
+}
+
+impl GetResult {
+    pub(crate) fn new(data: Vec<u8>, r: crate::GetResult) -> Self {
+        GetResult {
+            data,
+            object_size: r.object_size,
+            crc64: r.crc64,
+            etag: r.etag,
+            object_type: r.object_type,
+            request_id: r.request_id,
+        }
+    }
+}
