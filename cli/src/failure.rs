@@ -124,7 +124,9 @@ fn from_service(context: &str, class: ExitClass, e: &ServiceError) -> Failure {
         (_, "SecurityTokenExpired" | "InvalidSecurityToken") => {
             "fetch a new STS token and pass it with --sts-token (or OSS_SESSION_TOKEN)".into()
         }
-        (403, _) => "check the credentials and the RAM policy for this bucket and key".into(),
+        (403, _) => "check the access key id and secret, --region, --sign-version, and the RAM policy for this \
+             bucket and key"
+            .into(),
         (_, "NoSuchBucket") => "check --bucket and that --endpoint is the bucket's region".into(),
         (404, _) => "check --bucket and --key".into(),
         (s, _) if s >= 500 || s == 408 || s == 429 => {
