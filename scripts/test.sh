@@ -13,6 +13,9 @@ echo "== Rust tests (workspace)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+echo "== C and C++ tests (ASan+UBSan, valgrind)"
+bash scripts/test-c.sh
+
 echo "== interop: official SDKs and signers"
 status=0
 target/venv/bin/python -m pytest tests/interop -q -p no:cacheprovider || status=$?

@@ -496,7 +496,12 @@ impl Client {
         } else {
             response.into_body().with_config().limit(MAX_ERROR_BODY).read_to_vec().unwrap_or_default()
         };
-        let error = parse_service_error(status, &headers, &body);
+        let mut error = parse_service_error(status, &headers, &body);
+        // A HEAD error has no body to name its code: a 403 from a server whose clock is more than
+        // 15 minutes from ours is the skew error all the same.
+        if body.is_empty() && status == 403 && clock_skew(&headers).is_some_and(|skew| skew > MAX_CLOCK_SKEW) {
+            error.code = "RequestTimeTooSkewed".into();
+        }
         if error.code == "RequestTimeTooSkewed" {
             self.learn_clock_offset(&headers);
         }
@@ -505,12 +510,7 @@ impl Client {
 
     /// After RequestTimeTooSkewed, signs with the service's clock from then on.
     fn learn_clock_offset(&self, headers: &HeaderMap) {
-        if let Some(server_time) = header(headers, "date").and_then(|d| sign::parse_http_date(&d)) {
-            let now = SystemTime::now();
-            let offset = match server_time.duration_since(now) {
-                Ok(ahead) => ahead.as_secs() as i64,
-                Err(behind) => -(behind.duration().as_secs() as i64),
-            };
+        if let Some(offset) = server_clock_offset(headers) {
             self.inner.clock_offset.store(offset, Ordering::Relaxed);
         }
     }
@@ -596,6 +596,22 @@ fn finish_append(
         }
     };
     Ok(AppendResult { position, next_position, crc64, request_id, etag: header(headers, "etag"), reconciled: false })
+}
+
+/// The service refuses requests signed more than 15 minutes from its clock.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// Seconds the service's clock (its `Date` header) is ahead of this machine's; negative when behind.
+fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
+    let server_time = header(headers, "date").and_then(|d| sign::parse_http_date(&d))?;
+    Some(match server_time.duration_since(SystemTime::now()) {
+        Ok(ahead) => ahead.as_secs() as i64,
+        Err(behind) => -(behind.duration().as_secs() as i64),
+    })
+}
+
+fn clock_skew(headers: &HeaderMap) -> Option<Duration> {
+    server_clock_offset(headers).map(|offset| Duration::from_secs(offset.unsigned_abs()))
 }
 
 fn check_cancel(cancel: Option<&CancelToken>) -> Result<(), Error> {

@@ -191,3 +191,34 @@ fn a_refreshing_provider_is_asked_again_when_the_token_nears_expiry() {
     // Each token lives 30 s, inside the 5-minute margin: every request fetches a fresh one.
     assert_eq!(fetches.load(Ordering::SeqCst), 3);
 }
+
+#[test]
+fn a_skewed_clock_is_corrected_from_the_service_date_and_retried() {
+    let emu = emulator();
+    let client = client(&emu);
+    // The server's clock runs an hour ahead: the first request is refused as too skewed.
+    emu.set_clock_offset(3600);
+    let result = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap();
+    assert_eq!(result.next_position, 4);
+    assert_eq!(count(&emu, "POST"), 2, "one refused attempt, one accepted");
+    // The offset is kept: later requests are signed with the service's time at once.
+    emu.clear_requests();
+    client.head_object(BUCKET, "k").unwrap();
+    assert_eq!(emu.requests().len(), 1);
+}
+
+#[test]
+fn without_retries_a_skewed_clock_reports_request_time_too_skewed() {
+    let emu = emulator();
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    emu.set_clock_offset(-3600);
+    let err = client.head_object(BUCKET, "k").unwrap_err();
+    assert_eq!(err.service().unwrap().status, 403);
+    assert!(err.to_string().contains("clock"), "{err}");
+}

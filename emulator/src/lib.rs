@@ -275,6 +275,12 @@ impl Emulator {
         EmulatorBuilder::default()
     }
 
+    /// Shifts the server's clock by `seconds` (negative: behind this machine's), for the signature
+    /// clock-skew check and the `Date` header of responses; tests use it to play a skewed server.
+    pub fn set_clock_offset(&self, seconds: i64) {
+        self.shared.set_clock_offset(seconds);
+    }
+
     /// `http://127.0.0.1:PORT`.
     pub fn endpoint(&self) -> String {
         format!("http://{}", self.addr)
