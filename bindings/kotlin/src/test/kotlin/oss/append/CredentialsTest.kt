@@ -1,0 +1,69 @@
+package oss.append
+
+import java.time.Instant
+import java.util.concurrent.atomic.AtomicInteger
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** STS tokens from the app's own server, through a CredentialsProvider. */
+class CredentialsTest {
+    private val bucket = TestEmulator.BUCKET
+
+    /** Stands in for the app's call to its token server: each fetch returns the next token. */
+    private class TokenServer(val tokens: List<Credentials>) : CredentialsProvider {
+        val fetches = AtomicInteger()
+        override fun credentials(): Credentials = tokens[minOf(fetches.getAndIncrement(), tokens.size - 1)]
+    }
+
+    @Test
+    fun providerIsAskedAgainBeforeTheTokenExpires() {
+        val now = Instant.now()
+        val server = TokenServer(listOf(
+            // Expires within the 5-minute margin: used once, then fetched again.
+            TestEmulator.STS_FIRST.copy(expiration = now.plusSeconds(60)),
+            TestEmulator.STS_SECOND.copy(expiration = now.plusSeconds(3600)),
+        ))
+        val client = OssClient.withCredentialsProvider(TestEmulator.config(), server)
+        val key = TestEmulator.key("sts.log")
+        var position = 0uL
+        var crc = 0uL
+        repeat(3) {
+            val result = client.append(bucket, key, "tick\n".toByteArray(), AppendOptions(position = position, crc64 = crc))
+            position = result.nextPosition
+            crc = result.crc64
+        }
+        assertEquals(15uL, position)
+        assertEquals(2, server.fetches.get(), "one fetch for the short-lived token, one for its successor")
+    }
+
+    @Test
+    fun tokenWithoutExpirationIsFetchedOnce() {
+        val server = TokenServer(listOf(TestEmulator.STS_SECOND))
+        val client = OssClient.withCredentialsProvider(TestEmulator.config(), server)
+        val log = client.appender(bucket, TestEmulator.key("once.log"))
+        repeat(3) { log.append("x".toByteArray()) }
+        assertEquals(1, server.fetches.get())
+    }
+
+    @Test
+    fun providerThrowingOssExceptionFailsTheCall() {
+        val provider = object : CredentialsProvider {
+            override fun credentials(): Credentials = throw OssException.Credentials("token server said 401")
+        }
+        val client = OssClient.withCredentialsProvider(TestEmulator.config(), provider)
+        val error = assertThrows<OssException.Credentials> { client.head(bucket, "x") }
+        assertEquals("token server said 401", error.reason)
+    }
+
+    @Test
+    fun providerThrowingAnythingElseFailsTheCallWithoutCrashing() {
+        val provider = object : CredentialsProvider {
+            override fun credentials(): Credentials = throw IllegalStateException("no network")
+        }
+        val client = OssClient.withCredentialsProvider(TestEmulator.config(), provider)
+        val error = assertThrows<OssException.Credentials> { client.head(bucket, "x") }
+        assertTrue(error.reason.contains("no network"), error.reason)
+    }
+}

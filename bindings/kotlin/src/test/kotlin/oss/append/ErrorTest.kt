@@ -1,0 +1,129 @@
+package oss.append
+
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** Every failure is one sealed OssException; a `when` over it handles each kind. */
+class ErrorTest {
+    private val client = TestEmulator.client()
+    private val bucket = TestEmulator.BUCKET
+
+    @AfterEach
+    fun disarm() = TestEmulator.clearFaults()
+
+    @Test
+    fun appendAtWrongPositionReportsNextPosition() {
+        val key = TestEmulator.key("position.log")
+        client.append(bucket, key, "12345".toByteArray())
+        val error = assertThrows<OssException.Service> {
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2uL))
+        }
+        assertEquals(409.toUShort(), error.status)
+        assertEquals("PositionNotEqualToLength", error.code)
+        assertEquals("0026-00000016", error.ec)
+        assertEquals(5uL, error.nextPosition)
+        assertEquals(2uL, error.position)
+        assertTrue(error.requestId.isNotEmpty())
+        assertTrue(error.errorMessage.isNotEmpty())
+        // toString() is the library's text, which says what to do.
+        assertTrue(error.toString().contains("append at the next position"), error.toString())
+        // Resuming where the service says works.
+        assertEquals(6uL, client.append(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
+    }
+
+    @Test
+    fun appendToNormalObjectIsNotAppendable() {
+        val key = TestEmulator.key("normal.bin")
+        client.put(bucket, key, "normal".toByteArray())
+        val error = assertThrows<OssException.Service> {
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6uL))
+        }
+        assertEquals("ObjectNotAppendable", error.code)
+        assertEquals(409.toUShort(), error.status)
+        assertEquals("0026-00000017", error.ec)
+    }
+
+    @Test
+    fun wrongSecretIsSignatureDoesNotMatch() {
+        val bad = TestEmulator.client(Credentials("test-ak", "not-the-secret"))
+        // At position 0 no HEAD goes first: the append itself is refused, with the service's code.
+        val error = assertThrows<OssException.Service> {
+            bad.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0uL))
+        }
+        assertEquals(403.toUShort(), error.status)
+        assertEquals("SignatureDoesNotMatch", error.code)
+        assertEquals("0002-00000040", error.ec)
+    }
+
+    @Test
+    fun stsKeysWithoutTheirTokenAreRefused() {
+        val noToken = TestEmulator.client(TestEmulator.STS_FIRST.copy(securityToken = null))
+        val error = assertThrows<OssException.Service> { noToken.append(bucket, TestEmulator.key("x"), "x".toByteArray()) }
+        assertEquals(403.toUShort(), error.status)
+    }
+
+    @Test
+    fun badArgumentsFailBeforeAnythingIsSent() {
+        val error = assertThrows<OssException.InvalidArgument> { client.append("", "key", "x".toByteArray()) }
+        assertEquals("bucket", error.name)
+        assertThrows<OssException.InvalidArgument> {
+            OssClient(ClientConfig(endpoint = "ftp://example"), TestEmulator.KEYS)
+        }
+        assertThrows<OssException.InvalidArgument> {
+            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(),
+                AppendOptions(headers = ObjectHeaders(storageClass = "ColdArchive")))
+        }
+    }
+
+    @Test
+    fun missingFileIsReportedAsInvalidArgument() {
+        val error = assertThrows<OssException.InvalidArgument> {
+            client.appendFile(bucket, TestEmulator.key("x"), "/no/such/file")
+        }
+        assertEquals("body", error.name)
+    }
+
+    @Test
+    fun nothingListeningIsANetworkError() {
+        val closed = OssClient(TestEmulator.config(maxAttempts = 1u, endpoint = "http://127.0.0.1:1"), TestEmulator.KEYS)
+        assertThrows<OssException.Network> { closed.head(bucket, "x") }
+    }
+
+    @Test
+    fun slowServerIsATimeout() {
+        TestEmulator.fault("kind=delay&count=1&millis=1500")
+        val impatient = OssClient(TestEmulator.config(maxAttempts = 1u, readWriteTimeoutMs = 200uL), TestEmulator.KEYS)
+        val error = assertThrows<OssException.Timeout> { impatient.head(bucket, "x") }
+        assertEquals(TimeoutKind.READ_WRITE, error.kind)
+    }
+
+    @Test
+    fun exhaustedRetriesReportTheLastStatus() {
+        TestEmulator.fault("kind=fail&count=5&status=503")
+        val error = assertThrows<OssException.Service> {
+            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0uL))
+        }
+        assertEquals(503.toUShort(), error.status)
+        assertEquals("ServiceUnavailable", error.code)
+    }
+
+    @Test
+    fun everyErrorIsOneSealedType() {
+        val error: OssException = assertThrows<OssException> { client.head(bucket, TestEmulator.key("missing")) }
+        val described = when (error) {
+            is OssException.Service -> "HTTP ${error.status} ${error.code}"
+            is OssException.CrcMismatch -> "CRC"
+            is OssException.Network -> "network"
+            is OssException.Timeout -> "timeout"
+            is OssException.Cancelled -> "cancelled"
+            is OssException.InvalidArgument -> "invalid"
+            is OssException.Credentials -> "credentials"
+            is OssException.Body -> "body"
+            is OssException.Protocol -> "protocol"
+        }
+        assertEquals("HTTP 404 NoSuchKey", described)
+    }
+}
