@@ -1,6 +1,9 @@
 //! `oss-append`: the command-line tool of the oss-append library, for appending to Alibaba Cloud OSS
 //! objects from shells and scripts. `oss-append --help` lists the commands, flags and exit codes.
 
+// The argument structs' doc comments are the `--help` text, written for a terminal, not for rustdoc.
+#![allow(rustdoc::bare_urls, rustdoc::invalid_html_tags)]
+
 mod args;
 mod failure;
 mod follow;
