@@ -313,7 +313,7 @@ impl Client {
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             check_cancel(cancel)?;
-            let n = reader.read(&mut buf).map_err(|e| map_io(&e))?;
+            let n = reader.read(&mut buf).map_err(|e| self.map_io(&e))?;
             if n == 0 {
                 break;
             }
@@ -530,12 +530,23 @@ impl Client {
                 };
                 Error::Timeout { kind, millis: setting }
             }
-            ureq::Error::Io(e) => map_io(&e),
+            ureq::Error::Io(e) => self.map_io(&e),
             ureq::Error::HostNotFound => Error::Network { message: format!("host {} not found", config.endpoint.host) },
             ureq::Error::ConnectionFailed => {
                 Error::Network { message: format!("cannot connect to {}", config.endpoint.authority(None)) }
             }
             other => Error::Network { message: other.to_string() },
+        }
+    }
+
+    fn map_io(&self, error: &std::io::Error) -> Error {
+        use std::io::ErrorKind as K;
+        match error.kind() {
+            K::TimedOut | K::WouldBlock => Error::Timeout {
+                kind: TimeoutKind::ReadWrite,
+                millis: self.inner.config.read_write_timeout.as_millis() as u64,
+            },
+            _ => Error::Network { message: error.to_string() },
         }
     }
 
@@ -643,14 +654,6 @@ fn is_retryable(error: &Error) -> bool {
         Error::Network { .. } | Error::Timeout { .. } => true,
         Error::Service(e) => e.status >= 500 || e.status == 408 || e.status == 429 || e.code == "RequestTimeTooSkewed",
         _ => false,
-    }
-}
-
-fn map_io(error: &std::io::Error) -> Error {
-    use std::io::ErrorKind as K;
-    match error.kind() {
-        K::TimedOut | K::WouldBlock => Error::Timeout { kind: TimeoutKind::ReadWrite, millis: 0 },
-        _ => Error::Network { message: error.to_string() },
     }
 }
 
