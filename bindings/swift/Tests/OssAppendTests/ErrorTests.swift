@@ -1,0 +1,159 @@
+import Foundation
+import OssAppend
+import XCTest
+
+/// Every failure is one `OssError` enum; a `switch` over it handles each kind.
+final class ErrorTests: XCTestCase {
+    let emulator = TestEmulator.shared
+    let bucket = TestEmulator.bucket
+
+    override func tearDownWithError() throws {
+        try emulator.clearFaults()
+    }
+
+    /// The fields of a `Service` error, or a failure.
+    struct Service {
+        let status: UInt16, code: String, message: String, requestId: String, ec: String
+        let nextPosition: UInt64?, position: UInt64?
+    }
+
+    func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> Service? {
+        guard case let OssError.Service(status, code, message, requestId, _, ec, nextPosition, _, position) = error else {
+            XCTFail("not a service error: \(error)", file: file, line: line)
+            return nil
+        }
+        return Service(status: status, code: code, message: message, requestId: requestId, ec: ec,
+                       nextPosition: nextPosition, position: position)
+    }
+
+    func testAppendAtWrongPositionReportsNextPosition() throws {
+        let client = try emulator.client()
+        let key = emulator.key("position.log")
+        _ = try client.append(bucket: bucket, key: key, data: Data("12345".utf8))
+        var next: UInt64?
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8),
+                                               options: AppendOptions(position: 2))) { error in
+            guard let e = self.service(error) else { return }
+            XCTAssertEqual(e.status, 409)
+            XCTAssertEqual(e.code, "PositionNotEqualToLength")
+            XCTAssertEqual(e.ec, "0026-00000016")
+            XCTAssertEqual(e.nextPosition, 5)
+            XCTAssertEqual(e.position, 2)
+            XCTAssertFalse(e.requestId.isEmpty)
+            XCTAssertFalse(e.message.isEmpty)
+            // The description is the library's text, which says what to do.
+            XCTAssertTrue("\(error)".contains("append at the next position"), "\(error)")
+            XCTAssertTrue("\(error)".contains("[EC 0026-00000016]"), "\(error)")
+            next = e.nextPosition
+        }
+        // Resuming where the service says works.
+        let resumed = try client.append(bucket: bucket, key: key, data: Data("x".utf8), options: AppendOptions(position: next))
+        XCTAssertEqual(resumed.nextPosition, 6)
+    }
+
+    func testAppendToNormalObjectIsNotAppendable() throws {
+        let client = try emulator.client()
+        let key = emulator.key("normal.bin")
+        _ = try client.put(bucket: bucket, key: key, data: Data("normal".utf8))
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8),
+                                               options: AppendOptions(position: 6))) { error in
+            guard let e = self.service(error) else { return }
+            XCTAssertEqual(e.status, 409)
+            XCTAssertEqual(e.code, "ObjectNotAppendable")
+            XCTAssertEqual(e.ec, "0026-00000017")
+        }
+    }
+
+    func testWrongSecretIsSignatureDoesNotMatch() throws {
+        let bad = try emulator.client(Credentials(accessKeyId: "test-ak", accessKeySecret: "not-the-secret"))
+        // At position 0 no HEAD goes first: the append itself is refused, with the service's code.
+        XCTAssertThrowsError(try bad.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8),
+                                            options: AppendOptions(position: 0))) { error in
+            guard let e = self.service(error) else { return }
+            XCTAssertEqual(e.status, 403)
+            XCTAssertEqual(e.code, "SignatureDoesNotMatch")
+            XCTAssertEqual(e.ec, "0002-00000040")
+        }
+    }
+
+    func testStsKeysWithoutTheirTokenAreRefused() throws {
+        let s = TestEmulator.stsFirst
+        let noToken = try emulator.client(Credentials(accessKeyId: s.accessKeyId, accessKeySecret: s.accessKeySecret))
+        XCTAssertThrowsError(try noToken.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8))) { error in
+            XCTAssertEqual(self.service(error)?.status, 403)
+        }
+    }
+
+    func testBadArgumentsFailBeforeAnythingIsSent() throws {
+        let client = try emulator.client()
+        XCTAssertThrowsError(try client.append(bucket: "", key: "key", data: Data("x".utf8))) { error in
+            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "bucket")
+        }
+        XCTAssertThrowsError(try OssClient(config: ClientConfig(endpoint: "ftp://example"), credentials: TestEmulator.keys)) { error in
+            guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
+        }
+        let coldArchive = AppendOptions(headers: ObjectHeaders(storageClass: "ColdArchive"))
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8), options: coldArchive)) { error in
+            guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testMissingFileIsReportedAsInvalidArgument() throws {
+        let client = try emulator.client()
+        XCTAssertThrowsError(try client.appendFile(bucket: bucket, key: emulator.key("x"), path: "/no/such/file")) { error in
+            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "body")
+        }
+    }
+
+    func testNothingListeningIsANetworkError() throws {
+        let closed = try OssClient(config: emulator.config(maxAttempts: 1, endpoint: "http://127.0.0.1:1"),
+                                   credentials: TestEmulator.keys)
+        XCTAssertThrowsError(try closed.head(bucket: bucket, key: "x")) { error in
+            guard case OssError.Network = error else { return XCTFail("\(error)") }
+        }
+    }
+
+    func testSlowServerIsATimeout() throws {
+        try emulator.fault("kind=delay&count=1&millis=1500")
+        let impatient = try OssClient(config: emulator.config(maxAttempts: 1, readWriteTimeoutMs: 200),
+                                      credentials: TestEmulator.keys)
+        XCTAssertThrowsError(try impatient.head(bucket: bucket, key: "x")) { error in
+            guard case OssError.Timeout(let kind, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(kind, .readWrite)
+        }
+    }
+
+    func testExhaustedRetriesReportTheLastStatus() throws {
+        let client = try emulator.client()
+        try emulator.fault("kind=fail&count=5&status=503")
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8),
+                                               options: AppendOptions(position: 0))) { error in
+            XCTAssertEqual(self.service(error)?.status, 503)
+            XCTAssertEqual(self.service(error)?.code, "ServiceUnavailable")
+        }
+    }
+
+    func testEveryErrorIsOneEnum() throws {
+        let client = try emulator.client()
+        do {
+            _ = try client.head(bucket: bucket, key: emulator.key("missing"))
+            XCTFail("a missing object has no metadata")
+        } catch let error as OssError {
+            let described: String
+            switch error {
+            case let .Service(status, code, _, _, _, _, _, _, _): described = "HTTP \(status) \(code)"
+            case .CrcMismatch: described = "CRC"
+            case .Network: described = "network"
+            case .Timeout: described = "timeout"
+            case .Cancelled: described = "cancelled"
+            case .InvalidArgument: described = "invalid"
+            case .Credentials: described = "credentials"
+            case .Body: described = "body"
+            case .Protocol: described = "protocol"
+            }
+            XCTAssertEqual(described, "HTTP 404 NoSuchKey")
+        }
+    }
+}

@@ -1,0 +1,152 @@
+import Foundation
+import OssAppend
+import XCTest
+
+/// Records every (sent, total) and whether it came on the main thread.
+final class Recorder: ProgressListener, @unchecked Sendable {
+    private let lock = NSLock()
+    private var _calls: [(sent: UInt64, total: UInt64)] = []
+    private var _onMainThread = false
+    private let keepGoing: (UInt64) -> Bool
+
+    init(keepGoing: @escaping (UInt64) -> Bool = { _ in true }) {
+        self.keepGoing = keepGoing
+    }
+
+    var calls: [(sent: UInt64, total: UInt64)] { lock.lock(); defer { lock.unlock() }; return _calls }
+    var calledOnMainThread: Bool { lock.lock(); defer { lock.unlock() }; return _onMainThread }
+
+    func onProgress(sent: UInt64, total: UInt64) -> Bool {
+        lock.lock()
+        _calls.append((sent, total))
+        _onMainThread = _onMainThread || Thread.isMainThread
+        lock.unlock()
+        return keepGoing(sent)
+    }
+}
+
+/// Progress listeners, cancellation and the threads callbacks arrive on.
+final class ProgressTests: XCTestCase {
+    let emulator = TestEmulator.shared
+    let bucket = TestEmulator.bucket
+    let body = Data((0..<(1024 * 1024)).map { UInt8(truncatingIfNeeded: $0) })
+
+    func isCancelled(_ error: Error) -> Bool {
+        if case OssError.Cancelled = error { return true }
+        return false
+    }
+
+    func testProgressRisesInOrderToTheTotal() throws {
+        let client = try emulator.client()
+        let progress = Recorder()
+        let result = try client.append(bucket: bucket, key: emulator.key("progress.bin"), data: body, progress: progress)
+        XCTAssertEqual(result.nextPosition, UInt64(body.count))
+        let calls = progress.calls
+        XCTAssertGreaterThan(calls.count, 1, "one call per chunk sent")
+        XCTAssertTrue(calls.allSatisfy { $0.total == UInt64(body.count) })
+        XCTAssertTrue(zip(calls, calls.dropFirst()).allSatisfy { $0.sent < $1.sent })
+        XCTAssertEqual(calls.last?.sent, UInt64(body.count))
+    }
+
+    func testListenerReturningFalseCancelsAndNothingIsAppended() throws {
+        let client = try emulator.client()
+        let key = emulator.key("cancelled.bin")
+        let progress = Recorder { _ in false }
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: progress)) { error in
+            XCTAssertTrue(self.isCancelled(error), "\(error)")
+        }
+        XCTAssertEqual(progress.calls.count, 1)
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+    }
+
+    func testCancelTokenStopsACallFromAnotherThread() throws {
+        let client = try emulator.client()
+        let key = emulator.key("token.bin")
+        let token = CancelToken()
+        let cancelled = DispatchSemaphore(value: 0)
+        // At the first chunk, another thread cancels; the call stops at its next check.
+        let progress = Recorder { _ in
+            if !token.isCancelled() {
+                Thread.detachNewThread { token.cancel(); cancelled.signal() }
+                _ = cancelled.wait(timeout: .now() + 5)
+            }
+            return true
+        }
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: progress, cancel: token)) { error in
+            XCTAssertTrue(self.isCancelled(error), "\(error)")
+        }
+        XCTAssertTrue(token.isCancelled())
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        // A cancelled token stays cancelled: the next call using it fails at once.
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, cancel: token)) { error in
+            XCTAssertTrue(self.isCancelled(error), "\(error)")
+        }
+    }
+
+    func testAsyncCallsBackFromRustThreads() async throws {
+        let client = try emulator.client()
+        let progress = Recorder()
+        let result = try await client.appendAsync(bucket: bucket, key: emulator.key("async.bin"), data: body, progress: progress)
+        XCTAssertEqual(result.nextPosition, UInt64(body.count))
+        XCTAssertEqual(progress.calls.last?.sent, UInt64(body.count))
+        XCTAssertFalse(progress.calledOnMainThread)
+    }
+
+    func testConcurrentAsyncAppendsCallBackIndependently() async throws {
+        let client = try emulator.client()
+        let keys = (0..<4).map { emulator.key("parallel-\($0).bin") }
+        let recorders = keys.map { _ in Recorder() }
+        let body = self.body
+        let bucket = self.bucket
+        try await withThrowingTaskGroup(of: UInt64.self) { group in
+            for (key, recorder) in zip(keys, recorders) {
+                group.addTask {
+                    try await client.appendAsync(bucket: bucket, key: key, data: body, progress: recorder).nextPosition
+                }
+            }
+            for try await next in group {
+                XCTAssertEqual(next, UInt64(body.count))
+            }
+        }
+        for recorder in recorders {
+            XCTAssertEqual(recorder.calls.last?.sent, UInt64(body.count))
+        }
+        for key in keys {
+            XCTAssertEqual(try client.head(bucket: bucket, key: key).contentLength, UInt64(body.count))
+        }
+    }
+
+    func testBlockingCallsFromManyThreadsShareOneClient() throws {
+        let client = try emulator.client()
+        let key = emulator.key("shared.log")
+        let log = client.appender(bucket: bucket, key: key)
+        let failures = Recorder()
+        DispatchQueue.concurrentPerform(iterations: 8) { i in
+            for _ in 0..<5 {
+                do {
+                    _ = try log.append(data: Data("line \(i)\n".utf8))
+                } catch {
+                    _ = failures.onProgress(sent: 0, total: 0)
+                }
+            }
+        }
+        XCTAssertEqual(failures.calls.count, 0)
+        XCTAssertEqual(log.nextPosition(), 40 * 7)
+        let text = String(decoding: try client.get(bucket: bucket, key: key).data, as: UTF8.self)
+        XCTAssertEqual(text.split(separator: "\n").count, 40)
+    }
+
+    func testAsyncCallCancelledByItsToken() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("async-token.bin")
+        let token = CancelToken()
+        let progress = Recorder { _ in token.cancel(); return true }
+        do {
+            _ = try await client.appendAsync(bucket: bucket, key: key, data: body, progress: progress, cancel: token)
+            XCTFail("the token was cancelled")
+        } catch {
+            XCTAssertTrue(isCancelled(error), "\(error)")
+        }
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+    }
+}
