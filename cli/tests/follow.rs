@@ -109,6 +109,15 @@ impl Finished {
     }
 }
 
+/// Waits until the object holds `length` bytes.
+fn wait_for_length(emu: &Emulator, key: &str, length: usize) {
+    let deadline = Instant::now() + Duration::from_secs(30);
+    while emu.object(BUCKET, key).map(|o| o.length) != Some(length as u64) {
+        assert!(Instant::now() < deadline, "{key} never reached {length} bytes: {:?}", emu.object(BUCKET, key));
+        thread::sleep(Duration::from_millis(20));
+    }
+}
+
 fn follow_args<'a>(key: &'a str, extra: &[&'a str]) -> Vec<&'a str> {
     let mut args = vec!["--output", "json", "append-object", "--bucket", BUCKET, "--key", key, "--follow"];
     args.extend_from_slice(extra);
@@ -282,7 +291,7 @@ fn a_growing_file_is_followed_through_rotation_until_interrupted() {
     write(&mut fresh, b"first line of the new file\n", &mut expected);
     thread::sleep(Duration::from_millis(700));
     write(&mut fresh, b"more\n", &mut expected);
-    thread::sleep(Duration::from_millis(800));
+    wait_for_length(&emu, "file.log", expected.len());
     follower.interrupt();
     let done = follower.finish(Duration::from_secs(30));
     done.expect_code(0);
@@ -330,7 +339,7 @@ fn another_writer_stops_follow_with_a_position_conflict() {
     let extra = ["--body", "-", "--batch-interval-ms", "50"];
     let mut follower = start(cli(&emu, &follow_args("shared", &extra)));
     follower.write(b"ours 1\n");
-    thread::sleep(Duration::from_millis(400));
+    wait_for_length(&emu, "shared", 7);
     let client = Client::builder()
         .endpoint(emu.endpoint())
         .region("cn-hangzhou")
