@@ -32,7 +32,8 @@ skipped=0
 for target in ${OSS_APPEND_MOBILE_TARGETS:-aarch64-linux-android aarch64-apple-ios}; do
   if ! rustup target list --installed | grep -qx "$target"; then
     if ! output=$(rustup target add "$target" 2>&1); then
-      echo "skipped $target: 'rustup target add $target' failed: $(printf '%s\n' "$output" | tail -n 1)"
+      reason=$(printf '%s\n' "$output" | grep -m 1 -i 'error' || printf '%s\n' "$output" | head -n 1)
+      echo "skipped $target: 'rustup target add $target' failed: $reason"
       skipped=$((skipped + 1))
       continue
     fi
