@@ -10,7 +10,6 @@
 # links nothing; every Rust crate, ring's included, is still checked for the target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-export CARGO_TARGET_DIR="$PWD/target/mobile"
 export CARGO_TERM_COLOR=never
 
 if ! command -v rustup >/dev/null; then

@@ -10,8 +10,8 @@
 #   bindings/swift/Sources/OssAppend/OssAppend.swift
 #   bindings/swift/Sources/OssAppendFFI/OssAppendFFI.h
 #   bindings/swift/Sources/OssAppendFFI/module.modulemap
-# The mobile build uses its own target folder (target/mobile) so a build of the C library without
-# the `mobile` feature never replaces the library the bindings are read from.
+# The library is copied to target/mobile-lib as soon as it is built, so a later build of the C
+# library without the `mobile` feature never replaces the one the bindings are read from.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -22,18 +22,21 @@ case "${1:-}" in
   *) echo "usage: $0 [--check]" >&2; exit 2 ;;
 esac
 
-export CARGO_TARGET_DIR="$PWD/target/mobile"
 export CARGO_TERM_COLOR=never
-cargo build -q --features mobile --lib
-cargo build -q -p uniffi-bindgen
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 case "$(uname -s)" in
-  Darwin) library="$CARGO_TARGET_DIR/debug/liboss_append.dylib" ;;
-  *) library="$CARGO_TARGET_DIR/debug/liboss_append.so" ;;
+  Darwin) library_name=liboss_append.dylib ;;
+  *) library_name=liboss_append.so ;;
 esac
+cargo build -q --features mobile --lib
+mkdir -p target/mobile-lib
+cp "$target_dir/debug/$library_name" target/mobile-lib/
+library="$PWD/target/mobile-lib/$library_name"
+cargo build -q -p uniffi-bindgen
 
 out=$(mktemp -d)
 trap 'rm -rf "$out"' EXIT
-"$CARGO_TARGET_DIR/debug/uniffi-bindgen" generate --no-format --config bindings/uniffi.toml \
+"$target_dir/debug/uniffi-bindgen" generate --no-format --config bindings/uniffi.toml \
   --language kotlin --language swift --out-dir "$out/raw" "$library" >/dev/null
 
 # Where each generated file lives in the repository.

@@ -14,10 +14,13 @@ if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
 fi
 
 echo "== building the library (feature mobile) and the emulator"
-# target/mobile: a build of the C library without the feature never replaces this one.
-CARGO_TARGET_DIR="$PWD/target/mobile" cargo build -q --features mobile --lib
+cargo build -q --features mobile --lib
+# Copied at once: a later build of the C library without the feature would replace it in target/debug.
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+mkdir -p target/mobile-lib
+cp "$target_dir/debug/liboss_append.so" target/mobile-lib/
 cargo build -q -p oss-emulator --bin oss-emulator
 
 echo "== Kotlin tests (Maven, JUnit, JNA)"
-export OSS_EMULATOR="$PWD/target/debug/oss-emulator"
-mvn -B -ntp -f bindings/kotlin/pom.xml test -Doss.append.library.dir="$PWD/target/mobile/debug"
+export OSS_EMULATOR="$target_dir/debug/oss-emulator"
+mvn -B -ntp -f bindings/kotlin/pom.xml test -Doss.append.library.dir="$PWD/target/mobile-lib"

@@ -69,9 +69,13 @@ fi
 
 echo "== building the library (feature mobile) and the emulator"
 export CARGO_TERM_COLOR=never
-# target/mobile: a build of the C library without the feature never replaces this one.
-CARGO_TARGET_DIR="$repo/target/mobile" cargo build -q --features mobile --lib
+cargo build -q --features mobile --lib
+# Copied at once: a later build of the C library without the feature would replace it in target/debug.
+target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
+mkdir -p target/mobile-lib
+cp "$target_dir/debug/liboss_append.so" target/mobile-lib/
 cargo build -q -p oss-emulator --bin oss-emulator
+cp "$target_dir/debug/oss-emulator" target/mobile-lib/
 
 echo "== swift test (XCTest) in the chroot"
 mnt="$chroot_dir/work/oss-append"
@@ -84,9 +88,9 @@ unshare --mount --fork bash -c "
   mount --bind /dev '$chroot_dir/dev'
   mount -t tmpfs tmpfs '$chroot_dir/tmp'
   chroot '$chroot_dir' /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root \
-    OSS_EMULATOR=/work/oss-append/target/debug/oss-emulator \
-    LD_LIBRARY_PATH=/work/oss-append/target/mobile/debug \
+    OSS_EMULATOR=/work/oss-append/target/mobile-lib/oss-emulator \
+    LD_LIBRARY_PATH=/work/oss-append/target/mobile-lib \
     bash -c 'cd /work/oss-append/bindings/swift &&
       swift test --disable-swift-testing --scratch-path /var/cache/oss-append-swift-build \
-        -Xlinker -L/work/oss-append/target/mobile/debug 2>&1'
+        -Xlinker -L/work/oss-append/target/mobile-lib 2>&1'
 "
