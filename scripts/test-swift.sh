@@ -80,8 +80,9 @@ cp "$target_dir/debug/oss-emulator" target/mobile-lib/
 echo "== swift test (XCTest) in the chroot"
 mnt="$chroot_dir/work/oss-append"
 mkdir -p "$mnt"
-# The package's build folder lives in the chroot so the second run reuses it.
-unshare --mount --fork bash -c "
+# The package's build folder lives in the chroot so the second run reuses it. The mounts are
+# private to this run, and its own PID namespace ends the emulator even if the tests crash.
+unshare --mount --pid --fork bash -c "
   set -e
   mount --bind '$repo' '$mnt'
   mount -t proc proc '$chroot_dir/proc'
