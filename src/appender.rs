@@ -44,8 +44,8 @@ impl Appender {
 
     /// Appends `body` at the tracked position.
     ///
-    /// After a PositionNotEqualToLength error (another writer appended), the tracked state is dropped
-    /// and the next call finds the object's end again.
+    /// After a PositionNotEqualToLength error (another writer appended) or a CRC mismatch, the tracked
+    /// state is dropped and the next call finds the object's end and CRC again.
     pub fn append<'a>(&mut self, body: impl Into<Body<'a>>) -> Result<AppendResult, Error> {
         let mut options = self.template.clone();
         options.position = self.next_position;
@@ -57,7 +57,10 @@ impl Appender {
                 Ok(result)
             }
             Err(error) => {
-                if error.service().is_some_and(|e| e.is_position_not_equal_to_length()) {
+                // The object is not what this appender believed: find its end and CRC again next time.
+                let state_is_stale = matches!(error, Error::CrcMismatch { .. })
+                    || error.service().is_some_and(|e| e.is_position_not_equal_to_length());
+                if state_is_stale {
                     self.next_position = None;
                     self.crc64 = None;
                 }

@@ -147,9 +147,13 @@ impl<'a> Source<'a> {
 
     /// Reads the whole body once from its start, feeding `f`, and rewinds (for Content-MD5 and CRC).
     pub(crate) fn scan(&mut self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
-        if !self.rewind()? {
-            return Err(Error::invalid("body", "a reader body cannot be read twice"));
+        if matches!(self.kind, SourceKind::Reader(_)) {
+            return Err(Error::invalid(
+                "body",
+                "a reader body is read only once, so it cannot be hashed before sending; give Content-MD5 as a value, or send bytes or a file",
+            ));
         }
+        self.rewind()?;
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             let n = self.read(&mut buf).map_err(Error::Body)?;

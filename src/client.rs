@@ -171,11 +171,12 @@ impl Client {
         match (options.position, options.crc64) {
             (Some(position), Some(crc)) => Ok((position, Some(crc))),
             (Some(0), None) => Ok((0, Some(0))),
-            (position, _) => match self.head_object(bucket, key) {
+            (position, _) => match self.head(bucket, key, options.cancel.as_ref()) {
                 Ok(meta) => {
                     let length = meta.next_append_position.unwrap_or(meta.content_length);
                     let position = position.unwrap_or(length);
-                    // The object's CRC is only this append's starting CRC when its length is the position.
+                    // The object's CRC is this append's starting CRC only when its length is the
+                    // position; otherwise the service answers PositionNotEqualToLength with the truth.
                     let crc = if length == position { options.crc64.or(meta.crc64) } else { None };
                     Ok((position, crc))
                 }
@@ -251,10 +252,14 @@ impl Client {
 
     /// Reads an object's metadata. A missing object gives a 404 service error with code `NoSuchKey`.
     pub fn head_object(&self, bucket: &str, key: &str) -> Result<ObjectMeta, Error> {
+        self.head(bucket, key, None)
+    }
+
+    fn head(&self, bucket: &str, key: &str, cancel: Option<&CancelToken>) -> Result<ObjectMeta, Error> {
         validate::bucket(bucket)?;
         validate::key(key)?;
         let call = Call { method: "HEAD", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
-        let response = self.with_retries(None, || self.send(&call, None))?;
+        let response = self.with_retries(cancel, || self.send(&call, None))?;
         let headers = response.headers();
         let metadata = headers
             .iter()
@@ -370,7 +375,9 @@ impl Client {
         let mut attempt = 1;
         loop {
             check_cancel(cancel)?;
-            source.rewind()?;
+            if !source.rewind()? {
+                return Err(Error::invalid("body", "a reader body cannot be sent a second time"));
+            }
             let mut upload = Upload::new(&mut source, 0, progress, cancel);
             let outcome = self.send(&call, Some(&mut upload));
             let body_crc = upload.crc.value();
@@ -591,18 +598,19 @@ fn finish_append(
     let expected = crc_before.map(|before| crc64::combine(before, body_crc, length));
     let crc64 = match (expected, server_crc) {
         (Some(expected), Some(server)) if expected != server => {
-            return Err(Error::CrcMismatch {
-                expected_crc64: expected,
-                server_crc64: server,
-                next_position,
-                request_id,
-            })
+            return Err(Error::CrcMismatch { expected_crc64: expected, server_crc64: server, next_position, request_id })
         }
-        (_, Some(server)) => server,
-        (Some(expected), None) => expected,
-        (None, None) => {
+        (Some(_), Some(server)) => server,
+        // Both cases are rare (a writer racing between HEAD and append; a server without CRC support),
+        // and an append is never reported as verified when it was not.
+        (None, _) => {
             return Err(Error::Protocol(format!(
-                "append response has no x-oss-hash-crc64ecma and the object's CRC is unknown [request id {request_id}]"
+                "the append landed (next position {next_position}) but cannot be verified: the object changed between reading its CRC and appending; re-read the object [request id {request_id}]"
+            )))
+        }
+        (Some(_), None) => {
+            return Err(Error::Protocol(format!(
+                "the append landed (next position {next_position}) but cannot be verified: the response has no x-oss-hash-crc64ecma [request id {request_id}]"
             )))
         }
     };

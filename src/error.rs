@@ -106,16 +106,16 @@ pub enum Error {
     /// The service's CRC-64 of the object after an append differs from the one computed here: the
     /// data reached the server but is not what was sent, or the running CRC given was wrong.
     #[error(
-        "CRC-64 mismatch after append: the data reached the server (next position {next_position}) but the server's CRC-64 is {server_crc64} where {expected_crc64} was expected [request id {request_id}]; check the object's CRC passed in, or re-read the object"
+        "CRC-64 mismatch: the server's CRC-64 of the object is {server_crc64} where {expected_crc64} was computed here (object length {next_position}) [request id {request_id}]; after an append or put the data reached the server but is not what was sent, or the object's CRC passed in was wrong: re-read the object; after a download the bytes read are not the object's: read it again"
     )]
     CrcMismatch {
-        /// The CRC this client computed for the object after the append.
+        /// The CRC this client computed for the object (after the append, or of the bytes read).
         expected_crc64: u64,
         /// The CRC the server reported.
         server_crc64: u64,
-        /// The server's next append position.
+        /// The object's length as the server reported it: after an append, its next append position.
         next_position: u64,
-        /// Request id of the append.
+        /// Request id of the request.
         request_id: String,
     },
 

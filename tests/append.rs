@@ -51,6 +51,53 @@ fn append_with_position_but_no_crc_reads_the_crc_and_verifies() {
     client.append_object(BUCKET, "k", b"abc", &AppendOptions::new().position(0)).unwrap();
     let result = client.append_object(BUCKET, "k", b"def", &AppendOptions::new().position(3)).unwrap();
     assert_eq!(result.crc64, checksum(b"abcdef"));
+    assert_eq!(count(&emu, "HEAD"), 1, "the starting CRC came from a HEAD");
+    // The CRC read that way verifies the append: a wrong CRC from the server is caught.
+    emu.faults().corrupt_crc(1);
+    let err = client.append_object(BUCKET, "k", b"ghi", &AppendOptions::new().position(6)).unwrap_err();
+    assert!(matches!(err, Error::CrcMismatch { next_position: 9, .. }), "{err:?}");
+}
+
+#[test]
+fn a_wrong_position_without_crc_gets_the_service_conflict() {
+    let emu = emulator();
+    let client = client(&emu);
+    client.append_object(BUCKET, "k", b"abc", &AppendOptions::new().position(0)).unwrap();
+    let err = client.append_object(BUCKET, "k", b"def", &AppendOptions::new().position(5)).unwrap_err();
+    let service = err.service().expect("the service's conflict");
+    assert_eq!(service.code, "PositionNotEqualToLength");
+    assert_eq!((service.next_position, service.position), (Some(3), Some(5)));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"abc");
+}
+
+#[test]
+fn an_appender_finds_the_object_again_after_a_crc_mismatch() {
+    let emu = emulator();
+    let client = client(&emu);
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"one").unwrap();
+    emu.faults().corrupt_crc(1);
+    assert!(matches!(log.append(b"two"), Err(Error::CrcMismatch { .. })));
+    assert_eq!(log.next_position(), None);
+    let result = log.append(b"three").unwrap();
+    assert_eq!((result.position, result.next_position), (6, 11));
+    assert_eq!(result.crc64, checksum(b"onetwothree"));
+}
+
+#[test]
+fn content_md5_cannot_be_computed_for_a_reader_body() {
+    let emu = emulator();
+    let client = client(&emu);
+    let md5 = ObjectHeaders { content_md5: ContentMd5::Compute, ..ObjectHeaders::default() };
+    let mut reader = std::io::Cursor::new(vec![7u8; 1000]);
+    let body = Body::Reader { reader: &mut reader, length: 1000 };
+    let err = client.put_object(BUCKET, "k", body, &PutOptions { headers: md5.clone(), ..PutOptions::default() });
+    assert!(matches!(err, Err(Error::InvalidArgument { name: "body", .. })), "{err:?}");
+    let mut reader = std::io::Cursor::new(vec![7u8; 1000]);
+    let body = Body::Reader { reader: &mut reader, length: 1000 };
+    let err = client.append_object(BUCKET, "k", body, &AppendOptions::new().position(0).headers(md5));
+    assert!(matches!(err, Err(Error::InvalidArgument { name: "body", .. })), "{err:?}");
+    assert!(emu.requests().is_empty());
 }
 
 #[test]
@@ -347,12 +394,12 @@ fn v1_and_sts_credentials_are_accepted() {
 #[test]
 fn a_wrong_secret_is_refused_and_not_retried() {
     let emu = emulator();
-    let client = client_with(&emu, SignatureVersion::V4, Credentials::new(AK, "wrong"));
+    let client = client_with(&emu, SignatureVersion::V4, Credentials::new(AK, "Secret-Never-Shown-7f3a"));
     let err = client.append_object(BUCKET, "k", b"x", &AppendOptions::new().position(0)).unwrap_err();
     let service = err.service().unwrap();
     assert_eq!((service.status, service.code.as_str()), (403, "SignatureDoesNotMatch"));
     assert_eq!(emu.requests().len(), 1);
-    assert!(!format!("{err} {err:?}").contains("wrong"), "the secret leaked into the error");
+    assert!(!format!("{err} {err:?} {client:?}").contains("Secret-Never-Shown"), "the secret leaked");
 }
 
 #[test]

@@ -35,6 +35,9 @@ pub struct Received {
     pub crc64: u64,
 }
 
+/// The most a body buffer is sized for before its bytes arrive.
+const PREALLOCATE_AT_MOST: u64 = 64 * 1024 * 1024;
+
 /// Reads the whole body into one buffer sized from Content-Length; fails past `limit` bytes, or when no
 /// byte arrives for `idle`.
 pub async fn read_all(
@@ -47,7 +50,8 @@ pub async fn read_all(
     if expected.is_some_and(|n| n > limit) {
         return Err(ReadError::TooLarge);
     }
-    let mut data = pool.take(expected.unwrap_or(0).min(limit) as usize);
+    // Memory grows with the bytes that arrive, not with what Content-Length claims.
+    let mut data = pool.take(expected.unwrap_or(0).min(limit).min(PREALLOCATE_AT_MOST) as usize);
     let mut crc = Crc64::new();
     loop {
         let frame = match tokio::time::timeout(idle, body.frame()).await {

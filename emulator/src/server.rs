@@ -195,15 +195,26 @@ fn virtual_host_bucket(host: &str) -> Option<&str> {
     name.split('.').next().filter(|label| !label.is_empty())
 }
 
-/// The bucket and key a request is about.
-fn target(host: Option<&str>, path: &str) -> Result<(Option<String>, Option<String>), OssError> {
+/// The bucket and key a request is about. A dotted host names a bucket in its first label
+/// (virtual-host style) unless that bucket does not exist and the path's first segment does: then
+/// the host is just a name for this server, as `emu.lan:9000` may be, and the request is path style.
+fn target(
+    host: Option<&str>,
+    path: &str,
+    bucket_exists: impl Fn(&str) -> bool,
+) -> Result<(Option<String>, Option<String>), OssError> {
     let path = path.strip_prefix('/').unwrap_or(path);
+    let path_style = || match path.split_once('/') {
+        Some((bucket, key)) => (decode(bucket), key),
+        None => (decode(path), ""),
+    };
     let (bucket, key) = match host.and_then(virtual_host_bucket) {
-        Some(bucket) => (Some(bucket.to_string()), path),
-        None => match path.split_once('/') {
-            Some((bucket, key)) => (decode(bucket), key),
-            None => (decode(path), ""),
+        Some(bucket) if bucket_exists(bucket) => (Some(bucket.to_string()), path),
+        Some(bucket) => match path_style() {
+            (Some(first), key) if bucket_exists(&first) => (Some(first), key),
+            _ => (Some(bucket.to_string()), path),
         },
+        None => path_style(),
     };
     let bucket = bucket.filter(|b| !b.is_empty());
     if key.is_empty() {
@@ -339,7 +350,7 @@ async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Optio
         let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         return Err(OssError::new(status, failure.code(), failure.message()).into());
     }
-    let (bucket, key) = target(host, parts.uri.path())?;
+    let (bucket, key) = target(host, parts.uri.path(), |name| shared.store.bucket(name).is_some())?;
     let query = parse_query(parts.uri.query().unwrap_or(""))?;
     let headers = headers_list(&parts.headers);
     let method = parts.method.as_str();
@@ -1079,12 +1090,16 @@ mod tests {
     #[test]
     fn targets_decode_keys() {
         assert_eq!(
-            target(Some("127.0.0.1:1"), "/b/dir/a%20b%2B%25%3F%23").unwrap(),
+            target(Some("127.0.0.1:1"), "/b/dir/a%20b%2B%25%3F%23", |_| true).unwrap(),
             (Some("b".into()), Some("dir/a b+%?#".into()))
         );
-        assert_eq!(target(Some("b.example.com"), "/k//x").unwrap(), (Some("b".into()), Some("k//x".into())));
-        assert_eq!(target(None, "/b/").unwrap(), (Some("b".into()), None));
-        assert_eq!(target(None, "/").unwrap(), (None, None));
+        assert_eq!(target(Some("b.example.com"), "/k//x", |_| true).unwrap(), (Some("b".into()), Some("k//x".into())));
+        // A dotted name for the server itself, with path-style requests.
+        let only_b = |name: &str| name == "b";
+        assert_eq!(target(Some("emu.lan:9000"), "/b/k", only_b).unwrap(), (Some("b".into()), Some("k".into())));
+        assert_eq!(target(Some("b.emu.lan:9000"), "/k", only_b).unwrap(), (Some("b".into()), Some("k".into())));
+        assert_eq!(target(None, "/b/", |_| true).unwrap(), (Some("b".into()), None));
+        assert_eq!(target(None, "/", |_| true).unwrap(), (None, None));
     }
 
     #[test]

@@ -19,8 +19,8 @@ pub enum SignatureVersion {
     V4,
 }
 
-/// The parts of a request that a signature covers.
-#[derive(Debug, Clone, Copy)]
+/// The parts of a request that a signature covers. `Debug` hides security tokens.
+#[derive(Clone, Copy)]
 pub struct SignRequest<'a> {
     /// HTTP method, upper case.
     pub method: &'a str,
@@ -32,6 +32,45 @@ pub struct SignRequest<'a> {
     pub query: &'a [(String, String)],
     /// Request headers as sent (any case).
     pub headers: &'a [(String, String)],
+}
+
+impl std::fmt::Debug for SignRequest<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let headers: Vec<(&str, &str)> = self
+            .headers
+            .iter()
+            .map(|(n, v)| (n.as_str(), if is_secret_header(n) { "<redacted>" } else { v.as_str() }))
+            .collect();
+        f.debug_struct("SignRequest")
+            .field("method", &self.method)
+            .field("bucket", &self.bucket)
+            .field("key", &self.key)
+            .field("query", &self.query)
+            .field("headers", &headers)
+            .finish()
+    }
+}
+
+/// Headers whose values are credentials.
+pub(crate) fn is_secret_header(name: &str) -> bool {
+    ["x-oss-security-token", "security-token", "authorization"].iter().any(|s| name.eq_ignore_ascii_case(s))
+}
+
+/// Text that may hold a `x-oss-security-token:<token>` line, for `Debug`: the token is hidden.
+pub(crate) struct RedactedLines<'a>(pub &'a str);
+
+impl std::fmt::Debug for RedactedLines<'_> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        let lines: Vec<String> = self
+            .0
+            .split('\n')
+            .map(|line| match line.split_once(':') {
+                Some((name, _)) if is_secret_header(name) => format!("{name}:<redacted>"),
+                _ => line.to_string(),
+            })
+            .collect();
+        std::fmt::Debug::fmt(&lines.join("\n"), f)
+    }
 }
 
 impl SignRequest<'_> {

@@ -76,8 +76,8 @@ pub const SIGNED_SUBRESOURCES: &[&str] = &[
     "wormId",
 ];
 
-/// Everything a V1 signature is made of.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything a V1 signature is made of. `Debug` hides the security token the string to sign may hold.
+#[derive(Clone, PartialEq, Eq)]
 pub struct V1Signature {
     /// The `Authorization` header value.
     pub authorization: String,
@@ -85,6 +85,16 @@ pub struct V1Signature {
     pub string_to_sign: String,
     /// Base64 signature.
     pub signature: String,
+}
+
+impl std::fmt::Debug for V1Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("V1Signature")
+            .field("authorization", &self.authorization)
+            .field("string_to_sign", &super::RedactedLines(&self.string_to_sign))
+            .field("signature", &self.signature)
+            .finish()
+    }
 }
 
 /// Adds the headers the V1 signer sets: `Date`, and `x-oss-security-token` for STS credentials.

@@ -14,8 +14,9 @@ pub const UNSIGNED_PAYLOAD: &str = "UNSIGNED-PAYLOAD";
 /// The product in the credential scope.
 pub const PRODUCT_OSS: &str = "oss";
 
-/// Everything a V4 signature is made of, for sending and for debugging a mismatch.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// Everything a V4 signature is made of, for sending and for debugging a mismatch. `Debug` hides
+/// the security token that the canonical request may hold.
+#[derive(Clone, PartialEq, Eq)]
 pub struct V4Signature {
     /// The `Authorization` header value.
     pub authorization: String,
@@ -25,6 +26,17 @@ pub struct V4Signature {
     pub string_to_sign: String,
     /// Hex signature.
     pub signature: String,
+}
+
+impl std::fmt::Debug for V4Signature {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("V4Signature")
+            .field("authorization", &self.authorization)
+            .field("canonical_request", &super::RedactedLines(&self.canonical_request))
+            .field("string_to_sign", &self.string_to_sign)
+            .field("signature", &self.signature)
+            .finish()
+    }
 }
 
 /// Inputs besides the request: where and when.
@@ -297,6 +309,20 @@ mod tests {
             "oss",
         );
         assert_eq!(signed.authorization, expected);
+    }
+
+    #[test]
+    fn debug_output_hides_the_security_token() {
+        let credentials = Credentials::new("ak", "sk").with_security_token("very-secret-token");
+        let time = UNIX_EPOCH + Duration::from_secs(1702784856);
+        let mut headers = vector_headers();
+        add_signing_headers(&mut headers, &credentials, time);
+        let request = SignRequest { method: "PUT", bucket: Some("b"), key: Some("k"), query: &[], headers: &headers };
+        let signed = sign(&request, &[], &credentials, &V4Scope { region: "cn-hangzhou", product: "oss", time });
+        assert!(signed.canonical_request.contains("x-oss-security-token:very-secret-token"));
+        let shown = format!("{request:?} {signed:?}");
+        assert!(!shown.contains("very-secret-token"), "{shown}");
+        assert!(shown.contains("x-oss-security-token:<redacted>"), "{shown}");
     }
 
     #[test]
