@@ -44,7 +44,7 @@ setup_chroot() {
   unshare --mount --fork bash -c "
     set -e
     mount -t proc proc '$work/proc'
-    mount --bind /dev '$work/dev'
+    mount --rbind /dev '$work/dev'
     chroot '$work' /usr/bin/env DEBIAN_FRONTEND=noninteractive bash -c '
       apt-get update -qq &&
       apt-get install -y -qq --no-install-recommends swiftlang libc6-dev >/dev/null'
@@ -86,7 +86,7 @@ unshare --mount --pid --fork bash -c "
   set -e
   mount --bind '$repo' '$mnt'
   mount -t proc proc '$chroot_dir/proc'
-  mount --bind /dev '$chroot_dir/dev'
+  mount --rbind /dev '$chroot_dir/dev'
   mount -t tmpfs tmpfs '$chroot_dir/tmp'
   chroot '$chroot_dir' /usr/bin/env -i PATH=/usr/bin:/bin HOME=/root \
     OSS_EMULATOR=/work/oss-append/target/mobile-lib/oss-emulator \

@@ -29,10 +29,11 @@ final class ErrorTests: XCTestCase {
     func testAppendAtWrongPositionReportsNextPosition() throws {
         let client = try emulator.client()
         let key = emulator.key("position.log")
-        _ = try client.append(bucket: bucket, key: key, data: Data("12345".utf8))
+        let first = try client.append(bucket: bucket, key: key, data: Data("12345".utf8))
         var next: UInt64?
+        // Given a position and CRC, the client sends at once (no HEAD), and the service refuses.
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8),
-                                               options: AppendOptions(position: 2))) { error in
+                                               options: AppendOptions(position: 2, crc64: first.crc64))) { error in
             guard let e = self.service(error) else { return }
             XCTAssertEqual(e.status, 409)
             XCTAssertEqual(e.code, "PositionNotEqualToLength")
@@ -56,7 +57,7 @@ final class ErrorTests: XCTestCase {
         let key = emulator.key("normal.bin")
         _ = try client.put(bucket: bucket, key: key, data: Data("normal".utf8))
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8),
-                                               options: AppendOptions(position: 6))) { error in
+                                               options: AppendOptions(position: 6, crc64: 0))) { error in
             guard let e = self.service(error) else { return }
             XCTAssertEqual(e.status, 409)
             XCTAssertEqual(e.code, "ObjectNotAppendable")

@@ -17,9 +17,10 @@ class ErrorTest {
     @Test
     fun appendAtWrongPositionReportsNextPosition() {
         val key = TestEmulator.key("position.log")
-        client.append(bucket, key, "12345".toByteArray())
+        val first = client.append(bucket, key, "12345".toByteArray())
+        // Given a position and CRC, the client sends at once (no HEAD), and the service refuses.
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2uL))
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2uL, crc64 = first.crc64))
         }
         assertEquals(409.toUShort(), error.status)
         assertEquals("PositionNotEqualToLength", error.code)
@@ -39,7 +40,7 @@ class ErrorTest {
         val key = TestEmulator.key("normal.bin")
         client.put(bucket, key, "normal".toByteArray())
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6uL))
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6uL, crc64 = 0uL))
         }
         assertEquals("ObjectNotAppendable", error.code)
         assertEquals(409.toUShort(), error.status)
