@@ -16,6 +16,15 @@ cargo test --workspace --doc
 echo "== C and C++ tests (ASan+UBSan, valgrind)"
 bash scripts/test-c.sh
 
+echo "== Kotlin (JVM) and Swift (Linux) bindings"
+cargo test --features mobile --lib mobile
+bash scripts/test-kotlin.sh
+if [ "$(id -u)" -eq 0 ]; then
+  bash scripts/test-swift.sh
+else
+  echo "skipping the Swift tests: they need root for their Debian chroot (run: sudo bash scripts/test-swift.sh)"
+fi
+
 echo "== interop: official SDKs and signers"
 status=0
 target/venv/bin/python -m pytest tests/interop -q -p no:cacheprovider || status=$?
