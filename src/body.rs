@@ -194,7 +194,7 @@ impl Read for Source<'_> {
     }
 }
 
-/// Wraps a [`Source`] as it is sent: continues the CRC, reports progress, honours cancellation.
+/// Wraps a [`Source`] as it is sent: computes the body's CRC, reports progress, honours cancellation.
 pub(crate) struct Upload<'s, 'a> {
     source: &'s mut Source<'a>,
     pub crc: Crc64,
@@ -209,11 +209,10 @@ pub(crate) struct Upload<'s, 'a> {
 impl<'s, 'a> Upload<'s, 'a> {
     pub(crate) fn new(
         source: &'s mut Source<'a>,
-        crc_before: u64,
         progress: Option<&'s ProgressFn>,
         cancel: Option<&'s CancelToken>,
     ) -> Self {
-        Self { source, crc: Crc64::resume(crc_before), sent: 0, progress, cancel, cancelled: false, source_error: None }
+        Self { source, crc: Crc64::new(), sent: 0, progress, cancel, cancelled: false, source_error: None }
     }
 
     /// Whether every byte of the body went out.

@@ -9,7 +9,7 @@ use md5::{Digest, Md5};
 use rand::Rng;
 use ureq::http::{self, HeaderMap};
 
-use crate::body::{Body, CancelToken, ProgressFn, Source, Upload};
+use crate::body::{Body, CancelToken, Source, Upload};
 use crate::config::{ClientBuilder, Config};
 use crate::crc64::{self, Crc64};
 use crate::error::{Error, ServiceError, TimeoutKind};
@@ -129,7 +129,7 @@ impl Client {
             if !source.rewind()? {
                 return Err(Error::invalid("body", "a reader body cannot be sent a second time"));
             }
-            let mut upload = Upload::new(&mut source, 0, progress, cancel);
+            let mut upload = Upload::new(&mut source, progress, cancel);
             let outcome = self.send(&call, Some(&mut upload));
             if upload.complete() {
                 body_crc = Some(upload.crc.value());
@@ -378,7 +378,7 @@ impl Client {
             if !source.rewind()? {
                 return Err(Error::invalid("body", "a reader body cannot be sent a second time"));
             }
-            let mut upload = Upload::new(&mut source, 0, progress, cancel);
+            let mut upload = Upload::new(&mut source, progress, cancel);
             let outcome = self.send(&call, Some(&mut upload));
             let body_crc = upload.crc.value();
             match outcome {
@@ -472,16 +472,10 @@ impl Client {
                     builder.body(ureq::SendBody::from_reader(upload)).map_err(|e| Error::Protocol(e.to_string()));
                 let result = request.and_then(|r| agent.run(r).map_err(|e| self.map_error(e)));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
-                let upload = match result {
-                    Ok(response) => return self.check_status(response),
-                    Err(error) => (error, upload),
-                };
-                match upload {
-                    (_, u) if u.cancelled => return Err(Error::Cancelled),
-                    (_, u) if u.source_error.is_some() => {
-                        return Err(Error::Body(u.source_error.take().expect("checked above")))
-                    }
-                    (error, _) => Err(error),
+                match result {
+                    Err(_) if upload.cancelled => Err(Error::Cancelled),
+                    Err(error) => Err(upload.source_error.take().map_or(error, Error::Body)),
+                    ok => ok,
                 }
             }
             None => {
@@ -739,9 +733,6 @@ fn assert_send_sync() {
     is::<CancelToken>();
     is::<AppendOptions>();
 }
-
-#[allow(dead_code)]
-type _ProgressIsObjectSafe = Box<ProgressFn>;
 
 #[cfg(test)]
 mod tests {

@@ -51,7 +51,7 @@ pub struct ObjectHeaders {
     pub traffic_limit: Option<u64>,
 }
 
-/// Names of the create-time headers, in the order they are written.
+/// Values the service accepts for the enumerated headers.
 const ACLS: &[&str] = &["default", "private", "public-read", "public-read-write"];
 const APPEND_STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive"];
 const PUT_STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
