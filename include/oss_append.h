@@ -46,7 +46,11 @@
  * - 1xx: an argument was refused before anything was sent.
  * - 2xx: the service answered with an error (`oss_error_http_status` and `oss_error_code` tell more).
  * - 3xx: the network failed or a timeout fired.
- * - 4xx: the call failed locally: CRC mismatch, cancellation, credentials, local I/O, protocol.
+ * - 4xx: the call failed locally or its outcome needs care: CRC mismatch (landed), cancellation,
+ *   credentials, local I/O, protocol, unverified (landed), unsettled (may have landed).
+ *
+ * `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
+ * again".
  * - 9xx: a bug in the library (a panic was caught); please report it.
  */
 enum oss_result
@@ -145,6 +149,14 @@ enum oss_result
    */
   OSS_RESULT_SERVICE_UNAVAILABLE = 210,
   /**
+   * 429 or a throttling code: too many requests (after the retries).
+   */
+  OSS_RESULT_TOO_MANY_REQUESTS = 211,
+  /**
+   * 408 RequestTimeout: the service timed out reading the request (after the retries).
+   */
+  OSS_RESULT_SERVICE_REQUEST_TIMEOUT = 212,
+  /**
    * The connection failed or broke (DNS, refused, reset, TLS).
    */
   OSS_RESULT_NETWORK = 300,
@@ -182,6 +194,20 @@ enum oss_result
    */
   OSS_RESULT_PROTOCOL = 404,
   /**
+   * The append landed but could not be verified: the response carried no CRC-64. Do not append
+   * the data again.
+   */
+  OSS_RESULT_UNVERIFIED = 405,
+  /**
+   * The append may have landed: its response was lost and settling it failed too. Never retry it
+   * as it is: `oss_error_in_flight` gives the append, `oss_settle` proves whether it landed.
+   */
+  OSS_RESULT_UNSETTLED = 406,
+  /**
+   * The bytes read do not match the object's CRC-64: read it again.
+   */
+  OSS_RESULT_DOWNLOAD_CRC_MISMATCH = 407,
+  /**
    * The library panicked; the panic was caught. A bug: please report it with the message.
    */
   OSS_RESULT_PANIC = 900,
@@ -195,6 +221,47 @@ enum oss_result
 typedef enum oss_result oss_result;
 #else
 typedef uint32_t oss_result;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why an append did not land, in `oss_settlement`.
+ */
+enum oss_not_landed_reason
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The append landed (`landed` is true).
+   */
+  OSS_NOT_LANDED_REASON_LANDED = 0,
+  /**
+   * The object ends at or before the append's position: nothing was appended there.
+   */
+  OSS_NOT_LANDED_REASON_NOTHING_AT_POSITION = 1,
+  /**
+   * The bytes at the append's position are another writer's.
+   */
+  OSS_NOT_LANDED_REASON_OTHER_WRITER = 2,
+  /**
+   * The object does not exist.
+   */
+  OSS_NOT_LANDED_REASON_MISSING_OBJECT = 3,
+  /**
+   * The bucket does not exist.
+   */
+  OSS_NOT_LANDED_REASON_MISSING_BUCKET = 4,
+  /**
+   * The object was made by a put or multipart upload.
+   */
+  OSS_NOT_LANDED_REASON_NOT_APPENDABLE = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_not_landed_reason oss_not_landed_reason;
+#else
+typedef uint32_t oss_not_landed_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -242,7 +309,8 @@ typedef struct oss_client oss_client;
 
 /**
  * The settings of a client, filled by the `oss_client_config_set_*` functions and read by
- * `oss_client_new`. Every setting left unset keeps the Rust library's default.
+ * `oss_client_new`: the core's configuration, so every setting left unset keeps its default and is
+ * checked as in every other language.
  *
  * Made by `oss_client_config_new`, owned by the caller, released with `oss_client_config_free`.
  * One config may make many clients. Not thread-safe: use it from one thread at a time.
@@ -307,6 +375,33 @@ typedef struct oss_object_options oss_object_options;
 typedef bool (*oss_credentials_callback)(void *user_data, struct oss_credentials_sink *sink);
 
 /**
+ * An append whose outcome is unknown (`OSS_RESULT_UNSETTLED`): plain data to keep, for example in
+ * a file, and settle later with `oss_settle`. Nothing to free.
+ */
+typedef struct oss_in_flight {
+  /**
+   * Where the data was appended: the object's length before it.
+   */
+  uint64_t position;
+  /**
+   * How many bytes were appended (not zero).
+   */
+  uint64_t length;
+  /**
+   * CRC-64 of the data alone.
+   */
+  uint64_t body_crc64;
+  /**
+   * CRC-64 of the object before the append; meaningful when `has_crc64_before`.
+   */
+  uint64_t crc64_before;
+  /**
+   * Whether `crc64_before` is known.
+   */
+  bool has_crc64_before;
+} oss_in_flight;
+
+/**
  * What a successful append returns. Plain data: nothing to free.
  */
 typedef struct oss_append_result {
@@ -337,6 +432,38 @@ typedef struct oss_append_result {
    */
   char etag[OSS_ID_CAPACITY];
 } oss_append_result;
+
+/**
+ * What `oss_settle` proved. Plain data: nothing to free.
+ */
+typedef struct oss_settlement {
+  /**
+   * True when the bytes are in the object, once: `result` describes the append. False when they
+   * are not: sending them again appends them once.
+   */
+  bool landed;
+  /**
+   * Why not, when `landed` is false.
+   */
+  oss_not_landed_reason reason;
+  /**
+   * When not landed: the object's length now (where the next append goes), or
+   * `OSS_POSITION_UNKNOWN` when it has none (missing, not appendable).
+   */
+  uint64_t object_length;
+  /**
+   * When not landed: the object's CRC-64 now; meaningful when `has_object_crc64`.
+   */
+  uint64_t object_crc64;
+  /**
+   * Whether `object_crc64` is known.
+   */
+  bool has_object_crc64;
+  /**
+   * When landed: the append, as a successful append would have returned it (`reconciled` true).
+   */
+  struct oss_append_result result;
+} oss_settlement;
 
 /**
  * What a successful put returns. Plain data: nothing to free.
@@ -503,9 +630,9 @@ oss_result oss_client_config_set_signature_version(struct oss_client_config *con
 oss_result oss_client_config_set_path_style(struct oss_client_config *config, bool path_style);
 
 /**
- * Sets the connect, read/write and whole-request timeouts in milliseconds. For `connect_ms` and
- * `read_write_ms`, 0 keeps the default (10 s and 30 s); for `request_ms`, 0 means no whole-request
- * timeout (the default: large bodies take long).
+ * Sets the connect, read/write and whole-request timeouts in milliseconds. Defaults: 10 000,
+ * 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_client_new` refuses it);
+ * `request_ms` 0 means no whole-request timeout (large bodies take long).
  *
  * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
  *
@@ -676,6 +803,24 @@ uint64_t oss_error_next_position(const struct oss_error *error);
 bool oss_error_crc64(const struct oss_error *error, uint64_t *crc64_out);
 
 /**
+ * Whether the failed call left nothing written, so it may simply be made again (after a pause).
+ * The library's own classification: `OSS_RESULT_UNSETTLED` is never retryable. NULL gives false.
+ *
+ * Thread-safe.
+ */
+bool oss_error_is_retryable(const struct oss_error *error);
+
+/**
+ * The append whose outcome is unknown, for `OSS_RESULT_UNSETTLED`: returns true and writes
+ * `*in_flight_out`; returns false and leaves it untouched for any other error. Keep it (it is plain
+ * data) and pass it to `oss_settle` to learn whether the bytes landed before sending them again.
+ * NULL `error` or `in_flight_out` gives false.
+ *
+ * Thread-safe.
+ */
+bool oss_error_in_flight(const struct oss_error *error, struct oss_in_flight *in_flight_out);
+
+/**
  * Appends `len` bytes at `data` to the object `key` in `bucket`, creating it at position 0, and
  * verifies the append with CRC-64.
  *
@@ -689,6 +834,12 @@ bool oss_error_crc64(const struct oss_error *error, uint64_t *crc64_out);
  * `oss_error_free`; for `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_error_next_position` gives
  * the object's real length.
  *
+ * The outcome is total: when a response is lost after the data was sent, the call settles it
+ * before returning (success with `reconciled` when it landed). A failure for which
+ * `oss_result_is_retryable` is true left nothing written. `OSS_RESULT_CRC_MISMATCH` and
+ * `OSS_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_RESULT_UNSETTLED` means
+ * it may have landed: `oss_error_in_flight` and `oss_settle` tell.
+ *
  * Blocks until done. Thread-safe: many threads may append through one client at once (to one object
  * they race for positions, and the losers get `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
  *
@@ -697,8 +848,8 @@ bool oss_error_crc64(const struct oss_error *error, uint64_t *crc64_out);
  * `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`;
  * `OSS_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
  * code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
- * a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`;
- * `OSS_RESULT_PROTOCOL`.
+ * a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_UNVERIFIED`; `OSS_RESULT_UNSETTLED`;
+ * `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`.
  */
 oss_result oss_append_object(const struct oss_client *client,
                              const char *bucket,
@@ -730,6 +881,28 @@ oss_result oss_append_object_from_file(const struct oss_client *client,
                                        const struct oss_object_options *options,
                                        struct oss_append_result *result_out,
                                        struct oss_error **error_out);
+
+/**
+ * Proves whether an append whose outcome is unknown (`OSS_RESULT_UNSETTLED`, whose
+ * `oss_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
+ * length and CRC-64, and, when they cannot tell, the bytes at its position.
+ *
+ * On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
+ * still unknown: settle again later, never send the bytes again before; `*error_out` (when not
+ * NULL) receives an error to release with `oss_error_free`. Blocks. Thread-safe.
+ *
+ * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
+ * settlement_out NULL); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
+ * `OSS_RESULT_POSITION_TOO_LARGE`; `OSS_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
+ * changes nothing); 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`;
+ * `OSS_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
+ */
+oss_result oss_settle(const struct oss_client *client,
+                      const char *bucket,
+                      const char *key,
+                      const struct oss_in_flight *in_flight,
+                      struct oss_settlement *settlement_out,
+                      struct oss_error **error_out);
 
 /**
  * Writes `len` bytes at `data` as the object `key`, a Normal (not appendable) object, replacing any
@@ -1193,6 +1366,16 @@ void oss_cancel_token_free(struct oss_cancel_token *token);
  * free it. Thread-safe.
  */
 const char *oss_result_name(uint32_t result);
+
+/**
+ * Whether a failure with this code left nothing written, so the same call may simply be made again
+ * (after a pause): network failures, timeouts, 5xx, 429, 408, clock skew (the client corrected its
+ * clock). The library's own classification, the one its other languages use. An
+ * `OSS_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
+ *
+ * `result` is a plain `uint32_t`: any value may be passed (unknown values give false). Thread-safe.
+ */
+bool oss_result_is_retryable(uint32_t result);
 
 #ifdef __cplusplus
 }  // extern "C"

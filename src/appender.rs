@@ -1,33 +1,39 @@
-//! An object appended to again and again, its position and CRC tracked by the client.
+//! An object appended to again and again: the append stream with a template of options.
 
 use crate::body::Body;
 use crate::error::Error;
 use crate::options::{AppendOptions, AppendResult};
+use crate::settle::{InFlight, Settlement};
+use crate::stream::{AppendStream, Tail};
 use crate::Client;
 
 /// Appends to one object, carrying the next position and the object's CRC-64 from each append to
 /// the next, so no call needs a HEAD after the first. Made by [`Client::appender`].
+///
+/// Every outcome leaves it knowing where the object ends, or knowing that it does not:
+/// - after a success or a reconciled success it continues after that append, with its CRC;
+/// - after a [`CrcMismatch`](Error::CrcMismatch) or an [`Unverified`](Error::Unverified) append
+///   (both landed) it continues after that append, and asks the object for its CRC first;
+/// - after a failure that did not land, it continues where the object ends (a
+///   PositionNotEqualToLength tells; otherwise it asks with a HEAD);
+/// - after an [`Unsettled`](Error::Unsettled) append, it holds the [`in_flight`](Self::in_flight)
+///   append and settles it before its next append; [`settle`](Self::settle) does it at once and says
+///   whether the bytes landed, so the caller knows whether to send them again.
 #[derive(Debug, Clone)]
 pub struct Appender {
     client: Client,
-    bucket: String,
-    key: String,
+    stream: AppendStream,
     template: AppendOptions,
-    next_position: Option<u64>,
-    crc64: Option<u64>,
 }
 
 impl Client {
     /// An [`Appender`] for `bucket/key`. Its first append finds the object's length and CRC with a
-    /// HEAD request (a missing object starts at 0).
+    /// HEAD request (a missing object starts at 0), unless it is [resumed](Appender::resume).
     pub fn appender(&self, bucket: impl Into<String>, key: impl Into<String>) -> Appender {
         Appender {
             client: self.clone(),
-            bucket: bucket.into(),
-            key: key.into(),
+            stream: AppendStream::new(bucket, key, Tail::Unknown),
             template: AppendOptions::default(),
-            next_position: None,
-            crc64: None,
         }
     }
 }
@@ -36,56 +42,78 @@ impl Appender {
     /// Headers, progress and cancel token used by every append (the create-time headers only take
     /// effect when an append creates the object). Position and CRC in `options` set where to start.
     pub fn with_options(mut self, options: AppendOptions) -> Self {
-        self.next_position = options.position;
-        self.crc64 = options.crc64;
+        self.stream.tail = match options.position {
+            Some(position) => Tail::At { position, crc64: options.crc64 },
+            None => Tail::Unknown,
+        };
         self.template = options;
         self
     }
 
-    /// Appends `body` at the tracked position.
-    ///
-    /// After a PositionNotEqualToLength error (another writer appended) or a CRC mismatch, the tracked
-    /// state is dropped and the next call finds the object's end and CRC again.
+    /// Continues at a known end of the object: its length and its CRC-64 there (for example from a
+    /// journal after a restart). No HEAD is made; the next append is verified against this CRC.
+    pub fn resume(mut self, position: u64, crc64: u64) -> Self {
+        self.stream.tail = Tail::At { position, crc64: Some(crc64) };
+        self
+    }
+
+    /// Continues by settling an append whose outcome is unknown (for example one stored before a
+    /// restart): the next append, or [`settle`](Self::settle), settles it first.
+    pub fn resume_in_flight(mut self, in_flight: InFlight) -> Self {
+        self.stream.tail = Tail::Unsettled(in_flight);
+        self
+    }
+
+    /// Appends `body` at the tracked position. See [`Client::append_object`] for what the outcome
+    /// means, and the type's documentation for where the next append goes.
     pub fn append<'a>(&mut self, body: impl Into<Body<'a>>) -> Result<AppendResult, Error> {
-        let mut options = self.template.clone();
-        options.position = self.next_position;
-        options.crc64 = self.crc64;
-        match self.client.append_object(&self.bucket, &self.key, body, &options) {
-            Ok(result) => {
-                self.next_position = Some(result.next_position);
-                self.crc64 = Some(result.crc64);
-                Ok(result)
-            }
-            Err(error) => {
-                // The object is not what this appender believed: find its end and CRC again next time.
-                let state_is_stale = matches!(error, Error::CrcMismatch { .. })
-                    || error.service().is_some_and(|e| e.is_position_not_equal_to_length());
-                if state_is_stale {
-                    self.next_position = None;
-                    self.crc64 = None;
-                }
-                Err(error)
-            }
+        self.stream.append(&self.client, body.into(), &self.template)
+    }
+
+    /// Settles the append whose outcome is unknown, if there is one (after an
+    /// [`Unsettled`](Error::Unsettled) error): `Some(Landed)` when its bytes are in the object,
+    /// `Some(NotLanded)` when they are not (send them again), `None` when nothing was in flight.
+    /// An error leaves it unsettled.
+    pub fn settle(&mut self) -> Result<Option<Settlement>, Error> {
+        self.stream.settle_pending(&self.client, &self.template)
+    }
+
+    /// The append whose outcome is unknown, if there is one.
+    pub fn in_flight(&self) -> Option<&InFlight> {
+        match &self.stream.tail {
+            Tail::Unsettled(in_flight) => Some(in_flight),
+            _ => None,
         }
     }
 
     /// The position of the next append, once known.
     pub fn next_position(&self) -> Option<u64> {
-        self.next_position
+        match self.stream.tail {
+            Tail::At { position, .. } => Some(position),
+            _ => None,
+        }
     }
 
     /// The object's CRC-64 so far, once known.
     pub fn crc64(&self) -> Option<u64> {
-        self.crc64
+        match self.stream.tail {
+            Tail::At { crc64, .. } => crc64,
+            _ => None,
+        }
+    }
+
+    /// The client it appends with.
+    pub fn client(&self) -> &Client {
+        &self.client
     }
 
     /// The bucket.
     pub fn bucket(&self) -> &str {
-        &self.bucket
+        &self.stream.bucket
     }
 
     /// The object key.
     pub fn key(&self) -> &str {
-        &self.key
+        &self.stream.key
     }
 }

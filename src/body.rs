@@ -8,7 +8,7 @@ use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
 use crate::crc64::Crc64;
-use crate::error::Error;
+use crate::error::{Argument, Error};
 
 /// What an append or put sends.
 pub enum Body<'a> {
@@ -101,6 +101,7 @@ pub(crate) struct Source<'a> {
 
 enum SourceKind<'a> {
     Bytes(&'a [u8]),
+    Owned(Vec<u8>),
     File(File),
     Reader(&'a mut dyn Read),
 }
@@ -111,9 +112,18 @@ impl<'a> Source<'a> {
             Body::Bytes(bytes) => (SourceKind::Bytes(bytes), bytes.len() as u64),
             Body::File(path) => {
                 let file = File::open(path)
-                    .map_err(|e| Error::invalid("body", format!("cannot open file {}: {e}", path.display())))?;
+                    .map_err(|e| Error::invalid(Argument::Body, format!("cannot open file {}: {e}", path.display())))?;
                 let length = file.metadata().map_err(Error::Body)?.len();
-                (SourceKind::File(file), length)
+                if length == 0 {
+                    // Files such as /proc/cpuinfo report no size but have content: read them whole.
+                    let mut content = Vec::new();
+                    let mut file = file;
+                    file.read_to_end(&mut content).map_err(Error::Body)?;
+                    let length = content.len() as u64;
+                    (SourceKind::Owned(content), length)
+                } else {
+                    (SourceKind::File(file), length)
+                }
             }
             Body::Reader { reader, length } => (SourceKind::Reader(reader), length),
         };
@@ -135,7 +145,7 @@ impl<'a> Source<'a> {
             return Ok(true);
         }
         match &mut self.kind {
-            SourceKind::Bytes(_) => {}
+            SourceKind::Bytes(_) | SourceKind::Owned(_) => {}
             SourceKind::File(file) => {
                 file.seek(SeekFrom::Start(0)).map_err(Error::Body)?;
             }
@@ -149,7 +159,7 @@ impl<'a> Source<'a> {
     pub(crate) fn scan(&mut self, mut f: impl FnMut(&[u8])) -> Result<(), Error> {
         if matches!(self.kind, SourceKind::Reader(_)) {
             return Err(Error::invalid(
-                "body",
+                Argument::Body,
                 "a reader body is read only once, so it cannot be hashed before sending; give Content-MD5 as a value, or send bytes or a file",
             ));
         }
@@ -175,11 +185,8 @@ impl Read for Source<'_> {
         }
         let want = buf.len().min(usize::try_from(remaining).unwrap_or(usize::MAX));
         let n = match &mut self.kind {
-            SourceKind::Bytes(bytes) => {
-                let start = self.offset as usize;
-                buf[..want].copy_from_slice(&bytes[start..start + want]);
-                want
-            }
+            SourceKind::Bytes(bytes) => copy_at(bytes, self.offset, &mut buf[..want]),
+            SourceKind::Owned(bytes) => copy_at(bytes, self.offset, &mut buf[..want]),
             SourceKind::File(file) => file.read(&mut buf[..want])?,
             SourceKind::Reader(reader) => reader.read(&mut buf[..want])?,
         };
@@ -194,9 +201,18 @@ impl Read for Source<'_> {
     }
 }
 
-/// Wraps a [`Source`] as it is sent: computes the body's CRC, reports progress, honours cancellation.
+/// Copies `bytes[offset..]` into all of `buf`.
+fn copy_at(bytes: &[u8], offset: u64, buf: &mut [u8]) -> usize {
+    let start = offset as usize;
+    buf.copy_from_slice(&bytes[start..start + buf.len()]);
+    buf.len()
+}
+
+/// Wraps a [`Source`] as it is sent: continues a CRC with the body, reports progress, honours
+/// cancellation.
 pub(crate) struct Upload<'s, 'a> {
     source: &'s mut Source<'a>,
+    /// The CRC it started from, continued with every byte sent.
     pub crc: Crc64,
     pub sent: u64,
     progress: Option<&'s ProgressFn>,
@@ -211,8 +227,9 @@ impl<'s, 'a> Upload<'s, 'a> {
         source: &'s mut Source<'a>,
         progress: Option<&'s ProgressFn>,
         cancel: Option<&'s CancelToken>,
+        crc: Crc64,
     ) -> Self {
-        Self { source, crc: Crc64::new(), sent: 0, progress, cancel, cancelled: false, source_error: None }
+        Self { source, crc, sent: 0, progress, cancel, cancelled: false, source_error: None }
     }
 
     /// Whether every byte of the body went out.

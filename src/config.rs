@@ -1,10 +1,12 @@
-//! Client configuration: a builder whose every setting documents its default.
+//! Client configuration: one public [`Config`] holding every setting and its default, checked in one
+//! place. [`ClientBuilder`] wraps it; the C, Kotlin/Swift and command-line layers translate into it.
 
+use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
 use crate::credentials::{Credentials, CredentialsProvider, SharedProvider};
-use crate::error::Error;
+use crate::error::{Argument, Error};
 use crate::sign::SignatureVersion;
 
 /// How failed requests are retried: full-jitter exponential backoff.
@@ -35,6 +37,32 @@ impl RetryPolicy {
         let factor = 1u32.checked_shl(retry.min(30)).unwrap_or(u32::MAX);
         self.base_delay.saturating_mul(factor).min(self.max_delay)
     }
+
+    /// The wait before retry number `retry`: a random time up to [`backoff_cap`](Self::backoff_cap)
+    /// (full jitter, so that many clients recovering from one outage do not retry in step).
+    pub fn delay(&self, retry: u32) -> Duration {
+        use rand::Rng;
+        let cap = self.backoff_cap(retry);
+        if cap.is_zero() {
+            cap
+        } else {
+            rand::rng().random_range(Duration::ZERO..=cap)
+        }
+    }
+
+    /// Checks the policy: at least one attempt, and a base delay no longer than the maximum.
+    pub fn validate(&self) -> Result<(), Error> {
+        if self.max_attempts == 0 {
+            return Err(Error::invalid(Argument::RetryPolicy, "max_attempts must be at least 1"));
+        }
+        if self.base_delay > self.max_delay {
+            return Err(Error::invalid(
+                Argument::RetryPolicy,
+                format!("the base delay {:?} is longer than the maximum delay {:?}", self.base_delay, self.max_delay),
+            ));
+        }
+        Ok(())
+    }
 }
 
 /// Where requests go, parsed from the endpoint URL.
@@ -47,26 +75,48 @@ pub(crate) struct Endpoint {
 }
 
 impl Endpoint {
-    pub(crate) fn parse(endpoint: &str) -> Result<Self, Error> {
+    pub(crate) fn parse(given: &str) -> Result<Self, Error> {
+        let bad = |reason: String| Err(Error::invalid(Argument::Endpoint, reason));
+        let endpoint = given;
+        // Messages show the endpoint without what may be a password before an '@'.
+        let shown = match given.split_once("://").map(|(scheme, rest)| (scheme, rest.rsplit_once('@'))) {
+            Some((scheme, Some((_, host)))) => format!("{scheme}://***@{host}"),
+            _ if given.contains('@') => "(an endpoint holding '@')".to_string(),
+            _ => given.to_string(),
+        };
         let trimmed = endpoint.trim().trim_end_matches('/');
         if trimmed.is_empty() {
-            return Err(Error::invalid("endpoint", "is empty; give e.g. https://oss-cn-hangzhou.aliyuncs.com"));
+            return bad("is empty; give e.g. https://oss-cn-hangzhou.aliyuncs.com".into());
         }
         let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
-        let uri: ureq::http::Uri =
-            with_scheme.parse().map_err(|e| Error::invalid("endpoint", format!("{endpoint:?} is not a URL: {e}")))?;
+        let uri: ureq::http::Uri = match with_scheme.parse() {
+            Ok(uri) => uri,
+            Err(e) => return bad(format!("{shown:?} is not a URL: {e}")),
+        };
         let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
         if scheme != "http" && scheme != "https" {
-            return Err(Error::invalid("endpoint", format!("scheme {scheme:?} is not http or https")));
+            return bad(format!("scheme {scheme:?} is not http or https"));
         }
-        if uri.path() != "/" && !uri.path().is_empty() {
-            return Err(Error::invalid(
-                "endpoint",
-                format!("{endpoint:?} has a path; give only scheme, host and port"),
-            ));
+        let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
+        if authority.contains('@') {
+            return bad(format!("{shown:?} holds a user name or password; give credentials apart, never in the URL"));
         }
-        let host = uri.host().ok_or_else(|| Error::invalid("endpoint", format!("{endpoint:?} has no host")))?;
-        Ok(Self { scheme, host: host.to_ascii_lowercase(), port: uri.port_u16() })
+        if (uri.path() != "/" && !uri.path().is_empty()) || uri.query().is_some() {
+            return bad(format!("{shown:?} has a path or query; give only scheme, host and port"));
+        }
+        let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
+            return bad(format!("{shown:?} has no host"));
+        };
+        // The URI parser keeps no port it cannot read as a u16: read the authority's port itself.
+        let after_host = authority.rsplit_once(']').map_or(authority, |(_, rest)| rest);
+        let port = match after_host.rsplit_once(':') {
+            None => None,
+            Some((_, digits)) => match digits.parse::<u32>() {
+                Ok(port @ 1..=65535) => Some(port as u16),
+                _ => return bad(format!("{shown:?} has a port out of range; a port is 1 to 65535")),
+            },
+        };
+        Ok(Self { scheme, host: host.to_ascii_lowercase(), port })
     }
 
     /// IP addresses and localhost cannot carry a bucket subdomain.
@@ -98,49 +148,44 @@ impl Endpoint {
     }
 }
 
-/// Client settings, made by [`ClientBuilder`]. All defaults live in [`ClientBuilder::default`].
+/// Every client setting, with its default in [`Config::default`]. Made directly, by
+/// [`Config::from_env`], or through [`ClientBuilder`]; checked by [`Client::new`](crate::Client::new).
+///
+/// `Debug` shows no secret.
 #[derive(Clone)]
-pub(crate) struct Config {
-    pub endpoint: Endpoint,
-    pub region: String,
-    pub path_style: bool,
+#[non_exhaustive]
+pub struct Config {
+    /// The service endpoint: `https://oss-cn-hangzhou.aliyuncs.com`, or any URL such as
+    /// `http://127.0.0.1:9000`; without a scheme, https. Required: the default is empty.
+    pub endpoint: String,
+    /// The bare region id signed into V4 requests, e.g. `cn-hangzhou`. Default: taken from an
+    /// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints when signing V4.
+    pub region: Option<String>,
+    /// Path style (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`). Default:
+    /// virtual-host style, except for IP and `localhost` endpoints, which always use path style.
+    pub path_style: Option<bool>,
+    /// Signature version. Default [`SignatureVersion::V4`].
     pub signature_version: SignatureVersion,
-    pub credentials: SharedProvider,
+    /// Where credentials come from: static [`Credentials`] or any provider. Required.
+    pub credentials: Option<Arc<dyn CredentialsProvider>>,
+    /// Time allowed to open a connection (TCP and TLS). Default 10 s; must not be zero.
     pub connect_timeout: Duration,
+    /// Time allowed for any single read or write on an open connection. Default 30 s; must not be zero.
     pub read_write_timeout: Duration,
+    /// Time allowed for a whole request, body included. Default none (large bodies take long).
     pub request_timeout: Option<Duration>,
+    /// Retry policy. Default [`RetryPolicy::default`]: 3 attempts, 200 ms base, 20 s cap.
     pub retry: RetryPolicy,
+    /// The User-Agent header. Default `oss-append/<version>`.
     pub user_agent: String,
+    /// Idle keep-alive connections kept in the pool. Default 32.
     pub max_idle_connections: usize,
 }
 
-/// Builds a [`Client`](crate::Client).
-///
-/// ```no_run
-/// let client = oss_append::Client::builder()
-///     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
-///     .credentials_from_env()
-///     .build()?;
-/// # Ok::<(), oss_append::Error>(())
-/// ```
-pub struct ClientBuilder {
-    endpoint: Option<String>,
-    region: Option<String>,
-    path_style: Option<bool>,
-    signature_version: SignatureVersion,
-    credentials: Option<Result<SharedProvider, Error>>,
-    connect_timeout: Duration,
-    read_write_timeout: Duration,
-    request_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    user_agent: String,
-    max_idle_connections: usize,
-}
-
-impl Default for ClientBuilder {
+impl Default for Config {
     fn default() -> Self {
         Self {
-            endpoint: None,
+            endpoint: String::new(),
             region: None,
             path_style: None,
             signature_version: SignatureVersion::V4,
@@ -155,108 +200,69 @@ impl Default for ClientBuilder {
     }
 }
 
-impl ClientBuilder {
-    /// The service endpoint: a region endpoint such as `https://oss-cn-hangzhou.aliyuncs.com`, or any
-    /// URL such as `http://127.0.0.1:9000`. Without a scheme, https is used. Required; no default.
-    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
-        self.endpoint = Some(endpoint.into());
-        self
+impl fmt::Debug for Config {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Config")
+            .field("endpoint", &self.endpoint)
+            .field("region", &self.region)
+            .field("path_style", &self.path_style)
+            .field("signature_version", &self.signature_version)
+            .field("credentials", &self.credentials.as_ref().map(|_| "<provider>"))
+            .field("connect_timeout", &self.connect_timeout)
+            .field("read_write_timeout", &self.read_write_timeout)
+            .field("request_timeout", &self.request_timeout)
+            .field("retry", &self.retry)
+            .field("user_agent", &self.user_agent)
+            .field("max_idle_connections", &self.max_idle_connections)
+            .finish()
+    }
+}
+
+/// A variable of the environment, unless empty.
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+impl Config {
+    /// The defaults, with the endpoint, region and credentials of the environment: `OSS_ENDPOINT`,
+    /// `OSS_REGION`, `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN` (the variables
+    /// the official SDKs and the emulator's banner use). Fails when the endpoint or a key is missing.
+    pub fn from_env() -> Result<Self, Error> {
+        let endpoint = env("OSS_ENDPOINT")
+            .ok_or_else(|| Error::invalid(Argument::Endpoint, "OSS_ENDPOINT is not set in the environment"))?;
+        Ok(Self {
+            endpoint,
+            region: env("OSS_REGION"),
+            credentials: Some(Arc::new(Credentials::from_env()?)),
+            ..Self::default()
+        })
     }
 
-    /// The bare region id signed into V4 requests, e.g. `cn-hangzhou`. Default: taken from an
-    /// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints when signing V4.
-    pub fn region(mut self, region: impl Into<String>) -> Self {
-        self.region = Some(region.into());
-        self
-    }
-
-    /// Path style (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`). Default:
-    /// virtual-host style, except for IP and `localhost` endpoints, which always use path style.
-    pub fn path_style(mut self, path_style: bool) -> Self {
-        self.path_style = Some(path_style);
-        self
-    }
-
-    /// Signature version. Default [`SignatureVersion::V4`].
-    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
-        self.signature_version = version;
-        self
-    }
-
-    /// Static (or STS, with a security token) credentials. Default: none; a credential source is required.
-    pub fn credentials(mut self, credentials: Credentials) -> Self {
-        self.credentials = Some(Ok(Arc::new(credentials)));
-        self
-    }
-
-    /// Credentials from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN`, read now.
-    pub fn credentials_from_env(mut self) -> Self {
-        self.credentials = Some(Credentials::from_env().map(|c| Arc::new(c) as SharedProvider));
-        self
-    }
-
-    /// A provider asked before every request, e.g. a [`RefreshingProvider`](crate::RefreshingProvider)
-    /// that fetches STS tokens from the application's server.
-    pub fn credentials_provider(mut self, provider: Arc<dyn CredentialsProvider>) -> Self {
-        self.credentials = Some(Ok(provider));
-        self
-    }
-
-    /// Time allowed to open a connection (TCP and TLS). Default 10 s.
-    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
-        self.connect_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for any single read or write on an open connection. Default 30 s.
-    pub fn read_write_timeout(mut self, timeout: Duration) -> Self {
-        self.read_write_timeout = timeout;
-        self
-    }
-
-    /// Time allowed for a whole request, body included. Default: none (large bodies take long).
-    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
-        self.request_timeout = timeout;
-        self
-    }
-
-    /// Retry policy. Default [`RetryPolicy::default`]: 3 attempts, 200 ms base, 20 s cap.
-    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
-        self.retry = retry;
-        self
-    }
-
-    /// The User-Agent header. Default `oss-append/<version>`.
-    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
-        self.user_agent = user_agent.into();
-        self
-    }
-
-    /// Idle keep-alive connections kept in the pool. Default 32.
-    pub fn max_idle_connections(mut self, count: usize) -> Self {
-        self.max_idle_connections = count;
-        self
-    }
-
-    /// Checks the settings and makes the client.
-    pub fn build(self) -> Result<crate::Client, Error> {
-        let endpoint_text = self
-            .endpoint
-            .ok_or_else(|| Error::invalid("endpoint", "is required, e.g. https://oss-cn-hangzhou.aliyuncs.com"))?;
-        let endpoint = Endpoint::parse(&endpoint_text)?;
-        let region = match self.region.or_else(|| endpoint.region_hint()) {
+    /// Checks every setting, as [`Client::new`](crate::Client::new) does, and resolves the defaults
+    /// that depend on the endpoint.
+    pub(crate) fn resolve(self) -> Result<Settings, Error> {
+        let endpoint = Endpoint::parse(&self.endpoint).map_err(|e| match e {
+            Error::InvalidArgument { reason, .. } if self.endpoint.trim().is_empty() => {
+                Error::invalid(Argument::Endpoint, format!("{reason}; it is required (the endpoint is not optional)"))
+            }
+            other => other,
+        })?;
+        let region = match self.region.clone().filter(|r| !r.trim().is_empty()).or_else(|| endpoint.region_hint()) {
             Some(region) => {
-                let region = region.trim().to_string();
-                let region = region.strip_prefix("oss-").map(str::to_string).unwrap_or(region);
+                let region = region.trim();
+                let region = region.strip_prefix("oss-").unwrap_or(region).to_string();
                 if region.is_empty() || !region.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'-') {
-                    return Err(Error::invalid("region", format!("{region:?} is not a region id such as cn-hangzhou")));
+                    return Err(Error::invalid(
+                        Argument::Region,
+                        format!("{region:?} is not a region id such as cn-hangzhou"),
+                    ));
                 }
                 region
             }
             None if self.signature_version == SignatureVersion::V4 => {
                 return Err(Error::invalid(
-                    "region",
-                    format!("is required for V4 signing with endpoint {endpoint_text}; give e.g. cn-hangzhou"),
+                    Argument::Region,
+                    format!("is required for V4 signing with endpoint {}; give e.g. cn-hangzhou", self.endpoint),
                 ))
             }
             None => String::new(),
@@ -265,13 +271,24 @@ impl ClientBuilder {
             reason:
                 "no credentials configured; set them on the builder or in OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET"
                     .into(),
-        })??;
-        crate::validate::header_value("user agent", &self.user_agent)?;
-        if self.retry.max_attempts == 0 {
-            return Err(Error::invalid("retry policy", "max_attempts must be at least 1"));
+        })?;
+        if let Some(fixed) = credentials.fixed() {
+            fixed.validate()?;
         }
+        for (argument, timeout) in
+            [(Argument::ConnectTimeout, self.connect_timeout), (Argument::ReadWriteTimeout, self.read_write_timeout)]
+        {
+            if timeout.is_zero() {
+                return Err(Error::invalid(argument, "must be longer than zero"));
+            }
+        }
+        if self.request_timeout.is_some_and(|t| t.is_zero()) {
+            return Err(Error::invalid(Argument::RequestTimeout, "must be longer than zero, or none for no limit"));
+        }
+        self.retry.validate()?;
+        crate::validate::header_value(Argument::UserAgent, &self.user_agent)?;
         let path_style = endpoint.needs_path_style() || self.path_style.unwrap_or(false);
-        Ok(crate::Client::from_config(Config {
+        Ok(Settings {
             endpoint,
             region,
             path_style,
@@ -283,7 +300,146 @@ impl ClientBuilder {
             retry: self.retry,
             user_agent: self.user_agent,
             max_idle_connections: self.max_idle_connections,
-        }))
+        })
+    }
+}
+
+/// A [`Config`] after its checks, with the endpoint parsed and the region and style decided.
+#[derive(Clone)]
+pub(crate) struct Settings {
+    pub endpoint: Endpoint,
+    pub region: String,
+    pub path_style: bool,
+    pub signature_version: SignatureVersion,
+    pub credentials: SharedProvider,
+    pub connect_timeout: Duration,
+    pub read_write_timeout: Duration,
+    pub request_timeout: Option<Duration>,
+    pub retry: RetryPolicy,
+    pub user_agent: String,
+    pub max_idle_connections: usize,
+}
+
+/// Builds a [`Client`](crate::Client): setters over a [`Config`].
+///
+/// ```no_run
+/// let client = oss_append::Client::builder()
+///     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
+///     .credentials_from_env()
+///     .build()?;
+/// # Ok::<(), oss_append::Error>(())
+/// ```
+#[derive(Debug, Default)]
+pub struct ClientBuilder {
+    config: Config,
+    /// A credential source that failed when set (the environment), reported by `build`.
+    credentials_error: Option<Error>,
+}
+
+impl ClientBuilder {
+    /// A builder starting from `config`.
+    pub fn from_config(config: Config) -> Self {
+        Self { config, credentials_error: None }
+    }
+
+    /// The service endpoint: a region endpoint such as `https://oss-cn-hangzhou.aliyuncs.com`, or any
+    /// URL such as `http://127.0.0.1:9000`. Without a scheme, https is used. Required; no default.
+    pub fn endpoint(mut self, endpoint: impl Into<String>) -> Self {
+        self.config.endpoint = endpoint.into();
+        self
+    }
+
+    /// The bare region id signed into V4 requests, e.g. `cn-hangzhou`. Default: taken from an
+    /// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints when signing V4.
+    pub fn region(mut self, region: impl Into<String>) -> Self {
+        self.config.region = Some(region.into());
+        self
+    }
+
+    /// Path style (`host/bucket/key`) instead of virtual-host style (`bucket.host/key`). Default:
+    /// virtual-host style, except for IP and `localhost` endpoints, which always use path style.
+    pub fn path_style(mut self, path_style: bool) -> Self {
+        self.config.path_style = Some(path_style);
+        self
+    }
+
+    /// Signature version. Default [`SignatureVersion::V4`].
+    pub fn signature_version(mut self, version: SignatureVersion) -> Self {
+        self.config.signature_version = version;
+        self
+    }
+
+    /// Static (or STS, with a security token) credentials. Default: none; a credential source is required.
+    pub fn credentials(mut self, credentials: Credentials) -> Self {
+        self.config.credentials = Some(Arc::new(credentials));
+        self.credentials_error = None;
+        self
+    }
+
+    /// Credentials from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN`, read now.
+    pub fn credentials_from_env(mut self) -> Self {
+        match Credentials::from_env() {
+            Ok(credentials) => return self.credentials(credentials),
+            Err(error) => self.credentials_error = Some(error),
+        }
+        self
+    }
+
+    /// A provider asked before every request, e.g. a [`RefreshingProvider`](crate::RefreshingProvider)
+    /// that fetches STS tokens from the application's server.
+    pub fn credentials_provider(mut self, provider: Arc<dyn CredentialsProvider>) -> Self {
+        self.config.credentials = Some(provider);
+        self.credentials_error = None;
+        self
+    }
+
+    /// Time allowed to open a connection (TCP and TLS). Default 10 s.
+    pub fn connect_timeout(mut self, timeout: Duration) -> Self {
+        self.config.connect_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for any single read or write on an open connection. Default 30 s.
+    pub fn read_write_timeout(mut self, timeout: Duration) -> Self {
+        self.config.read_write_timeout = timeout;
+        self
+    }
+
+    /// Time allowed for a whole request, body included. Default: none (large bodies take long).
+    pub fn request_timeout(mut self, timeout: Option<Duration>) -> Self {
+        self.config.request_timeout = timeout;
+        self
+    }
+
+    /// Retry policy. Default [`RetryPolicy::default`]: 3 attempts, 200 ms base, 20 s cap.
+    pub fn retry_policy(mut self, retry: RetryPolicy) -> Self {
+        self.config.retry = retry;
+        self
+    }
+
+    /// The User-Agent header. Default `oss-append/<version>`.
+    pub fn user_agent(mut self, user_agent: impl Into<String>) -> Self {
+        self.config.user_agent = user_agent.into();
+        self
+    }
+
+    /// Idle keep-alive connections kept in the pool. Default 32.
+    pub fn max_idle_connections(mut self, count: usize) -> Self {
+        self.config.max_idle_connections = count;
+        self
+    }
+
+    /// The configuration so far.
+    pub fn config(&self) -> &Config {
+        &self.config
+    }
+
+    /// Checks the settings and makes the client.
+    pub fn build(self) -> Result<crate::Client, Error> {
+        if let Some(error) = self.credentials_error {
+            return Err(error);
+        }
+        crate::Client::new(self.config)
     }
 }
 
@@ -312,11 +468,68 @@ mod tests {
     }
 
     #[test]
+    fn endpoints_with_a_bad_port_credentials_or_query_are_refused() {
+        for (endpoint, says) in [
+            ("http://127.0.0.1:99999", "out of range"),
+            ("http://127.0.0.1:0", "out of range"),
+            ("http://user:s3cr3t@127.0.0.1:9000", "user name or password"),
+            ("http://user@example.com", "user name or password"),
+            ("http://example.com/?x=1", "path or query"),
+        ] {
+            let err = Endpoint::parse(endpoint).unwrap_err();
+            assert!(
+                matches!(&err, Error::InvalidArgument { argument: Argument::Endpoint, reason } if reason.contains(says)),
+                "{endpoint}: {err}"
+            );
+            // A password in the URL never reaches the message.
+            assert!(!err.to_string().contains("s3cr3t"), "{err}");
+        }
+        assert_eq!(Endpoint::parse("http://127.0.0.1:65535").unwrap().port, Some(65535));
+    }
+
+    #[test]
     fn backoff_cap_doubles_up_to_the_limit() {
         let policy = RetryPolicy::default();
         assert_eq!(policy.backoff_cap(1), Duration::from_millis(400));
         assert_eq!(policy.backoff_cap(3), Duration::from_millis(1600));
         assert_eq!(policy.backoff_cap(40), Duration::from_secs(20));
+    }
+
+    fn config() -> Config {
+        Config {
+            endpoint: "http://127.0.0.1:9000".into(),
+            region: Some("cn-hangzhou".into()),
+            credentials: Some(Arc::new(Credentials::new("a", "b"))),
+            ..Config::default()
+        }
+    }
+
+    fn refused(config: Config) -> Argument {
+        match config.resolve() {
+            Err(Error::InvalidArgument { argument, .. }) => argument,
+            Err(other) => panic!("refused as {other}"),
+            Ok(_) => panic!("accepted"),
+        }
+    }
+
+    #[test]
+    fn every_setting_is_checked_in_one_place() {
+        assert!(config().resolve().is_ok());
+        assert_eq!(refused(Config { region: None, ..config() }), Argument::Region);
+        assert_eq!(refused(Config { connect_timeout: Duration::ZERO, ..config() }), Argument::ConnectTimeout);
+        assert_eq!(refused(Config { read_write_timeout: Duration::ZERO, ..config() }), Argument::ReadWriteTimeout);
+        assert_eq!(refused(Config { request_timeout: Some(Duration::ZERO), ..config() }), Argument::RequestTimeout);
+        let slow_base = RetryPolicy { base_delay: Duration::from_secs(30), ..RetryPolicy::default() };
+        assert_eq!(refused(Config { retry: slow_base, ..config() }), Argument::RetryPolicy);
+        let no_attempts = RetryPolicy { max_attempts: 0, ..RetryPolicy::default() };
+        assert_eq!(refused(Config { retry: no_attempts, ..config() }), Argument::RetryPolicy);
+        assert_eq!(refused(Config { user_agent: "a\r\nb".into(), ..config() }), Argument::UserAgent);
+        assert!(matches!(Config { credentials: None, ..config() }.resolve(), Err(Error::Credentials { .. })));
+        let empty_secret = Some(Arc::new(Credentials::new("a", "")) as Arc<dyn CredentialsProvider>);
+        assert!(matches!(Config { credentials: empty_secret, ..config() }.resolve(), Err(Error::Credentials { .. })));
+        let shown =
+            format!("{:?}", Config { credentials: Some(Arc::new(Credentials::new("a", "SECRET"))), ..config() });
+        assert!(!shown.contains("SECRET"), "{shown}");
     }
 
     #[test]
@@ -326,7 +539,7 @@ mod tests {
             .credentials(Credentials::new("a", "b"))
             .build()
             .unwrap_err();
-        assert!(matches!(err, Error::InvalidArgument { name: "region", .. }), "{err}");
+        assert!(matches!(err, Error::InvalidArgument { argument: Argument::Region, .. }), "{err}");
         let client = ClientBuilder::default()
             .endpoint("https://oss-cn-beijing.aliyuncs.com")
             .credentials(Credentials::new("a", "b"))

@@ -77,6 +77,29 @@ impl Credentials {
     pub fn expiration(&self) -> Option<SystemTime> {
         self.expiration
     }
+
+    /// Checks that the credentials can sign a request: the key id and secret are not empty, and no
+    /// part holds a line break or other control character (which would split the request's headers).
+    /// The client checks every credential before it signs with it.
+    pub fn validate(&self) -> Result<(), Error> {
+        let parts = [
+            ("access key id", Some(self.access_key_id.as_str())),
+            ("access key secret", Some(self.access_key_secret.as_str())),
+            ("security token", self.security_token.as_deref()),
+        ];
+        for (name, value) in parts {
+            let Some(value) = value else { continue };
+            if value.is_empty() {
+                return Err(Error::Credentials { reason: format!("the {name} is empty") });
+            }
+            if value.chars().any(char::is_control) {
+                return Err(Error::Credentials {
+                    reason: format!("the {name} holds a line break or control character; copy it again without them"),
+                });
+            }
+        }
+        Ok(())
+    }
 }
 
 impl fmt::Debug for Credentials {
@@ -95,12 +118,22 @@ impl fmt::Debug for Credentials {
 pub trait CredentialsProvider: Send + Sync {
     /// Returns credentials to sign the next request with.
     fn credentials(&self) -> Result<Credentials, Error>;
+
+    /// The credentials, when they are fixed and known without asking (so a client checks them when
+    /// it is made). Default: none.
+    fn fixed(&self) -> Option<&Credentials> {
+        None
+    }
 }
 
 /// Static credentials are their own provider.
 impl CredentialsProvider for Credentials {
     fn credentials(&self) -> Result<Credentials, Error> {
         Ok(self.clone())
+    }
+
+    fn fixed(&self) -> Option<&Credentials> {
+        Some(self)
     }
 }
 
@@ -170,6 +203,22 @@ mod tests {
         assert!(shown.contains("LTAIexample"));
         assert!(!shown.contains("very-secret-value"));
         assert!(!shown.contains("token-secret"));
+    }
+
+    #[test]
+    fn unusable_credentials_are_credentials_errors() {
+        assert!(Credentials::new("id", "secret").with_security_token("t").validate().is_ok());
+        for bad in [
+            Credentials::new("", "secret"),
+            Credentials::new("id", ""),
+            Credentials::new("id\r\n", "secret"),
+            Credentials::new("id", "sec\nret"),
+            Credentials::new("id", "secret").with_security_token("to\rken"),
+        ] {
+            let err = bad.validate().unwrap_err();
+            assert!(matches!(err, Error::Credentials { .. }), "{err}");
+            assert!(!err.to_string().contains("sec\nret") && !err.to_string().contains("to\rken"));
+        }
     }
 
     #[test]

@@ -31,18 +31,22 @@ pub mod ffi;
 #[cfg(feature = "mobile")]
 pub mod mobile;
 mod options;
+mod settle;
 pub mod sign;
+mod stream;
+mod transport;
 pub mod validate;
 
 pub use appender::Appender;
 pub use body::{Body, CancelToken, ProgressFn};
 pub use client::Client;
-pub use config::{ClientBuilder, RetryPolicy};
+pub use config::{ClientBuilder, Config, RetryPolicy};
 pub use credentials::{Credentials, CredentialsProvider, RefreshingProvider};
-pub use error::{Error, ServiceError, TimeoutKind};
+pub use error::{Argument, Error, ServiceError, ServiceErrorKind, TimeoutKind, Unsettled};
 pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,
 };
+pub use settle::{InFlight, NotLanded, NotLandedReason, Settlement};
 pub use sign::SignatureVersion;
 
 #[cfg(feature = "mobile")]

@@ -4,7 +4,7 @@ use std::fmt;
 use std::sync::Arc;
 
 use crate::body::{CancelToken, ProgressFn};
-use crate::error::Error;
+use crate::error::{Argument, Error};
 use crate::validate;
 
 /// How `Content-MD5` is set.
@@ -62,51 +62,46 @@ impl ObjectHeaders {
     /// `for_append` limits the storage classes to those appendable objects support.
     pub(crate) fn to_headers(&self, creating: bool, for_append: bool) -> Result<Vec<(String, String)>, Error> {
         let mut out = Vec::new();
-        let mut push = |name: &str, label: &'static str, value: &str| -> Result<(), Error> {
+        let mut push = |name: &str, label: Argument, value: &str| -> Result<(), Error> {
             validate::header_value(label, value)?;
             out.push((name.to_string(), value.to_string()));
             Ok(())
         };
         if let ContentMd5::Value(md5) = &self.content_md5 {
-            push("Content-MD5", "content MD5", md5)?;
+            push("Content-MD5", Argument::ContentMd5, md5)?;
         }
         if let Some(forbid) = self.forbid_overwrite {
-            push("x-oss-forbid-overwrite", "forbid overwrite", if forbid { "true" } else { "false" })?;
+            push("x-oss-forbid-overwrite", Argument::ForbidOverwrite, if forbid { "true" } else { "false" })?;
         }
         if let Some(limit) = self.traffic_limit {
-            if !(245_760..=838_860_800).contains(&limit) {
-                return Err(Error::invalid(
-                    "traffic limit",
-                    format!("{limit} bit/s is outside 245760..=838860800 (30 KB/s to 100 MB/s)"),
-                ));
-            }
-            push("x-oss-traffic-limit", "traffic limit", &limit.to_string())?;
+            validate::traffic_limit(limit)?;
+            push("x-oss-traffic-limit", Argument::TrafficLimit, &limit.to_string())?;
         }
         // Checked even when not sent, so a bad value fails the same way at every position.
         for (name, value) in &self.metadata {
             validate::metadata_name(name)?;
-            validate::header_value("metadata value", value)?;
+            validate::header_value(Argument::MetadataValue, value)?;
         }
         if let Some(acl) = &self.object_acl {
-            validate::one_of("object ACL", acl, ACLS)?;
+            validate::one_of(Argument::ObjectAcl, acl, ACLS)?;
         }
         if let Some(class) = &self.storage_class {
             let allowed = if for_append { APPEND_STORAGE_CLASSES } else { PUT_STORAGE_CLASSES };
-            validate::one_of("storage class", class, allowed)?;
+            validate::one_of(Argument::StorageClass, class, allowed)?;
         }
         if let Some(sse) = &self.server_side_encryption {
-            validate::one_of("server-side encryption", sse, ENCRYPTIONS)?;
+            validate::one_of(Argument::ServerSideEncryption, sse, ENCRYPTIONS)?;
         }
-        let create_time: [(&str, &'static str, &Option<String>); 9] = [
-            ("Content-Type", "content type", &self.content_type),
-            ("Cache-Control", "cache control", &self.cache_control),
-            ("Content-Disposition", "content disposition", &self.content_disposition),
-            ("Content-Encoding", "content encoding", &self.content_encoding),
-            ("Expires", "expires", &self.expires),
-            ("x-oss-object-acl", "object ACL", &self.object_acl),
-            ("x-oss-storage-class", "storage class", &self.storage_class),
-            ("x-oss-server-side-encryption", "server-side encryption", &self.server_side_encryption),
-            ("x-oss-tagging", "tagging", &self.tagging),
+        let create_time: [(&str, Argument, &Option<String>); 9] = [
+            ("Content-Type", Argument::ContentType, &self.content_type),
+            ("Cache-Control", Argument::CacheControl, &self.cache_control),
+            ("Content-Disposition", Argument::ContentDisposition, &self.content_disposition),
+            ("Content-Encoding", Argument::ContentEncoding, &self.content_encoding),
+            ("Expires", Argument::Expires, &self.expires),
+            ("x-oss-object-acl", Argument::ObjectAcl, &self.object_acl),
+            ("x-oss-storage-class", Argument::StorageClass, &self.storage_class),
+            ("x-oss-server-side-encryption", Argument::ServerSideEncryption, &self.server_side_encryption),
+            ("x-oss-tagging", Argument::Tagging, &self.tagging),
         ];
         for (name, label, value) in create_time {
             if let Some(value) = value {

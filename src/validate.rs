@@ -1,13 +1,13 @@
 //! Checks made before anything is sent: each refusal names the argument and the reason.
 
-use crate::error::Error;
+use crate::error::{Argument, Error};
 
 /// The largest object an append may produce: 5 GiB.
 pub const MAX_APPENDABLE_SIZE: u64 = 5 * 1024 * 1024 * 1024;
 
 /// 3-63 characters of lowercase letters, digits and hyphens, alphanumeric at both ends.
 pub fn bucket(name: &str) -> Result<(), Error> {
-    let bad = |reason: String| Err(Error::invalid("bucket", format!("{name:?} {reason}")));
+    let bad = |reason: String| Err(Error::invalid(Argument::Bucket, format!("{name:?} {reason}")));
     if !(3..=63).contains(&name.len()) {
         return bad(format!("must be 3 to 63 characters long, not {}", name.len()));
     }
@@ -23,19 +23,19 @@ pub fn bucket(name: &str) -> Result<(), Error> {
 /// 1-1023 bytes of UTF-8, not starting with `/` or `\`.
 pub fn key(key: &str) -> Result<(), Error> {
     if key.is_empty() {
-        return Err(Error::invalid("key", "is empty; an object key is 1 to 1023 bytes"));
+        return Err(Error::invalid(Argument::Key, "is empty; an object key is 1 to 1023 bytes"));
     }
     if key.len() > 1023 {
-        return Err(Error::invalid("key", format!("is {} bytes long; the limit is 1023", key.len())));
+        return Err(Error::invalid(Argument::Key, format!("is {} bytes long; the limit is 1023", key.len())));
     }
     if key.starts_with('/') || key.starts_with('\\') {
-        return Err(Error::invalid("key", format!("{key:?} starts with {:?}", &key[..1])));
+        return Err(Error::invalid(Argument::Key, format!("{key:?} starts with {:?}", &key[..1])));
     }
     Ok(())
 }
 
 /// No CR, LF or other control characters but tab: they would split or corrupt the request.
-pub fn header_value(name: &'static str, value: &str) -> Result<(), Error> {
+pub fn header_value(name: Argument, value: &str) -> Result<(), Error> {
     if let Some(c) = value.chars().find(|c| *c != '\t' && c.is_control()) {
         let what = match c {
             '\r' => "a carriage return (CR)".to_string(),
@@ -50,11 +50,11 @@ pub fn header_value(name: &'static str, value: &str) -> Result<(), Error> {
 /// Metadata names: letters, digits, `-` and `_`.
 pub fn metadata_name(name: &str) -> Result<(), Error> {
     if name.is_empty() {
-        return Err(Error::invalid("metadata name", "is empty"));
+        return Err(Error::invalid(Argument::MetadataName, "is empty"));
     }
     if let Some(c) = name.chars().find(|c| !(c.is_ascii_alphanumeric() || *c == '-' || *c == '_')) {
         return Err(Error::invalid(
-            "metadata name",
+            Argument::MetadataName,
             format!("{name:?} holds {c:?}; names may hold only letters, digits, '-' and '_'"),
         ));
     }
@@ -66,7 +66,7 @@ pub fn append_range(position: u64, length: u64) -> Result<(), Error> {
     match position.checked_add(length) {
         Some(end) if end <= MAX_APPENDABLE_SIZE => Ok(()),
         _ => Err(Error::invalid(
-            "position",
+            Argument::Position,
             format!(
                 "appending {length} bytes at {position} would make the object larger than 5 GiB ({MAX_APPENDABLE_SIZE} bytes), the limit for appendable objects"
             ),
@@ -74,8 +74,20 @@ pub fn append_range(position: u64, length: u64) -> Result<(), Error> {
     }
 }
 
+/// `x-oss-traffic-limit`: 245760 to 838860800 bit/s.
+pub fn traffic_limit(bits_per_second: u64) -> Result<(), Error> {
+    if (245_760..=838_860_800).contains(&bits_per_second) {
+        Ok(())
+    } else {
+        Err(Error::invalid(
+            Argument::TrafficLimit,
+            format!("{bits_per_second} bit/s is outside 245760..=838860800 (30 KB/s to 100 MB/s)"),
+        ))
+    }
+}
+
 /// One of the values in `allowed`.
-pub fn one_of(name: &'static str, value: &str, allowed: &[&str]) -> Result<(), Error> {
+pub fn one_of(name: Argument, value: &str, allowed: &[&str]) -> Result<(), Error> {
     if allowed.contains(&value) {
         Ok(())
     } else {
@@ -118,10 +130,10 @@ mod tests {
 
     #[test]
     fn header_values_refuse_line_breaks() {
-        assert!(header_value("cache control", "no-cache\tx").is_ok());
-        assert!(reason(header_value("cache control", "a\r\nX-Evil: 1")).contains("carriage return"));
-        assert!(reason(header_value("content type", "a\nb")).contains("line feed"));
-        assert!(header_value("content type", "a\0b").is_err());
+        assert!(header_value(Argument::CacheControl, "no-cache\tx").is_ok());
+        assert!(reason(header_value(Argument::CacheControl, "a\r\nX-Evil: 1")).contains("carriage return"));
+        assert!(reason(header_value(Argument::ContentType, "a\nb")).contains("line feed"));
+        assert!(header_value(Argument::ContentType, "a\0b").is_err());
     }
 
     #[test]

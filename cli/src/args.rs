@@ -16,9 +16,14 @@ Exit codes:
   4  position conflict: PositionNotEqualToLength (--position is not the
      object's length) or ObjectNotAppendable (made by put or multipart)
   5  network: connection failure or timeout, or 5xx/408/429 after retries;
-     safe to run again
-  6  CRC-64 mismatch between the data and the service's checksum
+     nothing was written: safe to run again
+  6  the data landed but its CRC-64 differs from the service's (or the
+     service sent none): do not send it again; read the object back
   7  not found: no such bucket or object
+  8  unsettled: a response was lost and the service could not be asked
+     whether the append landed; do NOT run the command again: run the
+     `settle` command line printed with the error
+  9  settle: the append did not land (sending it again appends it once)
 
 Credentials and endpoint may also come from OSS_ACCESS_KEY_ID,
 OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_ENDPOINT and OSS_REGION;
@@ -89,6 +94,14 @@ pub struct Global {
     /// Attempts per request, the first included (1 disables the client's own retries)
     #[arg(long, default_value_t = 3, value_parser = clap::value_parser!(u32).range(1..=20), global = true, value_name = "N")]
     pub max_attempts: u32,
+
+    /// Seconds allowed to open a connection
+    #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true, value_name = "SECONDS")]
+    pub connect_timeout: u64,
+
+    /// Seconds allowed for any single read or write on an open connection
+    #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true, value_name = "SECONDS")]
+    pub read_timeout: u64,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
@@ -122,6 +135,34 @@ pub enum Command {
     PutObject(PutArgs),
     /// Delete an object; deleting a missing object succeeds (DeleteObject)
     DeleteObject(ObjectArgs),
+    /// Find out whether an append whose outcome is unknown (exit code 8) landed: exit 0 when it
+    /// did, 9 when it did not (sending it again then appends it once), 8 when it still cannot tell
+    #[command(
+        after_help = "The values come from the error of the unsettled append, which prints this command         line with them filled in."
+    )]
+    Settle(SettleArgs),
+}
+
+#[derive(Debug, Args)]
+pub struct SettleArgs {
+    #[command(flatten)]
+    pub object: ObjectArgs,
+
+    /// Where the append went: the object's length before it
+    #[arg(long, value_name = "N")]
+    pub position: u64,
+
+    /// How many bytes it appended
+    #[arg(long, value_name = "BYTES", value_parser = clap::value_parser!(u64).range(1..))]
+    pub length: u64,
+
+    /// CRC-64 of the appended bytes alone
+    #[arg(long, value_name = "CRC")]
+    pub body_crc64: u64,
+
+    /// CRC-64 of the object before the append, when known
+    #[arg(long, value_name = "CRC")]
+    pub crc64_before: Option<u64>,
 }
 
 #[derive(Debug, Args)]
@@ -177,6 +218,11 @@ pub struct FollowArgs {
     /// input ends at EOF, a followed file at SIGINT or SIGTERM]
     #[arg(long, value_name = "MS", requires = "follow")]
     pub idle_exit_ms: Option<u64>,
+
+    /// Stop (keeping the data not yet appended out of the object) when a batch has failed for this
+    /// long, e.g. 90s, 30m, 2h [default: ride out outages of any length]
+    #[arg(long, value_name = "DURATION", requires = "follow", value_parser = parse_duration)]
+    pub give_up_after: Option<std::time::Duration>,
 }
 
 #[derive(Debug, Args)]
@@ -323,6 +369,27 @@ fn parse_body(value: &str) -> Result<BodySpec, String> {
     }
 }
 
+/// `500ms`, `90s`, `30m`, `2h`; a bare number is seconds.
+fn parse_duration(value: &str) -> Result<std::time::Duration, String> {
+    let value = value.trim();
+    let split = value.find(|c: char| !c.is_ascii_digit()).unwrap_or(value.len());
+    let (number, unit) = value.split_at(split);
+    let number: u64 =
+        number.parse().map_err(|_| format!("expected a duration such as 90s, 30m or 2h, got {value:?}"))?;
+    let millis = match unit.trim() {
+        "ms" => Some(number),
+        "" | "s" => number.checked_mul(1000),
+        "m" => number.checked_mul(60_000),
+        "h" => number.checked_mul(3_600_000),
+        other => return Err(format!("unknown unit {other:?}: use ms, s, m or h")),
+    };
+    match millis {
+        Some(0) => Err("the duration must be longer than zero".into()),
+        Some(ms) => Ok(std::time::Duration::from_millis(ms)),
+        None => Err(format!("{value:?} is too long")),
+    }
+}
+
 fn parse_metadata(value: &str) -> Result<(String, String), String> {
     match value.split_once('=') {
         Some(("", _)) => Err("the metadata name before '=' is empty".into()),
@@ -371,6 +438,20 @@ mod tests {
         assert_eq!(parse_metadata("a="), Ok(("a".into(), String::new())));
         assert!(parse_metadata("a").is_err());
         assert!(parse_metadata("=b").is_err());
+    }
+
+    #[test]
+    fn durations() {
+        use std::time::Duration;
+        assert_eq!(parse_duration("90s"), Ok(Duration::from_secs(90)));
+        assert_eq!(parse_duration("45"), Ok(Duration::from_secs(45)));
+        assert_eq!(parse_duration("30m"), Ok(Duration::from_secs(1800)));
+        assert_eq!(parse_duration("2h"), Ok(Duration::from_secs(7200)));
+        assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
+        assert!(parse_duration("0s").is_err());
+        assert!(parse_duration("5d").is_err());
+        assert!(parse_duration("s").is_err());
+        assert!(parse_duration("99999999999999999999h").is_err());
     }
 
     #[test]

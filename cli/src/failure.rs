@@ -1,8 +1,10 @@
 //! What went wrong, which exit code says so, and what to do about it, printed on standard error.
+//! The exit code is a translation of the core's error kind; "safe to run again" is said only where
+//! the core's [`Error::is_retryable`] says nothing was written.
 
 use std::fmt::Write as _;
 
-use oss_append::{Error, ServiceError};
+use oss_append::{Error, InFlight, ServiceError, ServiceErrorKind};
 
 /// Exit codes; `EXIT_CODES` in args.rs documents them.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -14,6 +16,8 @@ pub enum ExitClass {
     Network = 5,
     CrcMismatch = 6,
     NotFound = 7,
+    Unsettled = 8,
+    NotLanded = 9,
 }
 
 /// A failed command, ready to print.
@@ -41,28 +45,34 @@ impl Failure {
     /// `context` names the operation and object, e.g. `append-object oss://b/k`.
     pub fn from_error(context: &str, error: &Error) -> Self {
         let class = classify(error);
-        match error {
+        let mut failure = match error {
             Error::Service(service) => from_service(context, class, service),
-            other => {
-                let hint = match other {
-                    Error::Credentials { .. } => Some(
-                        "give --access-key-id and --access-key-secret, or set OSS_ACCESS_KEY_ID and \
-                         OSS_ACCESS_KEY_SECRET (and --sts-token / OSS_SESSION_TOKEN for STS keys)",
-                    ),
-                    Error::Network { .. } | Error::Timeout { .. } => {
-                        Some("check --endpoint and the network; the command is safe to run again")
-                    }
-                    Error::CrcMismatch { .. } => Some(
-                        "the data reached the service but its CRC-64 differs: read the object back \
-                         (get-object) and compare before appending more",
-                    ),
-                    _ => None,
-                };
-                let mut failure = Failure::new(class, format!("{context}: {other}"));
-                failure.hint = hint.map(str::to_string);
-                failure
-            }
+            other => Failure::new(class, format!("{context}: {other}")),
+        };
+        if failure.hint.is_none() {
+            failure.hint = match error {
+                Error::Credentials { .. } => Some(
+                    "give --access-key-id and --access-key-secret, or set OSS_ACCESS_KEY_ID and \
+                     OSS_ACCESS_KEY_SECRET (and --sts-token / OSS_SESSION_TOKEN for STS keys)"
+                        .into(),
+                ),
+                Error::Unsettled(unsettled) => Some(settle_hint(&unsettled.in_flight)),
+                Error::CrcMismatch { .. } | Error::Unverified { .. } => Some(
+                    "the data is in the object: do not send it again; read the object back (get-object) and \
+                     compare before appending more"
+                        .into(),
+                ),
+                e if e.is_retryable() => Some(
+                    "check --endpoint and the network; nothing was written: the command is safe to run again".into(),
+                ),
+                _ => None,
+            };
         }
+        if let Error::Unsettled(unsettled) = error {
+            let f = &unsettled.in_flight;
+            failure.fields.push(("MayHaveLanded", format!("{} bytes at position {}", f.length, f.position)));
+        }
+        failure
     }
 
     pub fn exit_code(&self) -> i32 {
@@ -81,6 +91,39 @@ impl Failure {
             let _ = writeln!(out, "hint: {hint}");
         }
         out
+    }
+}
+
+/// The command line that settles an append whose outcome is unknown.
+pub fn settle_command(f: &InFlight) -> String {
+    let mut command = format!(
+        "oss-append settle --bucket {} --key {} --position {} --length {} --body-crc64 {}",
+        shell_word(&f.bucket),
+        shell_word(&f.key),
+        f.position,
+        f.length,
+        f.body_crc64
+    );
+    if let Some(before) = f.crc64_before {
+        command.push_str(&format!(" --crc64-before {before}"));
+    }
+    command
+}
+
+fn settle_hint(f: &InFlight) -> String {
+    format!(
+        "the data may be in the object: do NOT run the command again before finding out; run `{}` \
+         (exit 0: it landed; exit 9: it did not, and sending it again appends it once)",
+        settle_command(f)
+    )
+}
+
+/// A word a POSIX shell reads back as `text`.
+fn shell_word(text: &str) -> String {
+    if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b)) {
+        text.to_string()
+    } else {
+        format!("'{}'", text.replace('\'', r"'\''"))
     }
 }
 
@@ -103,35 +146,34 @@ fn from_service(context: &str, class: ExitClass, e: &ServiceError) -> Failure {
     if let Some(next) = e.next_position {
         failure.fields.push(("NextPosition", next.to_string()));
     }
-    let hint = match (e.status, e.code.as_str()) {
-        (_, "PositionNotEqualToLength") => match e.next_position {
+    use ServiceErrorKind as K;
+    let hint = match e.kind {
+        K::PositionNotEqualToLength => match e.next_position {
             Some(next) => format!(
                 "the object is {next} bytes long: append with --position {next}, or leave --position out \
                  to append at its end"
             ),
             None => "leave --position out to append at the object's end (head-object shows it)".into(),
         },
-        (_, "ObjectNotAppendable") => {
-            "the object was made by put-object or a multipart upload and cannot be appended to: use \
-             another key, or delete-object it first"
-                .into()
-        }
-        (_, "SignatureDoesNotMatch") => {
+        K::ObjectNotAppendable => "the object was made by put-object or a multipart upload and cannot be appended \
+                                   to: use another key, or delete-object it first"
+            .into(),
+        K::SignatureDoesNotMatch => {
             "check --access-key-secret, --region and --sign-version against the endpoint".into()
         }
-        (_, "InvalidAccessKeyId") => "check --access-key-id (or OSS_ACCESS_KEY_ID)".into(),
-        (_, "RequestTimeTooSkewed") => "correct this machine's clock".into(),
-        (_, "SecurityTokenExpired" | "InvalidSecurityToken") => {
+        K::InvalidAccessKeyId => "check --access-key-id (or OSS_ACCESS_KEY_ID)".into(),
+        K::RequestTimeTooSkewed => "correct this machine's clock".into(),
+        K::SecurityTokenExpired | K::InvalidSecurityToken => {
             "fetch a new STS token and pass it with --sts-token (or OSS_SESSION_TOKEN)".into()
         }
-        (403, _) => "check the access key id and secret, --region, --sign-version, and the RAM policy for this \
-             bucket and key"
-            .into(),
-        (_, "NoSuchBucket") => "check --bucket and that --endpoint is the bucket's region".into(),
-        (404, _) => "check --bucket and --key".into(),
-        (s, _) if s >= 500 || s == 408 || s == 429 => {
-            "the service is busy or failing; the command is safe to run again later".into()
+        K::NoSuchBucket => "check --bucket and that --endpoint is the bucket's region".into(),
+        K::NoSuchKey => "check --bucket and --key".into(),
+        _ if e.is_retryable() => {
+            "the service is busy or failing; nothing was written: the command is safe to run again later".into()
         }
+        _ if e.status == 403 => "check the access key id and secret, --region, --sign-version, and the RAM policy for \
+                                 this bucket and key"
+            .into(),
         _ => "see Code, Message and EC in the OSS error documentation".into(),
     };
     failure.hint = Some(hint);
@@ -140,45 +182,49 @@ fn from_service(context: &str, class: ExitClass, e: &ServiceError) -> Failure {
 
 /// The exit class of a core error.
 pub fn classify(error: &Error) -> ExitClass {
+    use ServiceErrorKind as K;
     match error {
-        Error::Service(e) => match (e.status, e.code.as_str()) {
-            (_, "PositionNotEqualToLength" | "ObjectNotAppendable") => ExitClass::PositionConflict,
-            (401 | 403, _)
-            | (
-                _,
-                "InvalidAccessKeyId"
-                | "SignatureDoesNotMatch"
-                | "SecurityTokenExpired"
-                | "InvalidSecurityToken"
-                | "RequestTimeTooSkewed",
-            ) => ExitClass::Auth,
-            (404, _) => ExitClass::NotFound,
-            (s, _) if s >= 500 || s == 408 || s == 429 => ExitClass::Network,
+        Error::Service(e) => match e.kind {
+            K::PositionNotEqualToLength | K::ObjectNotAppendable => ExitClass::PositionConflict,
+            kind if kind.is_credentials() || kind == K::AccessDenied || kind == K::RequestTimeTooSkewed => {
+                ExitClass::Auth
+            }
+            K::NoSuchKey | K::NoSuchBucket => ExitClass::NotFound,
+            _ if e.is_retryable() => ExitClass::Network,
+            _ if e.status == 401 || e.status == 403 => ExitClass::Auth,
+            _ if e.status == 404 => ExitClass::NotFound,
             _ => ExitClass::Other,
         },
-        Error::CrcMismatch { .. } => ExitClass::CrcMismatch,
-        Error::Network { .. } | Error::Timeout { .. } => ExitClass::Network,
+        Error::CrcMismatch { .. } | Error::Unverified { .. } => ExitClass::CrcMismatch,
+        Error::Unsettled(_) => ExitClass::Unsettled,
         Error::Credentials { .. } => ExitClass::Auth,
         Error::InvalidArgument { .. } => ExitClass::Usage,
+        e if e.is_retryable() => ExitClass::Network,
         _ => ExitClass::Other,
-    }
-}
-
-/// Whether follow mode keeps the batch and tries again: the failures a later attempt may get past.
-pub fn is_transient(error: &Error) -> bool {
-    match error {
-        Error::Network { .. } | Error::Timeout { .. } | Error::Protocol(_) => true,
-        Error::Service(e) => e.status >= 500 || e.status == 408 || e.status == 429 || e.code == "RequestTimeTooSkewed",
-        _ => false,
     }
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
+    use oss_append::{TimeoutKind, Unsettled};
 
     fn service(status: u16, code: &str) -> Error {
-        Error::Service(Box::new(ServiceError { status, code: code.into(), ..Default::default() }))
+        Error::from(ServiceError::new(status, code))
+    }
+
+    fn unsettled() -> Error {
+        Error::Unsettled(Box::new(Unsettled {
+            in_flight: InFlight {
+                bucket: "bkt".into(),
+                key: "logs/it's.log".into(),
+                position: 6,
+                length: 7,
+                body_crc64: 123,
+                crc64_before: Some(456),
+            },
+            cause: Error::Timeout { kind: TimeoutKind::Connect, millis: 10 },
+        }))
     }
 
     #[test]
@@ -186,39 +232,61 @@ mod tests {
         assert_eq!(classify(&service(409, "PositionNotEqualToLength")), ExitClass::PositionConflict);
         assert_eq!(classify(&service(409, "ObjectNotAppendable")), ExitClass::PositionConflict);
         assert_eq!(classify(&service(403, "AccessDenied")), ExitClass::Auth);
+        assert_eq!(classify(&service(403, "SecurityTokenExpired")), ExitClass::Auth);
         assert_eq!(classify(&service(404, "NoSuchKey")), ExitClass::NotFound);
         assert_eq!(classify(&service(404, "")), ExitClass::NotFound);
         assert_eq!(classify(&service(503, "ServiceUnavailable")), ExitClass::Network);
         assert_eq!(classify(&service(400, "InvalidArgument")), ExitClass::Other);
-        assert_eq!(classify(&Error::Network { message: "reset".into() }), ExitClass::Network);
+        assert_eq!(classify(&Error::Protocol("junk".into())), ExitClass::Other);
         assert_eq!(classify(&Error::Credentials { reason: "none".into() }), ExitClass::Auth);
         let crc = Error::CrcMismatch { expected_crc64: 1, server_crc64: 2, next_position: 3, request_id: "r".into() };
         assert_eq!(classify(&crc), ExitClass::CrcMismatch);
+        assert_eq!(classify(&unsettled()), ExitClass::Unsettled);
     }
 
     #[test]
-    fn a_position_conflict_says_where_to_append() {
-        let error = Error::Service(Box::new(ServiceError {
-            status: 409,
-            code: "PositionNotEqualToLength".into(),
-            message: "Position is not equal to file length".into(),
-            request_id: "RID".into(),
-            ec: "0026-00000016".into(),
-            next_position: Some(42),
-            position: Some(0),
-            ..Default::default()
-        }));
-        let text = Failure::from_error("append-object oss://b/k", &error).render();
-        for want in ["HTTP 409 PositionNotEqualToLength", "RequestId", "RID", "EC", "0026-00000016", "--position 42"] {
+    fn safe_to_run_again_is_said_only_of_retryable_errors() {
+        let cases = [
+            service(503, "ServiceUnavailable"),
+            service(409, "PositionNotEqualToLength"),
+            Error::Timeout { kind: TimeoutKind::ReadWrite, millis: 5 },
+            unsettled(),
+            Error::CrcMismatch { expected_crc64: 1, server_crc64: 2, next_position: 3, request_id: "r".into() },
+            Error::Unverified { next_position: 3, request_id: "r".into() },
+            Error::Protocol("junk".into()),
+        ];
+        for error in cases {
+            let text = Failure::from_error("append-object oss://b/k", &error).render();
+            assert_eq!(text.contains("safe to run again"), error.is_retryable(), "{text}");
+        }
+    }
+
+    #[test]
+    fn an_unsettled_append_says_how_to_settle_it() {
+        let failure = Failure::from_error("append-object oss://bkt/k", &unsettled());
+        assert_eq!(failure.exit_code(), 8);
+        let text = failure.render();
+        for want in [
+            "may have landed",
+            "do NOT run the command again",
+            "oss-append settle --bucket bkt --key 'logs/it'\\''s.log' --position 6 --length 7 --body-crc64 123 --crc64-before 456",
+            "MayHaveLanded",
+        ] {
             assert!(text.contains(want), "{want} missing from {text}");
         }
     }
 
     #[test]
-    fn transient_errors() {
-        assert!(is_transient(&service(503, "ServiceUnavailable")));
-        assert!(is_transient(&Error::Network { message: "x".into() }));
-        assert!(!is_transient(&service(409, "PositionNotEqualToLength")));
-        assert!(!is_transient(&service(403, "AccessDenied")));
+    fn a_position_conflict_says_where_to_append() {
+        let mut service = ServiceError::new(409, "PositionNotEqualToLength");
+        service.message = "Position is not equal to file length".into();
+        service.request_id = "RID".into();
+        service.ec = "0026-00000016".into();
+        service.next_position = Some(42);
+        service.position = Some(0);
+        let text = Failure::from_error("append-object oss://b/k", &Error::from(service)).render();
+        for want in ["HTTP 409 PositionNotEqualToLength", "RequestId", "RID", "EC", "0026-00000016", "--position 42"] {
+            assert!(text.contains(want), "{want} missing from {text}");
+        }
     }
 }

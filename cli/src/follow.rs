@@ -6,11 +6,12 @@
 //! oldest byte has waited `--batch-interval-ms`. The core's [`Appender`] carries the position and the
 //! object's CRC-64 from one append to the next.
 //!
-//! A batch that fails with a transient error (network, timeout, 5xx, 408, 429) is kept and sent again
-//! at the same position, with backoff, until it lands. If an earlier attempt did land and only its
-//! response was lost, the retry meets `PositionNotEqualToLength`; the batch is then taken as appended
-//! only when the object's length is exactly position + batch length AND its CRC-64 is exactly the CRC
-//! before the batch combined with the batch's: the bytes are then known to be there, once.
+//! The core's append stream does the rest: it retries, and settles every attempt whose response was
+//! lost, so an append either landed (once), or did not (and is sent again), or is unsettled. Follow
+//! mode only rides out outages: a batch that fails with an error the core calls retryable is kept and
+//! sent again after a capped, jittered backoff (the core's policy) until it lands or `--give-up-after`
+//! passes; an unsettled batch is settled again until the service answers, then sent again only if it
+//! did not land. Any other error stops it with its exit code.
 
 use std::fs::File;
 use std::io::{self, Read, Seek, SeekFrom};
@@ -18,13 +19,13 @@ use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
 use std::sync::Arc;
+use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use oss_append::crc64;
-use oss_append::{AppendOptions, AppendResult, Appender, Client, Error, ObjectHeaders, ServiceError};
+use oss_append::{AppendOptions, Appender, Client, Error, ObjectHeaders, RetryPolicy, ServiceErrorKind, Settlement};
 
 use crate::args::BodySpec;
-use crate::failure::{is_transient, ExitClass, Failure};
+use crate::failure::{ExitClass, Failure};
 use crate::output::Printer;
 
 /// Size of one read from the input.
@@ -35,9 +36,9 @@ const QUEUE: usize = 256;
 const TICK: Duration = Duration::from_millis(50);
 /// How often a followed file is checked for growth, rotation and truncation.
 const FILE_POLL: Duration = Duration::from_millis(100);
-/// Backoff between attempts of a failed batch: doubling from the first, capped at the second.
-const BACKOFF_FIRST: Duration = Duration::from_millis(250);
-const BACKOFF_MAX: Duration = Duration::from_secs(15);
+/// Backoff while riding out an outage: full jitter, doubling from 250 ms, capped at 15 s.
+const OUTAGE: RetryPolicy =
+    RetryPolicy { max_attempts: u32::MAX, base_delay: Duration::from_millis(250), max_delay: Duration::from_secs(15) };
 
 /// The follow-mode flags.
 #[derive(Debug, Clone)]
@@ -45,6 +46,7 @@ pub struct Settings {
     pub batch_bytes: usize,
     pub interval: Duration,
     pub idle_exit: Option<Duration>,
+    pub give_up_after: Option<Duration>,
 }
 
 /// What the reader thread sends.
@@ -68,7 +70,10 @@ pub fn run(
     printer: Printer,
 ) -> Result<(), Failure> {
     let interrupted = interrupt_flag();
-    let mut shipper = Shipper::start(client, bucket, key, position, headers, printer, interrupted.clone())?;
+    if matches!(source, BodySpec::Stdin) {
+        crate::stdin_is_open()?;
+    }
+    let mut shipper = Shipper::start(client, bucket, key, position, headers, settings, printer, interrupted.clone());
     let input = match source {
         BodySpec::Stdin => spawn_reader(read_stdin),
         BodySpec::File(path) => {
@@ -84,6 +89,9 @@ pub fn run(
     let mut batch_since = Instant::now();
     let mut last_input = Instant::now();
     loop {
+        // The object is checked while input is read: a refusal stops before anything is read, and
+        // input that ends empty exits at once whatever the check is waiting for.
+        shipper.check_if_done()?;
         let wait =
             if batch.is_empty() { TICK } else { settings.interval.saturating_sub(batch_since.elapsed()).min(TICK) };
         match input.recv_timeout(wait) {
@@ -251,98 +259,80 @@ fn follow_file(path: &Path, tx: SyncSender<Input>, printer: Printer) {
     }
 }
 
-/// Appends batches through an [`Appender`], never losing or duplicating one.
+/// Appends batches through the core's [`Appender`], riding out outages.
 struct Shipper {
-    client: Client,
     bucket: String,
     key: String,
-    template: AppendOptions,
     appender: Appender,
+    /// The object check running at start, until its outcome is taken.
+    check: Option<JoinHandle<Result<Appender, Refusal>>>,
+    give_up_after: Option<Duration>,
     printer: Printer,
     interrupted: Arc<AtomicBool>,
 }
 
 impl Shipper {
-    /// Learns where the object ends (and its CRC-64) before the first batch, so a batch whose first
-    /// attempt is lost can be proven landed or not.
+    /// Starts checking the object (its end, its CRC-64, whether it takes appends) on a thread of its
+    /// own, so that a refusal is reported before any input arrives.
+    #[allow(clippy::too_many_arguments)]
     fn start(
         client: &Client,
         bucket: &str,
         key: &str,
         position: Option<u64>,
         headers: ObjectHeaders,
+        settings: &Settings,
         printer: Printer,
         interrupted: Arc<AtomicBool>,
-    ) -> Result<Self, Failure> {
-        let template = AppendOptions::new().headers(headers);
-        let mut shipper = Shipper {
-            client: client.clone(),
+    ) -> Self {
+        let mut options = AppendOptions::new().headers(headers);
+        options.position = position;
+        let appender = client.appender(bucket, key).with_options(options);
+        let checking = appender.clone();
+        let check = std::thread::spawn(move || check_object(checking));
+        Shipper {
             bucket: bucket.into(),
             key: key.into(),
-            appender: client.appender(bucket, key),
-            template,
+            appender,
+            check: Some(check),
+            give_up_after: settings.give_up_after,
             printer,
             interrupted,
-        };
-        let context = format!("append-object oss://{bucket}/{key}");
-        let (length, crc) = shipper
-            .retrying("reading the object's length", || match client.head_object(bucket, key) {
-                Ok(meta) if !meta.is_appendable() => Ok(Err(meta.object_type)),
-                Ok(meta) => Ok(Ok((meta.next_append_position.unwrap_or(meta.content_length), meta.crc64))),
-                Err(Error::Service(e)) if e.status == 404 && e.code != "NoSuchBucket" => Ok(Ok((0, Some(0)))),
-                Err(e) => Err(e),
-            })
-            .map_err(|e| Failure::from_error(&context, &e))?
-            .map_err(|object_type| {
-                Failure::new(
-                    ExitClass::PositionConflict,
-                    format!("{context}: the object is not appendable (its type is {object_type:?})"),
-                )
-                .hint("it was made by put-object or a multipart upload: use another key, or delete-object it first")
-            })?;
-        if let Some(position) = position {
-            if position != length {
-                return Err(Failure::new(
-                    ExitClass::PositionConflict,
-                    format!("{context}: --position {position} is not the object's length {length}"),
-                )
-                .hint(format!("use --position {length}, or leave --position out to append at the object's end")));
+        }
+    }
+
+    /// Takes the object check's outcome once it has one; `wait` waits for it.
+    fn take_check(&mut self, wait: bool) -> Result<(), Failure> {
+        let Some(check) = self.check.take_if(|check| wait || check.is_finished()) else { return Ok(()) };
+        let outcome =
+            check.join().unwrap_or_else(|_| Err(Refusal::Error(Error::Protocol("the check panicked".into()))));
+        let context = format!("append-object oss://{}/{}", self.bucket, self.key);
+        match outcome {
+            Ok(appender) => {
+                self.appender = appender;
+                Ok(())
             }
-        }
-        shipper.reset(length, crc);
-        Ok(shipper)
-    }
-
-    /// Points the appender at `position`, with the object's CRC-64 there when known.
-    fn reset(&mut self, position: u64, crc: Option<u64>) {
-        let mut options = self.template.clone();
-        options.position = Some(position);
-        options.crc64 = crc;
-        self.appender = self.client.appender(self.bucket.clone(), self.key.clone()).with_options(options);
-    }
-
-    /// Runs `op` until it succeeds or fails for good, waiting longer after each transient failure.
-    fn retrying<T>(&self, what: &str, mut op: impl FnMut() -> Result<T, Error>) -> Result<T, Error> {
-        let mut failures = 0;
-        loop {
-            match op() {
-                Err(error) if is_transient(&error) => {
-                    failures += 1;
-                    self.wait_after(failures, what, &error);
-                }
-                outcome => return outcome,
+            // An outage is ridden out by the first batch, which asks again.
+            Err(Refusal::Error(error)) if error.is_retryable() => {
+                self.printer.warn(&format!("cannot check the object yet ({error}); going on"));
+                Ok(())
             }
+            Err(Refusal::Error(error)) => Err(Failure::from_error(&context, &error)),
+            Err(Refusal::NotAppendable(object_type)) => Err(Failure::new(
+                ExitClass::PositionConflict,
+                format!("{context}: the object is not appendable (its type is {object_type:?})"),
+            )
+            .hint("it was made by put-object or a multipart upload: use another key, or delete-object it first")),
+            Err(Refusal::WrongPosition { position, length }) => Err(Failure::new(
+                ExitClass::PositionConflict,
+                format!("{context}: --position {position} is not the object's length {length}"),
+            )
+            .hint(format!("use --position {length}, or leave --position out to append at the object's end"))),
         }
     }
 
-    fn wait_after(&self, failures: u32, what: &str, error: &Error) {
-        let wait = BACKOFF_FIRST.saturating_mul(1 << (failures - 1).min(10)).min(BACKOFF_MAX);
-        let mut message = format!("{what} failed ({error}); trying again in {:.1} s", wait.as_secs_f64());
-        if self.interrupted.load(Ordering::SeqCst) {
-            message.push_str(" (interrupted: interrupt again to give up on the data not yet appended)");
-        }
-        self.printer.warn(&message);
-        std::thread::sleep(wait);
+    fn check_if_done(&mut self) -> Result<(), Failure> {
+        self.take_check(false)
     }
 
     /// Appends the whole batch and empties it.
@@ -350,8 +340,9 @@ impl Shipper {
         if batch.is_empty() {
             return Ok(());
         }
-        let result = self.ship(batch);
-        match result {
+        self.take_check(true)?;
+        let outcome = self.ship(batch);
+        match outcome {
             Ok(()) => {
                 batch.clear();
                 Ok(())
@@ -359,93 +350,127 @@ impl Shipper {
             Err(error) => {
                 let context = format!("append-object oss://{}/{}", self.bucket, self.key);
                 let mut failure = Failure::from_error(&context, &error);
-                let held = self.appender.next_position().map(|p| format!(" (its length is {p})")).unwrap_or_default();
-                failure.fields.push((
-                    "NotAppended",
-                    format!(
-                        "a batch of {} bytes and any input after it; the object holds all input before it{held}",
-                        batch.len()
-                    ),
-                ));
+                if error.landed() {
+                    failure.fields.push((
+                        "Appended",
+                        format!("all input before this batch, and this batch of {} bytes (see the error)", batch.len()),
+                    ));
+                    failure.fields.push(("NotAppended", "any input after this batch".into()));
+                } else if !matches!(error, Error::Unsettled(_)) {
+                    let held =
+                        self.appender.next_position().map(|p| format!(" (its length is {p})")).unwrap_or_default();
+                    failure.fields.push((
+                        "NotAppended",
+                        format!(
+                            "a batch of {} bytes and any input after it; the object holds all input before it{held}",
+                            batch.len()
+                        ),
+                    ));
+                }
                 Err(failure)
             }
         }
     }
 
-    /// Appends `data` once: transient failures are retried at the same position, and a
-    /// PositionNotEqualToLength after a failed attempt is reconciled by length and CRC-64.
+    /// Appends `data` once: retryable failures are ridden out, an unsettled attempt is settled before
+    /// it is sent again, anything else is returned.
     fn ship(&mut self, data: &[u8]) -> Result<(), Error> {
-        let start = self.appender.next_position().expect("the start position is known from the first HEAD");
-        let start_crc = self.appender.crc64();
-        let what = format!("appending {} bytes at {start}", data.len());
+        let since = Instant::now();
         let mut failures = 0;
         loop {
-            self.reset(start, start_crc);
+            let position = self.appender.next_position();
             let error = match self.appender.append(data) {
                 Ok(result) => {
                     self.printer.append(&self.bucket, &self.key, data.len() as u64, &result);
                     return Ok(());
                 }
+                Err(Error::Unsettled(_)) => match self.settle(data, since, &mut failures)? {
+                    true => return Ok(()),
+                    false => continue,
+                },
                 Err(error) => error,
             };
-            if failures > 0 {
-                if let Some(conflict) = error.service().filter(|e| e.is_position_not_equal_to_length()) {
-                    match self.reconcile(start, start_crc, data, conflict) {
-                        Ok(Some(result)) => {
-                            self.reset(result.next_position, Some(result.crc64));
-                            self.printer.append(&self.bucket, &self.key, data.len() as u64, &result);
-                            return Ok(());
-                        }
-                        Ok(None) => {
-                            self.reset(start, start_crc);
-                            return Err(error);
-                        }
-                        Err(head_error) if is_transient(&head_error) => {
-                            failures += 1;
-                            self.wait_after(failures, "reading the object's length", &head_error);
-                            continue;
-                        }
-                        Err(head_error) => return Err(head_error),
-                    }
-                }
-            }
-            if !is_transient(&error) {
+            if !error.is_retryable() {
                 return Err(error);
             }
-            failures += 1;
-            self.wait_after(failures, &what, &error);
+            let at = position.map(|p| format!(" at {p}")).unwrap_or_default();
+            if !self.wait_after(&mut failures, since, &format!("appending {} bytes{at}", data.len()), &error) {
+                return Err(error);
+            }
         }
     }
 
-    /// Whether a lost attempt of this batch landed: the object's length is start + batch length and
-    /// its CRC-64 is the CRC before the batch continued with the batch.
-    fn reconcile(
-        &self,
-        start: u64,
-        start_crc: Option<u64>,
-        data: &[u8],
-        conflict: &ServiceError,
-    ) -> Result<Option<AppendResult>, Error> {
-        let Some(before) = start_crc else { return Ok(None) };
-        let (length, crc, request_id) = match (conflict.next_position, conflict.server_crc64) {
-            (Some(length), Some(crc)) => (length, Some(crc), conflict.request_id.clone()),
-            _ => {
-                let meta = self.client.head_object(&self.bucket, &self.key)?;
-                (meta.next_append_position.unwrap_or(meta.content_length), meta.crc64, meta.request_id)
+    /// Settles the batch's unsettled attempt, asking again through an outage: true when it landed,
+    /// false when it did not (it is then sent again).
+    fn settle(&mut self, data: &[u8], since: Instant, failures: &mut u32) -> Result<bool, Error> {
+        loop {
+            match self.appender.settle() {
+                Ok(Some(Settlement::Landed(result))) => {
+                    self.printer.append(&self.bucket, &self.key, data.len() as u64, &result);
+                    return Ok(true);
+                }
+                Ok(_) => return Ok(false),
+                Err(Error::Unsettled(unsettled)) if unsettled.cause.is_retryable() => {
+                    let what =
+                        format!("finding out whether {} bytes at {} landed", data.len(), unsettled.in_flight.position);
+                    if !self.wait_after(failures, since, &what, &unsettled.cause) {
+                        // Out of time: the batch stays unsettled.
+                        return Err(Error::Unsettled(unsettled));
+                    }
+                }
+                Err(error) => return Err(error),
             }
-        };
-        let len = data.len() as u64;
-        let expected = crc64::combine(before, crc64::checksum(data), len);
-        if length == start + len && crc == Some(expected) {
-            return Ok(Some(AppendResult {
-                position: start,
-                next_position: length,
-                crc64: expected,
-                request_id,
-                etag: None,
-                reconciled: true,
-            }));
         }
-        Ok(None)
     }
+
+    /// Waits before the next try, warning: false (without waiting) once `--give-up-after` has passed.
+    fn wait_after(&self, failures: &mut u32, since: Instant, what: &str, error: &Error) -> bool {
+        *failures += 1;
+        let wait = OUTAGE.delay(*failures);
+        if self.give_up_after.is_some_and(|limit| since.elapsed() + wait > limit) {
+            self.printer.warn(&format!("{what} failed ({error}); giving up (--give-up-after)"));
+            return false;
+        }
+        let mut message = format!("{what} failed ({error}); trying again in {:.1} s", wait.as_secs_f64());
+        if self.interrupted.load(Ordering::SeqCst) {
+            message.push_str(" (interrupted: interrupt again to give up on the data not yet appended)");
+        }
+        self.printer.warn(&message);
+        std::thread::sleep(wait);
+        true
+    }
+}
+
+/// Why the object cannot be followed into.
+enum Refusal {
+    Error(Error),
+    NotAppendable(String),
+    WrongPosition { position: u64, length: u64 },
+}
+
+/// The object's end and CRC-64 before the first batch: a missing object starts at 0; one made by a
+/// put, or a `--position` that is not its length, is refused.
+fn check_object(appender: Appender) -> Result<Appender, Refusal> {
+    let wanted = appender.next_position();
+    let meta = match appender.client().head_object(appender.bucket(), appender.key()) {
+        Ok(meta) => meta,
+        Err(Error::Service(e)) if e.kind == ServiceErrorKind::NoSuchKey => {
+            return match wanted {
+                None | Some(0) => Ok(appender.resume(0, 0)),
+                Some(position) => Err(Refusal::WrongPosition { position, length: 0 }),
+            };
+        }
+        Err(error) => return Err(Refusal::Error(error)),
+    };
+    if !meta.is_appendable() {
+        return Err(Refusal::NotAppendable(meta.object_type));
+    }
+    let length = meta.next_append_position.unwrap_or(meta.content_length);
+    if let Some(position) = wanted.filter(|p| *p != length) {
+        return Err(Refusal::WrongPosition { position, length });
+    }
+    Ok(match meta.crc64 {
+        Some(crc) => appender.resume(length, crc),
+        None => appender,
+    })
 }

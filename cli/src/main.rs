@@ -18,9 +18,11 @@ use std::time::Duration;
 
 use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
-use oss_append::{AppendOptions, Body, Client, Credentials, PutOptions, RetryPolicy, SignatureVersion};
+use oss_append::{
+    AppendOptions, Body, Client, Credentials, InFlight, PutOptions, RetryPolicy, Settlement, SignatureVersion,
+};
 
-use args::{AppendArgs, BodySpec, Cli, Command, GetArgs, Global, ObjectArgs, PutArgs, SignVersion};
+use args::{AppendArgs, BodySpec, Cli, Command, GetArgs, Global, ObjectArgs, PutArgs, SettleArgs, SignVersion};
 use failure::{ExitClass, Failure};
 use output::Printer;
 
@@ -30,7 +32,9 @@ fn main() {
     let code = match run(&cli, printer) {
         Ok(()) => 0,
         Err(failure) => {
-            eprint!("{}", failure.render());
+            if !failure.summary.is_empty() {
+                eprint!("{}", failure.render());
+            }
             failure.exit_code()
         }
     };
@@ -69,6 +73,35 @@ fn run(cli: &Cli, printer: Printer) -> Result<(), Failure> {
             printer.delete(&o.bucket, &o.key, &request_id);
             Ok(())
         }
+        Command::Settle(s) => settle(&client, s, printer),
+    }
+}
+
+fn settle(client: &Client, s: &SettleArgs, printer: Printer) -> Result<(), Failure> {
+    let in_flight = InFlight {
+        bucket: s.object.bucket.clone(),
+        key: s.object.key.clone(),
+        position: s.position,
+        length: s.length,
+        body_crc64: s.body_crc64,
+        crc64_before: s.crc64_before,
+    };
+    let context = format!("settle oss://{}/{}", s.object.bucket, s.object.key);
+    let settlement = client.settle(&in_flight).map_err(|e| {
+        let mut failure = Failure::from_error(&context, &e);
+        if !matches!(e, oss_append::Error::InvalidArgument { .. }) {
+            failure.class = ExitClass::Unsettled;
+            failure.hint = Some(format!(
+                "the outcome is still unknown: run `{}` again later, and do not send the bytes again before",
+                failure::settle_command(&in_flight)
+            ));
+        }
+        failure
+    })?;
+    printer.settled(&s.object.bucket, &s.object.key, &settlement);
+    match settlement {
+        Settlement::Landed(_) => Ok(()),
+        _ => Err(Failure { class: ExitClass::NotLanded, summary: String::new(), fields: Vec::new(), hint: None }),
     }
 }
 
@@ -103,6 +136,8 @@ fn build_client(global: &Global) -> Result<Client, Failure> {
             SignVersion::V1 => SignatureVersion::V1,
         })
         .retry_policy(RetryPolicy { max_attempts: global.max_attempts, ..RetryPolicy::default() })
+        .connect_timeout(Duration::from_secs(global.connect_timeout))
+        .read_write_timeout(Duration::from_secs(global.read_timeout))
         .user_agent(format!("oss-append-cli/{}", env!("CARGO_PKG_VERSION")));
     if let Some(region) = global.region.as_deref().filter(|r| !r.is_empty()) {
         builder = builder.region(region);
@@ -129,6 +164,7 @@ impl Loaded {
                 Err(e) => Err(Failure::new(ExitClass::Usage, format!("--body file://{}: {e}", path.display()))),
             },
             BodySpec::Stdin => {
+                stdin_is_open()?;
                 let mut bytes = Vec::new();
                 io::stdin()
                     .lock()
@@ -154,6 +190,16 @@ impl Loaded {
     }
 }
 
+/// Standard input that is closed (`<&-`) reads as empty; it is an error, not an empty body.
+pub fn stdin_is_open() -> Result<(), Failure> {
+    #[cfg(unix)]
+    if std::fs::metadata("/dev/stdin").is_err() {
+        return Err(Failure::new(ExitClass::Usage, "--body -: standard input is closed")
+            .hint("give the body on standard input, or use --body STRING or --body file://PATH"));
+    }
+    Ok(())
+}
+
 fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failure> {
     let (bucket, key) = (&a.object.bucket, &a.object.key);
     let headers = a.headers.to_headers();
@@ -162,6 +208,7 @@ fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failu
             batch_bytes: a.follow.batch_bytes as usize,
             interval: Duration::from_millis(a.follow.batch_interval_ms),
             idle_exit: a.follow.idle_exit_ms.map(Duration::from_millis),
+            give_up_after: a.follow.give_up_after,
         };
         return follow::run(client, bucket, key, a.position, headers, &a.body, &settings, printer);
     }

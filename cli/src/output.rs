@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use oss_append::{AppendResult, GetResult, ObjectMeta, PutResult};
+use oss_append::{AppendResult, GetResult, ObjectMeta, PutResult, Settlement};
 use serde_json::{json, Map, Value};
 
 use crate::args::OutputFormat;
@@ -153,6 +153,48 @@ impl Printer {
                 "etag": r.etag,
             }),
         );
+    }
+
+    /// What `settle` proved.
+    pub fn settled(&self, bucket: &str, key: &str, settlement: &Settlement) {
+        let (text, value) = match settlement {
+            Settlement::Landed(r) => (
+                format!(
+                    "landed: the {} bytes at {} are in oss://{bucket}/{key}, once: next_position {}, crc64 {}",
+                    r.next_position - r.position,
+                    r.position,
+                    r.next_position,
+                    r.crc64
+                ),
+                json!({
+                    "command": "settle",
+                    "bucket": bucket,
+                    "key": key,
+                    "landed": true,
+                    "position": r.position,
+                    "next_position": r.next_position,
+                    "crc64": r.crc64.to_string(),
+                }),
+            ),
+            Settlement::NotLanded(n) => (
+                format!(
+                    "not landed: {}; sending the bytes again appends them once{}",
+                    n.reason,
+                    n.object_length.map(|l| format!(" (the object is {l} bytes long)")).unwrap_or_default()
+                ),
+                json!({
+                    "command": "settle",
+                    "bucket": bucket,
+                    "key": key,
+                    "landed": false,
+                    "reason": n.reason.to_string(),
+                    "object_length": n.object_length,
+                    "object_crc64": n.object_crc64.map(|c| c.to_string()),
+                }),
+            ),
+            _ => return,
+        };
+        self.emit(text, value);
     }
 
     pub fn delete(&self, bucket: &str, key: &str, request_id: &str) {

@@ -445,7 +445,9 @@ fn a_crc_mismatch_exits_6() {
     emu.faults().corrupt_crc(1);
     let output = run(cli(&emu, &["append-object", "--bucket", BUCKET, "--key", "c", "--body", "data"]));
     expect_code(&output, 6);
-    assert!(stderr(&output).contains("CRC-64 mismatch"), "{}", stderr(&output));
+    let text = stderr(&output);
+    assert!(text.contains("CRC-64 does not match") && text.contains("the append landed"), "{text}");
+    assert!(text.contains("do not send it again") && !text.contains("safe to run again"), "{text}");
 }
 
 #[test]
@@ -509,9 +511,17 @@ fn help_documents_the_exit_codes() {
     });
     expect_code(&output, 0);
     let text = stdout(&output);
-    for want in
-        ["Exit codes:", "2  usage", "3  auth", "4  position conflict", "5  network", "6  CRC-64", "7  not found"]
-    {
+    for want in [
+        "Exit codes:",
+        "2  usage",
+        "3  auth",
+        "4  position conflict",
+        "5  network",
+        "6  the data landed",
+        "7  not found",
+        "8  unsettled",
+        "9  settle",
+    ] {
         assert!(text.contains(want), "{want} missing from --help");
     }
 }

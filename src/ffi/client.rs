@@ -8,7 +8,7 @@ use super::boundary::{arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_hand
 use super::credentials::{callback_provider, make_credentials, oss_credentials_callback, UserData};
 use super::error::oss_error;
 use super::result::oss_result;
-use crate::{Client, Credentials, CredentialsProvider, RetryPolicy, SignatureVersion};
+use crate::{Argument, Client, Config, Credentials, RetryPolicy, SignatureVersion};
 
 /// Signature versions, for `oss_client_config_set_signature_version`.
 #[allow(non_camel_case_types)]
@@ -21,30 +21,16 @@ pub enum oss_signature_version {
     V4 = 4,
 }
 
-/// Where the client's credentials come from.
-#[derive(Clone)]
-enum CredentialSource {
-    Static(Credentials),
-    Environment,
-    Provider(Arc<dyn CredentialsProvider>),
-}
-
 /// The settings of a client, filled by the `oss_client_config_set_*` functions and read by
-/// `oss_client_new`. Every setting left unset keeps the Rust library's default.
+/// `oss_client_new`: the core's configuration, so every setting left unset keeps its default and is
+/// checked as in every other language.
 ///
 /// Made by `oss_client_config_new`, owned by the caller, released with `oss_client_config_free`.
 /// One config may make many clients. Not thread-safe: use it from one thread at a time.
 pub struct oss_client_config {
-    endpoint: Option<String>,
-    region: Option<String>,
-    path_style: Option<bool>,
-    signature_version: SignatureVersion,
-    credentials: Option<CredentialSource>,
-    connect_timeout: Option<Duration>,
-    read_write_timeout: Option<Duration>,
-    request_timeout: Option<Duration>,
-    retry: RetryPolicy,
-    user_agent: Option<String>,
+    config: Config,
+    /// Credentials are read from the environment by `oss_client_new`.
+    credentials_from_env: bool,
 }
 
 /// A blocking OSS client: a connection pool, credentials and settings.
@@ -66,18 +52,7 @@ pub struct oss_client {
 pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config) -> oss_result {
     guard(std::ptr::null_mut(), || {
         let out = arg_out(config_out, "config_out")?;
-        let config = oss_client_config {
-            endpoint: None,
-            region: None,
-            path_style: None,
-            signature_version: SignatureVersion::V4,
-            credentials: None,
-            connect_timeout: None,
-            read_write_timeout: None,
-            request_timeout: None,
-            retry: RetryPolicy::default(),
-            user_agent: None,
-        };
+        let config = oss_client_config { config: Config::default(), credentials_from_env: false };
         // SAFETY: checked non-NULL; the caller passes writable storage.
         unsafe { write_handle(out, config) };
         Ok(())
@@ -115,7 +90,7 @@ pub extern "C" fn oss_client_config_set_endpoint(
 ) -> oss_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
-        config.endpoint = Some(unsafe { arg_str(endpoint, "endpoint") }?.to_string());
+        config.config.endpoint = unsafe { arg_str(endpoint, "endpoint") }?.to_string();
         Ok(())
     })
 }
@@ -131,7 +106,7 @@ pub extern "C" fn oss_client_config_set_endpoint(
 pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, region: *const c_char) -> oss_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
-        config.region = unsafe { arg_opt_str(region, "region") }?.map(str::to_string);
+        config.config.region = unsafe { arg_opt_str(region, "region") }?.map(str::to_string);
         Ok(())
     })
 }
@@ -159,7 +134,8 @@ pub extern "C" fn oss_client_config_set_credentials(
                 arg_opt_str(security_token, "security_token")?,
             )
         };
-        config.credentials = Some(CredentialSource::Static(make_credentials(id, secret, token, 0)?));
+        config.config.credentials = Some(Arc::new(make_credentials(id, secret, token, 0)?));
+        config.credentials_from_env = false;
         Ok(())
     })
 }
@@ -173,7 +149,8 @@ pub extern "C" fn oss_client_config_set_credentials(
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_credentials_from_env(config: *mut oss_client_config) -> oss_result {
     set(config, |config| {
-        config.credentials = Some(CredentialSource::Environment);
+        config.config.credentials = None;
+        config.credentials_from_env = true;
         Ok(())
     })
 }
@@ -195,7 +172,8 @@ pub extern "C" fn oss_client_config_set_credentials_provider(
     set(config, |config| {
         let callback = callback.ok_or_else(|| Failure::null("callback"))?;
         let provider = callback_provider(callback, UserData(user_data));
-        config.credentials = Some(CredentialSource::Provider(Arc::new(provider)));
+        config.config.credentials = Some(Arc::new(provider));
+        config.credentials_from_env = false;
         Ok(())
     })
 }
@@ -209,7 +187,7 @@ pub extern "C" fn oss_client_config_set_credentials_provider(
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_client_config, version: u32) -> oss_result {
     set(config, |config| {
-        config.signature_version = match version {
+        config.config.signature_version = match version {
             v if v == oss_signature_version::V1 as u32 => SignatureVersion::V1,
             v if v == oss_signature_version::V4 as u32 => SignatureVersion::V4,
             other => {
@@ -232,14 +210,14 @@ pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_clien
 #[no_mangle]
 pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_config, path_style: bool) -> oss_result {
     set(config, |config| {
-        config.path_style = Some(path_style);
+        config.config.path_style = Some(path_style);
         Ok(())
     })
 }
 
-/// Sets the connect, read/write and whole-request timeouts in milliseconds. For `connect_ms` and
-/// `read_write_ms`, 0 keeps the default (10 s and 30 s); for `request_ms`, 0 means no whole-request
-/// timeout (the default: large bodies take long).
+/// Sets the connect, read/write and whole-request timeouts in milliseconds. Defaults: 10 000,
+/// 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_client_new` refuses it);
+/// `request_ms` 0 means no whole-request timeout (large bodies take long).
 ///
 /// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
 ///
@@ -252,10 +230,9 @@ pub extern "C" fn oss_client_config_set_timeouts(
     request_ms: u64,
 ) -> oss_result {
     set(config, |config| {
-        let millis = |ms: u64| (ms != 0).then(|| Duration::from_millis(ms));
-        config.connect_timeout = millis(connect_ms);
-        config.read_write_timeout = millis(read_write_ms);
-        config.request_timeout = millis(request_ms);
+        config.config.connect_timeout = Duration::from_millis(connect_ms);
+        config.config.read_write_timeout = Duration::from_millis(read_write_ms);
+        config.config.request_timeout = (request_ms != 0).then(|| Duration::from_millis(request_ms));
         Ok(())
     })
 }
@@ -276,17 +253,13 @@ pub extern "C" fn oss_client_config_set_retries(
     max_delay_ms: u64,
 ) -> oss_result {
     set(config, |config| {
-        if max_attempts == 0 {
-            return Err(Failure::new(oss_result::InvalidArgument, "max_attempts must be at least 1"));
-        }
-        if base_delay_ms > max_delay_ms {
-            return Err(Failure::new(oss_result::InvalidArgument, "base_delay_ms is larger than max_delay_ms"));
-        }
-        config.retry = RetryPolicy {
+        let retry = RetryPolicy {
             max_attempts,
             base_delay: Duration::from_millis(base_delay_ms),
             max_delay: Duration::from_millis(max_delay_ms),
         };
+        retry.validate()?;
+        config.config.retry = retry;
         Ok(())
     })
 }
@@ -306,9 +279,9 @@ pub extern "C" fn oss_client_config_set_user_agent(
         // SAFETY: NULL or a NUL-terminated string.
         let user_agent = unsafe { arg_opt_str(user_agent, "user_agent") }?;
         if let Some(value) = user_agent {
-            crate::validate::header_value("user agent", value)?;
+            crate::validate::header_value(Argument::UserAgent, value)?;
         }
-        config.user_agent = user_agent.map(str::to_string);
+        config.config.user_agent = user_agent.map(str::to_string).unwrap_or_else(|| Config::default().user_agent);
         Ok(())
     })
 }
@@ -335,36 +308,11 @@ pub extern "C" fn oss_client_new(
         // SAFETY: NULL or a live config.
         let config = unsafe { arg_ref(config, "config")? };
         let out = arg_out(client_out, "client_out")?;
-        let endpoint = config.endpoint.as_deref().ok_or_else(|| {
-            Failure::new(oss_result::InvalidEndpoint, "no endpoint set; call oss_client_config_set_endpoint")
-        })?;
-        let mut builder = Client::builder()
-            .endpoint(endpoint)
-            .signature_version(config.signature_version)
-            .retry_policy(config.retry)
-            .request_timeout(config.request_timeout);
-        if let Some(region) = &config.region {
-            builder = builder.region(region.as_str());
+        let mut core = config.config.clone();
+        if config.credentials_from_env {
+            core.credentials = Some(Arc::new(Credentials::from_env()?));
         }
-        if let Some(path_style) = config.path_style {
-            builder = builder.path_style(path_style);
-        }
-        if let Some(timeout) = config.connect_timeout {
-            builder = builder.connect_timeout(timeout);
-        }
-        if let Some(timeout) = config.read_write_timeout {
-            builder = builder.read_write_timeout(timeout);
-        }
-        if let Some(user_agent) = &config.user_agent {
-            builder = builder.user_agent(user_agent.as_str());
-        }
-        builder = match config.credentials.clone() {
-            Some(CredentialSource::Static(credentials)) => builder.credentials(credentials),
-            Some(CredentialSource::Environment) => builder.credentials_from_env(),
-            Some(CredentialSource::Provider(provider)) => builder.credentials_provider(provider),
-            None => builder,
-        };
-        let client = builder.build()?;
+        let client = Client::new(core)?;
         // SAFETY: checked non-NULL; the caller passes writable storage.
         unsafe { write_handle(out, oss_client { client }) };
         Ok(())

@@ -61,20 +61,18 @@ pub extern "C" fn oss_credentials_sink_set(
     })
 }
 
-/// Credentials from C arguments: empty keys are refused, an empty token is no token.
+/// Credentials from C arguments, checked by the core; an empty token is no token.
 pub(crate) fn make_credentials(
     id: &str,
     secret: &str,
     token: Option<&str>,
     expiration_unix_secs: u64,
 ) -> Result<Credentials, Failure> {
-    if id.is_empty() || secret.is_empty() {
-        return Err(Failure::new(oss_result::InvalidArgument, "access_key_id and access_key_secret must not be empty"));
-    }
     let mut credentials = Credentials::new(id, secret);
     if let Some(token) = token.filter(|t| !t.is_empty()) {
         credentials = credentials.with_security_token(token);
     }
+    credentials.validate()?;
     if expiration_unix_secs != 0 {
         let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(expiration_unix_secs)).ok_or_else(|| {
             Failure::new(oss_result::InvalidArgument, format!("expiration {expiration_unix_secs} is out of range"))

@@ -4,7 +4,7 @@ use std::ffi::{c_char, CString};
 
 use super::boundary::{free_handle, guard_value, Detail, Failure};
 use super::result::oss_result;
-use crate::Error;
+use crate::{Error, InFlight};
 
 /// The value of `OSS_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
 pub const OSS_POSITION_UNKNOWN: u64 = u64::MAX;
@@ -31,6 +31,48 @@ pub struct oss_error {
     ec: CString,
     next_position: Option<u64>,
     crc64: Option<u64>,
+    retryable: bool,
+    in_flight: Option<InFlight>,
+}
+
+/// An append whose outcome is unknown (`OSS_RESULT_UNSETTLED`): plain data to keep, for example in
+/// a file, and settle later with `oss_settle`. Nothing to free.
+#[repr(C)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct oss_in_flight {
+    /// Where the data was appended: the object's length before it.
+    pub position: u64,
+    /// How many bytes were appended (not zero).
+    pub length: u64,
+    /// CRC-64 of the data alone.
+    pub body_crc64: u64,
+    /// CRC-64 of the object before the append; meaningful when `has_crc64_before`.
+    pub crc64_before: u64,
+    /// Whether `crc64_before` is known.
+    pub has_crc64_before: bool,
+}
+
+impl oss_in_flight {
+    pub(crate) fn from_core(in_flight: &InFlight) -> Self {
+        Self {
+            position: in_flight.position,
+            length: in_flight.length,
+            body_crc64: in_flight.body_crc64,
+            crc64_before: in_flight.crc64_before.unwrap_or(0),
+            has_crc64_before: in_flight.crc64_before.is_some(),
+        }
+    }
+
+    pub(crate) fn to_core(self, bucket: &str, key: &str) -> InFlight {
+        InFlight {
+            bucket: bucket.to_string(),
+            key: key.to_string(),
+            position: self.position,
+            length: self.length,
+            body_crc64: self.body_crc64,
+            crc64_before: self.has_crc64_before.then_some(self.crc64_before),
+        }
+    }
 }
 
 /// A C string from any text: interior NULs, which C cannot hold, become `?`.
@@ -52,11 +94,15 @@ impl oss_error {
             ec: empty(),
             next_position: None,
             crc64: None,
+            retryable: false,
+            in_flight: None,
         };
         match failure.detail {
             Detail::Message(message) => handle.message = c_string(&message),
             Detail::Core(error) => {
                 handle.message = c_string(&error.to_string());
+                handle.retryable = error.is_retryable();
+                handle.in_flight = error.in_flight().cloned();
                 match &error {
                     Error::Service(service) => {
                         handle.http_status = service.status;
@@ -72,6 +118,10 @@ impl oss_error {
                         handle.request_id = c_string(request_id);
                         handle.next_position = Some(*next_position);
                         handle.crc64 = Some(*server_crc64);
+                    }
+                    Error::Unverified { next_position, request_id } => {
+                        handle.request_id = c_string(request_id);
+                        handle.next_position = Some(*next_position);
                     }
                     _ => {}
                 }
@@ -209,6 +259,33 @@ pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) 
     })
 }
 
+/// Whether the failed call left nothing written, so it may simply be made again (after a pause).
+/// The library's own classification: `OSS_RESULT_UNSETTLED` is never retryable. NULL gives false.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn oss_error_is_retryable(error: *const oss_error) -> bool {
+    field(error, false, |e| e.retryable)
+}
+
+/// The append whose outcome is unknown, for `OSS_RESULT_UNSETTLED`: returns true and writes
+/// `*in_flight_out`; returns false and leaves it untouched for any other error. Keep it (it is plain
+/// data) and pass it to `oss_settle` to learn whether the bytes landed before sending them again.
+/// NULL `error` or `in_flight_out` gives false.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn oss_error_in_flight(error: *const oss_error, in_flight_out: *mut oss_in_flight) -> bool {
+    field(error, false, |e| match (&e.in_flight, in_flight_out.is_null()) {
+        (Some(in_flight), false) => {
+            // SAFETY: not NULL; the caller passes writable storage.
+            unsafe { in_flight_out.write(oss_in_flight::from_core(in_flight)) };
+            true
+        }
+        _ => false,
+    })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -226,17 +303,14 @@ mod tests {
 
     #[test]
     fn a_service_error_carries_every_field() {
-        let service = crate::ServiceError {
-            status: 409,
-            code: "PositionNotEqualToLength".into(),
-            message: "Position is not equal to file length".into(),
-            request_id: "RID\0X".into(),
-            host_id: "b.oss-cn-hangzhou.aliyuncs.com".into(),
-            ec: "0026-00000016".into(),
-            next_position: Some(42),
-            server_crc64: Some(7),
-            position: Some(3),
-        };
+        let mut service = crate::ServiceError::new(409, "PositionNotEqualToLength");
+        service.message = "Position is not equal to file length".into();
+        service.request_id = "RID\0X".into();
+        service.host_id = "b.oss-cn-hangzhou.aliyuncs.com".into();
+        service.ec = "0026-00000016".into();
+        service.next_position = Some(42);
+        service.server_crc64 = Some(7);
+        service.position = Some(3);
         let handle = oss_error::from_failure(crate::Error::from(service).into());
         let error = &handle as *const oss_error;
         assert_eq!(oss_error_result(error), oss_result::PositionNotEqualToLength);
@@ -254,6 +328,35 @@ mod tests {
         assert!(!oss_error_crc64(error, std::ptr::null_mut()));
         let message = text(oss_error_message(error));
         assert!(message.contains("appended at 3, object length is 42"), "{message}");
+    }
+
+    #[test]
+    fn an_unsettled_error_carries_its_in_flight_append() {
+        let in_flight = InFlight {
+            bucket: "b".into(),
+            key: "k".into(),
+            position: 10,
+            length: 5,
+            body_crc64: 77,
+            crc64_before: Some(99),
+        };
+        let error = crate::Error::Unsettled(Box::new(crate::Unsettled {
+            in_flight: in_flight.clone(),
+            cause: crate::Error::network("unreachable"),
+        }));
+        let handle = oss_error::from_failure(error.into());
+        let error = &handle as *const oss_error;
+        assert_eq!(oss_error_result(error), oss_result::Unsettled);
+        assert!(!oss_error_is_retryable(error));
+        let mut out = oss_in_flight { position: 0, length: 0, body_crc64: 0, crc64_before: 0, has_crc64_before: false };
+        assert!(oss_error_in_flight(error, &mut out));
+        assert_eq!(out.to_core("b", "k"), in_flight);
+        assert!(!oss_error_in_flight(error, std::ptr::null_mut()));
+        assert!(text(oss_error_message(error)).contains("may have landed"));
+        // Other errors have none, and say whether they are retryable.
+        let handle = oss_error::from_failure(crate::Error::network("reset").into());
+        assert!(!oss_error_in_flight(&handle, &mut out));
+        assert!(oss_error_is_retryable(&handle));
     }
 
     #[test]

@@ -7,10 +7,10 @@ use std::path::PathBuf;
 use super::boundary::{arg_bytes, arg_ref, arg_str, copy_to_array, free_handle, guard, guard_value, write_handle};
 use super::boundary::{arg_out, write_opt, Failure};
 use super::client::oss_client;
-use super::error::{c_string, oss_error, OSS_POSITION_UNKNOWN};
+use super::error::{c_string, oss_error, oss_in_flight, OSS_POSITION_UNKNOWN};
 use super::options::{oss_cancel_token, oss_object_options};
 use super::result::oss_result;
-use crate::{AppendResult, Body, ObjectMeta};
+use crate::{AppendResult, Body, NotLandedReason, ObjectMeta, Settlement};
 
 /// Room for a request id or ETag in a result struct, NUL included. Longer values are cut at a UTF-8
 /// character boundary (request ids are 24 characters, ETags 34 to 40).
@@ -137,6 +137,12 @@ fn position_arg(position: u64) -> Option<u64> {
 /// `oss_error_free`; for `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_error_next_position` gives
 /// the object's real length.
 ///
+/// The outcome is total: when a response is lost after the data was sent, the call settles it
+/// before returning (success with `reconciled` when it landed). A failure for which
+/// `oss_result_is_retryable` is true left nothing written. `OSS_RESULT_CRC_MISMATCH` and
+/// `OSS_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_RESULT_UNSETTLED` means
+/// it may have landed: `oss_error_in_flight` and `oss_settle` tell.
+///
 /// Blocks until done. Thread-safe: many threads may append through one client at once (to one object
 /// they race for positions, and the losers get `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
 ///
@@ -145,8 +151,8 @@ fn position_arg(position: u64) -> Option<u64> {
 /// `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`;
 /// `OSS_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
 /// code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
-/// a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`;
-/// `OSS_RESULT_PROTOCOL`.
+/// a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_UNVERIFIED`; `OSS_RESULT_UNSETTLED`;
+/// `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`.
 #[no_mangle]
 pub extern "C" fn oss_append_object(
     client: *const oss_client,
@@ -204,6 +210,109 @@ pub extern "C" fn oss_append_object_from_file(
         let result = client.append_object(bucket, key, Body::File(&path), &options)?;
         // SAFETY: NULL or writable storage for a result.
         unsafe { write_opt(result_out, append_result(&result)) };
+        Ok(())
+    })
+}
+
+/// Why an append did not land, in `oss_settlement`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum oss_not_landed_reason {
+    /// The append landed (`landed` is true).
+    Landed = 0,
+    /// The object ends at or before the append's position: nothing was appended there.
+    NothingAtPosition = 1,
+    /// The bytes at the append's position are another writer's.
+    OtherWriter = 2,
+    /// The object does not exist.
+    MissingObject = 3,
+    /// The bucket does not exist.
+    MissingBucket = 4,
+    /// The object was made by a put or multipart upload.
+    NotAppendable = 5,
+}
+
+/// What `oss_settle` proved. Plain data: nothing to free.
+#[repr(C)]
+pub struct oss_settlement {
+    /// True when the bytes are in the object, once: `result` describes the append. False when they
+    /// are not: sending them again appends them once.
+    pub landed: bool,
+    /// Why not, when `landed` is false.
+    pub reason: oss_not_landed_reason,
+    /// When not landed: the object's length now (where the next append goes), or
+    /// `OSS_POSITION_UNKNOWN` when it has none (missing, not appendable).
+    pub object_length: u64,
+    /// When not landed: the object's CRC-64 now; meaningful when `has_object_crc64`.
+    pub object_crc64: u64,
+    /// Whether `object_crc64` is known.
+    pub has_object_crc64: bool,
+    /// When landed: the append, as a successful append would have returned it (`reconciled` true).
+    pub result: oss_append_result,
+}
+
+/// Proves whether an append whose outcome is unknown (`OSS_RESULT_UNSETTLED`, whose
+/// `oss_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
+/// length and CRC-64, and, when they cannot tell, the bytes at its position.
+///
+/// On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
+/// still unknown: settle again later, never send the bytes again before; `*error_out` (when not
+/// NULL) receives an error to release with `oss_error_free`. Blocks. Thread-safe.
+///
+/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
+/// settlement_out NULL); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
+/// `OSS_RESULT_POSITION_TOO_LARGE`; `OSS_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
+/// changes nothing); 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`;
+/// `OSS_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
+#[no_mangle]
+pub extern "C" fn oss_settle(
+    client: *const oss_client,
+    bucket: *const c_char,
+    key: *const c_char,
+    in_flight: *const oss_in_flight,
+    settlement_out: *mut oss_settlement,
+    error_out: *mut *mut oss_error,
+) -> oss_result {
+    guard(error_out, || {
+        // SAFETY: pointers are NULL or valid, as documented above.
+        let ((client, bucket, key), in_flight) =
+            unsafe { (target(client, bucket, key)?, arg_ref(in_flight, "in_flight")?) };
+        let out = arg_out(settlement_out, "settlement_out")?;
+        let empty = AppendResult {
+            position: in_flight.position,
+            next_position: OSS_POSITION_UNKNOWN,
+            crc64: 0,
+            request_id: String::new(),
+            etag: None,
+            reconciled: false,
+        };
+        let settlement = match client.settle(&in_flight.to_core(bucket, key))? {
+            Settlement::Landed(result) => oss_settlement {
+                landed: true,
+                reason: oss_not_landed_reason::Landed,
+                object_length: result.next_position,
+                object_crc64: result.crc64,
+                has_object_crc64: true,
+                result: append_result(&result),
+            },
+            Settlement::NotLanded(not_landed) => oss_settlement {
+                landed: false,
+                reason: match not_landed.reason {
+                    NotLandedReason::NothingAtPosition => oss_not_landed_reason::NothingAtPosition,
+                    NotLandedReason::OtherWriter => oss_not_landed_reason::OtherWriter,
+                    NotLandedReason::MissingObject => oss_not_landed_reason::MissingObject,
+                    NotLandedReason::MissingBucket => oss_not_landed_reason::MissingBucket,
+                    NotLandedReason::NotAppendable => oss_not_landed_reason::NotAppendable,
+                },
+                object_length: not_landed.object_length.unwrap_or(OSS_POSITION_UNKNOWN),
+                object_crc64: not_landed.object_crc64.unwrap_or(0),
+                has_object_crc64: not_landed.object_crc64.is_some(),
+                result: append_result(&empty),
+            },
+        };
+        // SAFETY: checked non-NULL; the caller passes writable storage.
+        unsafe { out.write(settlement) };
         Ok(())
     })
 }

@@ -4,12 +4,10 @@
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 
-use super::boundary::{
-    arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, guard_value, write_handle, Failure,
-};
+use super::boundary::{arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, guard_value, write_handle};
 use super::credentials::UserData;
 use super::result::oss_result;
-use crate::{AppendOptions, CancelToken, ContentMd5, ObjectHeaders, PutOptions};
+use crate::{AppendOptions, Argument, CancelToken, ContentMd5, ObjectHeaders, PutOptions};
 
 /// Reports upload progress: `sent` bytes of `total` have gone out. Return true to go on, false to
 /// cancel the call (it then fails with `OSS_RESULT_CANCELLED`).
@@ -85,12 +83,12 @@ pub extern "C" fn oss_object_options_free(options: *mut oss_object_options) {
 fn set_text(
     options: *mut oss_object_options,
     value: *const c_char,
-    label: &'static str,
+    label: Argument,
     field: impl FnOnce(&mut ObjectHeaders) -> &mut Option<String>,
 ) -> oss_result {
     guard(std::ptr::null_mut(), || {
         // SAFETY: NULL or live options / a NUL-terminated string.
-        let (options, value) = unsafe { (arg_mut(options, "options")?, arg_opt_str(value, label)?) };
+        let (options, value) = unsafe { (arg_mut(options, "options")?, arg_opt_str(value, label.name())?) };
         if let Some(value) = value {
             crate::validate::header_value(label, value)?;
         }
@@ -112,7 +110,7 @@ pub extern "C" fn oss_object_options_set_content_type(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "content type", |h| &mut h.content_type)
+    set_text(options, value, Argument::ContentType, |h| &mut h.content_type)
 }
 
 /// Sets `Cache-Control`.
@@ -126,7 +124,7 @@ pub extern "C" fn oss_object_options_set_cache_control(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "cache control", |h| &mut h.cache_control)
+    set_text(options, value, Argument::CacheControl, |h| &mut h.cache_control)
 }
 
 /// Sets `Content-Disposition`.
@@ -140,7 +138,7 @@ pub extern "C" fn oss_object_options_set_content_disposition(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "content disposition", |h| &mut h.content_disposition)
+    set_text(options, value, Argument::ContentDisposition, |h| &mut h.content_disposition)
 }
 
 /// Sets `Content-Encoding`.
@@ -154,7 +152,7 @@ pub extern "C" fn oss_object_options_set_content_encoding(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "content encoding", |h| &mut h.content_encoding)
+    set_text(options, value, Argument::ContentEncoding, |h| &mut h.content_encoding)
 }
 
 /// Sets `Expires`, an HTTP date.
@@ -165,7 +163,7 @@ pub extern "C" fn oss_object_options_set_content_encoding(
 /// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_expires(options: *mut oss_object_options, value: *const c_char) -> oss_result {
-    set_text(options, value, "expires", |h| &mut h.expires)
+    set_text(options, value, Argument::Expires, |h| &mut h.expires)
 }
 
 /// Sets `x-oss-object-acl`: `"default"`, `"private"`, `"public-read"` or `"public-read-write"`
@@ -180,7 +178,7 @@ pub extern "C" fn oss_object_options_set_object_acl(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "object ACL", |h| &mut h.object_acl)
+    set_text(options, value, Argument::ObjectAcl, |h| &mut h.object_acl)
 }
 
 /// Sets `x-oss-storage-class`: `"Standard"`, `"IA"` or `"Archive"` (puts also take
@@ -195,7 +193,7 @@ pub extern "C" fn oss_object_options_set_storage_class(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "storage class", |h| &mut h.storage_class)
+    set_text(options, value, Argument::StorageClass, |h| &mut h.storage_class)
 }
 
 /// Sets `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"` (another value fails the call).
@@ -209,7 +207,7 @@ pub extern "C" fn oss_object_options_set_server_side_encryption(
     options: *mut oss_object_options,
     value: *const c_char,
 ) -> oss_result {
-    set_text(options, value, "server-side encryption", |h| &mut h.server_side_encryption)
+    set_text(options, value, Argument::ServerSideEncryption, |h| &mut h.server_side_encryption)
 }
 
 /// Sets `x-oss-tagging`, URL-encoded `"k1=v1&k2=v2"`.
@@ -220,7 +218,7 @@ pub extern "C" fn oss_object_options_set_server_side_encryption(
 /// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
 pub extern "C" fn oss_object_options_set_tagging(options: *mut oss_object_options, value: *const c_char) -> oss_result {
-    set_text(options, value, "tagging", |h| &mut h.tagging)
+    set_text(options, value, Argument::Tagging, |h| &mut h.tagging)
 }
 
 /// Sets `Content-MD5` to `value`, the base64 MD5 of the body, sent as given; NULL sends none
@@ -240,7 +238,7 @@ pub extern "C" fn oss_object_options_set_content_md5(
         let (options, value) = unsafe { (arg_mut(options, "options")?, arg_opt_str(value, "content MD5")?) };
         options.headers.content_md5 = match value {
             Some(value) => {
-                crate::validate::header_value("content MD5", value)?;
+                crate::validate::header_value(Argument::ContentMd5, value)?;
                 ContentMd5::Value(value.to_string())
             }
             None => ContentMd5::None,
@@ -287,7 +285,7 @@ pub extern "C" fn oss_object_options_add_metadata(
             (arg_mut(options, "options")?, arg_str(name, "metadata name")?, arg_str(value, "metadata value")?)
         };
         crate::validate::metadata_name(name)?;
-        crate::validate::header_value("metadata value", value)?;
+        crate::validate::header_value(Argument::MetadataValue, value)?;
         options.headers.metadata.push((name.to_string(), value.to_string()));
         Ok(())
     })
@@ -341,12 +339,7 @@ pub extern "C" fn oss_object_options_set_traffic_limit(
             options.headers.traffic_limit = None;
             return Ok(());
         }
-        if !(245_760..=838_860_800).contains(&bits_per_second) {
-            return Err(Failure::new(
-                oss_result::InvalidHeaderValue,
-                format!("traffic limit {bits_per_second} bit/s is outside 245760..=838860800 (30 KB/s to 100 MB/s)"),
-            ));
-        }
+        crate::validate::traffic_limit(bits_per_second)?;
         options.headers.traffic_limit = Some(bits_per_second);
         Ok(())
     })

@@ -11,7 +11,11 @@ use crate::Error;
 /// - 1xx: an argument was refused before anything was sent.
 /// - 2xx: the service answered with an error (`oss_error_http_status` and `oss_error_code` tell more).
 /// - 3xx: the network failed or a timeout fired.
-/// - 4xx: the call failed locally: CRC mismatch, cancellation, credentials, local I/O, protocol.
+/// - 4xx: the call failed locally or its outcome needs care: CRC mismatch (landed), cancellation,
+///   credentials, local I/O, protocol, unverified (landed), unsettled (may have landed).
+///
+/// `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
+/// again".
 /// - 9xx: a bug in the library (a panic was caught); please report it.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
@@ -65,6 +69,10 @@ pub enum oss_result {
     RequestTimeTooSkewed = 209,
     /// 5xx: the service failed (after the retries).
     ServiceUnavailable = 210,
+    /// 429 or a throttling code: too many requests (after the retries).
+    TooManyRequests = 211,
+    /// 408 RequestTimeout: the service timed out reading the request (after the retries).
+    ServiceRequestTimeout = 212,
 
     /// The connection failed or broke (DNS, refused, reset, TLS).
     Network = 300,
@@ -86,6 +94,14 @@ pub enum oss_result {
     Io = 403,
     /// The server's response could not be understood.
     Protocol = 404,
+    /// The append landed but could not be verified: the response carried no CRC-64. Do not append
+    /// the data again.
+    Unverified = 405,
+    /// The append may have landed: its response was lost and settling it failed too. Never retry it
+    /// as it is: `oss_error_in_flight` gives the append, `oss_settle` proves whether it landed.
+    Unsettled = 406,
+    /// The bytes read do not match the object's CRC-64: read it again.
+    DownloadCrcMismatch = 407,
 
     /// The library panicked; the panic was caught. A bug: please report it with the message.
     Panic = 900,
@@ -117,6 +133,8 @@ pub(crate) const ALL: &[(oss_result, &str)] = &[
     (oss_result::SecurityTokenExpired, "OSS_RESULT_SECURITY_TOKEN_EXPIRED\0"),
     (oss_result::RequestTimeTooSkewed, "OSS_RESULT_REQUEST_TIME_TOO_SKEWED\0"),
     (oss_result::ServiceUnavailable, "OSS_RESULT_SERVICE_UNAVAILABLE\0"),
+    (oss_result::TooManyRequests, "OSS_RESULT_TOO_MANY_REQUESTS\0"),
+    (oss_result::ServiceRequestTimeout, "OSS_RESULT_SERVICE_REQUEST_TIMEOUT\0"),
     (oss_result::Network, "OSS_RESULT_NETWORK\0"),
     (oss_result::ConnectTimeout, "OSS_RESULT_CONNECT_TIMEOUT\0"),
     (oss_result::ReadWriteTimeout, "OSS_RESULT_READ_WRITE_TIMEOUT\0"),
@@ -126,64 +144,74 @@ pub(crate) const ALL: &[(oss_result, &str)] = &[
     (oss_result::Credentials, "OSS_RESULT_CREDENTIALS\0"),
     (oss_result::Io, "OSS_RESULT_IO\0"),
     (oss_result::Protocol, "OSS_RESULT_PROTOCOL\0"),
+    (oss_result::Unverified, "OSS_RESULT_UNVERIFIED\0"),
+    (oss_result::Unsettled, "OSS_RESULT_UNSETTLED\0"),
+    (oss_result::DownloadCrcMismatch, "OSS_RESULT_DOWNLOAD_CRC_MISMATCH\0"),
     (oss_result::Panic, "OSS_RESULT_PANIC\0"),
     (oss_result::Internal, "OSS_RESULT_INTERNAL\0"),
 ];
 
 impl oss_result {
-    /// The code for an error of the core library.
+    /// The code for an error of the core library: a translation of its kind, nothing decided here.
     pub(crate) fn from_core(error: &Error) -> Self {
-        use crate::TimeoutKind;
+        use crate::{Argument as A, ServiceErrorKind as K, TimeoutKind};
         match error {
-            Error::Service(service) => match (service.status, service.code.as_str()) {
-                (_, "PositionNotEqualToLength") => Self::PositionNotEqualToLength,
-                (_, "ObjectNotAppendable") => Self::ObjectNotAppendable,
-                (_, "NoSuchBucket") => Self::NoSuchBucket,
-                (_, "NoSuchKey") => Self::NoSuchKey,
-                (_, "SignatureDoesNotMatch") => Self::SignatureDoesNotMatch,
-                (_, "InvalidAccessKeyId") => Self::InvalidAccessKeyId,
-                (_, "SecurityTokenExpired") | (_, "InvalidSecurityToken") => Self::SecurityTokenExpired,
-                (_, "RequestTimeTooSkewed") => Self::RequestTimeTooSkewed,
-                (403, _) | (_, "AccessDenied") => Self::AccessDenied,
-                (404, _) => Self::NoSuchKey,
-                (status, _) if status >= 500 => Self::ServiceUnavailable,
+            Error::Service(service) => match service.kind {
+                K::PositionNotEqualToLength => Self::PositionNotEqualToLength,
+                K::ObjectNotAppendable => Self::ObjectNotAppendable,
+                K::NoSuchBucket => Self::NoSuchBucket,
+                K::NoSuchKey => Self::NoSuchKey,
+                K::SignatureDoesNotMatch => Self::SignatureDoesNotMatch,
+                K::InvalidAccessKeyId => Self::InvalidAccessKeyId,
+                K::SecurityTokenExpired | K::InvalidSecurityToken => Self::SecurityTokenExpired,
+                K::RequestTimeTooSkewed => Self::RequestTimeTooSkewed,
+                K::AccessDenied => Self::AccessDenied,
+                K::TooManyRequests => Self::TooManyRequests,
+                K::RequestTimeout => Self::ServiceRequestTimeout,
+                K::InternalError | K::ServiceUnavailable => Self::ServiceUnavailable,
+                _ if service.is_retryable() => Self::ServiceUnavailable,
                 _ => Self::ServiceError,
             },
             Error::CrcMismatch { .. } => Self::CrcMismatch,
+            Error::Unverified { .. } => Self::Unverified,
+            Error::Unsettled(_) => Self::Unsettled,
+            Error::DownloadCrcMismatch { .. } => Self::DownloadCrcMismatch,
             Error::Network { .. } => Self::Network,
             Error::Timeout { kind: TimeoutKind::Connect, .. } => Self::ConnectTimeout,
             Error::Timeout { kind: TimeoutKind::ReadWrite, .. } => Self::ReadWriteTimeout,
             Error::Timeout { kind: TimeoutKind::Request, .. } => Self::RequestTimeout,
             Error::Cancelled => Self::Cancelled,
-            Error::InvalidArgument { name, .. } => match *name {
-                "bucket" => Self::InvalidBucket,
-                "key" => Self::InvalidKey,
-                "position" => Self::PositionTooLarge,
-                "endpoint" => Self::InvalidEndpoint,
-                "region" => Self::InvalidRegion,
+            Error::InvalidArgument { argument, .. } => match argument {
+                A::Bucket => Self::InvalidBucket,
+                A::Key => Self::InvalidKey,
+                A::Position => Self::PositionTooLarge,
+                A::Endpoint => Self::InvalidEndpoint,
+                A::Region => Self::InvalidRegion,
                 // The core refuses a file it cannot open as an invalid body.
-                "body" => Self::Io,
-                "content type"
-                | "cache control"
-                | "content disposition"
-                | "content encoding"
-                | "expires"
-                | "content MD5"
-                | "metadata name"
-                | "metadata value"
-                | "object ACL"
-                | "storage class"
-                | "server-side encryption"
-                | "tagging"
-                | "forbid overwrite"
-                | "traffic limit"
-                | "user agent" => Self::InvalidHeaderValue,
+                A::Body => Self::Io,
+                a if a.is_header() => Self::InvalidHeaderValue,
                 _ => Self::InvalidArgument,
             },
             Error::Credentials { .. } => Self::Credentials,
             Error::Body(_) => Self::Io,
             Error::Protocol(_) => Self::Protocol,
         }
+    }
+
+    /// Whether every error with this code is [retryable](crate::Error::is_retryable) in the core.
+    pub(crate) fn is_retryable(self) -> bool {
+        matches!(
+            self,
+            Self::Network
+                | Self::ConnectTimeout
+                | Self::ReadWriteTimeout
+                | Self::RequestTimeout
+                | Self::ServiceUnavailable
+                | Self::TooManyRequests
+                | Self::ServiceRequestTimeout
+                | Self::RequestTimeTooSkewed
+                | Self::DownloadCrcMismatch
+        )
     }
 
     /// The code's name with its NUL, e.g. `"OSS_RESULT_OK\0"`.
@@ -200,6 +228,17 @@ impl oss_result {
 #[no_mangle]
 pub extern "C" fn oss_result_name(result: u32) -> *const c_char {
     oss_result::name_with_nul(result).as_ptr().cast()
+}
+
+/// Whether a failure with this code left nothing written, so the same call may simply be made again
+/// (after a pause): network failures, timeouts, 5xx, 429, 408, clock skew (the client corrected its
+/// clock). The library's own classification, the one its other languages use. An
+/// `OSS_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
+///
+/// `result` is a plain `uint32_t`: any value may be passed (unknown values give false). Thread-safe.
+#[no_mangle]
+pub extern "C" fn oss_result_is_retryable(result: u32) -> bool {
+    ALL.iter().find(|(code, _)| *code as u32 == result).is_some_and(|(code, _)| code.is_retryable())
 }
 
 #[cfg(test)]
@@ -219,8 +258,7 @@ mod tests {
 
     #[test]
     fn service_errors_map_by_code_then_status() {
-        let service =
-            |status, code: &str| Error::from(ServiceError { status, code: code.into(), ..Default::default() });
+        let service = |status, code: &str| Error::from(ServiceError::new(status, code));
         assert_eq!(
             oss_result::from_core(&service(409, "PositionNotEqualToLength")),
             oss_result::PositionNotEqualToLength
@@ -236,10 +274,71 @@ mod tests {
     }
 
     #[test]
+    fn a_code_is_retryable_exactly_when_its_errors_are() {
+        use crate::{Argument, InFlight, TimeoutKind, Unsettled};
+        let service = |status, code: &str| Error::from(ServiceError::new(status, code));
+        let errors = vec![
+            service(409, "PositionNotEqualToLength"),
+            service(409, "ObjectNotAppendable"),
+            service(404, "NoSuchKey"),
+            service(404, "NoSuchBucket"),
+            service(403, "AccessDenied"),
+            service(403, "SignatureDoesNotMatch"),
+            service(403, "InvalidAccessKeyId"),
+            service(403, "SecurityTokenExpired"),
+            service(403, "InvalidSecurityToken"),
+            service(403, "RequestTimeTooSkewed"),
+            service(400, "InvalidArgument"),
+            service(400, "SomethingNew"),
+            service(408, "RequestTimeout"),
+            service(429, "TooManyRequests"),
+            service(500, "InternalError"),
+            service(502, ""),
+            service(503, "ServiceUnavailable"),
+            service(599, "Whatever"),
+            Error::CrcMismatch { expected_crc64: 1, server_crc64: 2, next_position: 3, request_id: String::new() },
+            Error::Unverified { next_position: 3, request_id: String::new() },
+            Error::DownloadCrcMismatch { computed_crc64: 1, server_crc64: 2, bytes_read: 3, request_id: String::new() },
+            Error::Unsettled(Box::new(Unsettled {
+                in_flight: InFlight {
+                    bucket: "b".into(),
+                    key: "k".into(),
+                    position: 0,
+                    length: 1,
+                    body_crc64: 0,
+                    crc64_before: None,
+                },
+                cause: Error::network("x"),
+            })),
+            Error::network("reset"),
+            Error::Timeout { kind: TimeoutKind::Connect, millis: 1 },
+            Error::Timeout { kind: TimeoutKind::ReadWrite, millis: 1 },
+            Error::Timeout { kind: TimeoutKind::Request, millis: 1 },
+            Error::Cancelled,
+            Error::InvalidArgument { argument: Argument::Bucket, reason: String::new() },
+            Error::InvalidArgument { argument: Argument::RetryPolicy, reason: String::new() },
+            Error::Credentials { reason: String::new() },
+            Error::Body(std::io::Error::other("x")),
+            Error::Protocol("junk".into()),
+        ];
+        for error in &errors {
+            let code = oss_result::from_core(error);
+            assert_eq!(code.is_retryable(), error.is_retryable(), "{error:?} -> {code:?}");
+            assert_eq!(oss_result_is_retryable(code as u32), error.is_retryable(), "{error:?}");
+            assert_ne!(code, oss_result::Internal, "{error:?}");
+        }
+        assert!(!oss_result_is_retryable(12345));
+        assert!(!oss_result_is_retryable(oss_result::Ok as u32));
+    }
+
+    #[test]
     fn local_errors_map_by_kind() {
         assert_eq!(oss_result::from_core(&Error::Cancelled), oss_result::Cancelled);
         assert_eq!(
-            oss_result::from_core(&Error::InvalidArgument { name: "storage class", reason: String::new() }),
+            oss_result::from_core(&Error::InvalidArgument {
+                argument: crate::Argument::StorageClass,
+                reason: String::new()
+            }),
             oss_result::InvalidHeaderValue
         );
         assert_eq!(

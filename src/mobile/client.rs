@@ -8,7 +8,9 @@ use super::background::Background;
 use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener};
 use super::config::{ClientConfig, Credentials, Source};
 use super::error::OssError;
-use super::types::{AppendOptions, AppendResult, ByteRange, GetResult, ObjectHeaders, ObjectMeta, PutResult};
+use super::types::{
+    AppendOptions, AppendResult, ByteRange, GetResult, InFlight, ObjectHeaders, ObjectMeta, PutResult, Settlement,
+};
 use crate::Body;
 
 /// A blocking OSS client, safe to share between threads. The blocking methods run on the calling
@@ -180,6 +182,13 @@ impl OssClient {
         Ok(self.client.put_object(&bucket, &key, data.as_slice(), &options)?.into())
     }
 
+    /// Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+    /// object. Throws when the outcome is still unknown: settle again later, and never send the
+    /// bytes again before.
+    pub fn settle(&self, in_flight: InFlight) -> Result<Settlement, OssError> {
+        Ok(self.client.settle(&in_flight.into())?.into())
+    }
+
     /// Deletes the object (a missing one too, as the service does). Returns the request id.
     pub fn delete(&self, bucket: String, key: String) -> Result<String, OssError> {
         Ok(self.client.delete_object(&bucket, &key)?)
@@ -211,6 +220,17 @@ impl Appender {
     pub fn append_file(&self, path: String) -> Result<AppendResult, OssError> {
         let path = PathBuf::from(path);
         Ok(self.locked().append(Body::File(&path))?.into())
+    }
+
+    /// Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+    /// `NotLanded` (send the bytes again); null when nothing is in flight.
+    pub fn settle(&self) -> Result<Option<Settlement>, OssError> {
+        Ok(self.locked().settle()?.map(Into::into))
+    }
+
+    /// The append whose outcome is unknown, if there is one.
+    pub fn in_flight(&self) -> Option<InFlight> {
+        self.locked().in_flight().cloned().map(Into::into)
     }
 
     /// The position of the next append, once known.

@@ -3,6 +3,7 @@
 
 use std::fmt;
 
+use super::types::InFlight;
 use crate::error::{Error, ServiceError};
 
 /// Which timeout fired.
@@ -36,6 +37,79 @@ impl From<TimeoutKind> for crate::TimeoutKind {
     }
 }
 
+/// What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ServiceErrorKind {
+    /// 409: the append's position is not the object's length.
+    PositionNotEqualToLength,
+    /// 409: the object was made by a put or multipart upload.
+    ObjectNotAppendable,
+    /// 404: no such object.
+    NoSuchKey,
+    /// 404: no such bucket.
+    NoSuchBucket,
+    /// 403: access denied.
+    AccessDenied,
+    /// 403: wrong secret, region or signature version.
+    SignatureDoesNotMatch,
+    /// 403: unknown access key id.
+    InvalidAccessKeyId,
+    /// 403: the STS token is not valid.
+    InvalidSecurityToken,
+    /// 403: the STS token has expired.
+    SecurityTokenExpired,
+    /// 403: this device's clock is too far off.
+    RequestTimeTooSkewed,
+    /// 400: an argument or header was refused.
+    InvalidArgument,
+    /// 400: the Content-MD5 does not match.
+    InvalidDigest,
+    /// 400: the key is not valid.
+    InvalidObjectName,
+    /// 400: the object would pass its size limit.
+    ObjectSizeTooLarge,
+    /// 409: forbid-overwrite refused.
+    FileAlreadyExists,
+    /// 408.
+    RequestTimeout,
+    /// 429.
+    TooManyRequests,
+    /// 500.
+    InternalError,
+    /// 503 or another 5xx.
+    ServiceUnavailable,
+    /// Another code; see `code` and `ec`.
+    Other,
+}
+
+impl From<crate::ServiceErrorKind> for ServiceErrorKind {
+    fn from(kind: crate::ServiceErrorKind) -> Self {
+        use crate::ServiceErrorKind as K;
+        match kind {
+            K::PositionNotEqualToLength => Self::PositionNotEqualToLength,
+            K::ObjectNotAppendable => Self::ObjectNotAppendable,
+            K::NoSuchKey => Self::NoSuchKey,
+            K::NoSuchBucket => Self::NoSuchBucket,
+            K::AccessDenied => Self::AccessDenied,
+            K::SignatureDoesNotMatch => Self::SignatureDoesNotMatch,
+            K::InvalidAccessKeyId => Self::InvalidAccessKeyId,
+            K::InvalidSecurityToken => Self::InvalidSecurityToken,
+            K::SecurityTokenExpired => Self::SecurityTokenExpired,
+            K::RequestTimeTooSkewed => Self::RequestTimeTooSkewed,
+            K::InvalidArgument => Self::InvalidArgument,
+            K::InvalidDigest => Self::InvalidDigest,
+            K::InvalidObjectName => Self::InvalidObjectName,
+            K::ObjectSizeTooLarge => Self::ObjectSizeTooLarge,
+            K::FileAlreadyExists => Self::FileAlreadyExists,
+            K::RequestTimeout => Self::RequestTimeout,
+            K::TooManyRequests => Self::TooManyRequests,
+            K::InternalError => Self::InternalError,
+            K::ServiceUnavailable => Self::ServiceUnavailable,
+            K::Other => Self::Other,
+        }
+    }
+}
+
 /// Everything that can go wrong. Its text (Kotlin `toString()`, Swift `description`) is the core's
 /// message, which says what to do; secrets never appear in it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
@@ -43,6 +117,8 @@ impl From<TimeoutKind> for crate::TimeoutKind {
 pub enum OssError {
     /// The service answered with an error status.
     Service {
+        /// What the error means.
+        kind: ServiceErrorKind,
         /// HTTP status, e.g. 409.
         status: u16,
         /// OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
@@ -71,6 +147,33 @@ pub enum OssError {
         /// The server's next append position.
         next_position: u64,
         /// Request id of the append.
+        request_id: String,
+    },
+    /// The append landed but could not be verified: the response had no CRC-64. Do not append
+    /// the data again.
+    Unverified {
+        /// The object's length after the append.
+        next_position: u64,
+        /// Request id of the append.
+        request_id: String,
+    },
+    /// The append may have landed: its response was lost and settling it failed too. Never retry
+    /// it as it is: settle `in_flight` (`OssClient.settle`) to learn whether it landed.
+    Unsettled {
+        /// The append, to keep and settle.
+        in_flight: InFlight,
+        /// The library's message.
+        reason: String,
+    },
+    /// The bytes read do not match the object's CRC-64: read it again.
+    DownloadCrcMismatch {
+        /// The CRC of the bytes read.
+        computed_crc64: u64,
+        /// The service's CRC.
+        server_crc64: u64,
+        /// How many bytes were read.
+        bytes_read: u64,
+        /// Request id of the read.
         request_id: String,
     },
     /// The connection failed or broke (DNS, refused, reset, TLS).
@@ -113,38 +216,34 @@ pub enum OssError {
 
 impl From<Error> for OssError {
     fn from(error: Error) -> Self {
+        let text = error.to_string();
         match error {
-            Error::Service(e) => {
-                let ServiceError {
-                    status,
-                    code,
-                    message,
-                    request_id,
-                    host_id,
-                    ec,
-                    next_position,
-                    server_crc64,
-                    position,
-                } = *e;
-                OssError::Service {
-                    status,
-                    code,
-                    error_message: message,
-                    request_id,
-                    host_id,
-                    ec,
-                    next_position,
-                    server_crc64,
-                    position,
-                }
-            }
+            Error::Service(e) => OssError::Service {
+                kind: e.kind.into(),
+                status: e.status,
+                code: e.code,
+                error_message: e.message,
+                request_id: e.request_id,
+                host_id: e.host_id,
+                ec: e.ec,
+                next_position: e.next_position,
+                server_crc64: e.server_crc64,
+                position: e.position,
+            },
             Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
                 OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
             }
-            Error::Network { message } => OssError::Network { reason: message },
+            Error::Unverified { next_position, request_id } => OssError::Unverified { next_position, request_id },
+            Error::Unsettled(unsettled) => OssError::Unsettled { in_flight: unsettled.in_flight.into(), reason: text },
+            Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
+                OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
+            }
+            Error::Network { message, .. } => OssError::Network { reason: message },
             Error::Timeout { kind, millis } => OssError::Timeout { kind: kind.into(), millis },
             Error::Cancelled => OssError::Cancelled,
-            Error::InvalidArgument { name, reason } => OssError::InvalidArgument { name: name.to_string(), reason },
+            Error::InvalidArgument { argument, reason } => {
+                OssError::InvalidArgument { name: argument.name().to_string(), reason }
+            }
             Error::Credentials { reason } => OssError::Credentials { reason },
             Error::Body(e) => OssError::Body { reason: e.to_string() },
             Error::Protocol(reason) => OssError::Protocol { reason },
@@ -167,6 +266,7 @@ impl fmt::Display for OssError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let core = match self.clone() {
             OssError::Service {
+                kind: _,
                 status,
                 code,
                 error_message,
@@ -176,24 +276,29 @@ impl fmt::Display for OssError {
                 next_position,
                 server_crc64,
                 position,
-            } => Error::from(ServiceError {
-                status,
-                code,
-                message: error_message,
-                request_id,
-                host_id,
-                ec,
-                next_position,
-                server_crc64,
-                position,
-            }),
+            } => {
+                let mut service = ServiceError::new(status, code);
+                service.message = error_message;
+                service.request_id = request_id;
+                service.host_id = host_id;
+                service.ec = ec;
+                service.next_position = next_position;
+                service.server_crc64 = server_crc64;
+                service.position = position;
+                Error::from(service)
+            }
             OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
                 Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
             }
-            OssError::Network { reason } => Error::Network { message: reason },
+            OssError::Unverified { next_position, request_id } => Error::Unverified { next_position, request_id },
+            OssError::Unsettled { reason, .. } => return f.write_str(&reason),
+            OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
+                Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
+            }
+            OssError::Network { reason } => Error::network(reason),
             OssError::Timeout { kind, millis } => Error::Timeout { kind: kind.into(), millis },
             OssError::Cancelled => Error::Cancelled,
-            // The core's argument names are static; the text is the same.
+            // The core's argument names are an enum; the text is the same.
             OssError::InvalidArgument { name, reason } => return write!(f, "invalid {name}: {reason}"),
             OssError::Credentials { reason } => Error::Credentials { reason },
             OssError::Body { reason } => Error::Body(std::io::Error::other(reason)),
@@ -209,22 +314,19 @@ mod tests {
 
     #[test]
     fn position_error_keeps_every_field_and_the_core_text() {
-        let service = ServiceError {
-            status: 409,
-            code: "PositionNotEqualToLength".into(),
-            message: "Position is not equal to file length".into(),
-            request_id: "RID".into(),
-            host_id: "bucket.host".into(),
-            ec: "0026-00000016".into(),
-            next_position: Some(42),
-            server_crc64: None,
-            position: Some(7),
-        };
+        let mut service = ServiceError::new(409, "PositionNotEqualToLength");
+        service.message = "Position is not equal to file length".into();
+        service.request_id = "RID".into();
+        service.host_id = "bucket.host".into();
+        service.ec = "0026-00000016".into();
+        service.next_position = Some(42);
+        service.position = Some(7);
         let core_text = Error::from(service.clone()).to_string();
         let error = OssError::from(Error::from(service));
         assert_eq!(error.to_string(), core_text);
         match error {
-            OssError::Service { status, code, ec, next_position, request_id, .. } => {
+            OssError::Service { kind, status, code, ec, next_position, request_id, .. } => {
+                assert_eq!(kind, ServiceErrorKind::PositionNotEqualToLength);
                 assert_eq!((status, code.as_str(), ec.as_str()), (409, "PositionNotEqualToLength", "0026-00000016"));
                 assert_eq!((next_position, request_id.as_str()), (Some(42), "RID"));
             }
@@ -240,7 +342,7 @@ mod tests {
 
     #[test]
     fn invalid_argument_text_matches_the_core() {
-        let core = Error::InvalidArgument { name: "bucket", reason: "is empty".into() };
+        let core = Error::InvalidArgument { argument: crate::Argument::Bucket, reason: "is empty".into() };
         let text = core.to_string();
         assert_eq!(OssError::from(core).to_string(), text);
     }

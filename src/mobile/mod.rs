@@ -19,5 +19,8 @@ mod types;
 pub use callbacks::{CancelToken, CredentialsProvider, ProgressListener};
 pub use client::{Appender, OssClient};
 pub use config::{ClientConfig, Credentials, SignatureVersion};
-pub use error::{OssError, TimeoutKind};
-pub use types::{AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutResult};
+pub use error::{OssError, ServiceErrorKind, TimeoutKind};
+pub use types::{
+    AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, InFlight, NotLandedReason, ObjectHeaders,
+    ObjectMeta, PutResult, Settlement,
+};

@@ -1,0 +1,287 @@
+//! The append stream: the one primitive that owns an object's position, its CRC-64 and the
+//! in-flight append — its attempts, retries, backoff and settling. [`Client::append_object`], the
+//! [`Appender`](crate::Appender), the spool and every language layer append through it.
+
+use crate::body::{Body, Source, Upload};
+use crate::crc64::{self, Crc64};
+use crate::error::{Error, ServiceErrorKind, Unsettled};
+use crate::options::{AppendOptions, AppendResult};
+use crate::settle::{InFlight, NotLanded, NotLandedReason, Settlement};
+use crate::transport::{header, header_u64, Call, Response};
+use crate::{validate, Client};
+
+/// What an append stream knows of the object's end.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) enum Tail {
+    /// Nothing: the next append finds the object's end and CRC with a HEAD request.
+    Unknown,
+    /// The object ends at `position`, with this CRC-64 there when known.
+    At { position: u64, crc64: Option<u64> },
+    /// An append whose outcome is unknown: it is settled before the next append.
+    Unsettled(InFlight),
+}
+
+/// One object's append stream.
+#[derive(Debug, Clone)]
+pub(crate) struct AppendStream {
+    pub bucket: String,
+    pub key: String,
+    pub tail: Tail,
+}
+
+impl AppendStream {
+    pub(crate) fn new(bucket: impl Into<String>, key: impl Into<String>, tail: Tail) -> Self {
+        Self { bucket: bucket.into(), key: key.into(), tail }
+    }
+
+    /// Appends `body` where the object ends; see [`Client::append_object`] for what the outcome means.
+    pub(crate) fn append(
+        &mut self,
+        client: &Client,
+        body: Body<'_>,
+        options: &AppendOptions,
+    ) -> Result<AppendResult, Error> {
+        validate::bucket(&self.bucket)?;
+        validate::key(&self.key)?;
+        let mut source = Source::open(body)?;
+        let length = source.len();
+        if let Tail::At { position, .. } = self.tail {
+            validate::append_range(position, length)?;
+        }
+        // Headers are checked now so bad input fails before any request, HEAD included.
+        options.headers.to_headers(true, true)?;
+        let cancel = options.cancel.as_ref();
+        let (position, crc_before) = self.start(client, options)?;
+        validate::append_range(position, length)?;
+
+        let mut headers = options.headers.to_headers(position == 0, true)?;
+        client.add_content_md5(&options.headers.content_md5, &mut source, &mut headers)?;
+        headers.push(("Content-Length".into(), length.to_string()));
+        let query = vec![("append".to_string(), String::new()), ("position".to_string(), position.to_string())];
+        let call = Call { method: "POST", bucket: &self.bucket, key: Some(&self.key), query, headers };
+
+        // The body's CRC continues the object's when that is known, so the success path needs no
+        // combine; the body's own CRC is derived only to settle.
+        let start_crc = Crc64::resume(crc_before.unwrap_or(0));
+        let mut sent_crc: Option<u64> = None;
+        let mut ambiguous = false;
+        let transport = client.transport();
+        let outcome = transport.retrying(cancel, |retry| {
+            source.rewind()?;
+            let mut upload = Upload::new(&mut source, options.progress.as_deref(), cancel, start_crc.clone());
+            let result = transport.send(&call, Some(&mut upload));
+            // Only a body sent in full can have been appended: an append is atomic.
+            let complete = upload.complete();
+            if complete {
+                sent_crc = Some(upload.crc.value());
+            }
+            if !source.can_rewind() {
+                retry.forbid();
+            }
+            match result {
+                Ok(response) => {
+                    let Some(sent_crc) = sent_crc.filter(|_| complete) else {
+                        ambiguous = true;
+                        return Err(Error::Protocol("the service answered before the whole body was sent".into()));
+                    };
+                    let verdict = finish_append(&response, position, length, crc_before, sent_crc);
+                    if matches!(verdict, Err(Error::Protocol(_))) {
+                        // Something was committed, not as asked: what is in the object decides.
+                        ambiguous = true;
+                    }
+                    verdict
+                }
+                Err(Error::Service(mut service)) => {
+                    service.position = Some(position);
+                    // An error the service answered (it carries the service's request id) means the
+                    // append was not applied; a gateway's 5xx, without one, may hide a commit.
+                    ambiguous |= complete && service.status >= 500 && service.request_id.is_empty();
+                    Err(Error::Service(service))
+                }
+                Err(error) => {
+                    ambiguous |=
+                        complete && !matches!(error, Error::Cancelled | Error::Body(_) | Error::Credentials { .. });
+                    Err(error)
+                }
+            }
+        });
+        match outcome {
+            Ok(result) => {
+                self.tail = Tail::At { position: result.next_position, crc64: Some(result.crc64) };
+                Ok(result)
+            }
+            Err(error) if error.landed() => {
+                // The append is in the object, but which CRC is right is not known: the next append
+                // asks the object for it.
+                self.tail = match &error {
+                    Error::CrcMismatch { next_position, .. } | Error::Unverified { next_position, .. } => {
+                        Tail::At { position: *next_position, crc64: None }
+                    }
+                    _ => Tail::Unknown,
+                };
+                Err(error)
+            }
+            Err(failure) if ambiguous && length > 0 => {
+                let sent_crc = sent_crc.unwrap_or_default();
+                let body_crc64 = match crc_before {
+                    // sent_crc = before * x^(8 length) + body
+                    Some(before) => sent_crc ^ crc64::combine(before, 0, length),
+                    None => sent_crc,
+                };
+                let in_flight = InFlight {
+                    bucket: self.bucket.clone(),
+                    key: self.key.clone(),
+                    position,
+                    length,
+                    body_crc64,
+                    crc64_before: crc_before,
+                };
+                self.settle(client, in_flight, options, failure)
+            }
+            Err(failure) => {
+                self.learn_from(&failure);
+                Err(failure)
+            }
+        }
+    }
+
+    /// Settles `in_flight` after `failure` made its outcome unknown: the result when it landed,
+    /// `failure` when it did not (the bytes are then known not to be in the object), and
+    /// [`Error::Unsettled`] when settling failed.
+    fn settle(
+        &mut self,
+        client: &Client,
+        in_flight: InFlight,
+        options: &AppendOptions,
+        failure: Error,
+    ) -> Result<AppendResult, Error> {
+        match client.settle_with(&in_flight, options.cancel.as_ref()) {
+            Ok(Settlement::Landed(result)) => {
+                self.tail = Tail::At { position: result.next_position, crc64: Some(result.crc64) };
+                Ok(result)
+            }
+            Ok(Settlement::NotLanded(not_landed)) => {
+                self.tail = tail_after(&not_landed);
+                Err(failure)
+            }
+            Err(cause) => {
+                self.tail = Tail::Unsettled(in_flight.clone());
+                Err(Error::Unsettled(Box::new(Unsettled { in_flight, cause })))
+            }
+        }
+    }
+
+    /// Settles the stream's unsettled append, if it has one: `None` when nothing is in flight.
+    pub(crate) fn settle_pending(
+        &mut self,
+        client: &Client,
+        options: &AppendOptions,
+    ) -> Result<Option<Settlement>, Error> {
+        let Tail::Unsettled(in_flight) = &self.tail else { return Ok(None) };
+        let in_flight = in_flight.clone();
+        match client.settle_with(&in_flight, options.cancel.as_ref()) {
+            Ok(settlement) => {
+                self.tail = match &settlement {
+                    Settlement::Landed(result) => {
+                        Tail::At { position: result.next_position, crc64: Some(result.crc64) }
+                    }
+                    Settlement::NotLanded(not_landed) => tail_after(not_landed),
+                };
+                Ok(Some(settlement))
+            }
+            Err(cause) => Err(Error::Unsettled(Box::new(Unsettled { in_flight, cause }))),
+        }
+    }
+
+    /// Position and CRC before the next append: known, learnt from a HEAD, or found by settling
+    /// the append before it.
+    fn start(&mut self, client: &Client, options: &AppendOptions) -> Result<(u64, Option<u64>), Error> {
+        let cancel = options.cancel.as_ref();
+        if let Tail::Unsettled(_) = self.tail {
+            self.settle_pending(client, options)?;
+        }
+        let wanted = match self.tail {
+            Tail::At { position, crc64: Some(crc) } => return Ok((position, Some(crc))),
+            Tail::At { position: 0, crc64: None } => return Ok((0, Some(0))),
+            Tail::At { position, crc64: None } => Some(position),
+            _ => None,
+        };
+        match client.head(&self.bucket, &self.key, cancel) {
+            Ok(meta) => {
+                let length = meta.next_append_position.unwrap_or(meta.content_length);
+                let position = wanted.unwrap_or(length);
+                // The object's CRC is this append's starting CRC only when its length is the
+                // position; otherwise the service answers PositionNotEqualToLength with the truth.
+                let crc = if length == position { meta.crc64 } else { None };
+                Ok((position, crc))
+            }
+            Err(Error::Service(e)) if e.kind == ServiceErrorKind::NoSuchKey => {
+                let position = wanted.unwrap_or(0);
+                Ok((position, (position == 0).then_some(0)))
+            }
+            Err(e) => Err(e),
+        }
+    }
+
+    /// After a failure that did not land: what it says about the object's end.
+    fn learn_from(&mut self, failure: &Error) {
+        let Some(service) = failure.service() else { return };
+        match service.kind {
+            ServiceErrorKind::PositionNotEqualToLength => {
+                self.tail = match (service.next_position, service.server_crc64) {
+                    (Some(position), crc64) => Tail::At { position, crc64 },
+                    (None, _) => Tail::Unknown,
+                };
+            }
+            ServiceErrorKind::ObjectNotAppendable | ServiceErrorKind::NoSuchBucket => self.tail = Tail::Unknown,
+            _ => {}
+        }
+    }
+}
+
+/// Where the object ends once an append is known not to have landed.
+fn tail_after(not_landed: &NotLanded) -> Tail {
+    match (not_landed.reason, not_landed.object_length) {
+        (NotLandedReason::MissingObject, _) => Tail::At { position: 0, crc64: Some(0) },
+        (NotLandedReason::NotAppendable | NotLandedReason::MissingBucket, _) => Tail::Unknown,
+        (_, Some(position)) => Tail::At { position, crc64: not_landed.object_crc64 },
+        (_, None) => Tail::Unknown,
+    }
+}
+
+/// Checks a successful append's response: its next position, and the object's CRC-64 against
+/// `sent_crc` — the CRC before the append continued with the body, or the body's own CRC when the
+/// CRC before was not known.
+fn finish_append(
+    response: &Response,
+    position: u64,
+    length: u64,
+    crc_before: Option<u64>,
+    sent_crc: u64,
+) -> Result<AppendResult, Error> {
+    let headers = response.headers();
+    let request_id = header(headers, "x-oss-request-id").unwrap_or_default();
+    let next_position = header_u64(headers, "x-oss-next-append-position").ok_or_else(|| {
+        Error::Protocol(format!("append response has no x-oss-next-append-position [request id {request_id}]"))
+    })?;
+    if next_position != position + length {
+        return Err(Error::Protocol(format!(
+            "append of {length} bytes at {position} answered next position {next_position} [request id {request_id}]"
+        )));
+    }
+    let Some(server_crc) = header_u64(headers, "x-oss-hash-crc64ecma") else {
+        return Err(Error::Unverified { next_position, request_id });
+    };
+    let etag = header(headers, "etag");
+    match crc_before {
+        Some(_) if server_crc != sent_crc => {
+            Err(Error::CrcMismatch { expected_crc64: sent_crc, server_crc64: server_crc, next_position, request_id })
+        }
+        Some(_) => Ok(AppendResult { position, next_position, crc64: server_crc, request_id, etag, reconciled: false }),
+        // The object changed between reading its length and this append, which the service accepted
+        // at `position`: its CRC there is the service's CRC with this body taken off.
+        None => Err(Error::Protocol(format!(
+            "the append at {position} was accepted although the object's length was not {position} when it was read; its CRC before is not known [request id {request_id}]"
+        ))),
+    }
+}

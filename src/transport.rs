@@ -1,0 +1,378 @@
+//! The transport seam: signing, sending, retrying and reading errors, apart from the operations.
+//!
+//! Every request of the library goes through [`Transport::send`]; every retry through
+//! [`Transport::retrying`], which asks [`Error::is_retryable`] and nothing else.
+
+use std::sync::atomic::{AtomicI64, Ordering};
+use std::time::{Duration, Instant, SystemTime};
+
+use ureq::http::{self, HeaderMap};
+
+use crate::body::{CancelToken, Upload};
+use crate::config::Settings;
+use crate::error::{Error, ServiceError, ServiceErrorKind, TimeoutKind};
+use crate::sign::{self, v1, v4, SignRequest, SignatureVersion};
+
+/// Largest error body read from a response.
+const MAX_ERROR_BODY: u64 = 64 * 1024;
+
+/// The service refuses requests signed more than 15 minutes from its clock.
+const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
+
+/// One request, before signing.
+pub(crate) struct Call<'r> {
+    pub method: &'static str,
+    pub bucket: &'r str,
+    pub key: Option<&'r str>,
+    pub query: Vec<(String, String)>,
+    pub headers: Vec<(String, String)>,
+}
+
+pub(crate) type Response = http::Response<ureq::Body>;
+
+/// What an attempt tells the retry loop beyond its result.
+pub(crate) struct Retry {
+    allowed: bool,
+}
+
+impl Retry {
+    /// This attempt's request cannot be made again (a reader body already read).
+    pub(crate) fn forbid(&mut self) {
+        self.allowed = false;
+    }
+}
+
+/// The connection pool, the settings, and the clock offset learnt from the service.
+pub(crate) struct Transport {
+    pub settings: Settings,
+    agent: ureq::Agent,
+    /// Seconds to add to the local clock, learnt from the service after RequestTimeTooSkewed.
+    clock_offset: AtomicI64,
+}
+
+impl Transport {
+    pub(crate) fn new(settings: Settings) -> Self {
+        let agent_config = ureq::Agent::config_builder()
+            .http_status_as_error(false)
+            .max_redirects(0)
+            .timeout_connect(Some(settings.connect_timeout))
+            .timeout_per_read(Some(settings.read_write_timeout))
+            .timeout_per_write(Some(settings.read_write_timeout))
+            .timeout_global(settings.request_timeout)
+            .user_agent(settings.user_agent.as_str())
+            .max_idle_connections(settings.max_idle_connections)
+            .max_idle_connections_per_host(settings.max_idle_connections)
+            .build();
+        Self { agent: ureq::Agent::new_with_config(agent_config), settings, clock_offset: AtomicI64::new(0) }
+    }
+
+    /// Runs `attempt` until it succeeds, fails with an error that is not
+    /// [retryable](Error::is_retryable), forbids a retry, or the policy's attempts are spent,
+    /// sleeping a full-jitter backoff between attempts. A cancel stops it between attempts.
+    pub(crate) fn retrying<T>(
+        &self,
+        cancel: Option<&CancelToken>,
+        mut attempt: impl FnMut(&mut Retry) -> Result<T, Error>,
+    ) -> Result<T, Error> {
+        let policy = self.settings.retry;
+        let mut number = 1;
+        loop {
+            check_cancel(cancel)?;
+            let mut retry = Retry { allowed: true };
+            match attempt(&mut retry) {
+                Err(error) if retry.allowed && number < policy.max_attempts && error.is_retryable() => {
+                    sleep(policy.delay(number), cancel)?;
+                    number += 1;
+                }
+                outcome => return outcome,
+            }
+        }
+    }
+
+    /// Signs and sends one request; a non-2xx status becomes a service error.
+    pub(crate) fn send(&self, call: &Call<'_>, upload: Option<&mut Upload<'_, '_>>) -> Result<Response, Error> {
+        let settings = &self.settings;
+        let credentials = settings.credentials.credentials()?;
+        credentials.validate()?;
+        let offset = self.clock_offset.load(Ordering::Relaxed);
+        let now = if offset >= 0 {
+            SystemTime::now() + Duration::from_secs(offset as u64)
+        } else {
+            SystemTime::now() - Duration::from_secs(offset.unsigned_abs())
+        };
+        let mut headers = call.headers.clone();
+        fn request<'h>(call: &'h Call<'_>, headers: &'h [(String, String)]) -> SignRequest<'h> {
+            SignRequest { method: call.method, bucket: Some(call.bucket), key: call.key, query: &call.query, headers }
+        }
+        let authorization = match settings.signature_version {
+            SignatureVersion::V4 => {
+                v4::add_signing_headers(&mut headers, &credentials, now);
+                let scope = v4::V4Scope { region: &settings.region, product: v4::PRODUCT_OSS, time: now };
+                v4::sign(&request(call, &headers), &[], &credentials, &scope).authorization
+            }
+            SignatureVersion::V1 => {
+                v1::add_signing_headers(&mut headers, &credentials, now);
+                v1::sign(&request(call, &headers), &credentials).authorization
+            }
+        };
+        headers.push(("Authorization".into(), authorization));
+
+        let mut builder = http::Request::builder().method(call.method).uri(self.url(call));
+        for (name, value) in &headers {
+            builder = builder.header(name.as_str(), value.as_str());
+        }
+        let agent = &self.agent;
+        let result = match upload {
+            Some(upload) => {
+                let request =
+                    builder.body(ureq::SendBody::from_reader(upload)).map_err(|e| Error::Protocol(e.to_string()));
+                let result = request.and_then(|r| agent.run(r).map_err(|e| self.map_error(e)));
+                // The body reader knows whether a failure was ours: a cancel or a local read error.
+                match result {
+                    Err(_) if upload.cancelled => Err(Error::Cancelled),
+                    Err(error) => Err(upload.source_error.take().map_or(error, Error::Body)),
+                    ok => ok,
+                }
+            }
+            None => {
+                let request = builder.body(()).map_err(|e| Error::Protocol(e.to_string()))?;
+                agent.run(request).map_err(|e| self.map_error(e))
+            }
+        };
+        self.check_status(result?)
+    }
+
+    fn check_status(&self, response: Response) -> Result<Response, Error> {
+        if response.status().is_success() {
+            return Ok(response);
+        }
+        let status = response.status().as_u16();
+        let headers = response.headers().clone();
+        let body = if status == 304 {
+            Vec::new()
+        } else {
+            response.into_body().with_config().limit(MAX_ERROR_BODY).read_to_vec().unwrap_or_default()
+        };
+        let mut error = parse_service_error(status, &headers, &body);
+        // A HEAD error has no body to name its code: a 403 from a server whose clock is more than
+        // 15 minutes from ours is the skew error all the same.
+        if error.code.is_empty() && status == 403 && clock_skew(&headers).is_some_and(|skew| skew > MAX_CLOCK_SKEW) {
+            error.kind = ServiceErrorKind::RequestTimeTooSkewed;
+            error.code = error.kind.code().into();
+        }
+        if error.kind == ServiceErrorKind::RequestTimeTooSkewed {
+            self.learn_clock_offset(&headers);
+        }
+        Err(Error::Service(Box::new(error)))
+    }
+
+    /// After RequestTimeTooSkewed, signs with the service's clock from then on.
+    fn learn_clock_offset(&self, headers: &HeaderMap) {
+        if let Some(offset) = server_clock_offset(headers) {
+            self.clock_offset.store(offset, Ordering::Relaxed);
+        }
+    }
+
+    fn map_error(&self, error: ureq::Error) -> Error {
+        let settings = &self.settings;
+        let millis = |d: Duration| d.as_millis() as u64;
+        match error {
+            ureq::Error::Timeout(which) => {
+                use ureq::Timeout as T;
+                let (kind, setting) = match which {
+                    T::Connect | T::Resolve => (TimeoutKind::Connect, millis(settings.connect_timeout)),
+                    T::Global | T::PerCall => {
+                        (TimeoutKind::Request, settings.request_timeout.map(millis).unwrap_or_default())
+                    }
+                    _ => (TimeoutKind::ReadWrite, millis(settings.read_write_timeout)),
+                };
+                Error::Timeout { kind, millis: setting }
+            }
+            ureq::Error::Io(e) => self.map_io(e),
+            ureq::Error::HostNotFound => Error::network(format!("host {} not found", settings.endpoint.host)),
+            ureq::Error::ConnectionFailed => {
+                Error::network(format!("cannot connect to {}", settings.endpoint.authority(None)))
+            }
+            ureq::Error::Protocol(e) => Error::Protocol(format!("the server's answer is not HTTP/1.1: {e}")),
+            other => Error::network(other.to_string()),
+        }
+    }
+
+    /// A read or write on the connection failed.
+    pub(crate) fn map_io(&self, error: std::io::Error) -> Error {
+        use std::io::ErrorKind as K;
+        match error.kind() {
+            K::TimedOut | K::WouldBlock => Error::Timeout {
+                kind: TimeoutKind::ReadWrite,
+                millis: self.settings.read_write_timeout.as_millis() as u64,
+            },
+            _ => Error::Network { message: error.to_string(), source: Some(std::sync::Arc::new(error)) },
+        }
+    }
+
+    fn url(&self, call: &Call<'_>) -> String {
+        let settings = &self.settings;
+        let key = call.key.map(sign::encode_path).unwrap_or_default();
+        let mut url = if settings.path_style {
+            format!("{}://{}/{}/{key}", settings.endpoint.scheme, settings.endpoint.authority(None), call.bucket)
+        } else {
+            format!("{}://{}/{key}", settings.endpoint.scheme, settings.endpoint.authority(Some(call.bucket)))
+        };
+        for (i, (name, value)) in call.query.iter().enumerate() {
+            url.push(if i == 0 { '?' } else { '&' });
+            url.push_str(&sign::encode_component(name));
+            if !value.is_empty() {
+                url.push('=');
+                url.push_str(&sign::encode_component(value));
+            }
+        }
+        url
+    }
+}
+
+/// Seconds the service's clock (its `Date` header) is ahead of this machine's; negative when behind.
+fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
+    let server_time = header(headers, "date").and_then(|d| sign::parse_http_date(&d))?;
+    Some(match server_time.duration_since(SystemTime::now()) {
+        Ok(ahead) => ahead.as_secs() as i64,
+        Err(behind) => -(behind.duration().as_secs() as i64),
+    })
+}
+
+fn clock_skew(headers: &HeaderMap) -> Option<Duration> {
+    server_clock_offset(headers).map(|offset| Duration::from_secs(offset.unsigned_abs()))
+}
+
+pub(crate) fn check_cancel(cancel: Option<&CancelToken>) -> Result<(), Error> {
+    if cancel.is_some_and(CancelToken::is_cancelled) {
+        Err(Error::Cancelled)
+    } else {
+        Ok(())
+    }
+}
+
+/// Sleeps `wait`, waking early to honour a cancel.
+pub(crate) fn sleep(wait: Duration, cancel: Option<&CancelToken>) -> Result<(), Error> {
+    let deadline = Instant::now() + wait;
+    loop {
+        check_cancel(cancel)?;
+        let now = Instant::now();
+        if now >= deadline {
+            return Ok(());
+        }
+        std::thread::sleep((deadline - now).min(Duration::from_millis(20)));
+    }
+}
+
+pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
+    headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string())
+}
+
+pub(crate) fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+    header(headers, name).and_then(|v| v.parse().ok())
+}
+
+/// Reads an OSS error: the XML body when there is one, else what the status and headers tell
+/// (a HEAD error's kind and code come from its `x-oss-ec`).
+pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ServiceError {
+    let mut error = ServiceError {
+        status,
+        request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
+        ec: header(headers, "x-oss-ec").unwrap_or_default(),
+        next_position: header_u64(headers, "x-oss-next-append-position"),
+        server_crc64: header_u64(headers, "x-oss-hash-crc64ecma"),
+        ..ServiceError::default()
+    };
+    use quick_xml::events::Event;
+    let mut reader = quick_xml::Reader::from_reader(body);
+    let mut text = String::new();
+    let mut buf = Vec::new();
+    loop {
+        match reader.read_event_into(&mut buf) {
+            Ok(Event::Start(_)) => text.clear(),
+            Ok(Event::Text(t)) => text.push_str(&t.decode().unwrap_or_default()),
+            Ok(Event::CData(t)) => text.push_str(&String::from_utf8_lossy(&t)),
+            Ok(Event::GeneralRef(r)) => {
+                let name = r.decode().unwrap_or_default();
+                match quick_xml::escape::resolve_predefined_entity(&name) {
+                    Some(resolved) => text.push_str(resolved),
+                    None => match r.resolve_char_ref() {
+                        Ok(Some(c)) => text.push(c),
+                        _ => text.push_str(&format!("&{name};")),
+                    },
+                }
+            }
+            Ok(Event::End(end)) => {
+                let value = std::mem::take(&mut text);
+                match end.name().as_ref() {
+                    b"Code" => error.code = value,
+                    b"Message" => error.message = value,
+                    b"RequestId" if !value.is_empty() => error.request_id = value,
+                    b"HostId" => error.host_id = value,
+                    b"EC" => error.ec = value,
+                    _ => {}
+                }
+            }
+            Ok(Event::Eof) | Err(_) => break,
+            _ => {}
+        }
+        buf.clear();
+    }
+    error.kind = ServiceErrorKind::classify(status, &error.code, &error.ec);
+    if error.code.is_empty() {
+        // A 409 that names the object's length can only be PositionNotEqualToLength.
+        if status == 409 && error.next_position.is_some() && error.kind == ServiceErrorKind::Other {
+            error.kind = ServiceErrorKind::PositionNotEqualToLength;
+        }
+        error.code = error.kind.code().to_string();
+    }
+    error
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_error_is_read_from_xml_and_headers() {
+        let mut headers = HeaderMap::new();
+        headers.insert("x-oss-request-id", "RID1".parse().unwrap());
+        headers.insert("x-oss-next-append-position", "42".parse().unwrap());
+        headers.insert("x-oss-hash-crc64ecma", "123".parse().unwrap());
+        let body = br#"<?xml version="1.0" encoding="UTF-8"?>
+<Error><Code>PositionNotEqualToLength</Code><Message>Position is not equal to file length &amp; more</Message>
+<RequestId>RID2</RequestId><HostId>b.oss-cn-hangzhou.aliyuncs.com</HostId><EC>0026-00000016</EC></Error>"#;
+        let e = parse_service_error(409, &headers, body);
+        assert_eq!(e.kind, ServiceErrorKind::PositionNotEqualToLength);
+        assert_eq!(e.code, "PositionNotEqualToLength");
+        assert_eq!(e.message, "Position is not equal to file length & more");
+        assert_eq!(e.request_id, "RID2");
+        assert_eq!(e.host_id, "b.oss-cn-hangzhou.aliyuncs.com");
+        assert_eq!(e.ec, "0026-00000016");
+        assert_eq!(e.next_position, Some(42));
+        assert_eq!(e.server_crc64, Some(123));
+    }
+
+    #[test]
+    fn head_errors_take_their_kind_from_the_ec_header() {
+        let head_error = |status, ec: Option<&str>| {
+            let mut headers = HeaderMap::new();
+            headers.insert("x-oss-request-id", "RID".parse().unwrap());
+            if let Some(ec) = ec {
+                headers.insert("x-oss-ec", ec.parse().unwrap());
+            }
+            parse_service_error(status, &headers, b"")
+        };
+        let e = head_error(404, None);
+        assert_eq!(
+            (e.status, e.kind, e.code.as_str(), e.request_id.as_str()),
+            (404, ServiceErrorKind::NoSuchKey, "NoSuchKey", "RID")
+        );
+        let e = head_error(404, Some("0015-00000101"));
+        assert_eq!((e.kind, e.code.as_str()), (ServiceErrorKind::NoSuchBucket, "NoSuchBucket"));
+        let e = head_error(403, Some("0002-00000040"));
+        assert_eq!((e.kind, e.code.as_str()), (ServiceErrorKind::SignatureDoesNotMatch, "SignatureDoesNotMatch"));
+        let e = head_error(403, Some("0002-00000007"));
+        assert_eq!(e.kind, ServiceErrorKind::SecurityTokenExpired);
+    }
+}
