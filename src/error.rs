@@ -87,7 +87,6 @@ const EC_KINDS: &[(&str, ServiceErrorKind)] = &[
     ("0002-00000902", ServiceErrorKind::InvalidAccessKeyId),
     ("0002-00000002", ServiceErrorKind::InvalidAccessKeyId),
     ("0002-00000006", ServiceErrorKind::InvalidSecurityToken),
-    ("0002-00000101", ServiceErrorKind::InvalidSecurityToken),
     ("0002-00000007", ServiceErrorKind::SecurityTokenExpired),
     ("0002-00000504", ServiceErrorKind::RequestTimeTooSkewed),
 ];

@@ -1,11 +1,13 @@
 //! The admin endpoint (only with `admin` on): fault injection, the request log and object state over
 //! HTTP, for tests that drive the emulator from outside the process. Answers are JSON.
 //!
-//! - `POST /-/emulator/faults?kind=fail&count=N&status=503`
+//! - `POST /-/emulator/faults?kind=fail&count=N&status=503` (add `&method=HEAD` for one method only)
 //! - `POST /-/emulator/faults?kind=delay&count=N&millis=M`
 //! - `POST /-/emulator/faults?kind=drop-before-commit&count=N`
 //! - `POST /-/emulator/faults?kind=drop-after-commit&count=N`
 //! - `POST /-/emulator/faults?kind=corrupt-crc&count=N`
+//! - `POST /-/emulator/faults?kind=omit-crc&count=N`
+//! - `POST /-/emulator/faults?kind=gateway-error-after-commit&count=N`
 //! - `GET /-/emulator/faults` (what is armed), `DELETE /-/emulator/faults` (disarm all)
 //! - `GET /-/emulator/requests`, `DELETE /-/emulator/requests`
 //! - `GET /-/emulator/object?bucket=B&key=K`
@@ -65,13 +67,21 @@ fn pending_json(shared: &Shared) -> String {
     let fail: Vec<String> = p.fail.iter().map(|(n, s)| format!("{{\"count\":{n},\"status\":{s}}}")).collect();
     let delay: Vec<String> =
         p.delay.iter().map(|(n, d)| format!("{{\"count\":{n},\"millis\":{}}}", d.as_millis())).collect();
+    let fail_method: Vec<String> = p
+        .fail_method
+        .iter()
+        .map(|(n, (m, s))| format!("{{\"count\":{n},\"method\":{},\"status\":{s}}}", json_str(m)))
+        .collect();
     format!(
-        "{{\"fail\":[{}],\"delay\":[{}],\"drop_before_commit\":{},\"drop_after_commit\":{},\"corrupt_crc\":{}}}",
+        "{{\"fail\":[{}],\"fail_method\":[{}],\"delay\":[{}],\"drop_before_commit\":{},\"drop_after_commit\":{},\"corrupt_crc\":{},\"omit_crc\":{},\"gateway_error_after_commit\":{}}}",
         fail.join(","),
+        fail_method.join(","),
         delay.join(","),
         p.drop_before_commit,
         p.drop_after_commit,
-        p.corrupt_crc
+        p.corrupt_crc,
+        p.omit_crc,
+        p.gateway_error_after_commit
     )
 }
 
@@ -95,10 +105,13 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
                 Err(e) => return bad(&e),
             };
             match param("kind") {
-                Some("fail") => match number("status", 503) {
-                    Ok(status @ 400..=599) => shared.faults.fail_next(count, status as u16),
-                    Ok(_) => return bad("status must be from 400 to 599"),
-                    Err(e) => return bad(&e),
+                Some("fail") => match (number("status", 503), param("method")) {
+                    (Ok(status @ 400..=599), None) => shared.faults.fail_next(count, status as u16),
+                    (Ok(status @ 400..=599), Some(method)) => {
+                        shared.faults.fail_next_method(method, count, status as u16)
+                    }
+                    (Ok(_), _) => return bad("status must be from 400 to 599"),
+                    (Err(e), _) => return bad(&e),
                 },
                 Some("delay") => match param("millis").map(|_| number("millis", 0)) {
                     Some(Ok(ms)) => shared.faults.delay_next(count, Duration::from_millis(ms)),
@@ -108,8 +121,13 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
                 Some("drop-before-commit") => shared.faults.drop_before_commit(count),
                 Some("drop-after-commit") => shared.faults.drop_after_commit(count),
                 Some("corrupt-crc") => shared.faults.corrupt_crc(count),
+                Some("omit-crc") => shared.faults.omit_crc(count),
+                Some("gateway-error-after-commit") => shared.faults.gateway_error_after_commit(count),
                 _ => {
-                    return bad("kind must be fail, delay, drop-before-commit, drop-after-commit or corrupt-crc");
+                    return bad(
+                        "kind must be fail, delay, drop-before-commit, drop-after-commit, corrupt-crc, omit-crc \
+                         or gateway-error-after-commit",
+                    );
                 }
             }
             json(StatusCode::OK, pending_json(shared))

@@ -69,7 +69,7 @@ fn sent_token<'a>(request: &'a SignRequest<'_>) -> Option<&'a str> {
         .or_else(|| request.query.iter().find(|(n, _)| n == "security-token").map(|(_, v)| v.as_str()))
 }
 
-fn token_check(credentials: &Credentials, request: &SignRequest<'_>) -> Result<(), OssError> {
+fn token_check(credentials: &Credentials, request: &SignRequest<'_>, now: SystemTime) -> Result<(), OssError> {
     if let Some(expected) = credentials.security_token() {
         match sent_token(request) {
             Some(token) if token == expected => {}
@@ -79,7 +79,7 @@ fn token_check(credentials: &Credentials, request: &SignRequest<'_>) -> Result<(
                     "InvalidSecurityToken",
                     "The security token you provided is invalid.",
                 )
-                .ec("0002-00000101"))
+                .ec("0002-00000006"))
             }
             None => {
                 return Err(OssError::new(
@@ -87,8 +87,16 @@ fn token_check(credentials: &Credentials, request: &SignRequest<'_>) -> Result<(
                     "InvalidSecurityToken",
                     "These are STS credentials: the request must carry their security token in x-oss-security-token.",
                 )
-                .ec("0002-00000101"))
+                .ec("0002-00000006"))
             }
+        }
+        if credentials.expiration().is_some_and(|expiration| now >= expiration) {
+            return Err(OssError::new(
+                StatusCode::FORBIDDEN,
+                "SecurityTokenExpired",
+                "The security token you provided has expired.",
+            )
+            .ec("0002-00000007"));
         }
     }
     Ok(())
@@ -148,7 +156,7 @@ fn verify_v4(
         .ec("0002-00000005")
     })?;
     let credentials = keys.keys.get(&parsed.access_key_id).ok_or_else(|| invalid_access_key(&parsed.access_key_id))?;
-    token_check(credentials, request)?;
+    token_check(credentials, request, now)?;
     let Some(date) = request.header("x-oss-date") else {
         return Err(OssError::access_denied("A V4 signed request must carry x-oss-date.").ec("0002-00000021"));
     };
@@ -201,7 +209,7 @@ fn verify_v1(keys: &Keys, request: &SignRequest<'_>, authorization: &str, now: S
             .ec("0002-00000005")
     })?;
     let credentials = keys.keys.get(&id).ok_or_else(|| invalid_access_key(&id))?;
-    token_check(credentials, request)?;
+    token_check(credentials, request, now)?;
     let Some(date) = request.header("x-oss-date").or_else(|| request.header("date")) else {
         return Err(OssError::access_denied("A V1 signed request must carry a Date header.").ec("0002-00000021"));
     };

@@ -7,7 +7,12 @@
 //!   committed, and its connection is closed without a response;
 //! - [`Faults::drop_after_commit`]: a successful append is committed, then its connection is closed
 //!   without a response (the "lost response" case);
-//! - [`Faults::corrupt_crc`]: a successful append's `x-oss-hash-crc64ecma` header is wrong.
+//! - [`Faults::corrupt_crc`]: a successful append's `x-oss-hash-crc64ecma` header is wrong;
+//! - [`Faults::omit_crc`]: a successful append's response has no `x-oss-hash-crc64ecma`;
+//! - [`Faults::gateway_error_after_commit`]: a successful append is committed, then answered with a
+//!   gateway's 504 (no OSS body, no request id), as a proxy that gave up waiting would;
+//! - [`Faults::fail_next_method`]: as `fail_next`, for requests of one method only (say, the HEAD
+//!   that settles a lost append).
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -52,10 +57,13 @@ impl InjectedFailure {
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 struct State {
     fail: Vec<(u32, u16)>,
+    fail_method: Vec<(u32, (String, u16))>,
     delay: Vec<(u32, Duration)>,
     drop_before_commit: u32,
     drop_after_commit: u32,
     corrupt_crc: u32,
+    omit_crc: u32,
+    gateway_error_after_commit: u32,
 }
 
 /// A snapshot of the faults still armed.
@@ -71,6 +79,12 @@ pub struct PendingFaults {
     pub drop_after_commit: u32,
     /// Append responses still to get a wrong CRC header.
     pub corrupt_crc: u32,
+    /// `(remaining count, (method, status))` of armed failures for one method.
+    pub fail_method: Vec<(u32, (String, u16))>,
+    /// Append responses still to go without a CRC header.
+    pub omit_crc: u32,
+    /// Appends still to be answered by a gateway's 504 after their commit.
+    pub gateway_error_after_commit: u32,
 }
 
 impl PendingFaults {
@@ -98,12 +112,18 @@ fn queue<T: PartialEq>(list: &mut Vec<(u32, T)>, count: u32, value: T) {
 }
 
 /// Takes one use of the first entry.
-fn take<T: Copy>(list: &mut Vec<(u32, T)>) -> Option<T> {
-    let (n, value) = list.first_mut()?;
-    let value = *value;
+fn take<T: Clone>(list: &mut Vec<(u32, T)>) -> Option<T> {
+    take_where(list, |_| true)
+}
+
+/// Takes one use of the first entry that `matches`.
+fn take_where<T: Clone>(list: &mut Vec<(u32, T)>, matches: impl Fn(&T) -> bool) -> Option<T> {
+    let index = list.iter().position(|(_, value)| matches(value))?;
+    let (n, value) = &mut list[index];
+    let value = value.clone();
     *n -= 1;
     if *n == 0 {
-        list.remove(0);
+        list.remove(index);
     }
     Some(value)
 }
@@ -126,6 +146,24 @@ impl Faults {
     /// 503, `InternalError` for 500, `RequestTimeout` for 408, `TooManyRequests` for 429, ...).
     pub fn fail_next(&self, count: u32, status: u16) {
         queue(&mut self.lock().fail, count, status);
+    }
+
+    /// Fails the next `count` requests whose method is `method` (e.g. `HEAD`) with `status`.
+    pub fn fail_next_method(&self, method: &str, count: u32, status: u16) {
+        queue(&mut self.lock().fail_method, count, (method.to_ascii_uppercase(), status));
+    }
+
+    /// Sends no `x-oss-hash-crc64ecma` in the next `count` successful append responses.
+    pub fn omit_crc(&self, count: u32) {
+        let mut state = self.lock();
+        state.omit_crc = state.omit_crc.saturating_add(count);
+    }
+
+    /// Commits the next `count` successful appends, then answers each with a gateway's 504: no OSS
+    /// error body and no request id.
+    pub fn gateway_error_after_commit(&self, count: u32) {
+        let mut state = self.lock();
+        state.gateway_error_after_commit = state.gateway_error_after_commit.saturating_add(count);
     }
 
     /// Holds back the next `count` responses by `delay` each.
@@ -167,11 +205,26 @@ impl Faults {
             drop_before_commit: state.drop_before_commit,
             drop_after_commit: state.drop_after_commit,
             corrupt_crc: state.corrupt_crc,
+            fail_method: state.fail_method.clone(),
+            omit_crc: state.omit_crc,
+            gateway_error_after_commit: state.gateway_error_after_commit,
         }
     }
 
-    pub(crate) fn take_failure(&self) -> Option<InjectedFailure> {
-        take(&mut self.lock().fail).map(|status| InjectedFailure { status })
+    /// A failure for the next request: one armed for any request, else one armed for its method.
+    pub(crate) fn take_failure(&self, method: &str) -> Option<InjectedFailure> {
+        let mut state = self.lock();
+        take(&mut state.fail)
+            .or_else(|| take_where(&mut state.fail_method, |(m, _)| m == method).map(|(_, status)| status))
+            .map(|status| InjectedFailure { status })
+    }
+
+    pub(crate) fn take_omit_crc(&self) -> bool {
+        take_count(&mut self.lock().omit_crc)
+    }
+
+    pub(crate) fn take_gateway_error_after_commit(&self) -> bool {
+        take_count(&mut self.lock().gateway_error_after_commit)
     }
 
     pub(crate) fn take_delay(&self) -> Option<Duration> {
@@ -200,10 +253,21 @@ mod tests {
         let faults = Faults::default();
         faults.fail_next(2, 503);
         faults.fail_next(1, 500);
-        assert_eq!(faults.take_failure().map(|f| f.status), Some(503));
-        assert_eq!(faults.take_failure().map(|f| f.status), Some(503));
-        assert_eq!(faults.take_failure().map(|f| f.code()), Some("InternalError"));
-        assert_eq!(faults.take_failure(), None);
+        assert_eq!(faults.take_failure("GET").map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure("GET").map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure("GET").map(|f| f.code()), Some("InternalError"));
+        assert_eq!(faults.take_failure("GET"), None);
+        assert!(faults.pending().is_empty());
+    }
+
+    #[test]
+    fn method_failures_wait_for_their_method() {
+        let faults = Faults::default();
+        faults.fail_next_method("head", 2, 503);
+        assert_eq!(faults.take_failure("POST"), None);
+        assert_eq!(faults.take_failure("HEAD").map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure("HEAD").map(|f| f.status), Some(503));
+        assert_eq!(faults.take_failure("HEAD"), None);
         assert!(faults.pending().is_empty());
     }
 

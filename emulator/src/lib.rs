@@ -102,6 +102,21 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Accepts STS keys that expire at `expiration` (repeatable): from then on, requests signed with
+    /// them get `403 SecurityTokenExpired` (EC 0002-00000007), as the service answers.
+    pub fn expiring_sts_credentials(
+        mut self,
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<String>,
+        token: impl Into<String>,
+        expiration: std::time::SystemTime,
+    ) -> Self {
+        self.credentials.push(
+            Credentials::new(access_key_id, access_key_secret).with_security_token(token).with_expiration(expiration),
+        );
+        self
+    }
+
     /// Creates this bucket at start, if missing (repeatable).
     pub fn bucket(mut self, name: impl Into<String>) -> Self {
         self.buckets.push(name.into());

@@ -142,6 +142,8 @@ impl std::error::Error for DropConnection {}
 enum Stop {
     Error(OssError),
     Drop,
+    /// A gateway's 504 in place of the service's answer: no OSS body, no request id.
+    Gateway,
 }
 
 impl From<OssError> for Stop {
@@ -315,6 +317,17 @@ pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<R
             }
             return Err(DropConnection);
         }
+        Err(Stop::Gateway) => {
+            let mut r = response(
+                StatusCode::GATEWAY_TIMEOUT,
+                ResponseBody::full("<html><body>504 Gateway Time-out</body></html>".to_string()),
+            );
+            set(&mut r, "content-type", "text/html");
+            if shared.log {
+                eprintln!("{} {} -> 504 from a gateway", parts.method, parts.uri);
+            }
+            return Ok(r);
+        }
         Err(Stop::Error(error)) => {
             // The client gets its answer only once it has sent its body: read what is left, unless the
             // client waits for "100 Continue" (then it sends nothing) or the body is too large to take.
@@ -346,7 +359,7 @@ pub async fn handle(shared: Arc<Shared>, request: Request<Incoming>) -> Result<R
 }
 
 async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Option<&str>, slot: &mut BodySlot) -> Reply {
-    if let Some(failure) = shared.faults.take_failure() {
+    if let Some(failure) = shared.faults.take_failure(parts.method.as_str()) {
         let status = StatusCode::from_u16(failure.status).unwrap_or(StatusCode::SERVICE_UNAVAILABLE);
         return Err(OssError::new(status, failure.code(), failure.message()).into());
     }
@@ -629,10 +642,15 @@ async fn append(
     if shared.faults.take_drop_after_commit() {
         return Err(Stop::Drop);
     }
+    if shared.faults.take_gateway_error_after_commit() {
+        return Err(Stop::Gateway);
+    }
     let crc = if shared.faults.take_corrupt_crc() { info.crc64 ^ 0x5A5A_5A5A_5A5A_5A5A } else { info.crc64 };
     let mut r = response(StatusCode::OK, ResponseBody::empty());
     set(&mut r, "x-oss-next-append-position", &info.length.to_string());
-    set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    if !shared.faults.take_omit_crc() {
+        set(&mut r, "x-oss-hash-crc64ecma", &crc.to_string());
+    }
     set(&mut r, "etag", &info.etag);
     if let Some(sse) = info.header("x-oss-server-side-encryption") {
         set(&mut r, "x-oss-server-side-encryption", sse);

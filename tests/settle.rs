@@ -1,0 +1,378 @@
+//! Exactly-once outcomes: every append ends landed, not landed, or unsettled with its in-flight
+//! append; settling proves which from the object's length and CRC-64, or the bytes at the position.
+
+mod common;
+
+use common::*;
+use oss_append::crc64::checksum;
+use oss_append::{
+    AppendOptions, Argument, CancelToken, Client, Credentials, CredentialsProvider, Error, InFlight, NotLandedReason,
+    PutOptions, RetryPolicy, ServiceErrorKind, Settlement,
+};
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Runs `hook` when asked for credentials the `nth` time (0-based): between two attempts of a call.
+struct HookOnCall {
+    nth: u32,
+    calls: AtomicU32,
+    hook: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl CredentialsProvider for HookOnCall {
+    fn credentials(&self) -> Result<Credentials, Error> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == self.nth {
+            if let Some(hook) = self.hook.lock().unwrap().take() {
+                hook();
+            }
+        }
+        Ok(Credentials::new(AK, SK))
+    }
+}
+
+fn client_hooked(emu: &oss_emulator::Emulator, nth: u32, hook: impl FnOnce() + Send + 'static) -> Client {
+    let provider = HookOnCall { nth, calls: AtomicU32::new(0), hook: Mutex::new(Some(Box::new(hook))) };
+    Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials_provider(Arc::new(provider))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap()
+}
+
+fn in_flight(position: u64, body: &[u8], before: Option<&[u8]>) -> InFlight {
+    InFlight {
+        bucket: BUCKET.into(),
+        key: "k".into(),
+        position,
+        length: body.len() as u64,
+        body_crc64: checksum(body),
+        crc64_before: before.map(checksum),
+    }
+}
+
+fn not_landed(settlement: Settlement) -> oss_append::NotLanded {
+    match settlement {
+        Settlement::NotLanded(n) => n,
+        other => panic!("expected not landed, got {other:?}"),
+    }
+}
+
+fn landed(settlement: Settlement) -> oss_append::AppendResult {
+    match settlement {
+        Settlement::Landed(result) => result,
+        other => panic!("expected landed, got {other:?}"),
+    }
+}
+
+#[test]
+fn the_last_attempt_lost_after_two_dropped_ones_lands_once() {
+    // The reproduction: two attempts dropped before commit, the third committed with its
+    // response lost. The call succeeds; the object holds the data once.
+    let emu = emulator();
+    let client = client(&emu);
+    client.append_object(BUCKET, "k", b"first,", &AppendOptions::new()).unwrap();
+    emu.faults().drop_before_commit(2);
+    emu.faults().drop_after_commit(1);
+    let result = client.append_object(BUCKET, "k", b"second,", &AppendOptions::new()).unwrap();
+    assert!(result.reconciled);
+    assert_eq!((result.position, result.next_position, result.crc64), (6, 13, checksum(b"first,second,")));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"first,second,");
+    assert!(emu.faults().pending().is_empty());
+}
+
+#[test]
+fn a_read_timeout_after_the_body_was_sent_is_settled() {
+    let emu = emulator();
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .read_write_timeout(Duration::from_millis(300))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client.append_object(BUCKET, "k", b"abc", &AppendOptions::new().position(0)).unwrap();
+    // The append commits; its answer comes after the client stopped waiting.
+    emu.faults().delay_next(1, Duration::from_secs(2));
+    let result =
+        client.append_object(BUCKET, "k", b"def", &AppendOptions::new().position(3).crc64(checksum(b"abc"))).unwrap();
+    assert!(result.reconciled);
+    assert_eq!(result.crc64, checksum(b"abcdef"));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"abcdef");
+}
+
+#[test]
+fn a_lost_response_then_another_writers_append_is_landed_not_a_conflict() {
+    let emu = emulator();
+    let setup = client(&emu);
+    setup.append_object(BUCKET, "k", b"base", &AppendOptions::new().position(0)).unwrap();
+    let rival = setup.clone();
+    // Our first attempt lands and its response is lost; before the retry, a rival appends after it.
+    let client = client_hooked(&emu, 1, move || {
+        rival.appender(BUCKET, "k").append(b"THEIRS").unwrap();
+    });
+    emu.faults().drop_after_commit(1);
+    let result =
+        client.append_object(BUCKET, "k", b"ours", &AppendOptions::new().position(4).crc64(checksum(b"base"))).unwrap();
+    assert!(result.reconciled);
+    assert_eq!((result.position, result.next_position), (4, 8));
+    assert_eq!(result.crc64, checksum(b"baseours"));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"baseoursTHEIRS");
+}
+
+#[test]
+fn a_byte_identical_append_by_another_writer_counts_as_landed() {
+    let emu = emulator();
+    let setup = client(&emu);
+    setup.append_object(BUCKET, "k", b"base", &AppendOptions::new().position(0)).unwrap();
+    let rival = setup.clone();
+    let client = client_hooked(&emu, 1, move || {
+        rival.append_object(BUCKET, "k", b"same", &AppendOptions::new().position(4)).unwrap();
+    });
+    // Ours is lost before its commit; the rival writes the very same bytes at the same position.
+    emu.faults().drop_before_commit(1);
+    let result =
+        client.append_object(BUCKET, "k", b"same", &AppendOptions::new().position(4).crc64(checksum(b"base"))).unwrap();
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"basesame");
+}
+
+#[test]
+fn a_gateway_error_after_the_commit_is_settled() {
+    let emu = emulator();
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    emu.faults().gateway_error_after_commit(1);
+    let result = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap();
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"data");
+    // With retries, the retry meets the conflict and the same proof is made.
+    emu.faults().gateway_error_after_commit(1);
+    let retrying = self::client(&emu);
+    let result = retrying
+        .append_object(BUCKET, "k", b"more", &AppendOptions::new().position(4).crc64(checksum(b"data")))
+        .unwrap();
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"datamore");
+}
+
+#[test]
+fn an_error_the_service_answered_is_not_settled() {
+    // A 503 with the service's request id is the service refusing: nothing to settle, no HEAD.
+    let emu = emulator();
+    let client = client(&emu);
+    emu.faults().fail_next(3, 503);
+    let err = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap_err();
+    assert_eq!(err.service_kind(), Some(ServiceErrorKind::ServiceUnavailable));
+    assert!(err.is_retryable());
+    assert_eq!(count(&emu, "HEAD"), 0);
+}
+
+#[test]
+fn when_settling_fails_the_error_is_unsettled_and_carries_the_in_flight_append() {
+    let emu = emulator();
+    let client = client(&emu);
+    client.append_object(BUCKET, "k", b"head-", &AppendOptions::new().position(0)).unwrap();
+    // The append lands, its response is lost, and the service then refuses every HEAD.
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 100, 503);
+    let err = client
+        .append_object(BUCKET, "k", b"body", &AppendOptions::new().position(5).crc64(checksum(b"head-")))
+        .unwrap_err();
+    assert!(!err.is_retryable(), "an unsettled append is never retryable");
+    let Error::Unsettled(unsettled) = &err else { panic!("expected unsettled, got {err:?}") };
+    assert_eq!(unsettled.in_flight, in_flight(5, b"body", Some(b"head-")));
+    assert_eq!(unsettled.cause.service_kind(), Some(ServiceErrorKind::ServiceUnavailable));
+    assert!(err.to_string().contains("may have landed"), "{err}");
+    // Later, with the service back, the stored in-flight append is settled: it landed.
+    emu.faults().clear();
+    let result = landed(client.settle(err.in_flight().unwrap()).unwrap());
+    assert_eq!((result.position, result.next_position, result.crc64), (5, 9, checksum(b"head-body")));
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"head-body");
+}
+
+#[test]
+fn an_appender_holds_an_unsettled_append_and_settles_it_before_the_next() {
+    let emu = emulator();
+    let client = client(&emu);
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"one,").unwrap();
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 3, 503);
+    assert!(matches!(log.append(b"two,"), Err(Error::Unsettled(_))));
+    assert_eq!(log.in_flight(), Some(&InFlight { key: "k".into(), ..in_flight(4, b"two,", Some(b"one,")) }));
+    assert_eq!(log.next_position(), None, "it knows that it does not know where the object ends");
+    // Explicitly: it landed; the appender goes on after it.
+    assert!(matches!(log.settle().unwrap(), Some(Settlement::Landed(_))));
+    assert_eq!((log.next_position(), log.crc64()), (Some(8), Some(checksum(b"one,two,"))));
+    assert_eq!(log.settle().unwrap(), None, "nothing is in flight any more");
+    log.append(b"three").unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three");
+
+    // Without an explicit settle, the next append settles first, then appends at the true end.
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 3, 503);
+    assert!(matches!(log.append(b",four"), Err(Error::Unsettled(_))));
+    let result = log.append(b",five").unwrap();
+    assert_eq!(result.position, 18);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three,four,five");
+}
+
+#[test]
+fn a_cancel_after_a_lost_response_leaves_the_append_unsettled() {
+    let emu = emulator();
+    let token = CancelToken::new();
+    let cancel = token.clone();
+    // The first attempt lands and its response is lost; the cancel comes before the retry.
+    let client = client_hooked(&emu, 1, move || cancel.cancel());
+    emu.faults().drop_after_commit(1);
+    let err =
+        client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0).cancel_token(token)).unwrap_err();
+    let Error::Unsettled(unsettled) = &err else { panic!("a cancel must not hide a landing: {err:?}") };
+    assert!(matches!(unsettled.cause, Error::Cancelled));
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::Landed(_)));
+}
+
+#[test]
+fn an_append_without_a_crc_in_its_response_is_unverified_and_landed() {
+    let emu = emulator();
+    let client = client(&emu);
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"abc").unwrap();
+    emu.faults().omit_crc(1);
+    let err = log.append(b"def").unwrap_err();
+    assert!(matches!(err, Error::Unverified { next_position: 6, .. }), "{err:?}");
+    assert!(err.landed() && !err.is_retryable());
+    // It continues after the landed bytes and asks the object for its CRC first.
+    assert_eq!((log.next_position(), log.crc64()), (Some(6), None));
+    log.append(b"ghi").unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"abcdefghi");
+}
+
+#[test]
+fn settle_proves_every_outcome() {
+    let emu = emulator();
+    let client = client(&emu);
+    client.append_object(BUCKET, "k", b"abcdef", &AppendOptions::new().position(0)).unwrap();
+
+    // The object ends at the position: nothing was appended there.
+    let n = not_landed(client.settle(&in_flight(6, b"ghi", Some(b"abcdef"))).unwrap());
+    assert_eq!(
+        (n.reason, n.object_length, n.object_crc64),
+        (NotLandedReason::NothingAtPosition, Some(6), Some(checksum(b"abcdef")))
+    );
+    // The object ends inside the append: those bytes are another writer's.
+    let n = not_landed(client.settle(&in_flight(4, b"XYZW", None)).unwrap());
+    assert_eq!(n.reason, NotLandedReason::OtherWriter);
+
+    // Length and CRC prove it, with no read of the data.
+    emu.clear_requests();
+    let result = landed(client.settle(&in_flight(3, b"def", Some(b"abc"))).unwrap());
+    assert_eq!((result.position, result.next_position, result.crc64), (3, 6, checksum(b"abcdef")));
+    assert_eq!((count(&emu, "HEAD"), count(&emu, "GET")), (1, 0));
+    // Same length, other bytes.
+    let n = not_landed(client.settle(&in_flight(3, b"xyz", Some(b"abc"))).unwrap());
+    assert_eq!(n.reason, NotLandedReason::OtherWriter);
+
+    // Others appended after it: the bytes at the position decide; the CRC where it ended is derived.
+    client.append_object(BUCKET, "k", b"+more", &AppendOptions::new().position(6)).unwrap();
+    emu.clear_requests();
+    let result = landed(client.settle(&in_flight(3, b"def", Some(b"abc"))).unwrap());
+    assert_eq!(result.crc64, checksum(b"abcdef"));
+    assert_eq!(count(&emu, "GET"), 1);
+    let result = landed(client.settle(&in_flight(3, b"def", None)).unwrap());
+    assert_eq!(result.crc64, checksum(b"abcdef"), "derived from the object's CRC without the CRC before");
+    let n = not_landed(client.settle(&in_flight(3, b"DEF", None)).unwrap());
+    assert_eq!(n.reason, NotLandedReason::OtherWriter);
+    // A wrong CRC before does not fool it: the bytes are there.
+    let result = landed(client.settle(&in_flight(0, b"abcdef", Some(b"junk"))).unwrap());
+    assert_eq!(result.next_position, 6);
+
+    // Missing object, missing bucket, not appendable: not landed, and which.
+    let missing = InFlight { key: "missing".into(), ..in_flight(0, b"x", None) };
+    assert_eq!(not_landed(client.settle(&missing).unwrap()).reason, NotLandedReason::MissingObject);
+    let no_bucket = InFlight { bucket: "no-such-bucket".into(), ..in_flight(0, b"x", None) };
+    assert_eq!(not_landed(client.settle(&no_bucket).unwrap()).reason, NotLandedReason::MissingBucket);
+    client.put_object(BUCKET, "normal", b"put", &PutOptions::default()).unwrap();
+    let normal = InFlight { key: "normal".into(), ..in_flight(0, b"put", None) };
+    let n = not_landed(client.settle(&normal).unwrap());
+    assert_eq!((n.reason, n.object_type.as_deref()), (NotLandedReason::NotAppendable, Some("Normal")));
+
+    // An empty append changes nothing: there is nothing to settle.
+    let err = client.settle(&in_flight(0, b"", None)).unwrap_err();
+    assert!(matches!(err, Error::InvalidArgument { argument: Argument::InFlight, .. }), "{err:?}");
+}
+
+#[test]
+fn head_errors_name_their_kind_from_the_ec() {
+    let emu = oss_emulator::Emulator::builder()
+        .credentials(AK, SK)
+        .sts_credentials(STS_AK, STS_SK, STS_TOKEN)
+        .expiring_sts_credentials(
+            "old-ak",
+            "old-sk",
+            "old-token",
+            std::time::SystemTime::now() - Duration::from_secs(1),
+        )
+        .bucket(BUCKET)
+        .start()
+        .unwrap();
+    let kind = |credentials: Credentials, bucket: &str| {
+        let client = client_with(&emu, oss_append::SignatureVersion::V4, credentials);
+        let head = client.head_object(bucket, "k").unwrap_err().service_kind();
+        let append =
+            client.append_object(bucket, "k", b"x", &AppendOptions::new().position(0)).unwrap_err().service_kind();
+        (head, append)
+    };
+    use ServiceErrorKind as K;
+    let both = |k| (Some(k), Some(k));
+    assert_eq!(kind(Credentials::new(AK, "wrong-secret"), BUCKET), both(K::SignatureDoesNotMatch));
+    assert_eq!(kind(Credentials::new("unknown", SK), BUCKET), both(K::InvalidAccessKeyId));
+    assert_eq!(
+        kind(Credentials::new(STS_AK, STS_SK).with_security_token("bad"), BUCKET),
+        both(K::InvalidSecurityToken)
+    );
+    assert_eq!(
+        kind(Credentials::new("old-ak", "old-sk").with_security_token("old-token"), BUCKET),
+        both(K::SecurityTokenExpired)
+    );
+    assert_eq!(kind(Credentials::new(AK, SK), "no-such-bucket"), both(K::NoSuchBucket));
+    let client = client(&emu);
+    assert_eq!(client.head_object(BUCKET, "missing").unwrap_err().service_kind(), Some(K::NoSuchKey));
+}
+
+#[test]
+fn credentials_with_a_line_break_are_a_credentials_error_before_anything_is_sent() {
+    let emu = emulator();
+    let built = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new("ak\n", SK))
+        .build();
+    assert!(matches!(built, Err(Error::Credentials { .. })), "{built:?}");
+    struct Bad;
+    impl CredentialsProvider for Bad {
+        fn credentials(&self) -> Result<Credentials, Error> {
+            Ok(Credentials::new(AK, SK).with_security_token("tok\r\nX-Evil: 1"))
+        }
+    }
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials_provider(Arc::new(Bad))
+        .build()
+        .unwrap();
+    let err = client.append_object(BUCKET, "k", b"x", &AppendOptions::new()).unwrap_err();
+    assert!(matches!(err, Error::Credentials { .. }), "{err:?}");
+    assert!(!err.to_string().contains("X-Evil"), "{err}");
+    assert!(emu.requests().is_empty());
+}
