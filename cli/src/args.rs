@@ -184,6 +184,11 @@ pub struct AppendArgs {
     #[arg(long, value_name = "N")]
     pub position: Option<u64>,
 
+    /// The object's CRC-64 before this append (the crc64 of the previous result): with --position,
+    /// the append is verified without asking the object first
+    #[arg(long, value_name = "CRC", requires = "position")]
+    pub crc64_before: Option<u64>,
+
     /// The body: a literal STRING, file://PATH (streamed), or - for standard input
     #[arg(long, value_name = "STRING|file://PATH|-", value_parser = parse_body)]
     pub body: BodySpec,

@@ -190,14 +190,37 @@ impl Loaded {
     }
 }
 
-/// Standard input that is closed (`<&-`) reads as empty; it is an error, not an empty body.
+/// Standard input that is closed (`<&-`) would read as empty; it is an error, not an empty body.
 pub fn stdin_is_open() -> Result<(), Failure> {
-    #[cfg(unix)]
-    if std::fs::metadata("/dev/stdin").is_err() {
+    if stdin_was_closed() {
         return Err(Failure::new(ExitClass::Usage, "--body -: standard input is closed")
             .hint("give the body on standard input, or use --body STRING or --body file://PATH"));
     }
     Ok(())
+}
+
+/// The Rust runtime puts /dev/null, opened read-write, in place of a standard descriptor that was
+/// closed when the program started; a shell's `< /dev/null` opens it read-only.
+#[cfg(unix)]
+fn stdin_was_closed() -> bool {
+    use std::os::unix::fs::{FileTypeExt, MetadataExt};
+    // SAFETY: fcntl on descriptor 0 with F_GETFL reads its flags and touches no memory.
+    let flags = unsafe { libc::fcntl(0, libc::F_GETFL) };
+    if flags < 0 {
+        return true;
+    }
+    let null = std::fs::metadata("/dev/null").ok();
+    let stdin = std::fs::metadata("/dev/stdin").ok();
+    let is_null = match (null, stdin) {
+        (Some(null), Some(stdin)) => stdin.file_type().is_char_device() && stdin.rdev() == null.rdev(),
+        _ => false,
+    };
+    is_null && flags & libc::O_ACCMODE == libc::O_RDWR
+}
+
+#[cfg(not(unix))]
+fn stdin_was_closed() -> bool {
+    false
 }
 
 fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failure> {
@@ -215,6 +238,7 @@ fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failu
     let body = Loaded::open(&a.body)?;
     let mut options = AppendOptions::new().headers(headers);
     options.position = a.position;
+    options.crc64 = a.crc64_before;
     let bar = progress::bar(body.len(), printer.quiet);
     if let Some(bar) = &bar {
         options.progress = Some(Arc::new(progress::callback(bar)));
