@@ -72,7 +72,7 @@ fi
 
 echo "== starting the emulator"
 emulator_log="$out/emulator.log"
-"$emulator_bin" --listen 127.0.0.1:0 --credentials AK-C-TEST:SK-C-TEST \
+"$emulator_bin" --listen 127.0.0.1:0 --admin --credentials AK-C-TEST:SK-C-TEST \
   --credentials STS-AK-C-TEST:STS-SK-C-TEST:STS-TOKEN-C-TEST --bucket c-abi-test >"$emulator_log" 2>&1 &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null' EXIT

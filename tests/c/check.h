@@ -7,8 +7,11 @@
 #define _POSIX_C_SOURCE 200809L
 #endif
 
+#include <arpa/inet.h>
 #include <inttypes.h>
+#include <netinet/in.h>
 #include <stdio.h>
+#include <sys/socket.h>
 #include <stdlib.h>
 #include <string.h>
 #include <unistd.h>
@@ -122,6 +125,35 @@ static inline oss_client *check_client_with(const char *access_key_id, const cha
 }
 
 static inline oss_client *check_client(void) { return check_client_with(NULL, NULL, NULL, 3); }
+
+/* Sends `method` to the test emulator's admin endpoint, e.g. ("POST", "faults?kind=drop-after-commit")
+ * or ("DELETE", "faults"), over a plain socket; counts a failed check unless it answers 200. */
+static inline void check_admin(const char *method, const char *path_and_query) {
+  const char *endpoint = check_env("OSS_TEST_ENDPOINT"); /* http://127.0.0.1:PORT */
+  const char *colon = strrchr(endpoint, ':');
+  int port = colon ? atoi(colon + 1) : 0;
+  struct sockaddr_in address;
+  memset(&address, 0, sizeof address);
+  address.sin_family = AF_INET;
+  address.sin_port = htons((uint16_t)port);
+  address.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  char request[512];
+  char response[512] = {0};
+  int sent = snprintf(request, sizeof request,
+                      "%s /-/emulator/%s HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Length: 0\r\n"
+                      "Connection: close\r\n\r\n",
+                      method, path_and_query);
+  if (fd < 0 || connect(fd, (struct sockaddr *)&address, sizeof address) != 0 ||
+      write(fd, request, (size_t)sent) != sent || read(fd, response, sizeof response - 1) <= 0 ||
+      strncmp(response, "HTTP/1.1 200", 12) != 0) {
+    fprintf(stderr, "    admin %s %s failed: %.80s\n", method, path_and_query, response);
+    check_failures_in_case++;
+  }
+  if (fd >= 0) {
+    close(fd);
+  }
+}
 
 /* A key unique to this process, so runs of the tests never meet each other's objects. */
 static inline const char *check_key(char *buffer, size_t size, const char *name) {

@@ -616,6 +616,86 @@ static void a_wrong_object_crc_is_a_crc_mismatch(void) {
   oss_client_free(client);
 }
 
+static void a_lost_response_is_settled_before_the_call_returns(void) {
+  char key[256];
+  check_key(key, sizeof key, "settled.log");
+  oss_client *client = check_client_with(NULL, NULL, NULL, 1);
+  oss_append_result first;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 0, (const uint8_t *)"first,", 6, NULL, &first, NULL),
+               OSS_RESULT_OK);
+  /* The append lands and its response is lost: the call proves it landed and succeeds. */
+  check_admin("POST", "faults?kind=drop-after-commit&count=1");
+  oss_append_result second;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 6, (const uint8_t *)"second,", 7, NULL, &second, NULL),
+               OSS_RESULT_OK);
+  CHECK(second.reconciled);
+  CHECK_U64(second.next_position, 13);
+  oss_client_free(client);
+}
+
+static void an_unsettled_append_carries_its_in_flight_append_to_settle(void) {
+  char key[256];
+  check_key(key, sizeof key, "unsettled.log");
+  oss_client *client = check_client_with(NULL, NULL, NULL, 1);
+  oss_append_result first;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 0, (const uint8_t *)"first,", 6, NULL, &first, NULL),
+               OSS_RESULT_OK);
+  oss_object_options *options = NULL;
+  CHECK_RESULT(oss_object_options_new(&options), OSS_RESULT_OK);
+  CHECK_RESULT(oss_object_options_set_crc64(options, first.crc64), OSS_RESULT_OK);
+  /* The append lands, its response is lost, and the HEAD that would settle it is refused. */
+  check_admin("POST", "faults?kind=drop-after-commit&count=1");
+  check_admin("POST", "faults?kind=fail&method=HEAD&status=503&count=5");
+  oss_error *error = NULL;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 6, (const uint8_t *)"second,", 7, options, NULL, &error),
+               OSS_RESULT_UNSETTLED);
+  CHECK(!oss_result_is_retryable(OSS_RESULT_UNSETTLED));
+  CHECK(!oss_error_is_retryable(error));
+  CHECK(strstr(oss_error_message(error), "may have landed") != NULL);
+  oss_in_flight in_flight;
+  CHECK(oss_error_in_flight(error, &in_flight));
+  CHECK_U64(in_flight.position, 6);
+  CHECK_U64(in_flight.length, 7);
+  CHECK(in_flight.has_crc64_before);
+  CHECK_U64(in_flight.crc64_before, first.crc64);
+  oss_error_free(error);
+  check_admin("DELETE", "faults");
+
+  /* Kept as plain data, it is settled later: it landed, once. */
+  oss_settlement settlement;
+  CHECK_RESULT(oss_settle(client, bucket(), key, &in_flight, &settlement, NULL), OSS_RESULT_OK);
+  CHECK(settlement.landed);
+  CHECK(settlement.reason == OSS_NOT_LANDED_REASON_LANDED);
+  CHECK_U64(settlement.result.next_position, 13);
+  CHECK(settlement.result.reconciled);
+  size_t length = 0;
+  char *data = read_object(client, key, 64, &length);
+  CHECK(data != NULL && length == 13 && memcmp(data, "first,second,", 13) == 0);
+  free(data);
+
+  /* An append that is not there: not landed, and where the object ends. */
+  in_flight.position = 13;
+  CHECK_RESULT(oss_settle(client, bucket(), key, &in_flight, &settlement, NULL), OSS_RESULT_OK);
+  CHECK(!settlement.landed);
+  CHECK(settlement.reason == OSS_NOT_LANDED_REASON_NOTHING_AT_POSITION);
+  CHECK_U64(settlement.object_length, 13);
+  oss_object_options_free(options);
+  oss_client_free(client);
+}
+
+static void retryable_codes_come_from_the_core(void) {
+  CHECK(oss_result_is_retryable(OSS_RESULT_NETWORK));
+  CHECK(oss_result_is_retryable(OSS_RESULT_READ_WRITE_TIMEOUT));
+  CHECK(oss_result_is_retryable(OSS_RESULT_SERVICE_UNAVAILABLE));
+  CHECK(oss_result_is_retryable(OSS_RESULT_TOO_MANY_REQUESTS));
+  CHECK(!oss_result_is_retryable(OSS_RESULT_OK));
+  CHECK(!oss_result_is_retryable(OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH));
+  CHECK(!oss_result_is_retryable(OSS_RESULT_CRC_MISMATCH));
+  CHECK(!oss_result_is_retryable(OSS_RESULT_UNVERIFIED));
+  CHECK(!oss_result_is_retryable(OSS_RESULT_PROTOCOL));
+  CHECK(!oss_result_is_retryable(123456));
+}
+
 static void signature_v1_works(void) {
   char key[256];
   check_key(key, sizeof key, "v1.log");
@@ -673,6 +753,9 @@ int main(void) {
   RUN(missing_objects_and_deletes);
   RUN(create_time_headers_are_sent);
   RUN(a_wrong_object_crc_is_a_crc_mismatch);
+  RUN(a_lost_response_is_settled_before_the_call_returns);
+  RUN(an_unsettled_append_carries_its_in_flight_append_to_settle);
+  RUN(retryable_codes_come_from_the_core);
   RUN(signature_v1_works);
   RUN(network_failure_is_a_network_error);
   return check_summary("test_append");

@@ -145,8 +145,10 @@ static void config_setters_refuse_bad_values(void) {
   CHECK_RESULT(oss_client_config_set_region(config, BAD_UTF8), OSS_RESULT_INVALID_UTF8);
   CHECK_RESULT(oss_client_config_set_credentials(config, NULL, "SK", NULL), OSS_RESULT_NULL_POINTER);
   CHECK_RESULT(oss_client_config_set_credentials(config, "AK", NULL, NULL), OSS_RESULT_NULL_POINTER);
-  CHECK_RESULT(oss_client_config_set_credentials(config, "", "SK", NULL), OSS_RESULT_INVALID_ARGUMENT);
-  CHECK_RESULT(oss_client_config_set_credentials(config, "AK", "", NULL), OSS_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(oss_client_config_set_credentials(config, "", "SK", NULL), OSS_RESULT_CREDENTIALS);
+  CHECK_RESULT(oss_client_config_set_credentials(config, "AK", "", NULL), OSS_RESULT_CREDENTIALS);
+  CHECK_RESULT(oss_client_config_set_credentials(config, "AK\r\n", "SK", NULL), OSS_RESULT_CREDENTIALS);
+  CHECK_RESULT(oss_client_config_set_credentials(config, "AK", "SK", "token\nX: 1"), OSS_RESULT_CREDENTIALS);
   CHECK_RESULT(oss_client_config_set_credentials(config, BAD_UTF8, "SK", NULL), OSS_RESULT_INVALID_UTF8);
   CHECK_RESULT(oss_client_config_set_credentials(config, "AK", "SK", BAD_UTF8), OSS_RESULT_INVALID_UTF8);
   CHECK_RESULT(oss_client_config_set_credentials_provider(config, NULL, NULL), OSS_RESULT_NULL_POINTER);
@@ -219,6 +221,21 @@ static void credentials_from_empty_env(oss_client_config *c) {
   no_credentials(c);
   CHECK_RESULT(oss_client_config_set_credentials_from_env(c), OSS_RESULT_OK);
 }
+static void local(oss_client_config *c, const char *endpoint) {
+  with_keys(c);
+  CHECK_RESULT(oss_client_config_set_endpoint(c, endpoint), OSS_RESULT_OK);
+  CHECK_RESULT(oss_client_config_set_region(c, "cn-hangzhou"), OSS_RESULT_OK);
+}
+static void port_out_of_range(oss_client_config *c) { local(c, "http://127.0.0.1:99999"); }
+static void password_in_endpoint(oss_client_config *c) { local(c, "http://user:pw@127.0.0.1:9000"); }
+static void zero_connect_timeout(oss_client_config *c) {
+  local(c, "http://127.0.0.1:9000");
+  CHECK_RESULT(oss_client_config_set_timeouts(c, 0, 1000, 0), OSS_RESULT_OK);
+}
+static void zero_read_write_timeout(oss_client_config *c) {
+  local(c, "http://127.0.0.1:9000");
+  CHECK_RESULT(oss_client_config_set_timeouts(c, 1000, 0, 0), OSS_RESULT_OK);
+}
 static void region_from_endpoint(oss_client_config *c) {
   with_keys(c);
   CHECK_RESULT(oss_client_config_set_endpoint(c, "oss-cn-beijing.aliyuncs.com"), OSS_RESULT_OK);
@@ -236,7 +253,36 @@ static void client_new_refuses_bad_configs(void) {
   expect_client(bad_region, OSS_RESULT_INVALID_REGION, __LINE__);
   expect_client(no_credentials, OSS_RESULT_CREDENTIALS, __LINE__);
   expect_client(credentials_from_empty_env, OSS_RESULT_CREDENTIALS, __LINE__);
+  expect_client(port_out_of_range, OSS_RESULT_INVALID_ENDPOINT, __LINE__);
+  expect_client(password_in_endpoint, OSS_RESULT_INVALID_ENDPOINT, __LINE__);
+  expect_client(zero_connect_timeout, OSS_RESULT_INVALID_ARGUMENT, __LINE__);
+  expect_client(zero_read_write_timeout, OSS_RESULT_INVALID_ARGUMENT, __LINE__);
   expect_client(region_from_endpoint, OSS_RESULT_OK, __LINE__);
+}
+
+static void settle_refuses_bad_arguments(void) {
+  oss_client *client = check_client();
+  oss_in_flight in_flight = {0, 3, 1, 0, false};
+  oss_settlement settlement;
+  oss_error *error = NULL;
+  CHECK_RESULT(oss_settle(NULL, "bucket", "key", &in_flight, &settlement, NULL), OSS_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_settle(client, NULL, "key", &in_flight, &settlement, NULL), OSS_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_settle(client, "bucket", NULL, &in_flight, &settlement, NULL), OSS_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_settle(client, "bucket", "key", NULL, &settlement, NULL), OSS_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_settle(client, "bucket", "key", &in_flight, NULL, NULL), OSS_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_settle(client, BAD_UTF8, "key", &in_flight, &settlement, NULL), OSS_RESULT_INVALID_UTF8);
+  CHECK_RESULT(oss_settle(client, "Bad_Bucket", "key", &in_flight, &settlement, NULL), OSS_RESULT_INVALID_BUCKET);
+  CHECK_RESULT(oss_settle(client, "bucket", "/key", &in_flight, &settlement, NULL), OSS_RESULT_INVALID_KEY);
+  oss_in_flight empty = {0, 0, 0, 0, false};
+  CHECK_RESULT(oss_settle(client, "bucket", "key", &empty, &settlement, &error), OSS_RESULT_INVALID_ARGUMENT);
+  CHECK(strstr(oss_error_message(error), "nothing to settle") != NULL);
+  oss_error_free(error);
+  oss_in_flight too_far = {OSS_MAX_APPENDABLE_SIZE, 1, 0, 0, false};
+  CHECK_RESULT(oss_settle(client, "bucket", "key", &too_far, &settlement, NULL), OSS_RESULT_POSITION_TOO_LARGE);
+  oss_in_flight out;
+  CHECK(!oss_error_in_flight(NULL, &out));
+  CHECK(!oss_error_is_retryable(NULL));
+  oss_client_free(client);
 }
 
 static void append_refuses_bad_arguments(void) {
@@ -386,6 +432,7 @@ int main(void) {
   RUN(null_out_parameters);
   RUN(config_setters_refuse_bad_values);
   RUN(client_new_refuses_bad_configs);
+  RUN(settle_refuses_bad_arguments);
   RUN(append_refuses_bad_arguments);
   RUN(options_refuse_bad_headers);
   RUN(file_and_object_calls_refuse_bad_arguments);
