@@ -64,6 +64,7 @@ struct State {
     corrupt_crc: u32,
     omit_crc: u32,
     gateway_error_after_commit: u32,
+    met: std::collections::BTreeMap<&'static str, u64>,
 }
 
 /// A snapshot of the faults still armed.
@@ -193,7 +194,9 @@ impl Faults {
 
     /// Disarms every fault.
     pub fn clear(&self) {
-        *self.lock() = State::default();
+        let mut state = self.lock();
+        let met = std::mem::take(&mut state.met);
+        *state = State { met, ..State::default() };
     }
 
     /// What is still armed.
@@ -211,36 +214,66 @@ impl Faults {
         }
     }
 
+    /// How many faults of each kind were met so far (`clear` does not reset it).
+    pub fn met(&self) -> Vec<(&'static str, u64)> {
+        self.lock().met.iter().map(|(kind, n)| (*kind, *n)).collect()
+    }
+
     /// A failure for the next request: one armed for any request, else one armed for its method.
     pub(crate) fn take_failure(&self, method: &str) -> Option<InjectedFailure> {
         let mut state = self.lock();
-        take(&mut state.fail)
+        let failure = take(&mut state.fail)
             .or_else(|| take_where(&mut state.fail_method, |(m, _)| m == method).map(|(_, status)| status))
-            .map(|status| InjectedFailure { status })
+            .map(|status| InjectedFailure { status });
+        if let Some(failure) = failure {
+            let kind = match failure.status {
+                408 => "fail 408",
+                429 => "fail 429",
+                s if s >= 500 => "fail 5xx",
+                _ => "fail 4xx",
+            };
+            *state.met.entry(kind).or_default() += 1;
+        }
+        failure
+    }
+
+    /// Takes one use of a counted fault, recording it as met.
+    fn take_counted(&self, kind: &'static str, field: impl FnOnce(&mut State) -> &mut u32) -> bool {
+        let mut state = self.lock();
+        let taken = take_count(field(&mut state));
+        if taken {
+            *state.met.entry(kind).or_default() += 1;
+        }
+        taken
     }
 
     pub(crate) fn take_omit_crc(&self) -> bool {
-        take_count(&mut self.lock().omit_crc)
+        self.take_counted("omit crc", |s| &mut s.omit_crc)
     }
 
     pub(crate) fn take_gateway_error_after_commit(&self) -> bool {
-        take_count(&mut self.lock().gateway_error_after_commit)
+        self.take_counted("gateway error after commit", |s| &mut s.gateway_error_after_commit)
     }
 
     pub(crate) fn take_delay(&self) -> Option<Duration> {
-        take(&mut self.lock().delay)
+        let mut state = self.lock();
+        let delay = take(&mut state.delay);
+        if delay.is_some() {
+            *state.met.entry("delay").or_default() += 1;
+        }
+        delay
     }
 
     pub(crate) fn take_drop_before_commit(&self) -> bool {
-        take_count(&mut self.lock().drop_before_commit)
+        self.take_counted("drop before commit", |s| &mut s.drop_before_commit)
     }
 
     pub(crate) fn take_drop_after_commit(&self) -> bool {
-        take_count(&mut self.lock().drop_after_commit)
+        self.take_counted("drop after commit", |s| &mut s.drop_after_commit)
     }
 
     pub(crate) fn take_corrupt_crc(&self) -> bool {
-        take_count(&mut self.lock().corrupt_crc)
+        self.take_counted("corrupt crc", |s| &mut s.corrupt_crc)
     }
 }
 
@@ -258,6 +291,7 @@ mod tests {
         assert_eq!(faults.take_failure("GET").map(|f| f.code()), Some("InternalError"));
         assert_eq!(faults.take_failure("GET"), None);
         assert!(faults.pending().is_empty());
+        assert_eq!(faults.met(), [("fail 5xx", 3)]);
     }
 
     #[test]

@@ -673,9 +673,20 @@ public protocol AppenderProtocol: AnyObject, Sendable {
     func crc64()  -> UInt64?
     
     /**
+     * The append whose outcome is unknown, if there is one.
+     */
+    func inFlight()  -> InFlight?
+    
+    /**
      * The position of the next append, once known.
      */
     func nextPosition()  -> UInt64?
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     */
+    func settle() throws  -> Settlement?
     
 }
 /**
@@ -775,12 +786,37 @@ open func crc64() -> UInt64?  {
 }
     
     /**
+     * The append whose outcome is unknown, if there is one.
+     */
+open func inFlight() -> InFlight?  {
+    return try!  FfiConverterOptionTypeInFlight.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_appender_in_flight(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
      * The position of the next append, once known.
      */
 open func nextPosition() -> UInt64?  {
     return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_next_position(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     */
+open func settle()throws  -> Settlement?  {
+    return try  FfiConverterOptionTypeSettlement.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_appender_settle(
             self.uniffiCloneHandle(),uniffiCallStatus
     )
 })
@@ -1264,6 +1300,13 @@ public protocol OssClientProtocol: AnyObject, Sendable {
      */
     func put(bucket: String, key: String, data: Data, headers: ObjectHeaders?, progress: ProgressListener?, cancel: CancelToken?) throws  -> PutResult
     
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     */
+    func settle(inFlight: InFlight) throws  -> Settlement
+    
 }
 /**
  * A blocking OSS client, safe to share between threads. The blocking methods run on the calling
@@ -1501,6 +1544,21 @@ open func put(bucket: String, key: String, data: Data, headers: ObjectHeaders? =
         FfiConverterOptionTypeObjectHeaders.lower(headers),
         FfiConverterOptionTypeProgressListener.lower(progress),
         FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     */
+open func settle(inFlight: InFlight)throws  -> Settlement  {
+    return try  FfiConverterTypeSettlement_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_ossclient_settle(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeInFlight_lower(inFlight),uniffiCallStatus
     )
 })
 }
@@ -2396,6 +2454,116 @@ public func FfiConverterTypeGetResult_lower(_ value: GetResult) -> RustBuffer {
 
 
 /**
+ * An append whose outcome is unknown: keep it (it is plain data) and settle it with
+ * `OssClient.settle` before sending its bytes again.
+ */
+public struct InFlight: Equatable, Hashable {
+    /**
+     * The bucket.
+     */
+    public let bucket: String
+    /**
+     * The object key.
+     */
+    public let key: String
+    /**
+     * Where the data was appended: the object's length before it.
+     */
+    public let position: UInt64
+    /**
+     * How many bytes were appended.
+     */
+    public let length: UInt64
+    /**
+     * CRC-64 of the data alone.
+     */
+    public let bodyCrc64: UInt64
+    /**
+     * CRC-64 of the object before the append, when known.
+     */
+    public let crc64Before: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The bucket.
+         */bucket: String, 
+        /**
+         * The object key.
+         */key: String, 
+        /**
+         * Where the data was appended: the object's length before it.
+         */position: UInt64, 
+        /**
+         * How many bytes were appended.
+         */length: UInt64, 
+        /**
+         * CRC-64 of the data alone.
+         */bodyCrc64: UInt64, 
+        /**
+         * CRC-64 of the object before the append, when known.
+         */crc64Before: UInt64?) {
+        self.bucket = bucket
+        self.key = key
+        self.position = position
+        self.length = length
+        self.bodyCrc64 = bodyCrc64
+        self.crc64Before = crc64Before
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension InFlight: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeInFlight: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> InFlight {
+        return
+            try InFlight(
+                bucket: FfiConverterString.read(from: &buf), 
+                key: FfiConverterString.read(from: &buf), 
+                position: FfiConverterUInt64.read(from: &buf), 
+                length: FfiConverterUInt64.read(from: &buf), 
+                bodyCrc64: FfiConverterUInt64.read(from: &buf), 
+                crc64Before: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: InFlight, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.bucket, into: &buf)
+        FfiConverterString.write(value.key, into: &buf)
+        FfiConverterUInt64.write(value.position, into: &buf)
+        FfiConverterUInt64.write(value.length, into: &buf)
+        FfiConverterUInt64.write(value.bodyCrc64, into: &buf)
+        FfiConverterOptionUInt64.write(value.crc64Before, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInFlight_lift(_ buf: RustBuffer) throws -> InFlight {
+    return try FfiConverterTypeInFlight.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeInFlight_lower(_ value: InFlight) -> RustBuffer {
+    return FfiConverterTypeInFlight.lower(value)
+}
+
+
+/**
  * Headers that describe an object. Except for `content_md5`, `forbid_overwrite` and
  * `traffic_limit`, they take effect when the object is created, so an append sends them only at
  * position 0.
@@ -2896,6 +3064,111 @@ public func FfiConverterTypeContentMd5_lower(_ value: ContentMd5) -> RustBuffer 
 
 
 /**
+ * Why an append did not land.
+ */
+
+public enum NotLandedReason: Equatable, Hashable {
+    
+    /**
+     * The object ends at or before the append's position.
+     */
+    case nothingAtPosition
+    /**
+     * The bytes at the append's position are another writer's.
+     */
+    case otherWriter
+    /**
+     * The object does not exist.
+     */
+    case missingObject
+    /**
+     * The bucket does not exist.
+     */
+    case missingBucket
+    /**
+     * The object is not appendable.
+     */
+    case notAppendable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension NotLandedReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeNotLandedReason: FfiConverterRustBuffer {
+    typealias SwiftType = NotLandedReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> NotLandedReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .nothingAtPosition
+        
+        case 2: return .otherWriter
+        
+        case 3: return .missingObject
+        
+        case 4: return .missingBucket
+        
+        case 5: return .notAppendable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: NotLandedReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .nothingAtPosition:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .otherWriter:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .missingObject:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .missingBucket:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .notAppendable:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotLandedReason_lift(_ buf: RustBuffer) throws -> NotLandedReason {
+    return try FfiConverterTypeNotLandedReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeNotLandedReason_lower(_ value: NotLandedReason) -> RustBuffer {
+    return FfiConverterTypeNotLandedReason.lower(value)
+}
+
+
+
+/**
  * Everything that can go wrong. Its text (Kotlin `toString()`, Swift `description`) is the core's
  * message, which says what to do; secrets never appear in it.
  */
@@ -2908,6 +3181,9 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The service answered with an error status.
      */
     case Service(
+        /**
+         * What the error means.
+         */kind: ServiceErrorKind, 
         /**
          * HTTP status, e.g. 409.
          */status: UInt16, 
@@ -2951,6 +3227,47 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */nextPosition: UInt64, 
         /**
          * Request id of the append.
+         */requestId: String
+    )
+    /**
+     * The append landed but could not be verified: the response had no CRC-64. Do not append
+     * the data again.
+     */
+    case Unverified(
+        /**
+         * The object's length after the append.
+         */nextPosition: UInt64, 
+        /**
+         * Request id of the append.
+         */requestId: String
+    )
+    /**
+     * The append may have landed: its response was lost and settling it failed too. Never retry
+     * it as it is: settle `in_flight` (`OssClient.settle`) to learn whether it landed.
+     */
+    case Unsettled(
+        /**
+         * The append, to keep and settle.
+         */inFlight: InFlight, 
+        /**
+         * The library's message.
+         */reason: String
+    )
+    /**
+     * The bytes read do not match the object's CRC-64: read it again.
+     */
+    case DownloadCrcMismatch(
+        /**
+         * The CRC of the bytes read.
+         */computedCrc64: UInt64, 
+        /**
+         * The service's CRC.
+         */serverCrc64: UInt64, 
+        /**
+         * How many bytes were read.
+         */bytesRead: UInt64, 
+        /**
+         * Request id of the read.
          */requestId: String
     )
     /**
@@ -3052,6 +3369,7 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
 
         
         case 1: return .Service(
+            kind: try FfiConverterTypeServiceErrorKind.read(from: &buf), 
             status: try FfiConverterUInt16.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             errorMessage: try FfiConverterString.read(from: &buf), 
@@ -3068,25 +3386,39 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             nextPosition: try FfiConverterUInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
-        case 3: return .Network(
+        case 3: return .Unverified(
+            nextPosition: try FfiConverterUInt64.read(from: &buf), 
+            requestId: try FfiConverterString.read(from: &buf)
+            )
+        case 4: return .Unsettled(
+            inFlight: try FfiConverterTypeInFlight.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 4: return .Timeout(
+        case 5: return .DownloadCrcMismatch(
+            computedCrc64: try FfiConverterUInt64.read(from: &buf), 
+            serverCrc64: try FfiConverterUInt64.read(from: &buf), 
+            bytesRead: try FfiConverterUInt64.read(from: &buf), 
+            requestId: try FfiConverterString.read(from: &buf)
+            )
+        case 6: return .Network(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 7: return .Timeout(
             kind: try FfiConverterTypeTimeoutKind.read(from: &buf), 
             millis: try FfiConverterUInt64.read(from: &buf)
             )
-        case 5: return .Cancelled
-        case 6: return .InvalidArgument(
+        case 8: return .Cancelled
+        case 9: return .InvalidArgument(
             name: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .Credentials(
+        case 10: return .Credentials(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Body(
+        case 11: return .Body(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 9: return .Protocol(
+        case 12: return .Protocol(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3101,8 +3433,9 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
 
         
         
-        case let .Service(status,code,errorMessage,requestId,hostId,ec,nextPosition,serverCrc64,position):
+        case let .Service(kind,status,code,errorMessage,requestId,hostId,ec,nextPosition,serverCrc64,position):
             writeInt(&buf, Int32(1))
+            FfiConverterTypeServiceErrorKind.write(kind, into: &buf)
             FfiConverterUInt16.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(errorMessage, into: &buf)
@@ -3122,39 +3455,59 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Network(reason):
+        case let .Unverified(nextPosition,requestId):
             writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(nextPosition, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
+            
+        
+        case let .Unsettled(inFlight,reason):
+            writeInt(&buf, Int32(4))
+            FfiConverterTypeInFlight.write(inFlight, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .DownloadCrcMismatch(computedCrc64,serverCrc64,bytesRead,requestId):
+            writeInt(&buf, Int32(5))
+            FfiConverterUInt64.write(computedCrc64, into: &buf)
+            FfiConverterUInt64.write(serverCrc64, into: &buf)
+            FfiConverterUInt64.write(bytesRead, into: &buf)
+            FfiConverterString.write(requestId, into: &buf)
+            
+        
+        case let .Network(reason):
+            writeInt(&buf, Int32(6))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Timeout(kind,millis):
-            writeInt(&buf, Int32(4))
+            writeInt(&buf, Int32(7))
             FfiConverterTypeTimeoutKind.write(kind, into: &buf)
             FfiConverterUInt64.write(millis, into: &buf)
             
         
         case .Cancelled:
-            writeInt(&buf, Int32(5))
+            writeInt(&buf, Int32(8))
         
         
         case let .InvalidArgument(name,reason):
-            writeInt(&buf, Int32(6))
+            writeInt(&buf, Int32(9))
             FfiConverterString.write(name, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Credentials(reason):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(10))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Body(reason):
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Protocol(reason):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3175,6 +3528,356 @@ public func FfiConverterTypeOssError_lift(_ buf: RustBuffer) throws -> OssError 
 public func FfiConverterTypeOssError_lower(_ value: OssError) -> RustBuffer {
     return FfiConverterTypeOssError.lower(value)
 }
+
+
+/**
+ * What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
+ */
+
+public enum ServiceErrorKind: Equatable, Hashable {
+    
+    /**
+     * 409: the append's position is not the object's length.
+     */
+    case positionNotEqualToLength
+    /**
+     * 409: the object was made by a put or multipart upload.
+     */
+    case objectNotAppendable
+    /**
+     * 404: no such object.
+     */
+    case noSuchKey
+    /**
+     * 404: no such bucket.
+     */
+    case noSuchBucket
+    /**
+     * 403: access denied.
+     */
+    case accessDenied
+    /**
+     * 403: wrong secret, region or signature version.
+     */
+    case signatureDoesNotMatch
+    /**
+     * 403: unknown access key id.
+     */
+    case invalidAccessKeyId
+    /**
+     * 403: the STS token is not valid.
+     */
+    case invalidSecurityToken
+    /**
+     * 403: the STS token has expired.
+     */
+    case securityTokenExpired
+    /**
+     * 403: this device's clock is too far off.
+     */
+    case requestTimeTooSkewed
+    /**
+     * 400: an argument or header was refused.
+     */
+    case invalidArgument
+    /**
+     * 400: the Content-MD5 does not match.
+     */
+    case invalidDigest
+    /**
+     * 400: the key is not valid.
+     */
+    case invalidObjectName
+    /**
+     * 400: the object would pass its size limit.
+     */
+    case objectSizeTooLarge
+    /**
+     * 409: forbid-overwrite refused.
+     */
+    case fileAlreadyExists
+    /**
+     * 408.
+     */
+    case requestTimeout
+    /**
+     * 429.
+     */
+    case tooManyRequests
+    /**
+     * 500.
+     */
+    case internalError
+    /**
+     * 503 or another 5xx.
+     */
+    case serviceUnavailable
+    /**
+     * Another code; see `code` and `ec`.
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ServiceErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServiceErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = ServiceErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServiceErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .positionNotEqualToLength
+        
+        case 2: return .objectNotAppendable
+        
+        case 3: return .noSuchKey
+        
+        case 4: return .noSuchBucket
+        
+        case 5: return .accessDenied
+        
+        case 6: return .signatureDoesNotMatch
+        
+        case 7: return .invalidAccessKeyId
+        
+        case 8: return .invalidSecurityToken
+        
+        case 9: return .securityTokenExpired
+        
+        case 10: return .requestTimeTooSkewed
+        
+        case 11: return .invalidArgument
+        
+        case 12: return .invalidDigest
+        
+        case 13: return .invalidObjectName
+        
+        case 14: return .objectSizeTooLarge
+        
+        case 15: return .fileAlreadyExists
+        
+        case 16: return .requestTimeout
+        
+        case 17: return .tooManyRequests
+        
+        case 18: return .internalError
+        
+        case 19: return .serviceUnavailable
+        
+        case 20: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ServiceErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .positionNotEqualToLength:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .objectNotAppendable:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .noSuchKey:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .noSuchBucket:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .accessDenied:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .signatureDoesNotMatch:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .invalidAccessKeyId:
+            writeInt(&buf, Int32(7))
+        
+        
+        case .invalidSecurityToken:
+            writeInt(&buf, Int32(8))
+        
+        
+        case .securityTokenExpired:
+            writeInt(&buf, Int32(9))
+        
+        
+        case .requestTimeTooSkewed:
+            writeInt(&buf, Int32(10))
+        
+        
+        case .invalidArgument:
+            writeInt(&buf, Int32(11))
+        
+        
+        case .invalidDigest:
+            writeInt(&buf, Int32(12))
+        
+        
+        case .invalidObjectName:
+            writeInt(&buf, Int32(13))
+        
+        
+        case .objectSizeTooLarge:
+            writeInt(&buf, Int32(14))
+        
+        
+        case .fileAlreadyExists:
+            writeInt(&buf, Int32(15))
+        
+        
+        case .requestTimeout:
+            writeInt(&buf, Int32(16))
+        
+        
+        case .tooManyRequests:
+            writeInt(&buf, Int32(17))
+        
+        
+        case .internalError:
+            writeInt(&buf, Int32(18))
+        
+        
+        case .serviceUnavailable:
+            writeInt(&buf, Int32(19))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(20))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceErrorKind_lift(_ buf: RustBuffer) throws -> ServiceErrorKind {
+    return try FfiConverterTypeServiceErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceErrorKind_lower(_ value: ServiceErrorKind) -> RustBuffer {
+    return FfiConverterTypeServiceErrorKind.lower(value)
+}
+
+
+
+/**
+ * What settling an append proved.
+ */
+
+public enum Settlement: Equatable, Hashable {
+    
+    /**
+     * The bytes are in the object, once.
+     */
+    case landed(
+        /**
+         * The append, as a successful append returns it (`reconciled` true).
+         */result: AppendResult
+    )
+    /**
+     * The bytes are not in the object: sending them again appends them once.
+     */
+    case notLanded(
+        /**
+         * Why.
+         */reason: NotLandedReason, 
+        /**
+         * The object's length now, when it exists.
+         */objectLength: UInt64?, 
+        /**
+         * The object's CRC-64 now, when known.
+         */objectCrc64: UInt64?
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension Settlement: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSettlement: FfiConverterRustBuffer {
+    typealias SwiftType = Settlement
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Settlement {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .landed(result: try FfiConverterTypeAppendResult.read(from: &buf)
+        )
+        
+        case 2: return .notLanded(reason: try FfiConverterTypeNotLandedReason.read(from: &buf), objectLength: try FfiConverterOptionUInt64.read(from: &buf), objectCrc64: try FfiConverterOptionUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: Settlement, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .landed(result):
+            writeInt(&buf, Int32(1))
+            FfiConverterTypeAppendResult.write(result, into: &buf)
+            
+        
+        case let .notLanded(reason,objectLength,objectCrc64):
+            writeInt(&buf, Int32(2))
+            FfiConverterTypeNotLandedReason.write(reason, into: &buf)
+            FfiConverterOptionUInt64.write(objectLength, into: &buf)
+            FfiConverterOptionUInt64.write(objectCrc64, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSettlement_lift(_ buf: RustBuffer) throws -> Settlement {
+    return try FfiConverterTypeSettlement.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSettlement_lower(_ value: Settlement) -> RustBuffer {
+    return FfiConverterTypeSettlement.lower(value)
+}
+
 
 
 /**
@@ -3555,6 +4258,30 @@ fileprivate struct FfiConverterOptionTypeByteRange: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeInFlight: FfiConverterRustBuffer {
+    typealias SwiftType = InFlight?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeInFlight.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeInFlight.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeObjectHeaders: FfiConverterRustBuffer {
     typealias SwiftType = ObjectHeaders?
 
@@ -3595,6 +4322,30 @@ fileprivate struct FfiConverterOptionTypeContentMd5: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeContentMd5.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSettlement: FfiConverterRustBuffer {
+    typealias SwiftType = Settlement?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSettlement.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSettlement.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -3734,7 +4485,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_appender_crc64() != 64811) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_oss_append_checksum_method_appender_in_flight() != 47985) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_oss_append_checksum_method_appender_next_position() != 56535) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_appender_settle() != 62939) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_ossclient_append() != 26967) {
@@ -3762,6 +4519,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_ossclient_put() != 14050) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_settle() != 1302) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_constructor_canceltoken_new() != 34921) {

@@ -366,9 +366,19 @@ RustBuffer uniffi_oss_append_fn_method_appender_append_file(uint64_t ptr, RustBu
 RustBuffer uniffi_oss_append_fn_method_appender_crc64(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_IN_FLIGHT
+RustBuffer uniffi_oss_append_fn_method_appender_in_flight(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_NEXT_POSITION
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_NEXT_POSITION
 RustBuffer uniffi_oss_append_fn_method_appender_next_position(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE
+RustBuffer uniffi_oss_append_fn_method_appender_settle(uint64_t ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_OSSCLIENT
@@ -434,6 +444,11 @@ RustBuffer uniffi_oss_append_fn_method_ossclient_head(uint64_t ptr, RustBuffer b
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_PUT
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_PUT
 RustBuffer uniffi_oss_append_fn_method_ossclient_put(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer data, RustBuffer headers, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
+RustBuffer uniffi_oss_append_fn_method_ossclient_settle(uint64_t ptr, RustBuffer in_flight, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSERROR_UNIFFI_TRAIT_DISPLAY
@@ -743,9 +758,21 @@ uint16_t uniffi_oss_append_checksum_method_appender_crc64(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_IN_FLIGHT
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_IN_FLIGHT
+uint16_t uniffi_oss_append_checksum_method_appender_in_flight(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_NEXT_POSITION
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_NEXT_POSITION
 uint16_t uniffi_oss_append_checksum_method_appender_next_position(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE
+uint16_t uniffi_oss_append_checksum_method_appender_settle(void
     
 );
 #endif
@@ -800,6 +827,12 @@ uint16_t uniffi_oss_append_checksum_method_ossclient_head(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT
 uint16_t uniffi_oss_append_checksum_method_ossclient_put(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE
+uint16_t uniffi_oss_append_checksum_method_ossclient_settle(void
     
 );
 #endif

@@ -71,7 +71,7 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(try client.get(bucket: bucket, key: key, range: ByteRange(start: 3, end: 5)).data, Data("345".utf8))
         XCTAssertFalse(try client.delete(bucket: bucket, key: key).isEmpty)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key)) { error in
-            guard case OssError.Service(let status, _, _, _, _, _, _, _, _) = error else {
+            guard case OssError.Service(_, let status, _, _, _, _, _, _, _, _) = error else {
                 return XCTFail("\(error)")
             }
             XCTAssertEqual(status, 404)

@@ -18,7 +18,7 @@ final class ErrorTests: XCTestCase {
     }
 
     func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> Service? {
-        guard case let OssError.Service(status, code, message, requestId, _, ec, nextPosition, _, position) = error else {
+        guard case let OssError.Service(_, status, code, message, requestId, _, ec, nextPosition, _, position) = error else {
             XCTFail("not a service error: \(error)", file: file, line: line)
             return nil
         }
@@ -144,8 +144,13 @@ final class ErrorTests: XCTestCase {
         } catch let error as OssError {
             let described: String
             switch error {
-            case let .Service(status, code, _, _, _, _, _, _, _): described = "HTTP \(status) \(code)"
+            case let .Service(kind, status, code, _, _, _, _, _, _, _):
+                XCTAssertEqual(kind, .noSuchKey)
+                described = "HTTP \(status) \(code)"
             case .CrcMismatch: described = "CRC"
+            case .Unverified: described = "landed, unverified"
+            case .Unsettled: described = "unsettled"
+            case .DownloadCrcMismatch: described = "download CRC"
             case .Network: described = "network"
             case .Timeout: described = "timeout"
             case .Cancelled: described = "cancelled"
@@ -156,5 +161,39 @@ final class ErrorTests: XCTestCase {
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }
+    }
+
+    func testAnUnsettledAppendCarriesItsInFlightAppendToSettle() throws {
+        let client = try emulator.client(maxAttempts: 1)
+        let key = emulator.key("unsettled.log")
+        let first = try client.append(bucket: bucket, key: key, data: Data("first,".utf8))
+        // The append lands, its response is lost, and the HEAD that would settle it is refused.
+        try emulator.fault("kind=drop-after-commit&count=1")
+        try emulator.fault("kind=fail&method=HEAD&status=503&count=5")
+        var stored: InFlight?
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("second,".utf8),
+                                               options: AppendOptions(position: 6, crc64: first.crc64))) { error in
+            guard case let OssError.Unsettled(inFlight, reason) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(inFlight.position, 6)
+            XCTAssertEqual(inFlight.length, 7)
+            XCTAssertEqual(inFlight.crc64Before, first.crc64)
+            XCTAssertTrue(reason.contains("may have landed"), reason)
+            stored = inFlight
+        }
+        try emulator.clearFaults()
+        let settlement = try client.settle(inFlight: XCTUnwrap(stored))
+        guard case let .landed(result) = settlement else { return XCTFail("\(settlement)") }
+        XCTAssertEqual(result.nextPosition, 13)
+        XCTAssertTrue(result.reconciled)
+        XCTAssertEqual(try client.get(bucket: bucket, key: key).data, Data("first,second,".utf8))
+    }
+
+    func testALostResponseIsSettledBeforeTheCallReturns() throws {
+        let client = try emulator.client(maxAttempts: 1)
+        let key = emulator.key("lost.log")
+        try emulator.fault("kind=drop-after-commit&count=1")
+        let result = try client.append(bucket: bucket, key: key, data: Data("once".utf8))
+        XCTAssertTrue(result.reconciled)
+        XCTAssertEqual(try client.get(bucket: bucket, key: key).data, Data("once".utf8))
     }
 }

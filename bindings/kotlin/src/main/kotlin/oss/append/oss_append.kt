@@ -740,7 +740,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_oss_append_checksum_method_appender_crc64(
     ): Int
+    external fun uniffi_oss_append_checksum_method_appender_in_flight(
+    ): Int
     external fun uniffi_oss_append_checksum_method_appender_next_position(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_appender_settle(
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_append(
     ): Int
@@ -759,6 +763,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_oss_append_checksum_method_ossclient_head(
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_put(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_settle(
     ): Int
     external fun uniffi_oss_append_checksum_constructor_canceltoken_new(
     ): Int
@@ -824,7 +830,11 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_appender_crc64(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_appender_in_flight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_appender_next_position(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_appender_settle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_clone_ossclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
@@ -851,6 +861,8 @@ internal object UniffiLib {
     external fun uniffi_oss_append_fn_method_ossclient_head(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_ossclient_put(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_ossclient_settle(`ptr`: Long,`inFlight`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_osserror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -994,7 +1006,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_appender_crc64() and 0xFFFF) != 64811) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_oss_append_checksum_method_appender_in_flight() and 0xFFFF) != 47985) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_oss_append_checksum_method_appender_next_position() and 0xFFFF) != 56535) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_appender_settle() and 0xFFFF) != 62939) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_ossclient_append() and 0xFFFF) != 26967) {
@@ -1022,6 +1040,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_ossclient_put() and 0xFFFF) != 14050) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 1302) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_canceltoken_new() and 0xFFFF) != 34921) {
@@ -1595,9 +1616,20 @@ public interface AppenderInterface {
     fun `crc64`(): kotlin.ULong?
     
     /**
+     * The append whose outcome is unknown, if there is one.
+     */
+    fun `inFlight`(): InFlight?
+    
+    /**
      * The position of the next append, once known.
      */
     fun `nextPosition`(): kotlin.ULong?
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     */
+    fun `settle`(): Settlement?
     
     companion object
 }
@@ -1762,12 +1794,46 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
 
     
     /**
+     * The append whose outcome is unknown, if there is one.
+     */override fun `inFlight`(): InFlight? {
+            return FfiConverterOptionalTypeInFlight.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_appender_in_flight(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
      * The position of the next append, once known.
      */override fun `nextPosition`(): kotlin.ULong? {
             return FfiConverterOptionalULong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_next_position(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     */
+    @Throws(OssException::class)override fun `settle`(): Settlement? {
+            return FfiConverterOptionalTypeSettlement.lift(
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_appender_settle(
         it,
         _status)
 }
@@ -2599,6 +2665,13 @@ public interface OssClientInterface {
      */
     fun `put`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): PutResult
     
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     */
+    fun `settle`(`inFlight`: InFlight): Settlement
+    
     companion object
 }
 
@@ -2927,6 +3000,26 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
         FfiConverterOptionalTypeObjectHeaders.lower(`headers`),
         FfiConverterOptionalTypeProgressListener.lower(`progress`),
         FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     */
+    @Throws(OssException::class)override fun `settle`(`inFlight`: InFlight): Settlement {
+            return FfiConverterTypeSettlement.lift(
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_ossclient_settle(
+        it,
+        
+        FfiConverterTypeInFlight.lower(`inFlight`),_status)
 }
     }
     )
@@ -3768,6 +3861,86 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
 
 /**
+ * An append whose outcome is unknown: keep it (it is plain data) and settle it with
+ * `OssClient.settle` before sending its bytes again.
+ */
+data class InFlight (
+    /**
+     * The bucket.
+     */
+    val `bucket`: kotlin.String
+    , 
+    /**
+     * The object key.
+     */
+    val `key`: kotlin.String
+    , 
+    /**
+     * Where the data was appended: the object's length before it.
+     */
+    val `position`: kotlin.ULong
+    , 
+    /**
+     * How many bytes were appended.
+     */
+    val `length`: kotlin.ULong
+    , 
+    /**
+     * CRC-64 of the data alone.
+     */
+    val `bodyCrc64`: kotlin.ULong
+    , 
+    /**
+     * CRC-64 of the object before the append, when known.
+     */
+    val `crc64Before`: kotlin.ULong?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeInFlight: FfiConverterRustBuffer<InFlight> {
+    override fun read(buf: ByteBuffer): InFlight {
+        return InFlight(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: InFlight) = (
+            FfiConverterString.allocationSize(value.`bucket`) +
+            FfiConverterString.allocationSize(value.`key`) +
+            FfiConverterULong.allocationSize(value.`position`) +
+            FfiConverterULong.allocationSize(value.`length`) +
+            FfiConverterULong.allocationSize(value.`bodyCrc64`) +
+            FfiConverterOptionalULong.allocationSize(value.`crc64Before`)
+    )
+
+    override fun write(value: InFlight, buf: ByteBuffer) {
+            FfiConverterString.write(value.`bucket`, buf)
+            FfiConverterString.write(value.`key`, buf)
+            FfiConverterULong.write(value.`position`, buf)
+            FfiConverterULong.write(value.`length`, buf)
+            FfiConverterULong.write(value.`bodyCrc64`, buf)
+            FfiConverterOptionalULong.write(value.`crc64Before`, buf)
+    }
+}
+
+
+
+/**
  * Headers that describe an object. Except for `content_md5`, `forbid_overwrite` and
  * `traffic_limit`, they take effect when the object is created, so an append sends them only at
  * position 0.
@@ -4172,6 +4345,61 @@ public object FfiConverterTypeContentMd5 : FfiConverterRustBuffer<ContentMd5>{
 
 
 
+/**
+ * Why an append did not land.
+ */
+
+enum class NotLandedReason {
+    
+    /**
+     * The object ends at or before the append's position.
+     */
+    NOTHING_AT_POSITION,
+    /**
+     * The bytes at the append's position are another writer's.
+     */
+    OTHER_WRITER,
+    /**
+     * The object does not exist.
+     */
+    MISSING_OBJECT,
+    /**
+     * The bucket does not exist.
+     */
+    MISSING_BUCKET,
+    /**
+     * The object is not appendable.
+     */
+    NOT_APPENDABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeNotLandedReason: FfiConverterRustBuffer<NotLandedReason> {
+    override fun read(buf: ByteBuffer) = try {
+        NotLandedReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: NotLandedReason) = 4UL
+
+    override fun write(value: NotLandedReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
 
 
 /**
@@ -4184,6 +4412,11 @@ sealed class OssException: kotlin.Exception() {
      * The service answered with an error status.
      */
     class Service(
+        
+        /**
+         * What the error means.
+         */
+        val `kind`: ServiceErrorKind, 
         
         /**
          * HTTP status, e.g. 409.
@@ -4231,7 +4464,7 @@ sealed class OssException: kotlin.Exception() {
         val `position`: kotlin.ULong?
         ) : OssException() {
         override val message
-            get() = "status=${ `status` }, code=${ `code` }, errorMessage=${ `errorMessage` }, requestId=${ `requestId` }, hostId=${ `hostId` }, ec=${ `ec` }, nextPosition=${ `nextPosition` }, serverCrc64=${ `serverCrc64` }, position=${ `position` }"
+            get() = "kind=${ `kind` }, status=${ `status` }, code=${ `code` }, errorMessage=${ `errorMessage` }, requestId=${ `requestId` }, hostId=${ `hostId` }, ec=${ `ec` }, nextPosition=${ `nextPosition` }, serverCrc64=${ `serverCrc64` }, position=${ `position` }"
     }
     
     /**
@@ -4261,6 +4494,75 @@ sealed class OssException: kotlin.Exception() {
         ) : OssException() {
         override val message
             get() = "expectedCrc64=${ `expectedCrc64` }, serverCrc64=${ `serverCrc64` }, nextPosition=${ `nextPosition` }, requestId=${ `requestId` }"
+    }
+    
+    /**
+     * The append landed but could not be verified: the response had no CRC-64. Do not append
+     * the data again.
+     */
+    class Unverified(
+        
+        /**
+         * The object's length after the append.
+         */
+        val `nextPosition`: kotlin.ULong, 
+        
+        /**
+         * Request id of the append.
+         */
+        val `requestId`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "nextPosition=${ `nextPosition` }, requestId=${ `requestId` }"
+    }
+    
+    /**
+     * The append may have landed: its response was lost and settling it failed too. Never retry
+     * it as it is: settle `in_flight` (`OssClient.settle`) to learn whether it landed.
+     */
+    class Unsettled(
+        
+        /**
+         * The append, to keep and settle.
+         */
+        val `inFlight`: InFlight, 
+        
+        /**
+         * The library's message.
+         */
+        val `reason`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "inFlight=${ `inFlight` }, reason=${ `reason` }"
+    }
+    
+    /**
+     * The bytes read do not match the object's CRC-64: read it again.
+     */
+    class DownloadCrcMismatch(
+        
+        /**
+         * The CRC of the bytes read.
+         */
+        val `computedCrc64`: kotlin.ULong, 
+        
+        /**
+         * The service's CRC.
+         */
+        val `serverCrc64`: kotlin.ULong, 
+        
+        /**
+         * How many bytes were read.
+         */
+        val `bytesRead`: kotlin.ULong, 
+        
+        /**
+         * Request id of the read.
+         */
+        val `requestId`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "computedCrc64=${ `computedCrc64` }, serverCrc64=${ `serverCrc64` }, bytesRead=${ `bytesRead` }, requestId=${ `requestId` }"
     }
     
     /**
@@ -4395,6 +4697,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
 
         return when(buf.getInt()) {
             1 -> OssException.Service(
+                FfiConverterTypeServiceErrorKind.read(buf),
                 FfiConverterUShort.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
@@ -4411,25 +4714,39 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            3 -> OssException.Network(
+            3 -> OssException.Unverified(
+                FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            4 -> OssException.Timeout(
+            4 -> OssException.Unsettled(
+                FfiConverterTypeInFlight.read(buf),
+                FfiConverterString.read(buf),
+                )
+            5 -> OssException.DownloadCrcMismatch(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterString.read(buf),
+                )
+            6 -> OssException.Network(
+                FfiConverterString.read(buf),
+                )
+            7 -> OssException.Timeout(
                 FfiConverterTypeTimeoutKind.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            5 -> OssException.Cancelled()
-            6 -> OssException.InvalidArgument(
+            8 -> OssException.Cancelled()
+            9 -> OssException.InvalidArgument(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            7 -> OssException.Credentials(
+            10 -> OssException.Credentials(
                 FfiConverterString.read(buf),
                 )
-            8 -> OssException.Body(
+            11 -> OssException.Body(
                 FfiConverterString.read(buf),
                 )
-            9 -> OssException.Protocol(
+            12 -> OssException.Protocol(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4441,6 +4758,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.Service -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterTypeServiceErrorKind.allocationSize(value.`kind`)
                 + FfiConverterUShort.allocationSize(value.`status`)
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`errorMessage`)
@@ -4457,6 +4775,26 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 + FfiConverterULong.allocationSize(value.`expectedCrc64`)
                 + FfiConverterULong.allocationSize(value.`serverCrc64`)
                 + FfiConverterULong.allocationSize(value.`nextPosition`)
+                + FfiConverterString.allocationSize(value.`requestId`)
+            )
+            is OssException.Unverified -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`nextPosition`)
+                + FfiConverterString.allocationSize(value.`requestId`)
+            )
+            is OssException.Unsettled -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeInFlight.allocationSize(value.`inFlight`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is OssException.DownloadCrcMismatch -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterULong.allocationSize(value.`computedCrc64`)
+                + FfiConverterULong.allocationSize(value.`serverCrc64`)
+                + FfiConverterULong.allocationSize(value.`bytesRead`)
                 + FfiConverterString.allocationSize(value.`requestId`)
             )
             is OssException.Network -> (
@@ -4502,6 +4840,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
         when(value) {
             is OssException.Service -> {
                 buf.putInt(1)
+                FfiConverterTypeServiceErrorKind.write(value.`kind`, buf)
                 FfiConverterUShort.write(value.`status`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`errorMessage`, buf)
@@ -4521,39 +4860,59 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterString.write(value.`requestId`, buf)
                 Unit
             }
-            is OssException.Network -> {
+            is OssException.Unverified -> {
                 buf.putInt(3)
+                FfiConverterULong.write(value.`nextPosition`, buf)
+                FfiConverterString.write(value.`requestId`, buf)
+                Unit
+            }
+            is OssException.Unsettled -> {
+                buf.putInt(4)
+                FfiConverterTypeInFlight.write(value.`inFlight`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.DownloadCrcMismatch -> {
+                buf.putInt(5)
+                FfiConverterULong.write(value.`computedCrc64`, buf)
+                FfiConverterULong.write(value.`serverCrc64`, buf)
+                FfiConverterULong.write(value.`bytesRead`, buf)
+                FfiConverterString.write(value.`requestId`, buf)
+                Unit
+            }
+            is OssException.Network -> {
+                buf.putInt(6)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Timeout -> {
-                buf.putInt(4)
+                buf.putInt(7)
                 FfiConverterTypeTimeoutKind.write(value.`kind`, buf)
                 FfiConverterULong.write(value.`millis`, buf)
                 Unit
             }
             is OssException.Cancelled -> {
-                buf.putInt(5)
+                buf.putInt(8)
                 Unit
             }
             is OssException.InvalidArgument -> {
-                buf.putInt(6)
+                buf.putInt(9)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Credentials -> {
-                buf.putInt(7)
+                buf.putInt(10)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Body -> {
-                buf.putInt(8)
+                buf.putInt(11)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Protocol -> {
-                buf.putInt(9)
+                buf.putInt(12)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -4561,6 +4920,233 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
     }
 
 }
+
+
+
+/**
+ * What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
+ */
+
+enum class ServiceErrorKind {
+    
+    /**
+     * 409: the append's position is not the object's length.
+     */
+    POSITION_NOT_EQUAL_TO_LENGTH,
+    /**
+     * 409: the object was made by a put or multipart upload.
+     */
+    OBJECT_NOT_APPENDABLE,
+    /**
+     * 404: no such object.
+     */
+    NO_SUCH_KEY,
+    /**
+     * 404: no such bucket.
+     */
+    NO_SUCH_BUCKET,
+    /**
+     * 403: access denied.
+     */
+    ACCESS_DENIED,
+    /**
+     * 403: wrong secret, region or signature version.
+     */
+    SIGNATURE_DOES_NOT_MATCH,
+    /**
+     * 403: unknown access key id.
+     */
+    INVALID_ACCESS_KEY_ID,
+    /**
+     * 403: the STS token is not valid.
+     */
+    INVALID_SECURITY_TOKEN,
+    /**
+     * 403: the STS token has expired.
+     */
+    SECURITY_TOKEN_EXPIRED,
+    /**
+     * 403: this device's clock is too far off.
+     */
+    REQUEST_TIME_TOO_SKEWED,
+    /**
+     * 400: an argument or header was refused.
+     */
+    INVALID_ARGUMENT,
+    /**
+     * 400: the Content-MD5 does not match.
+     */
+    INVALID_DIGEST,
+    /**
+     * 400: the key is not valid.
+     */
+    INVALID_OBJECT_NAME,
+    /**
+     * 400: the object would pass its size limit.
+     */
+    OBJECT_SIZE_TOO_LARGE,
+    /**
+     * 409: forbid-overwrite refused.
+     */
+    FILE_ALREADY_EXISTS,
+    /**
+     * 408.
+     */
+    REQUEST_TIMEOUT,
+    /**
+     * 429.
+     */
+    TOO_MANY_REQUESTS,
+    /**
+     * 500.
+     */
+    INTERNAL_ERROR,
+    /**
+     * 503 or another 5xx.
+     */
+    SERVICE_UNAVAILABLE,
+    /**
+     * Another code; see `code` and `ec`.
+     */
+    OTHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServiceErrorKind: FfiConverterRustBuffer<ServiceErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        ServiceErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ServiceErrorKind) = 4UL
+
+    override fun write(value: ServiceErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What settling an append proved.
+ */
+sealed class Settlement {
+    
+    /**
+     * The bytes are in the object, once.
+     */
+    data class Landed(
+        /**
+         * The append, as a successful append returns it (`reconciled` true).
+         */
+        val `result`: oss.append.AppendResult) : Settlement()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The bytes are not in the object: sending them again appends them once.
+     */
+    data class NotLanded(
+        /**
+         * Why.
+         */
+        val `reason`: oss.append.NotLandedReason, 
+        /**
+         * The object's length now, when it exists.
+         */
+        val `objectLength`: kotlin.ULong?, 
+        /**
+         * The object's CRC-64 now, when known.
+         */
+        val `objectCrc64`: kotlin.ULong?) : Settlement()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSettlement : FfiConverterRustBuffer<Settlement>{
+    override fun read(buf: ByteBuffer): Settlement {
+        return when(buf.getInt()) {
+            1 -> Settlement.Landed(
+                FfiConverterTypeAppendResult.read(buf),
+                )
+            2 -> Settlement.NotLanded(
+                FfiConverterTypeNotLandedReason.read(buf),
+                FfiConverterOptionalULong.read(buf),
+                FfiConverterOptionalULong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: Settlement): ULong = when(value) {
+        is Settlement.Landed -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeAppendResult.allocationSize(value.`result`)
+            )
+        }
+        is Settlement.NotLanded -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterTypeNotLandedReason.allocationSize(value.`reason`)
+                + FfiConverterOptionalULong.allocationSize(value.`objectLength`)
+                + FfiConverterOptionalULong.allocationSize(value.`objectCrc64`)
+            )
+        }
+    }
+
+    override fun write(value: Settlement, buf: ByteBuffer) {
+        when(value) {
+            is Settlement.Landed -> {
+                buf.putInt(1)
+                FfiConverterTypeAppendResult.write(value.`result`, buf)
+                Unit
+            }
+            is Settlement.NotLanded -> {
+                buf.putInt(2)
+                FfiConverterTypeNotLandedReason.write(value.`reason`, buf)
+                FfiConverterOptionalULong.write(value.`objectLength`, buf)
+                FfiConverterOptionalULong.write(value.`objectCrc64`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 
@@ -4946,6 +5532,38 @@ public object FfiConverterOptionalTypeByteRange: FfiConverterRustBuffer<ByteRang
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeInFlight: FfiConverterRustBuffer<InFlight?> {
+    override fun read(buf: ByteBuffer): InFlight? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeInFlight.read(buf)
+    }
+
+    override fun allocationSize(value: InFlight?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeInFlight.allocationSize(value)
+        }
+    }
+
+    override fun write(value: InFlight?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeInFlight.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeaders?> {
     override fun read(buf: ByteBuffer): ObjectHeaders? {
         if (buf.get().toInt() == 0) {
@@ -5000,6 +5618,38 @@ public object FfiConverterOptionalTypeContentMd5: FfiConverterRustBuffer<Content
         } else {
             buf.put(1)
             FfiConverterTypeContentMd5.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSettlement: FfiConverterRustBuffer<Settlement?> {
+    override fun read(buf: ByteBuffer): Settlement? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSettlement.read(buf)
+    }
+
+    override fun allocationSize(value: Settlement?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSettlement.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Settlement?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSettlement.write(value, buf)
         }
     }
 }

@@ -56,6 +56,7 @@ class ErrorTest {
         }
         assertEquals(403.toUShort(), error.status)
         assertEquals("SignatureDoesNotMatch", error.code)
+        assertEquals(ServiceErrorKind.SIGNATURE_DOES_NOT_MATCH, error.kind)
         assertEquals("0002-00000040", error.ec)
     }
 
@@ -115,8 +116,14 @@ class ErrorTest {
     fun everyErrorIsOneSealedType() {
         val error: OssException = assertThrows<OssException> { client.head(bucket, TestEmulator.key("missing")) }
         val described = when (error) {
-            is OssException.Service -> "HTTP ${error.status} ${error.code}"
+            is OssException.Service -> {
+                assertEquals(ServiceErrorKind.NO_SUCH_KEY, error.kind)
+                "HTTP ${error.status} ${error.code}"
+            }
             is OssException.CrcMismatch -> "CRC"
+            is OssException.Unverified -> "landed, unverified"
+            is OssException.Unsettled -> "unsettled"
+            is OssException.DownloadCrcMismatch -> "download CRC"
             is OssException.Network -> "network"
             is OssException.Timeout -> "timeout"
             is OssException.Cancelled -> "cancelled"
@@ -126,5 +133,38 @@ class ErrorTest {
             is OssException.Protocol -> "protocol"
         }
         assertEquals("HTTP 404 NoSuchKey", described)
+    }
+
+    @Test
+    fun anUnsettledAppendCarriesItsInFlightAppendToSettle() {
+        val client = TestEmulator.client(maxAttempts = 1u)
+        val key = TestEmulator.key("unsettled.log")
+        val first = client.append(bucket, key, "first,".toByteArray())
+        // The append lands, its response is lost, and the HEAD that would settle it is refused.
+        TestEmulator.fault("kind=drop-after-commit&count=1")
+        TestEmulator.fault("kind=fail&method=HEAD&status=503&count=5")
+        val error = assertThrows<OssException.Unsettled> {
+            client.append(bucket, key, "second,".toByteArray(), AppendOptions(position = 6uL, crc64 = first.crc64))
+        }
+        assertEquals(6uL, error.inFlight.position)
+        assertEquals(7uL, error.inFlight.length)
+        assertEquals(first.crc64, error.inFlight.crc64Before)
+        assertTrue(error.reason.contains("may have landed"), error.reason)
+        TestEmulator.clearFaults()
+        // Kept as plain data, it is settled later: it landed, once.
+        val settlement = client.settle(error.inFlight)
+        assertTrue(settlement is Settlement.Landed, settlement.toString())
+        assertEquals(13uL, (settlement as Settlement.Landed).result.nextPosition)
+        assertEquals("first,second,", String(client.get(bucket, key).data))
+    }
+
+    @Test
+    fun aLostResponseIsSettledBeforeTheCallReturns() {
+        val client = TestEmulator.client(maxAttempts = 1u)
+        val key = TestEmulator.key("lost.log")
+        TestEmulator.fault("kind=drop-after-commit&count=1")
+        val result = client.append(bucket, key, "once".toByteArray())
+        assertTrue(result.reconciled)
+        assertEquals("once", String(client.get(bucket, key).data))
     }
 }
