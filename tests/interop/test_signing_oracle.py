@@ -10,6 +10,10 @@ and the Authorization headers must be equal, as must the headers our signer sets
 
 Run: target/venv/bin/python -m pytest tests/interop/test_signing_oracle.py -q
 (after `bash scripts/setup-interop.sh`, which installs alibabacloud-oss-v2, oss2 and pytest).
+
+The SDKs' signatures are also saved in tests/signing/sdk-signatures.json, which `cargo test` checks
+against the crate's signer offline (tests/sdk_signatures.rs). This test fails when the file is not
+what the installed SDKs compute; `OSS_APPEND_WRITE_VECTORS=1` writes it instead.
 """
 
 import ast
@@ -19,6 +23,7 @@ import difflib
 import email.utils
 import json
 import logging
+import os
 import subprocess
 from pathlib import Path
 from typing import List, Optional, Tuple
@@ -27,6 +32,7 @@ from urllib.parse import quote, urlencode
 import pytest
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
+VECTORS = REPO_ROOT / "tests" / "signing" / "sdk-signatures.json"
 
 AK = "LTAI5tOracleAccessKey01"
 SK = "oracle/Secret+Key=0123456789abcdefXYZ"
@@ -474,3 +480,36 @@ def test_signatures_match_official_sdks(oss2_clock, capsys):
     )
     with capsys.disabled():
         print(f"\nchecked {len(cases)} signatures against the official SDKs ({summary})")
+    check_saved_vectors(cases, sdk_signed, ours)
+
+
+def sdk_versions() -> dict:
+    from importlib.metadata import version
+    return {name: version(name) for name in (V2, OSS2)}
+
+
+def check_saved_vectors(cases: List[Case], sdk_signed: List[Signed], ours: List[dict]) -> None:
+    """The saved vectors are exactly what the installed SDKs compute."""
+    vectors = {
+        "sdk_versions": sdk_versions(),
+        "cases": [
+            {
+                "name": case.name,
+                "sdk": case.sdk,
+                "input": case.to_ours(),
+                "authorization": sdk.authorization,
+                # The SDK's values of the headers a signer sets, by lower-case name.
+                "headers": {name.lower(): sdk.headers.get(name) for name, _ in mine["added_headers"]},
+            }
+            for case, sdk, mine in zip(cases, sdk_signed, ours)
+        ],
+    }
+    text = json.dumps(vectors, ensure_ascii=False, indent=1) + "\n"
+    if os.environ.get("OSS_APPEND_WRITE_VECTORS") == "1":
+        VECTORS.write_text(text, encoding="utf-8")
+        return
+    saved = VECTORS.read_text(encoding="utf-8") if VECTORS.exists() else ""
+    assert saved == text, (
+        f"{VECTORS.relative_to(REPO_ROOT)} is not what the installed SDKs ({sdk_versions()}) compute: "
+        "rerun with OSS_APPEND_WRITE_VECTORS=1 and commit it"
+    )
