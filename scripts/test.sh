@@ -13,6 +13,9 @@ echo "== Rust tests (workspace)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+echo "== exactly-once soak: 1,000 injected faults, 0 bytes lost or duplicated (the long run: --faults 10000)"
+cargo run -q --example soak -- --faults 1000
+
 echo "== C and C++ tests (ASan+UBSan, valgrind)"
 bash scripts/test-c.sh
 
