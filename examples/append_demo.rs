@@ -16,8 +16,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         .credentials(Credentials::new("demo-ak", "demo-secret"))
         .build()?;
 
-    let options = AppendOptions::new()
-        .headers(ObjectHeaders { content_type: Some("text/plain".into()), ..ObjectHeaders::default() });
+    let options = AppendOptions::new().headers(ObjectHeaders::new().content_type("text/plain"));
     let mut log = client.appender("demo-bucket", "logs/app.log").with_options(options);
     let mut sent = Vec::new();
     for i in 1..=5 {

@@ -7,6 +7,7 @@ use crate::settle::InFlight;
 
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
 pub enum TimeoutKind {
     /// Establishing the TCP (and TLS) connection.
     Connect,
@@ -417,12 +418,20 @@ impl fmt::Display for Argument {
 
 /// An append whose outcome is unknown: it may have landed. Carried by [`Error::Unsettled`].
 #[derive(Debug)]
+#[non_exhaustive]
 pub struct Unsettled {
     /// The append, as a plain value to store and settle later with
     /// [`Client::settle`](crate::Client::settle).
     pub in_flight: InFlight,
     /// Why it could not be settled: the service unreachable, a cancel.
     pub cause: Error,
+}
+
+impl Unsettled {
+    /// An unsettled append and why it could not be settled.
+    pub fn new(in_flight: InFlight, cause: Error) -> Self {
+        Self { in_flight, cause }
+    }
 }
 
 /// Everything that can go wrong. Secrets never appear in `Display` or `Debug`.

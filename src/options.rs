@@ -21,7 +21,12 @@ pub enum ContentMd5 {
 
 /// Headers that describe an object. Except for `content_md5`, `forbid_overwrite` and `traffic_limit`,
 /// they take effect when the object is created, so an append sends them only at position 0.
+///
+/// ```
+/// let headers = oss_append::ObjectHeaders::new().content_type("text/plain").metadata("owner", "ops");
+/// ```
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct ObjectHeaders {
     /// `Content-Type`. Default: none (the service then uses `application/octet-stream`).
     pub content_type: Option<String>,
@@ -57,7 +62,70 @@ const APPEND_STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive"];
 const PUT_STORAGE_CLASSES: &[&str] = &["Standard", "IA", "Archive", "ColdArchive", "DeepColdArchive"];
 const ENCRYPTIONS: &[&str] = &["AES256", "KMS", "SM4"];
 
+/// A setter of an optional text header, for `ObjectHeaders`.
+macro_rules! text_setters {
+    ($($(#[$doc:meta])* $name:ident),* $(,)?) => {
+        $(
+            $(#[$doc])*
+            pub fn $name(mut self, value: impl Into<String>) -> Self {
+                self.$name = Some(value.into());
+                self
+            }
+        )*
+    };
+}
+
 impl ObjectHeaders {
+    /// No headers.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    text_setters! {
+        /// Sets `Content-Type`.
+        content_type,
+        /// Sets `Cache-Control`.
+        cache_control,
+        /// Sets `Content-Disposition`.
+        content_disposition,
+        /// Sets `Content-Encoding`.
+        content_encoding,
+        /// Sets `Expires`.
+        expires,
+        /// Sets `x-oss-object-acl`.
+        object_acl,
+        /// Sets `x-oss-storage-class`.
+        storage_class,
+        /// Sets `x-oss-server-side-encryption`.
+        server_side_encryption,
+        /// Sets `x-oss-tagging`.
+        tagging,
+    }
+
+    /// Sets how `Content-MD5` is sent.
+    pub fn content_md5(mut self, md5: ContentMd5) -> Self {
+        self.content_md5 = md5;
+        self
+    }
+
+    /// Adds user metadata, sent as `x-oss-meta-<name>`.
+    pub fn metadata(mut self, name: impl Into<String>, value: impl Into<String>) -> Self {
+        self.metadata.push((name.into(), value.into()));
+        self
+    }
+
+    /// Sets `x-oss-forbid-overwrite`.
+    pub fn forbid_overwrite(mut self, forbid: bool) -> Self {
+        self.forbid_overwrite = Some(forbid);
+        self
+    }
+
+    /// Sets `x-oss-traffic-limit` in bit/s.
+    pub fn traffic_limit(mut self, bits_per_second: u64) -> Self {
+        self.traffic_limit = Some(bits_per_second);
+        self
+    }
+
     /// Checks every value and writes the HTTP headers. `creating` includes the create-time headers;
     /// `for_append` limits the storage classes to those appendable objects support.
     pub(crate) fn to_headers(&self, creating: bool, for_append: bool) -> Result<Vec<(String, String)>, Error> {
@@ -122,6 +190,7 @@ impl ObjectHeaders {
 
 /// Options of [`Client::append_object`](crate::Client::append_object).
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct AppendOptions {
     /// Where the body goes: the object's current length. Default: found by the client (0 for a
     /// missing object, else its length, from a HEAD request).
@@ -189,6 +258,7 @@ impl fmt::Debug for AppendOptions {
 
 /// Options of [`Client::put_object`](crate::Client::put_object).
 #[derive(Clone, Default)]
+#[non_exhaustive]
 pub struct PutOptions {
     /// Object headers.
     pub headers: ObjectHeaders,
@@ -196,6 +266,31 @@ pub struct PutOptions {
     pub progress: Option<Arc<ProgressFn>>,
     /// Cancels the call when triggered from another thread.
     pub cancel: Option<CancelToken>,
+}
+
+impl PutOptions {
+    /// No options.
+    pub fn new() -> Self {
+        Self::default()
+    }
+
+    /// Object headers.
+    pub fn headers(mut self, headers: ObjectHeaders) -> Self {
+        self.headers = headers;
+        self
+    }
+
+    /// A progress callback; returning false cancels.
+    pub fn progress(mut self, progress: impl Fn(u64, u64) -> bool + Send + Sync + 'static) -> Self {
+        self.progress = Some(Arc::new(progress));
+        self
+    }
+
+    /// A cancel token.
+    pub fn cancel_token(mut self, token: CancelToken) -> Self {
+        self.cancel = Some(token);
+        self
+    }
 }
 
 impl fmt::Debug for PutOptions {
@@ -210,6 +305,7 @@ impl fmt::Debug for PutOptions {
 
 /// What a successful append returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct AppendResult {
     /// Where this body was appended.
     pub position: u64,
@@ -228,6 +324,7 @@ pub struct AppendResult {
 
 /// What a successful put returns.
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct PutResult {
     /// `ETag`.
     pub etag: Option<String>,
@@ -239,6 +336,7 @@ pub struct PutResult {
 
 /// An object's metadata, from HEAD.
 #[derive(Debug, Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
 pub struct ObjectMeta {
     /// Length in bytes.
     pub content_length: u64,
@@ -280,6 +378,7 @@ pub struct ByteRange {
 
 /// What a successful get returns (the bytes went to the writer).
 #[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct GetResult {
     /// Bytes written to the writer.
     pub bytes_written: u64,

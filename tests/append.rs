@@ -89,10 +89,10 @@ fn an_appender_finds_the_object_again_after_a_crc_mismatch() {
 fn content_md5_cannot_be_computed_for_a_reader_body() {
     let emu = emulator();
     let client = client(&emu);
-    let md5 = ObjectHeaders { content_md5: ContentMd5::Compute, ..ObjectHeaders::default() };
+    let md5 = ObjectHeaders::new().content_md5(ContentMd5::Compute);
     let mut reader = std::io::Cursor::new(vec![7u8; 1000]);
     let body = Body::Reader { reader: &mut reader, length: 1000 };
-    let err = client.put_object(BUCKET, "k", body, &PutOptions { headers: md5.clone(), ..PutOptions::default() });
+    let err = client.put_object(BUCKET, "k", body, &PutOptions::new().headers(md5.clone()));
     assert!(matches!(err, Err(Error::InvalidArgument { argument: Argument::Body, .. })), "{err:?}");
     let mut reader = std::io::Cursor::new(vec![7u8; 1000]);
     let body = Body::Reader { reader: &mut reader, length: 1000 };
@@ -167,21 +167,20 @@ fn a_wrong_running_crc_from_the_caller_is_caught() {
 fn create_time_headers_go_only_on_the_creating_append() {
     let emu = emulator();
     let client = client(&emu);
-    let headers = ObjectHeaders {
-        content_type: Some("text/plain".into()),
-        cache_control: Some("no-cache".into()),
-        content_disposition: Some("attachment; filename=a.log".into()),
-        content_encoding: Some("identity".into()),
-        expires: Some("Wed, 21 Oct 2026 07:28:00 GMT".into()),
-        metadata: vec![("Owner".into(), "ops".into()), ("run_id".into(), "42".into())],
-        object_acl: Some("private".into()),
-        storage_class: Some("IA".into()),
-        server_side_encryption: Some("AES256".into()),
-        tagging: Some("a=1&b=2".into()),
-        content_md5: ContentMd5::Compute,
-        traffic_limit: Some(838_860_800),
-        ..ObjectHeaders::default()
-    };
+    let headers = ObjectHeaders::new()
+        .content_type("text/plain")
+        .cache_control("no-cache")
+        .content_disposition("attachment; filename=a.log")
+        .content_encoding("identity")
+        .expires("Wed, 21 Oct 2026 07:28:00 GMT")
+        .metadata("Owner", "ops")
+        .metadata("run_id", "42")
+        .object_acl("private")
+        .storage_class("IA")
+        .server_side_encryption("AES256")
+        .tagging("a=1&b=2")
+        .content_md5(ContentMd5::Compute)
+        .traffic_limit(838_860_800);
     let mut log = client.appender(BUCKET, "meta.log").with_options(AppendOptions::new().headers(headers));
     log.append(b"first").unwrap();
     log.append(b"second").unwrap();
@@ -335,30 +334,12 @@ fn bad_input_is_refused_before_anything_is_sent() {
         (
             BUCKET,
             "k",
-            AppendOptions::new()
-                .headers(ObjectHeaders { cache_control: Some("a\r\nx-oss-evil: 1".into()), ..Default::default() }),
+            AppendOptions::new().headers(ObjectHeaders::new().cache_control("a\r\nx-oss-evil: 1")),
             "cache control",
         ),
-        (
-            BUCKET,
-            "k",
-            AppendOptions::new()
-                .headers(ObjectHeaders { metadata: vec![("bad name".into(), "v".into())], ..Default::default() }),
-            "metadata name",
-        ),
-        (
-            BUCKET,
-            "k",
-            AppendOptions::new()
-                .headers(ObjectHeaders { storage_class: Some("ColdArchive".into()), ..Default::default() }),
-            "storage class",
-        ),
-        (
-            BUCKET,
-            "k",
-            AppendOptions::new().headers(ObjectHeaders { object_acl: Some("everyone".into()), ..Default::default() }),
-            "object ACL",
-        ),
+        (BUCKET, "k", AppendOptions::new().headers(ObjectHeaders::new().metadata("bad name", "v")), "metadata name"),
+        (BUCKET, "k", AppendOptions::new().headers(ObjectHeaders::new().storage_class("ColdArchive")), "storage class"),
+        (BUCKET, "k", AppendOptions::new().headers(ObjectHeaders::new().object_acl("everyone")), "object ACL"),
     ];
     for (bucket, key, options, expected) in cases {
         match client.append_object(bucket, key, b"xx", &options) {

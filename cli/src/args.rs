@@ -319,25 +319,25 @@ pub struct HeaderArgs {
 impl HeaderArgs {
     /// The core's object headers.
     pub fn to_headers(&self) -> ObjectHeaders {
-        ObjectHeaders {
-            content_type: self.content_type.clone(),
-            cache_control: self.cache_control.clone(),
-            content_disposition: self.content_disposition.clone(),
-            content_encoding: self.content_encoding.clone(),
-            expires: self.expires.clone(),
-            content_md5: match self.content_md5.as_deref() {
-                None => ContentMd5::None,
-                Some(v) if v.eq_ignore_ascii_case("auto") => ContentMd5::Compute,
-                Some(v) => ContentMd5::Value(v.to_string()),
-            },
-            metadata: self.metadata.clone(),
-            object_acl: self.object_acl.clone(),
-            storage_class: self.storage_class.clone(),
-            server_side_encryption: self.server_side_encryption.clone(),
-            tagging: self.tagging.clone(),
-            forbid_overwrite: self.forbid_overwrite,
-            traffic_limit: self.traffic_limit,
-        }
+        let mut headers = ObjectHeaders::new();
+        headers.content_type = self.content_type.clone();
+        headers.cache_control = self.cache_control.clone();
+        headers.content_disposition = self.content_disposition.clone();
+        headers.content_encoding = self.content_encoding.clone();
+        headers.expires = self.expires.clone();
+        headers.content_md5 = match self.content_md5.as_deref() {
+            None => ContentMd5::None,
+            Some(v) if v.eq_ignore_ascii_case("auto") => ContentMd5::Compute,
+            Some(v) => ContentMd5::Value(v.to_string()),
+        };
+        headers.metadata = self.metadata.clone();
+        headers.object_acl = self.object_acl.clone();
+        headers.storage_class = self.storage_class.clone();
+        headers.server_side_encryption = self.server_side_encryption.clone();
+        headers.tagging = self.tagging.clone();
+        headers.forbid_overwrite = self.forbid_overwrite;
+        headers.traffic_limit = self.traffic_limit;
+        headers
     }
 }
 

@@ -214,17 +214,15 @@ mod tests {
     }
 
     fn unsettled() -> Error {
-        Error::Unsettled(Box::new(Unsettled {
-            in_flight: InFlight {
-                bucket: "bkt".into(),
-                key: "logs/it's.log".into(),
-                position: 6,
-                length: 7,
-                body_crc64: 123,
-                crc64_before: Some(456),
-            },
-            cause: Error::Timeout { kind: TimeoutKind::Connect, millis: 10 },
-        }))
+        let in_flight = InFlight {
+            bucket: "bkt".into(),
+            key: "logs/it's.log".into(),
+            position: 6,
+            length: 7,
+            body_crc64: 123,
+            crc64_before: Some(456),
+        };
+        Error::Unsettled(Box::new(Unsettled::new(in_flight, Error::Timeout { kind: TimeoutKind::Connect, millis: 10 })))
     }
 
     #[test]

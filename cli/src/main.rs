@@ -254,7 +254,7 @@ fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failu
 
 fn put(client: &Client, p: &PutArgs, printer: Printer) -> Result<(), Failure> {
     let body = Loaded::open(&p.body)?;
-    let mut options = PutOptions { headers: p.headers.to_headers(), ..PutOptions::default() };
+    let mut options = PutOptions::new().headers(p.headers.to_headers());
     let bar = progress::bar(body.len(), printer.quiet);
     if let Some(bar) = &bar {
         options.progress = Some(Arc::new(progress::callback(bar)));
