@@ -30,6 +30,7 @@ impl fmt::Display for TimeoutKind {
 /// What a service error means, from its Code, or from its EC when the response had no body (HEAD),
 /// or from its HTTP status when it has neither.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[cfg_attr(feature = "mobile", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum ServiceErrorKind {
     /// 409: the append's position is not the object's length.

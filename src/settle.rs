@@ -25,6 +25,7 @@ use crate::{validate, Client};
 /// application can store (for example in a journal) and settle after a restart with
 /// [`Client::settle`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "mobile", derive(uniffi::Record))]
 pub struct InFlight {
     /// The bucket.
     pub bucket: String,
@@ -78,6 +79,7 @@ pub struct NotLanded {
 
 /// Why an append did not land.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[cfg_attr(feature = "mobile", derive(uniffi::Enum))]
 #[non_exhaustive]
 pub enum NotLandedReason {
     /// The object ends at or before the append's position: nothing was appended there.

@@ -4,9 +4,9 @@ mod common;
 
 use common::*;
 use oss_append::crc64::checksum;
-use oss_append::{AppendOptions, Body, Client, Credentials, CredentialsProvider, Error, RetryPolicy, TimeoutKind};
+use oss_append::{AppendOptions, Body, Client, Credentials, Error, RetryPolicy, TimeoutKind};
 use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 #[test]
@@ -89,42 +89,15 @@ fn a_reader_body_is_not_retried_once_read() {
     assert_eq!(count(&emu, "POST"), 1);
 }
 
-/// Runs `rival` when asked for credentials the second time: between the lost attempt and its retry.
-struct RivalBetweenAttempts {
-    calls: AtomicU32,
-    rival: Mutex<Option<Box<dyn FnOnce() + Send>>>,
-}
-
-impl CredentialsProvider for RivalBetweenAttempts {
-    fn credentials(&self) -> Result<Credentials, Error> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) == 1 {
-            if let Some(rival) = self.rival.lock().unwrap().take() {
-                rival();
-            }
-        }
-        Ok(Credentials::new(AK, SK))
-    }
-}
-
 #[test]
 fn a_concurrent_writer_of_the_same_size_is_not_mistaken_for_our_append() {
     let emu = emulator();
     let rival_client = client(&emu);
     rival_client.append_object(BUCKET, "k", b"base", &AppendOptions::new().position(0)).unwrap();
     let rival = rival_client.clone();
-    let provider = Arc::new(RivalBetweenAttempts {
-        calls: AtomicU32::new(0),
-        rival: Mutex::new(Some(Box::new(move || {
-            rival.append_object(BUCKET, "k", b"THEIRS", &AppendOptions::new().position(4)).unwrap();
-        }))),
+    let client = client_hooked(&emu, 1, move || {
+        rival.append_object(BUCKET, "k", b"THEIRS", &AppendOptions::new().position(4)).unwrap();
     });
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(provider)
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap();
     // Our first attempt is lost before it commits; the rival then appends the same number of bytes.
     emu.faults().drop_before_commit(1);
     let err = client

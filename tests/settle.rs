@@ -9,38 +9,8 @@ use oss_append::{
     AppendOptions, Argument, CancelToken, Client, Credentials, CredentialsProvider, Error, InFlight, NotLandedReason,
     PutOptions, RetryPolicy, ServiceErrorKind, Settlement,
 };
-use std::sync::atomic::{AtomicU32, Ordering};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
-
-/// Runs `hook` when asked for credentials the `nth` time (0-based): between two attempts of a call.
-struct HookOnCall {
-    nth: u32,
-    calls: AtomicU32,
-    hook: Mutex<Option<Box<dyn FnOnce() + Send>>>,
-}
-
-impl CredentialsProvider for HookOnCall {
-    fn credentials(&self) -> Result<Credentials, Error> {
-        if self.calls.fetch_add(1, Ordering::SeqCst) == self.nth {
-            if let Some(hook) = self.hook.lock().unwrap().take() {
-                hook();
-            }
-        }
-        Ok(Credentials::new(AK, SK))
-    }
-}
-
-fn client_hooked(emu: &oss_emulator::Emulator, nth: u32, hook: impl FnOnce() + Send + 'static) -> Client {
-    let provider = HookOnCall { nth, calls: AtomicU32::new(0), hook: Mutex::new(Some(Box::new(hook))) };
-    Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(Arc::new(provider))
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap()
-}
 
 fn in_flight(position: u64, body: &[u8], before: Option<&[u8]>) -> InFlight {
     InFlight {

@@ -9,9 +9,10 @@ use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener}
 use super::config::{ClientConfig, Credentials, Source};
 use super::error::OssError;
 use super::types::{
-    AppendOptions, AppendResult, ByteRange, GetResult, InFlight, ObjectHeaders, ObjectMeta, PutResult, Settlement,
+    AppendOptions, AppendResult, ByteRange, GetResult, ObjectHeaders, ObjectMeta, PutResult, Settlement,
 };
 use crate::Body;
+use crate::InFlight;
 
 /// A blocking OSS client, safe to share between threads. The blocking methods run on the calling
 /// thread (keep them off the UI thread); the `*Async` ones run on a library thread.
@@ -186,7 +187,7 @@ impl OssClient {
     /// object. Throws when the outcome is still unknown: settle again later, and never send the
     /// bytes again before.
     pub fn settle(&self, in_flight: InFlight) -> Result<Settlement, OssError> {
-        Ok(self.client.settle(&in_flight.into())?.into())
+        Ok(self.client.settle(&in_flight)?.into())
     }
 
     /// Deletes the object (a missing one too, as the service does). Returns the request id.
@@ -230,7 +231,7 @@ impl Appender {
 
     /// The append whose outcome is unknown, if there is one.
     pub fn in_flight(&self) -> Option<InFlight> {
-        self.locked().in_flight().cloned().map(Into::into)
+        self.locked().in_flight().cloned()
     }
 
     /// The position of the next append, once known.

@@ -3,8 +3,8 @@
 
 use std::fmt;
 
-use super::types::InFlight;
-use crate::error::{Error, ServiceError};
+use crate::error::{Error, ServiceError, ServiceErrorKind};
+use crate::InFlight;
 
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -33,79 +33,6 @@ impl From<TimeoutKind> for crate::TimeoutKind {
             TimeoutKind::Connect => crate::TimeoutKind::Connect,
             TimeoutKind::ReadWrite => crate::TimeoutKind::ReadWrite,
             TimeoutKind::Request => crate::TimeoutKind::Request,
-        }
-    }
-}
-
-/// What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum ServiceErrorKind {
-    /// 409: the append's position is not the object's length.
-    PositionNotEqualToLength,
-    /// 409: the object was made by a put or multipart upload.
-    ObjectNotAppendable,
-    /// 404: no such object.
-    NoSuchKey,
-    /// 404: no such bucket.
-    NoSuchBucket,
-    /// 403: access denied.
-    AccessDenied,
-    /// 403: wrong secret, region or signature version.
-    SignatureDoesNotMatch,
-    /// 403: unknown access key id.
-    InvalidAccessKeyId,
-    /// 403: the STS token is not valid.
-    InvalidSecurityToken,
-    /// 403: the STS token has expired.
-    SecurityTokenExpired,
-    /// 403: this device's clock is too far off.
-    RequestTimeTooSkewed,
-    /// 400: an argument or header was refused.
-    InvalidArgument,
-    /// 400: the Content-MD5 does not match.
-    InvalidDigest,
-    /// 400: the key is not valid.
-    InvalidObjectName,
-    /// 400: the object would pass its size limit.
-    ObjectSizeTooLarge,
-    /// 409: forbid-overwrite refused.
-    FileAlreadyExists,
-    /// 408.
-    RequestTimeout,
-    /// 429.
-    TooManyRequests,
-    /// 500.
-    InternalError,
-    /// 503 or another 5xx.
-    ServiceUnavailable,
-    /// Another code; see `code` and `ec`.
-    Other,
-}
-
-impl From<crate::ServiceErrorKind> for ServiceErrorKind {
-    fn from(kind: crate::ServiceErrorKind) -> Self {
-        use crate::ServiceErrorKind as K;
-        match kind {
-            K::PositionNotEqualToLength => Self::PositionNotEqualToLength,
-            K::ObjectNotAppendable => Self::ObjectNotAppendable,
-            K::NoSuchKey => Self::NoSuchKey,
-            K::NoSuchBucket => Self::NoSuchBucket,
-            K::AccessDenied => Self::AccessDenied,
-            K::SignatureDoesNotMatch => Self::SignatureDoesNotMatch,
-            K::InvalidAccessKeyId => Self::InvalidAccessKeyId,
-            K::InvalidSecurityToken => Self::InvalidSecurityToken,
-            K::SecurityTokenExpired => Self::SecurityTokenExpired,
-            K::RequestTimeTooSkewed => Self::RequestTimeTooSkewed,
-            K::InvalidArgument => Self::InvalidArgument,
-            K::InvalidDigest => Self::InvalidDigest,
-            K::InvalidObjectName => Self::InvalidObjectName,
-            K::ObjectSizeTooLarge => Self::ObjectSizeTooLarge,
-            K::FileAlreadyExists => Self::FileAlreadyExists,
-            K::RequestTimeout => Self::RequestTimeout,
-            K::TooManyRequests => Self::TooManyRequests,
-            K::InternalError => Self::InternalError,
-            K::ServiceUnavailable => Self::ServiceUnavailable,
-            K::Other => Self::Other,
         }
     }
 }
@@ -219,7 +146,7 @@ impl From<Error> for OssError {
         let text = error.to_string();
         match error {
             Error::Service(e) => OssError::Service {
-                kind: e.kind.into(),
+                kind: e.kind,
                 status: e.status,
                 code: e.code,
                 error_message: e.message,
@@ -234,7 +161,7 @@ impl From<Error> for OssError {
                 OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
             }
             Error::Unverified { next_position, request_id } => OssError::Unverified { next_position, request_id },
-            Error::Unsettled(unsettled) => OssError::Unsettled { in_flight: unsettled.in_flight.into(), reason: text },
+            Error::Unsettled(unsettled) => OssError::Unsettled { in_flight: unsettled.in_flight, reason: text },
             Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
                 OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
             }

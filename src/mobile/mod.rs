@@ -19,8 +19,7 @@ mod types;
 pub use callbacks::{CancelToken, CredentialsProvider, ProgressListener};
 pub use client::{Appender, OssClient};
 pub use config::{ClientConfig, Credentials, SignatureVersion};
-pub use error::{OssError, ServiceErrorKind, TimeoutKind};
+pub use error::{OssError, TimeoutKind};
 pub use types::{
-    AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, InFlight, NotLandedReason, ObjectHeaders,
-    ObjectMeta, PutResult, Settlement,
+    AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutResult, Settlement,
 };

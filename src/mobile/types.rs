@@ -258,65 +258,6 @@ impl GetResult {
     }
 }
 
-/// An append whose outcome is unknown: keep it (it is plain data) and settle it with
-/// `OssClient.settle` before sending its bytes again.
-#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
-pub struct InFlight {
-    /// The bucket.
-    pub bucket: String,
-    /// The object key.
-    pub key: String,
-    /// Where the data was appended: the object's length before it.
-    pub position: u64,
-    /// How many bytes were appended.
-    pub length: u64,
-    /// CRC-64 of the data alone.
-    pub body_crc64: u64,
-    /// CRC-64 of the object before the append, when known.
-    pub crc64_before: Option<u64>,
-}
-
-impl From<crate::InFlight> for InFlight {
-    fn from(f: crate::InFlight) -> Self {
-        InFlight {
-            bucket: f.bucket,
-            key: f.key,
-            position: f.position,
-            length: f.length,
-            body_crc64: f.body_crc64,
-            crc64_before: f.crc64_before,
-        }
-    }
-}
-
-impl From<InFlight> for crate::InFlight {
-    fn from(f: InFlight) -> Self {
-        crate::InFlight {
-            bucket: f.bucket,
-            key: f.key,
-            position: f.position,
-            length: f.length,
-            body_crc64: f.body_crc64,
-            crc64_before: f.crc64_before,
-        }
-    }
-}
-
-/// Why an append did not land.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
-pub enum NotLandedReason {
-    /// The object ends at or before the append's position.
-    NothingAtPosition,
-    /// The bytes at the append's position are another writer's.
-    OtherWriter,
-    /// The object does not exist.
-    MissingObject,
-    /// The bucket does not exist.
-    MissingBucket,
-    /// The object is not appendable.
-    NotAppendable,
-}
-
 /// What settling an append proved.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum Settlement {
@@ -328,7 +269,7 @@ pub enum Settlement {
     /// The bytes are not in the object: sending them again appends them once.
     NotLanded {
         /// Why.
-        reason: NotLandedReason,
+        reason: crate::NotLandedReason,
         /// The object's length now, when it exists.
         object_length: Option<u64>,
         /// The object's CRC-64 now, when known.
@@ -340,17 +281,9 @@ impl From<crate::Settlement> for Settlement {
     fn from(settlement: crate::Settlement) -> Self {
         match settlement {
             crate::Settlement::Landed(result) => Settlement::Landed { result: result.into() },
-            crate::Settlement::NotLanded(n) => Settlement::NotLanded {
-                reason: match n.reason {
-                    crate::NotLandedReason::NothingAtPosition => NotLandedReason::NothingAtPosition,
-                    crate::NotLandedReason::OtherWriter => NotLandedReason::OtherWriter,
-                    crate::NotLandedReason::MissingObject => NotLandedReason::MissingObject,
-                    crate::NotLandedReason::MissingBucket => NotLandedReason::MissingBucket,
-                    crate::NotLandedReason::NotAppendable => NotLandedReason::NotAppendable,
-                },
-                object_length: n.object_length,
-                object_crc64: n.object_crc64,
-            },
+            crate::Settlement::NotLanded(n) => {
+                Settlement::NotLanded { reason: n.reason, object_length: n.object_length, object_crc64: n.object_crc64 }
+            }
         }
     }
 }

@@ -1,8 +1,10 @@
 //! Shared setup: an in-process emulator and clients pointed at it.
 #![allow(dead_code)]
 
-use oss_append::{Client, Credentials, RetryPolicy, SignatureVersion};
+use oss_append::{Client, Credentials, CredentialsProvider, Error, RetryPolicy, SignatureVersion};
 use oss_emulator::Emulator;
+use std::sync::atomic::{AtomicU32, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 pub const BUCKET: &str = "test-bucket";
@@ -50,4 +52,33 @@ pub fn data(len: usize, seed: u8) -> Vec<u8> {
 /// How many requests with `method` the emulator received.
 pub fn count(emu: &Emulator, method: &str) -> usize {
     emu.requests().iter().filter(|r| r.method == method).count()
+}
+
+/// Runs `hook` when asked for credentials the `nth` time (0-based): between two attempts of a call.
+pub struct HookOnCall {
+    nth: u32,
+    calls: AtomicU32,
+    hook: Mutex<Option<Box<dyn FnOnce() + Send>>>,
+}
+
+impl CredentialsProvider for HookOnCall {
+    fn credentials(&self) -> Result<Credentials, Error> {
+        if self.calls.fetch_add(1, Ordering::SeqCst) == self.nth {
+            if let Some(hook) = self.hook.lock().unwrap().take() {
+                hook();
+            }
+        }
+        Ok(Credentials::new(AK, SK))
+    }
+}
+
+pub fn client_hooked(emu: &oss_emulator::Emulator, nth: u32, hook: impl FnOnce() + Send + 'static) -> Client {
+    let provider = HookOnCall { nth, calls: AtomicU32::new(0), hook: Mutex::new(Some(Box::new(hook))) };
+    Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials_provider(Arc::new(provider))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap()
 }

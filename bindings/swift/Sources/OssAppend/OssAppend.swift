@@ -2454,8 +2454,9 @@ public func FfiConverterTypeGetResult_lower(_ value: GetResult) -> RustBuffer {
 
 
 /**
- * An append whose outcome is unknown: keep it (it is plain data) and settle it with
- * `OssClient.settle` before sending its bytes again.
+ * An append whose bytes may be in the object: everything settling it needs, as a plain value an
+ * application can store (for example in a journal) and settle after a restart with
+ * [`Client::settle`].
  */
 public struct InFlight: Equatable, Hashable {
     /**
@@ -2467,15 +2468,15 @@ public struct InFlight: Equatable, Hashable {
      */
     public let key: String
     /**
-     * Where the data was appended: the object's length before it.
+     * Where the body was appended: the object's length before it.
      */
     public let position: UInt64
     /**
-     * How many bytes were appended.
+     * The body's length in bytes (not zero).
      */
     public let length: UInt64
     /**
-     * CRC-64 of the data alone.
+     * CRC-64 of the body alone.
      */
     public let bodyCrc64: UInt64
     /**
@@ -2493,13 +2494,13 @@ public struct InFlight: Equatable, Hashable {
          * The object key.
          */key: String, 
         /**
-         * Where the data was appended: the object's length before it.
+         * Where the body was appended: the object's length before it.
          */position: UInt64, 
         /**
-         * How many bytes were appended.
+         * The body's length in bytes (not zero).
          */length: UInt64, 
         /**
-         * CRC-64 of the data alone.
+         * CRC-64 of the body alone.
          */bodyCrc64: UInt64, 
         /**
          * CRC-64 of the object before the append, when known.
@@ -3070,7 +3071,7 @@ public func FfiConverterTypeContentMd5_lower(_ value: ContentMd5) -> RustBuffer 
 public enum NotLandedReason: Equatable, Hashable {
     
     /**
-     * The object ends at or before the append's position.
+     * The object ends at or before the append's position: nothing was appended there.
      */
     case nothingAtPosition
     /**
@@ -3086,7 +3087,7 @@ public enum NotLandedReason: Equatable, Hashable {
      */
     case missingBucket
     /**
-     * The object is not appendable.
+     * The object was made by a put or multipart upload.
      */
     case notAppendable
 
@@ -3531,7 +3532,8 @@ public func FfiConverterTypeOssError_lower(_ value: OssError) -> RustBuffer {
 
 
 /**
- * What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
+ * What a service error means, from its Code, or from its EC when the response had no body (HEAD),
+ * or from its HTTP status when it has neither.
  */
 
 public enum ServiceErrorKind: Equatable, Hashable {
@@ -3541,7 +3543,7 @@ public enum ServiceErrorKind: Equatable, Hashable {
      */
     case positionNotEqualToLength
     /**
-     * 409: the object was made by a put or multipart upload.
+     * 409: the object was made by a put or a multipart upload and cannot be appended to.
      */
     case objectNotAppendable
     /**
@@ -3553,39 +3555,39 @@ public enum ServiceErrorKind: Equatable, Hashable {
      */
     case noSuchBucket
     /**
-     * 403: access denied.
+     * 403: access denied by policy or ACL (or a 403 without a more precise code).
      */
     case accessDenied
     /**
-     * 403: wrong secret, region or signature version.
+     * 403: the signature is wrong: the access key secret, the region or the signature version.
      */
     case signatureDoesNotMatch
     /**
-     * 403: unknown access key id.
+     * 403: the access key id is unknown.
      */
     case invalidAccessKeyId
     /**
-     * 403: the STS token is not valid.
+     * 403: the STS security token is not valid.
      */
     case invalidSecurityToken
     /**
-     * 403: the STS token has expired.
+     * 403: the STS security token has expired.
      */
     case securityTokenExpired
     /**
-     * 403: this device's clock is too far off.
+     * 403: this machine's clock is more than 15 minutes from the service's.
      */
     case requestTimeTooSkewed
     /**
-     * 400: an argument or header was refused.
+     * 400: a request argument or header was refused.
      */
     case invalidArgument
     /**
-     * 400: the Content-MD5 does not match.
+     * 400: the Content-MD5 does not match the body.
      */
     case invalidDigest
     /**
-     * 400: the key is not valid.
+     * 400: the object key is not valid.
      */
     case invalidObjectName
     /**
@@ -3593,27 +3595,27 @@ public enum ServiceErrorKind: Equatable, Hashable {
      */
     case objectSizeTooLarge
     /**
-     * 409: forbid-overwrite refused.
+     * 409: `x-oss-forbid-overwrite` refused to replace an object.
      */
     case fileAlreadyExists
     /**
-     * 408.
+     * 408: the service timed out reading the request.
      */
     case requestTimeout
     /**
-     * 429.
+     * 429 or a throttling code: too many requests.
      */
     case tooManyRequests
     /**
-     * 500.
+     * 500: the service failed.
      */
     case internalError
     /**
-     * 503 or another 5xx.
+     * 503 or another 5xx: the service is unavailable.
      */
     case serviceUnavailable
     /**
-     * Another code; see `code` and `ec`.
+     * A code this library does not know; see the code and EC.
      */
     case other
 
@@ -4485,7 +4487,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_appender_crc64() != 64811) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_in_flight() != 47985) {
+    if (uniffi_oss_append_checksum_method_appender_in_flight() != 30328) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_appender_next_position() != 56535) {
@@ -4521,7 +4523,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_put() != 14050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_settle() != 1302) {
+    if (uniffi_oss_append_checksum_method_ossclient_settle() != 21533) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_constructor_canceltoken_new() != 34921) {

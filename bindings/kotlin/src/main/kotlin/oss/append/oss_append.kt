@@ -1006,7 +1006,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_appender_crc64() and 0xFFFF) != 64811) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_in_flight() and 0xFFFF) != 47985) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_in_flight() and 0xFFFF) != 30328) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_appender_next_position() and 0xFFFF) != 56535) {
@@ -1042,7 +1042,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_put() and 0xFFFF) != 14050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 1302) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 21533) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_canceltoken_new() and 0xFFFF) != 34921) {
@@ -3861,8 +3861,9 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
 
 /**
- * An append whose outcome is unknown: keep it (it is plain data) and settle it with
- * `OssClient.settle` before sending its bytes again.
+ * An append whose bytes may be in the object: everything settling it needs, as a plain value an
+ * application can store (for example in a journal) and settle after a restart with
+ * [`Client::settle`].
  */
 data class InFlight (
     /**
@@ -3876,17 +3877,17 @@ data class InFlight (
     val `key`: kotlin.String
     , 
     /**
-     * Where the data was appended: the object's length before it.
+     * Where the body was appended: the object's length before it.
      */
     val `position`: kotlin.ULong
     , 
     /**
-     * How many bytes were appended.
+     * The body's length in bytes (not zero).
      */
     val `length`: kotlin.ULong
     , 
     /**
-     * CRC-64 of the data alone.
+     * CRC-64 of the body alone.
      */
     val `bodyCrc64`: kotlin.ULong
     , 
@@ -4352,7 +4353,7 @@ public object FfiConverterTypeContentMd5 : FfiConverterRustBuffer<ContentMd5>{
 enum class NotLandedReason {
     
     /**
-     * The object ends at or before the append's position.
+     * The object ends at or before the append's position: nothing was appended there.
      */
     NOTHING_AT_POSITION,
     /**
@@ -4368,7 +4369,7 @@ enum class NotLandedReason {
      */
     MISSING_BUCKET,
     /**
-     * The object is not appendable.
+     * The object was made by a put or multipart upload.
      */
     NOT_APPENDABLE;
 
@@ -4924,7 +4925,8 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
 
 
 /**
- * What a service error means (from its Code, EC or status), as the core's `ServiceErrorKind`.
+ * What a service error means, from its Code, or from its EC when the response had no body (HEAD),
+ * or from its HTTP status when it has neither.
  */
 
 enum class ServiceErrorKind {
@@ -4934,7 +4936,7 @@ enum class ServiceErrorKind {
      */
     POSITION_NOT_EQUAL_TO_LENGTH,
     /**
-     * 409: the object was made by a put or multipart upload.
+     * 409: the object was made by a put or a multipart upload and cannot be appended to.
      */
     OBJECT_NOT_APPENDABLE,
     /**
@@ -4946,39 +4948,39 @@ enum class ServiceErrorKind {
      */
     NO_SUCH_BUCKET,
     /**
-     * 403: access denied.
+     * 403: access denied by policy or ACL (or a 403 without a more precise code).
      */
     ACCESS_DENIED,
     /**
-     * 403: wrong secret, region or signature version.
+     * 403: the signature is wrong: the access key secret, the region or the signature version.
      */
     SIGNATURE_DOES_NOT_MATCH,
     /**
-     * 403: unknown access key id.
+     * 403: the access key id is unknown.
      */
     INVALID_ACCESS_KEY_ID,
     /**
-     * 403: the STS token is not valid.
+     * 403: the STS security token is not valid.
      */
     INVALID_SECURITY_TOKEN,
     /**
-     * 403: the STS token has expired.
+     * 403: the STS security token has expired.
      */
     SECURITY_TOKEN_EXPIRED,
     /**
-     * 403: this device's clock is too far off.
+     * 403: this machine's clock is more than 15 minutes from the service's.
      */
     REQUEST_TIME_TOO_SKEWED,
     /**
-     * 400: an argument or header was refused.
+     * 400: a request argument or header was refused.
      */
     INVALID_ARGUMENT,
     /**
-     * 400: the Content-MD5 does not match.
+     * 400: the Content-MD5 does not match the body.
      */
     INVALID_DIGEST,
     /**
-     * 400: the key is not valid.
+     * 400: the object key is not valid.
      */
     INVALID_OBJECT_NAME,
     /**
@@ -4986,27 +4988,27 @@ enum class ServiceErrorKind {
      */
     OBJECT_SIZE_TOO_LARGE,
     /**
-     * 409: forbid-overwrite refused.
+     * 409: `x-oss-forbid-overwrite` refused to replace an object.
      */
     FILE_ALREADY_EXISTS,
     /**
-     * 408.
+     * 408: the service timed out reading the request.
      */
     REQUEST_TIMEOUT,
     /**
-     * 429.
+     * 429 or a throttling code: too many requests.
      */
     TOO_MANY_REQUESTS,
     /**
-     * 500.
+     * 500: the service failed.
      */
     INTERNAL_ERROR,
     /**
-     * 503 or another 5xx.
+     * 503 or another 5xx: the service is unavailable.
      */
     SERVICE_UNAVAILABLE,
     /**
-     * Another code; see `code` and `ec`.
+     * A code this library does not know; see the code and EC.
      */
     OTHER;
 
