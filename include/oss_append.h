@@ -51,6 +51,7 @@
  *
  * `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
  * again".
+ * - 5xx: the spool refused or failed.
  * - 9xx: a bug in the library (a panic was caught); please report it.
  */
 enum oss_result
@@ -207,6 +208,30 @@ enum oss_result
    * The bytes read do not match the object's CRC-64: read it again.
    */
   OSS_RESULT_DOWNLOAD_CRC_MISMATCH = 407,
+  /**
+   * The spool's journal is full (its full policy refused, waited too long, or had nothing to drop).
+   */
+  OSS_RESULT_SPOOL_FULL = 500,
+  /**
+   * Another process has the spool directory open.
+   */
+  OSS_RESULT_SPOOL_LOCKED = 501,
+  /**
+   * The spool is closed.
+   */
+  OSS_RESULT_SPOOL_CLOSED = 502,
+  /**
+   * The spool's checkpoint is damaged or does not match its journal; nothing was guessed.
+   */
+  OSS_RESULT_SPOOL_CORRUPT = 503,
+  /**
+   * A spool flush waited its whole timeout with data not yet in OSS.
+   */
+  OSS_RESULT_FLUSH_TIMEOUT = 504,
+  /**
+   * A record larger than the spool takes.
+   */
+  OSS_RESULT_RECORD_TOO_LARGE = 505,
   /**
    * The library panicked; the panic was caught. A bug: please report it with the message.
    */

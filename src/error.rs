@@ -546,6 +546,66 @@ pub enum Error {
     /// The server's response could not be understood.
     #[error("unexpected response: {0}")]
     Protocol(String),
+
+    /// The spool refused or failed: full, locked by another process, closed, or its directory failed.
+    #[error("spool: {0}")]
+    Spool(#[from] SpoolError),
+}
+
+/// Why a spool call failed.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum SpoolError {
+    /// The journal holds `max_bytes` already: the write was refused (`RejectNew`), waited too long
+    /// (`Block`), or nothing could be dropped (`DropOldest`: all of it is in flight). Nothing was
+    /// written.
+    #[error("the journal is full ({pending_bytes} bytes waiting, {max_bytes} allowed); nothing was written")]
+    Full {
+        /// Payload bytes not yet in OSS.
+        pending_bytes: u64,
+        /// The configured limit of the journal on disk.
+        max_bytes: u64,
+    },
+    /// Another process (or another spool in this one) has the directory open.
+    #[error("{} is in use by another spool (one process owns a spool directory)", .path.display())]
+    Locked {
+        /// The spool directory.
+        path: std::path::PathBuf,
+    },
+    /// The spool was closed.
+    #[error("the spool is closed")]
+    Closed,
+    /// A record larger than the spool takes.
+    #[error("a record of {bytes} bytes is larger than the {max} bytes a record may hold")]
+    TooLarge {
+        /// The record's size.
+        bytes: u64,
+        /// The limit (`SpoolConfig::max_record_bytes`).
+        max: u64,
+    },
+    /// `flush` waited its whole timeout and data is still waiting.
+    #[error("flush timed out with {pending_bytes} bytes not yet in OSS")]
+    FlushTimeout {
+        /// Payload bytes not yet in OSS.
+        pending_bytes: u64,
+    },
+    /// The spool directory could not be read or written.
+    #[error("{}: {source}", .path.display())]
+    Io {
+        /// The file or directory.
+        path: std::path::PathBuf,
+        /// What failed.
+        #[source]
+        source: std::io::Error,
+    },
+    /// The checkpoint is damaged or does not match the journal; nothing is guessed.
+    #[error("{}: {reason}; the spool is left as it is for inspection", .path.display())]
+    Corrupt {
+        /// The file.
+        path: std::path::PathBuf,
+        /// What is wrong.
+        reason: String,
+    },
 }
 
 impl Error {
@@ -579,6 +639,14 @@ impl Error {
             Error::Network { .. } | Error::Timeout { .. } | Error::DownloadCrcMismatch { .. } => true,
             Error::Service(e) => e.is_retryable(),
             _ => false,
+        }
+    }
+
+    /// The spool error, if this is one.
+    pub fn spool(&self) -> Option<&SpoolError> {
+        match self {
+            Error::Spool(e) => Some(e),
+            _ => None,
         }
     }
 

@@ -33,6 +33,7 @@ pub mod mobile;
 mod options;
 mod settle;
 pub mod sign;
+mod spool;
 mod stream;
 mod transport;
 pub mod validate;
@@ -42,12 +43,15 @@ pub use body::{Body, CancelToken, ProgressFn};
 pub use client::Client;
 pub use config::{ClientBuilder, Config, RetryPolicy};
 pub use credentials::{Credentials, CredentialsProvider, RefreshingProvider};
-pub use error::{Argument, Error, ServiceError, ServiceErrorKind, TimeoutKind, Unsettled};
+pub use error::{Argument, Error, ServiceError, ServiceErrorKind, SpoolError, TimeoutKind, Unsettled};
 pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,
 };
 pub use settle::{InFlight, NotLanded, NotLandedReason, Settlement};
 pub use sign::SignatureVersion;
+pub use spool::{
+    DropReason, FullPolicy, RolloverReason, Spool, SpoolConfig, SpoolEvent, SpoolListener, SpoolStatus, SyncPolicy,
+};
 
 #[cfg(feature = "mobile")]
 uniffi::setup_scaffolding!();

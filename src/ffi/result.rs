@@ -16,6 +16,7 @@ use crate::Error;
 ///
 /// `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
 /// again".
+/// - 5xx: the spool refused or failed.
 /// - 9xx: a bug in the library (a panic was caught); please report it.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
@@ -103,6 +104,19 @@ pub enum oss_result {
     /// The bytes read do not match the object's CRC-64: read it again.
     DownloadCrcMismatch = 407,
 
+    /// The spool's journal is full (its full policy refused, waited too long, or had nothing to drop).
+    SpoolFull = 500,
+    /// Another process has the spool directory open.
+    SpoolLocked = 501,
+    /// The spool is closed.
+    SpoolClosed = 502,
+    /// The spool's checkpoint is damaged or does not match its journal; nothing was guessed.
+    SpoolCorrupt = 503,
+    /// A spool flush waited its whole timeout with data not yet in OSS.
+    FlushTimeout = 504,
+    /// A record larger than the spool takes.
+    RecordTooLarge = 505,
+
     /// The library panicked; the panic was caught. A bug: please report it with the message.
     Panic = 900,
     /// An error the library does not know how to classify. A bug: please report it.
@@ -147,6 +161,12 @@ pub(crate) const ALL: &[(oss_result, &str)] = &[
     (oss_result::Unverified, "OSS_RESULT_UNVERIFIED\0"),
     (oss_result::Unsettled, "OSS_RESULT_UNSETTLED\0"),
     (oss_result::DownloadCrcMismatch, "OSS_RESULT_DOWNLOAD_CRC_MISMATCH\0"),
+    (oss_result::SpoolFull, "OSS_RESULT_SPOOL_FULL\0"),
+    (oss_result::SpoolLocked, "OSS_RESULT_SPOOL_LOCKED\0"),
+    (oss_result::SpoolClosed, "OSS_RESULT_SPOOL_CLOSED\0"),
+    (oss_result::SpoolCorrupt, "OSS_RESULT_SPOOL_CORRUPT\0"),
+    (oss_result::FlushTimeout, "OSS_RESULT_FLUSH_TIMEOUT\0"),
+    (oss_result::RecordTooLarge, "OSS_RESULT_RECORD_TOO_LARGE\0"),
     (oss_result::Panic, "OSS_RESULT_PANIC\0"),
     (oss_result::Internal, "OSS_RESULT_INTERNAL\0"),
 ];
@@ -195,6 +215,15 @@ impl oss_result {
             Error::Credentials { .. } => Self::Credentials,
             Error::Body(_) => Self::Io,
             Error::Protocol(_) => Self::Protocol,
+            Error::Spool(spool) => match spool {
+                crate::SpoolError::Full { .. } => Self::SpoolFull,
+                crate::SpoolError::Locked { .. } => Self::SpoolLocked,
+                crate::SpoolError::Closed => Self::SpoolClosed,
+                crate::SpoolError::Corrupt { .. } => Self::SpoolCorrupt,
+                crate::SpoolError::FlushTimeout { .. } => Self::FlushTimeout,
+                crate::SpoolError::TooLarge { .. } => Self::RecordTooLarge,
+                crate::SpoolError::Io { .. } => Self::Io,
+            },
         }
     }
 

@@ -174,6 +174,7 @@ impl From<Error> for OssError {
             Error::Credentials { reason } => OssError::Credentials { reason },
             Error::Body(e) => OssError::Body { reason: e.to_string() },
             Error::Protocol(reason) => OssError::Protocol { reason },
+            Error::Spool(_) => OssError::Protocol { reason: text },
         }
     }
 }

@@ -1,0 +1,129 @@
+//! Object keys from a template: `logs/{device}/{date}/{seq}.log`.
+
+use std::collections::BTreeMap;
+
+use time::OffsetDateTime;
+
+use crate::error::{Argument, Error};
+
+/// The placeholders every template may use, besides the application's own variables.
+const BUILT_IN: &[&str] = &["seq", "date", "time", "year", "month", "day", "hour", "minute", "unix"];
+
+/// A key template, checked when the spool opens.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub(crate) struct KeyTemplate {
+    text: String,
+    vars: BTreeMap<String, String>,
+}
+
+impl KeyTemplate {
+    /// Checks that every `{name}` is known (built in, `{seq:N}` for a width, or one of `vars`) and
+    /// that the first key it makes is a valid key.
+    pub(crate) fn new(text: &str, vars: &BTreeMap<String, String>) -> Result<Self, Error> {
+        let template = Self { text: text.to_string(), vars: vars.clone() };
+        for name in placeholders(text)? {
+            let base = name.split_once(':').map_or(name.as_str(), |(base, _)| base);
+            let known = BUILT_IN.contains(&base) || template.vars.contains_key(base);
+            if !known || (name.contains(':') && !is_seq_width(&name)) {
+                return Err(Error::invalid(
+                    Argument::Spool,
+                    format!(
+                        "the key template {text:?} has {{{name}}}, which is not one of {{seq}}, {{seq:WIDTH}}, {{date}}, {{time}}, {{year}}, {{month}}, {{day}}, {{hour}}, {{minute}}, {{unix}} or a variable given"
+                    ),
+                ));
+            }
+        }
+        crate::validate::key(&template.render(0, OffsetDateTime::UNIX_EPOCH))?;
+        Ok(template)
+    }
+
+    /// The key of object number `seq`, started at `at`. A template without `{seq}` gives its text
+    /// for the first object and adds `.<seq>` for the next ones.
+    pub(crate) fn render(&self, seq: u64, at: OffsetDateTime) -> String {
+        let mut out = String::new();
+        let mut rest = self.text.as_str();
+        let mut had_seq = false;
+        while let Some(open) = rest.find('{') {
+            out.push_str(&rest[..open]);
+            let Some(close) = rest[open..].find('}') else { break };
+            let name = &rest[open + 1..open + close];
+            let value = match name {
+                "seq" => {
+                    had_seq = true;
+                    seq.to_string()
+                }
+                _ if is_seq_width(name) => {
+                    had_seq = true;
+                    let width: usize = name[4..].parse().unwrap_or(0);
+                    format!("{seq:0width$}")
+                }
+                "date" => format!("{:04}-{:02}-{:02}", at.year(), at.month() as u8, at.day()),
+                "time" => format!("{:02}{:02}{:02}", at.hour(), at.minute(), at.second()),
+                "year" => format!("{:04}", at.year()),
+                "month" => format!("{:02}", at.month() as u8),
+                "day" => format!("{:02}", at.day()),
+                "hour" => format!("{:02}", at.hour()),
+                "minute" => format!("{:02}", at.minute()),
+                "unix" => at.unix_timestamp().to_string(),
+                var => self.vars.get(var).cloned().unwrap_or_default(),
+            };
+            out.push_str(&value);
+            rest = &rest[open + close + 1..];
+        }
+        out.push_str(rest);
+        if !had_seq && seq > 0 {
+            out.push_str(&format!(".{seq}"));
+        }
+        out
+    }
+}
+
+fn is_seq_width(name: &str) -> bool {
+    name.strip_prefix("seq:").is_some_and(|w| !w.is_empty() && w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
+}
+
+/// The `{name}`s of `text`.
+fn placeholders(text: &str) -> Result<Vec<String>, Error> {
+    let mut names = Vec::new();
+    let mut rest = text;
+    while let Some(open) = rest.find('{') {
+        let Some(close) = rest[open..].find('}') else {
+            return Err(Error::invalid(Argument::Spool, format!("the key template {text:?} has a '{{' without '}}'")));
+        };
+        names.push(rest[open + 1..open + close].to_string());
+        rest = &rest[open + close + 1..];
+    }
+    if rest.contains('}') {
+        return Err(Error::invalid(Argument::Spool, format!("the key template {text:?} has a '}}' without '{{'")));
+    }
+    Ok(names)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use time::macros::datetime;
+
+    #[test]
+    fn renders_every_placeholder() {
+        let vars = BTreeMap::from([("device".to_string(), "cam-7".to_string())]);
+        let template = KeyTemplate::new("logs/{device}/{date}/{hour}/{seq:6}-{time}.log", &vars).unwrap();
+        let at = datetime!(2026-11-29 08:05:09 UTC);
+        assert_eq!(template.render(42, at), "logs/cam-7/2026-11-29/08/000042-080509.log");
+        let plain = KeyTemplate::new("app.log", &BTreeMap::new()).unwrap();
+        assert_eq!(plain.render(0, at), "app.log");
+        assert_eq!(plain.render(3, at), "app.log.3");
+        assert_eq!(
+            KeyTemplate::new("{year}{month}{day}-{minute}-{unix}-{seq}", &BTreeMap::new()).unwrap().render(1, at),
+            "20261129-05-1795939509-1"
+        );
+    }
+
+    #[test]
+    fn refuses_unknown_placeholders_and_bad_keys() {
+        for bad in ["logs/{nope}.log", "logs/{seq:abc}", "a{b", "a}b", "/starts-with-slash/{seq}", "{date:x}"] {
+            let err = KeyTemplate::new(bad, &BTreeMap::new()).unwrap_err();
+            assert!(matches!(err, Error::InvalidArgument { .. }), "{bad}: {err}");
+        }
+    }
+}

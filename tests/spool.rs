@@ -1,0 +1,433 @@
+//! The spool against the emulator: exactly once across restarts, damage, full disks, outages, other
+//! writers, expiring tokens and rollover.
+
+mod common;
+
+use std::path::{Path, PathBuf};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use common::*;
+use oss_append::{Error, FullPolicy, RolloverReason, Spool, SpoolConfig, SpoolError, SpoolEvent, SyncPolicy};
+use oss_emulator::Emulator;
+
+fn temp_dir(name: &str) -> PathBuf {
+    let dir = std::env::temp_dir().join(format!("oss-append-spool-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    dir
+}
+
+/// A config that sends small batches quickly.
+fn config(key: &str) -> SpoolConfig {
+    SpoolConfig::new(BUCKET, key)
+        .batch_bytes(4096)
+        .batch_age(Duration::from_millis(20))
+        .max_backoff(Duration::from_millis(250))
+}
+
+/// Every event, in order.
+#[derive(Clone, Default)]
+struct Events(Arc<Mutex<Vec<SpoolEvent>>>);
+
+impl Events {
+    fn config(&self, config: SpoolConfig) -> SpoolConfig {
+        let events = self.0.clone();
+        config.listener(move |event: &SpoolEvent| events.lock().unwrap().push(event.clone()))
+    }
+
+    fn all(&self) -> Vec<SpoolEvent> {
+        self.0.lock().unwrap().clone()
+    }
+}
+
+/// Records `first..first+count`, each a line.
+fn lines(first: usize, count: usize) -> Vec<Vec<u8>> {
+    (first..first + count).map(|i| format!("record {i:05} {}\n", "x".repeat(i % 37)).into_bytes()).collect()
+}
+
+fn wait_until(what: &str, limit: Duration, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + limit;
+    while !done() {
+        assert!(Instant::now() < deadline, "{what} did not happen within {limit:?}");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+}
+
+#[test]
+fn writes_reach_the_object_once_in_order_and_the_count_survives_a_reopen() {
+    let emu = emulator();
+    let dir = temp_dir("basic");
+    let events = Events::default();
+    let spool = Spool::open(&dir, client(&emu), events.config(config("logs/basic.log"))).unwrap();
+    let records = lines(0, 200);
+    for record in &records {
+        spool.write(record).unwrap();
+    }
+    spool.flush(Duration::from_secs(30)).unwrap();
+    let expected = records.concat();
+    assert_eq!(emu.object_data(BUCKET, "logs/basic.log").unwrap(), expected);
+    let status = spool.status();
+    assert_eq!((status.pending_bytes, status.appended_bytes, status.dropped_bytes), (0, expected.len() as u64, 0));
+    assert_eq!((status.object.as_str(), status.position), ("logs/basic.log", expected.len() as u64));
+    assert_eq!(status.crc64, Some(oss_append::crc64::checksum(&expected)));
+    // The listener saw every batch, contiguous.
+    let mut next = 0;
+    for event in events.all() {
+        if let SpoolEvent::Appended { key, position, length } = event {
+            assert_eq!((key.as_str(), position), ("logs/basic.log", next));
+            next += length;
+        }
+    }
+    assert_eq!(next, expected.len() as u64);
+    spool.close().unwrap();
+    // Sent segments were deleted.
+    let segments = std::fs::read_dir(dir.join("journal")).unwrap().count();
+    assert!(segments <= 1, "{segments} segments left");
+
+    let spool = Spool::open(&dir, client(&emu), config("logs/basic.log")).unwrap();
+    assert_eq!(spool.status().appended_bytes, expected.len() as u64);
+    spool.write(b"after reopen\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "logs/basic.log").unwrap(), [expected, b"after reopen\n".to_vec()].concat());
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn one_process_owns_a_directory() {
+    let emu = emulator();
+    let dir = temp_dir("lock");
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    let err = Spool::open(&dir, client(&emu), config("k")).unwrap_err();
+    assert!(matches!(err, Error::Spool(SpoolError::Locked { .. })), "{err:?}");
+    drop(spool);
+    let again = Spool::open(&dir, client(&emu), config("k"));
+    assert!(again.is_ok(), "the lock is released on close: {again:?}");
+    drop(again);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn data_written_during_an_outage_is_sent_after_a_restart() {
+    let emu = emulator();
+    let dir = temp_dir("outage");
+    emu.faults().fail_next(1000, 503);
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    let records = lines(0, 50);
+    for record in &records {
+        spool.write(record).unwrap();
+    }
+    wait_until("an upload error", Duration::from_secs(10), || spool.status().last_error.is_some());
+    assert!(spool.status().next_try.is_some());
+    assert!(matches!(spool.flush(Duration::from_millis(100)), Err(Error::Spool(SpoolError::FlushTimeout { .. }))));
+    spool.close().unwrap();
+    emu.faults().clear();
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    assert_eq!(spool.status().pending_bytes, records.concat().len() as u64);
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), records.concat());
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_batch_left_unsettled_is_settled_at_the_next_open_and_not_sent_twice() {
+    let emu = emulator();
+    let dir = temp_dir("unsettled");
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    spool.write(b"first\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    // The next batch lands but its response is lost, and the service refuses every HEAD: unsettled.
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 10_000, 503);
+    spool.write(b"second\n").unwrap();
+    wait_until("the batch to land", Duration::from_secs(10), || emu.object(BUCKET, "k").map(|o| o.length) == Some(13));
+    wait_until("an upload error", Duration::from_secs(10), || spool.status().last_error.is_some());
+    assert!(spool.status().in_flight);
+    spool.close().unwrap();
+    emu.faults().clear();
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    spool.write(b"third\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"first\nsecond\nthird\n");
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn journal_segments(dir: &Path) -> Vec<PathBuf> {
+    let mut segments: Vec<PathBuf> = std::fs::read_dir(dir.join("journal"))
+        .unwrap()
+        .map(|e| e.unwrap().path())
+        .filter(|p| p.extension().is_some_and(|e| e == "seg"))
+        .collect();
+    segments.sort();
+    segments
+}
+
+#[test]
+fn a_torn_tail_is_cut_and_everything_before_it_is_sent() {
+    let emu = emulator();
+    let dir = temp_dir("torn");
+    emu.faults().fail_next(1000, 503);
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    let records = lines(0, 20);
+    for record in &records {
+        spool.write(record).unwrap();
+    }
+    spool.close().unwrap();
+    // A write torn by a crash: half a record at the end of the last segment.
+    let last = journal_segments(&dir).pop().unwrap();
+    let mut file = std::fs::OpenOptions::new().append(true).open(&last).unwrap();
+    std::io::Write::write_all(&mut file, b"OSPL\x10\x00\x00\x00garbage").unwrap();
+    emu.faults().clear();
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), records.concat());
+    assert_eq!(spool.status().corrupt_bytes, 0);
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn a_damaged_record_is_quarantined_counted_and_the_rest_sent() {
+    let emu = emulator();
+    let dir = temp_dir("damaged");
+    emu.faults().fail_next(1000, 503);
+    let small = config("k").segment_bytes(4096).max_bytes(64 << 20).max_record_bytes(1024);
+    let spool = Spool::open(&dir, client(&emu), small.clone()).unwrap();
+    let records = lines(0, 300);
+    for record in &records {
+        spool.write(record).unwrap();
+    }
+    spool.close().unwrap();
+    let segments = journal_segments(&dir);
+    assert!(segments.len() >= 3, "{} segments", segments.len());
+    // A byte of a record in the middle of the second segment goes bad.
+    let middle = &segments[1];
+    let mut bytes = std::fs::read(middle).unwrap();
+    let at = bytes.len() / 2;
+    bytes[at] ^= 0xff;
+    std::fs::write(middle, &bytes).unwrap();
+    emu.faults().clear();
+    let events = Events::default();
+    let spool = Spool::open(&dir, client(&emu), events.config(small)).unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    let status = spool.status();
+    assert!(status.corrupt_bytes > 0 && status.corrupt_bytes < 100, "{status:?}");
+    let sent = emu.object_data(BUCKET, "k").unwrap();
+    let expected = records.concat();
+    assert_eq!(sent.len() as u64 + status.corrupt_bytes, expected.len() as u64, "every other byte was sent");
+    // What was sent is the records in order, one of them missing.
+    let missing: Vec<&Vec<u8>> = records.iter().filter(|r| !contains(&sent, r)).collect();
+    assert_eq!(missing.len(), 1, "exactly the damaged record is missing");
+    assert_eq!(missing[0].len() as u64, status.corrupt_bytes);
+    let all = events.all();
+    assert!(all.iter().any(|e| matches!(e, SpoolEvent::Quarantined { path } if path.exists())), "{all:?}");
+    assert!(all.iter().any(|e| matches!(e, SpoolEvent::Dropped { bytes, .. } if *bytes == status.corrupt_bytes)));
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+fn contains(haystack: &[u8], needle: &[u8]) -> bool {
+    haystack.windows(needle.len()).any(|w| w == needle)
+}
+
+#[test]
+fn a_full_journal_rejects_drops_or_blocks_as_asked() {
+    let emu = emulator();
+    emu.faults().fail_next(100_000, 503);
+    let record = vec![b'r'; 1000];
+    let small = |name: &str, full| config(name).max_record_bytes(1000).max_bytes(8192).segment_bytes(2048).full(full);
+
+    // RejectNew: an error, nothing written.
+    let dir = temp_dir("reject");
+    let spool = Spool::open(&dir, client(&emu), small("reject", FullPolicy::RejectNew)).unwrap();
+    let mut written = 0;
+    let err = loop {
+        match spool.write(&record) {
+            Ok(_) => written += 1,
+            Err(e) => break e,
+        }
+        assert!(written < 100, "never full");
+    };
+    assert!(matches!(err, Error::Spool(SpoolError::Full { max_bytes: 8192, .. })), "{err:?}");
+    assert_eq!(spool.status().pending_bytes, written * 1000);
+    drop(spool);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // DropOldest: writes go on; the oldest are dropped, counted exactly and reported.
+    let dir = temp_dir("drop");
+    let events = Events::default();
+    let spool = Spool::open(&dir, client(&emu), events.config(small("drop", FullPolicy::DropOldest))).unwrap();
+    for _ in 0..40 {
+        spool.write(&record).unwrap();
+    }
+    let status = spool.status();
+    let reported: u64 =
+        events.all().iter().map(|e| if let SpoolEvent::Dropped { bytes, .. } = e { *bytes } else { 0 }).sum();
+    assert!(status.dropped_bytes > 0);
+    assert_eq!(reported, status.dropped_bytes);
+    assert_eq!(status.pending_bytes + status.dropped_bytes, 40_000);
+    assert!(status.journal_bytes <= 8192, "{status:?}");
+    // Once the service is back, what was not dropped is sent, once.
+    emu.faults().clear();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    let sent = emu.object_data(BUCKET, "drop").unwrap();
+    assert_eq!(sent.len() as u64, 40_000 - status.dropped_bytes);
+    drop(spool);
+    std::fs::remove_dir_all(&dir).unwrap();
+
+    // Block: waits, says so, and fails after its timeout; or goes on once space is freed.
+    emu.faults().fail_next(100_000, 503);
+    let dir = temp_dir("block");
+    let events = Events::default();
+    let spool =
+        Spool::open(&dir, client(&emu), events.config(small("block", FullPolicy::Block(Duration::from_millis(300)))))
+            .unwrap();
+    let started = Instant::now();
+    let err = loop {
+        if let Err(e) = spool.write(&record) {
+            break e;
+        }
+        assert!(started.elapsed() < Duration::from_secs(10));
+    };
+    assert!(matches!(err, Error::Spool(SpoolError::Full { .. })), "{err:?}");
+    assert!(events.all().iter().any(|e| matches!(e, SpoolEvent::Blocked { .. })));
+    let spool = Arc::new(spool);
+    let writer = {
+        let spool = spool.clone();
+        std::thread::spawn(move || spool.write(&vec![b'w'; 1000]))
+    };
+    std::thread::sleep(Duration::from_millis(100));
+    emu.faults().clear();
+    assert!(writer.join().unwrap().is_ok(), "the blocked write goes on once the uploader frees space");
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(spool.status().dropped_bytes, 0);
+    drop(spool);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn another_writer_on_the_object_moves_the_spool_to_the_next_object() {
+    let emu = emulator();
+    let dir = temp_dir("other");
+    let events = Events::default();
+    let spool = Spool::open(&dir, client(&emu), events.config(config("shared.log"))).unwrap();
+    spool.write(b"ours 1\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    client(&emu).appender(BUCKET, "shared.log").append(b"theirs\n").unwrap();
+    spool.write(b"ours 2\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "shared.log").unwrap(), b"ours 1\ntheirs\n", "never overwritten");
+    assert_eq!(emu.object_data(BUCKET, "shared.log.1").unwrap(), b"ours 2\n");
+    assert!(events.all().iter().any(|e| matches!(
+        e,
+        SpoolEvent::RolledOver { from, to, reason: RolloverReason::OtherWriter } if from == "shared.log" && to == "shared.log.1"
+    )));
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn objects_roll_over_at_the_size_asked_and_keys_follow_the_template() {
+    let emu = emulator();
+    let dir = temp_dir("rollover");
+    let spool = Spool::open(
+        &dir,
+        client(&emu),
+        config("logs/{device}/{seq:3}.log").var("device", "d1").rollover_bytes(1000).batch_bytes(300),
+    )
+    .unwrap();
+    let records = lines(0, 100);
+    for record in &records {
+        spool.write(record).unwrap();
+    }
+    spool.flush(Duration::from_secs(30)).unwrap();
+    let mut all = Vec::new();
+    let mut seq = 0;
+    while let Some(data) = emu.object_data(BUCKET, &format!("logs/d1/{seq:03}.log")) {
+        assert!(data.len() <= 1000, "object {seq} is {} bytes", data.len());
+        all.extend(data);
+        seq += 1;
+    }
+    assert!(seq > 3, "{seq} objects");
+    assert_eq!(all, records.concat());
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn the_service_restarted_on_its_root_is_ridden_out() {
+    let root = temp_dir("emulator-root");
+    let start = |addr: Option<std::net::SocketAddr>| {
+        let mut builder = Emulator::builder().credentials(AK, SK).bucket(BUCKET).root(&root);
+        if let Some(addr) = addr {
+            builder = builder.listen(addr);
+        }
+        builder.start().unwrap()
+    };
+    let emu = start(None);
+    let addr = emu.addr();
+    let dir = temp_dir("restart");
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    let records = lines(0, 60);
+    for record in &records[..30] {
+        spool.write(record).unwrap();
+    }
+    spool.flush(Duration::from_secs(30)).unwrap();
+    drop(emu); // the service goes away
+    for record in &records[30..] {
+        spool.write(record).unwrap();
+    }
+    wait_until("an upload error", Duration::from_secs(10), || spool.status().last_error.is_some());
+    let emu = start(Some(addr)); // and comes back, with what it had
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), records.concat());
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+    drop(emu);
+    std::fs::remove_dir_all(root).unwrap();
+}
+
+#[test]
+fn bad_settings_are_refused() {
+    let emu = emulator();
+    let dir = temp_dir("bad");
+    for (config, says) in [
+        (SpoolConfig::new("Bad_Bucket", "k"), "bucket"),
+        (SpoolConfig::new(BUCKET, "logs/{nope}"), "nope"),
+        (SpoolConfig::new(BUCKET, "k").batch_bytes(0), "batch_bytes"),
+        (SpoolConfig::new(BUCKET, "k").rollover_bytes(6 << 30), "rollover_bytes"),
+        (SpoolConfig::new(BUCKET, "k").max_bytes(1000), "max_bytes"),
+        (SpoolConfig::new(BUCKET, "k").sync(SyncPolicy::Interval(Duration::ZERO)), "interval"),
+    ] {
+        let err = Spool::open(&dir, client(&emu), config).unwrap_err();
+        assert!(err.to_string().contains(says), "{says}: {err}");
+    }
+    let spool = Spool::open(&dir, client(&emu), config("k").max_record_bytes(10)).unwrap();
+    assert!(matches!(spool.write(&[0; 11]), Err(Error::Spool(SpoolError::TooLarge { bytes: 11, max: 10 }))));
+    spool.close().unwrap();
+    assert!(matches!(spool.write(b"x"), Err(Error::Spool(SpoolError::Closed))));
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn marks_are_kept_with_their_data_across_a_reopen() {
+    let emu = emulator();
+    let dir = temp_dir("marks");
+    emu.faults().fail_next(1000, 503);
+    let spool = Spool::open(&dir, client(&emu), config("k").sync(SyncPolicy::EveryWrite)).unwrap();
+    assert_eq!(spool.last_mark(), None);
+    spool.write_with_mark(b"abc", b"offset=3").unwrap();
+    spool.write(b"def").unwrap();
+    spool.write_with_mark(b"ghi", b"offset=9").unwrap();
+    drop(spool);
+    emu.faults().clear();
+    let spool = Spool::open(&dir, client(&emu), config("k")).unwrap();
+    assert_eq!(spool.last_mark().as_deref(), Some(&b"offset=9"[..]));
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"abcdefghi", "marks never reach the object");
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
