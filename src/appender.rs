@@ -17,8 +17,13 @@ use crate::Client;
 /// - after a failure that did not land, it continues where the object ends (a
 ///   PositionNotEqualToLength tells; otherwise it asks with a HEAD);
 /// - after an [`Unsettled`](Error::Unsettled) append, it holds the [`in_flight`](Self::in_flight)
-///   append and settles it before its next append; [`settle`](Self::settle) does it at once and says
-///   whether the bytes landed, so the caller knows whether to send them again.
+///   append and refuses to append more (`Unsettled` again, with no request) until
+///   [`settle`](Self::settle) says whether the bytes landed, so the caller knows whether to send them
+///   again;
+/// - when an append was reported as not landed after its body went out whole, and an append sent
+///   next at that position meets PositionNotEqualToLength, it is settled instead of believed (a
+///   request still under way may have committed the first one late). The client remembers such
+///   positions, so `Client::append_object` at that position does the same.
 #[derive(Debug, Clone)]
 pub struct Appender {
     client: Client,
@@ -57,8 +62,8 @@ impl Appender {
         self
     }
 
-    /// Continues by settling an append whose outcome is unknown (for example one stored before a
-    /// restart): the next append, or [`settle`](Self::settle), settles it first.
+    /// Continues with an append whose outcome is unknown (for example one stored before a restart):
+    /// [`settle`](Self::settle) it before appending more.
     pub fn resume_in_flight(mut self, in_flight: InFlight) -> Self {
         self.stream.tail = Tail::Unsettled(in_flight);
         self

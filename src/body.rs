@@ -134,6 +134,11 @@ impl<'a> Source<'a> {
         self.length
     }
 
+    /// Whether the body is a file (which may change between two reads).
+    pub(crate) fn is_file(&self) -> bool {
+        matches!(self.kind, SourceKind::File(_))
+    }
+
     /// Whether the body can be sent again from its start.
     pub(crate) fn can_rewind(&self) -> bool {
         !matches!(self.kind, SourceKind::Reader(_)) || self.offset == 0

@@ -62,6 +62,11 @@ impl Client {
     /// returns the failure only when they did not. When settling fails too, the error is
     /// [`Error::Unsettled`]: the bytes may be in the object, and its in-flight append says how to
     /// find out ([`Client::settle`]).
+    ///
+    /// A request still under way when the client gave up may commit after settling said it had not.
+    /// Send such an append again at the same position (an [`Appender`](crate::Appender) does): a
+    /// PositionNotEqualToLength there is then settled too, never believed. Sent again without a
+    /// position, it would be appended at the end a second time.
     pub fn append_object<'a>(
         &self,
         bucket: &str,

@@ -65,6 +65,15 @@ impl RetryPolicy {
     }
 }
 
+/// An endpoint as messages and `Debug` show it: without what may be a password before an '@'.
+pub(crate) fn redacted(endpoint: &str) -> String {
+    match endpoint.split_once("://").map(|(scheme, rest)| (scheme, rest.rsplit_once('@'))) {
+        Some((scheme, Some((_, host)))) => format!("{scheme}://***@{host}"),
+        _ if endpoint.contains('@') => "(an endpoint holding '@')".to_string(),
+        _ => endpoint.to_string(),
+    }
+}
+
 /// Where requests go, parsed from the endpoint URL.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct Endpoint {
@@ -78,12 +87,7 @@ impl Endpoint {
     pub(crate) fn parse(given: &str) -> Result<Self, Error> {
         let bad = |reason: String| Err(Error::invalid(Argument::Endpoint, reason));
         let endpoint = given;
-        // Messages show the endpoint without what may be a password before an '@'.
-        let shown = match given.split_once("://").map(|(scheme, rest)| (scheme, rest.rsplit_once('@'))) {
-            Some((scheme, Some((_, host)))) => format!("{scheme}://***@{host}"),
-            _ if given.contains('@') => "(an endpoint holding '@')".to_string(),
-            _ => given.to_string(),
-        };
+        let shown = redacted(given);
         let trimmed = endpoint.trim().trim_end_matches('/');
         if trimmed.is_empty() {
             return bad("is empty; give e.g. https://oss-cn-hangzhou.aliyuncs.com".into());
@@ -203,7 +207,7 @@ impl Default for Config {
 impl fmt::Debug for Config {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("Config")
-            .field("endpoint", &self.endpoint)
+            .field("endpoint", &redacted(&self.endpoint))
             .field("region", &self.region)
             .field("path_style", &self.path_style)
             .field("signature_version", &self.signature_version)
@@ -527,9 +531,17 @@ mod tests {
         assert!(matches!(Config { credentials: None, ..config() }.resolve(), Err(Error::Credentials { .. })));
         let empty_secret = Some(Arc::new(Credentials::new("a", "")) as Arc<dyn CredentialsProvider>);
         assert!(matches!(Config { credentials: empty_secret, ..config() }.resolve(), Err(Error::Credentials { .. })));
-        let shown =
-            format!("{:?}", Config { credentials: Some(Arc::new(Credentials::new("a", "SECRET"))), ..config() });
-        assert!(!shown.contains("SECRET"), "{shown}");
+        let shown = format!(
+            "{:?}",
+            Config {
+                endpoint: "http://user:PASSWORD@127.0.0.1:9000".into(),
+                credentials: Some(Arc::new(Credentials::new("a", "SECRET"))),
+                ..config()
+            }
+        );
+        assert!(!shown.contains("SECRET") && !shown.contains("PASSWORD"), "{shown}");
+        let builder = format!("{:?}", ClientBuilder::default().endpoint("https://u:PASSWORD@host"));
+        assert!(!builder.contains("PASSWORD"), "{builder}");
     }
 
     #[test]

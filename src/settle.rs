@@ -106,6 +106,10 @@ impl std::fmt::Display for NotLandedReason {
     }
 }
 
+/// The most bytes after a settled append read to derive the object's CRC where it ended, when the
+/// CRC before it is known anyway.
+const MAX_TAIL_READ: u64 = 64 << 20;
+
 /// Computes the CRC-64 of the first `split` bytes written, and of the rest.
 struct SplitCrc {
     split: u64,
@@ -160,7 +164,8 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        if !meta.is_appendable() {
+        // A server that names no type is taken at its length and CRC.
+        if !meta.object_type.is_empty() && !meta.is_appendable() {
             return not_landed(
                 NotLandedReason::NotAppendable,
                 Some(meta.content_length),
@@ -192,15 +197,18 @@ impl Client {
             }
             // A different CRC means other bytes, or a wrong CRC before: the bytes themselves decide.
         }
-        // The bytes at the position decide. When the CRC where the append ended must be derived from
-        // the object's, the bytes after it are read too.
-        let derive_end_crc = f.crc64_before.is_none() && length > end && meta.crc64.is_some();
+        // The bytes at the position decide. The CRC where the append ended is derived from the
+        // object's (the truth; a CRC before given by a caller may be wrong), reading the bytes after
+        // it too, unless there are many of them and the CRC before is known.
+        let derive_end_crc =
+            length > end && meta.crc64.is_some() && (f.crc64_before.is_none() || length - end <= MAX_TAIL_READ);
         let read_to = if derive_end_crc { length } else { end };
         let mut crcs = SplitCrc { split: f.length, written: 0, head: Crc64::new(), tail: Crc64::new() };
         let range = ByteRange { start: f.position, end: Some(read_to - 1) };
         let read = self.get_object(&f.bucket, &f.key, Some(range), &mut crcs, cancel)?;
-        if read.bytes_written != read_to - f.position || read.object_type.as_deref().is_some_and(|t| t != "Appendable")
-        {
+        let replaced =
+            read.object_type.as_deref().is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("Appendable"));
+        if read.bytes_written != read_to - f.position || replaced {
             return Err(Error::Protocol(format!(
                 "the object changed while settling an append to it: {} bytes read of the {} asked for [request id {}]",
                 read.bytes_written,
@@ -214,9 +222,10 @@ impl Client {
         // The service's CRC is the truth where it applies; a CRC before given by the caller may be wrong.
         let end_crc = match (meta.crc64, f.crc64_after()) {
             (Some(object_crc), _) if length == end => Some(object_crc),
-            (_, Some(after)) => Some(after),
-            (Some(object_crc), None) => Some(crc64::uncombine(object_crc, crcs.tail.value(), length - end)),
-            (None, None) => None,
+            (Some(object_crc), _) if derive_end_crc => {
+                Some(crc64::uncombine(object_crc, crcs.tail.value(), length - end))
+            }
+            (_, after) => after,
         };
         match end_crc {
             Some(crc) => landed(crc),

@@ -63,16 +63,30 @@ impl AppendStream {
         // The body's CRC continues the object's when that is known, so the success path needs no
         // combine; the body's own CRC is derived only to settle.
         let start_crc = Crc64::resume(crc_before.unwrap_or(0));
+        // The CRC of the first body sent whole: what an earlier attempt may have appended.
         let mut sent_crc: Option<u64> = None;
         let mut ambiguous = false;
+        let suspect_here = client.transport().is_suspect(&self.bucket, &self.key, position);
         let transport = client.transport();
         let outcome = transport.retrying(cancel, |retry| {
+            if let Some(first) = sent_crc.filter(|_| source.is_file()) {
+                // A file sent again must be what went before: what landed, if anything, is that.
+                let mut again = start_crc.clone();
+                source.scan(|chunk| again.update(chunk))?;
+                if again.value() != first {
+                    retry.forbid();
+                    return Err(Error::Body(std::io::Error::other(
+                        "the body changed between two attempts to send it (a file written while it was appended)",
+                    )));
+                }
+            }
             source.rewind()?;
             let mut upload = Upload::new(&mut source, options.progress.as_deref(), cancel, start_crc.clone());
             let result = transport.send(&call, Some(&mut upload));
             // Only a body sent in full can have been appended: an append is atomic.
             let complete = upload.complete();
-            if complete {
+            let sent_before = sent_crc.is_some();
+            if complete && sent_crc.is_none() {
                 sent_crc = Some(upload.crc.value());
             }
             if !source.can_rewind() {
@@ -93,9 +107,11 @@ impl AppendStream {
                 }
                 Err(Error::Service(mut service)) => {
                     service.position = Some(position);
-                    // An error the service answered (it carries the service's request id) means the
-                    // append was not applied; a gateway's 5xx, without one, may hide a commit.
-                    ambiguous |= complete && service.status >= 500 && service.request_id.is_empty();
+                    // A 5xx after the whole body may hide a commit behind it (a gateway, or a front
+                    // end that gave up on a back end); a PositionNotEqualToLength after a body that
+                    // went out whole before may be that body, committed: the object decides.
+                    ambiguous |= complete && service.status >= 500;
+                    ambiguous |= service.is_position_not_equal_to_length() && (sent_before || suspect_here);
                     Err(Error::Service(service))
                 }
                 Err(error) => {
@@ -105,7 +121,7 @@ impl AppendStream {
                 }
             }
         });
-        match outcome {
+        let outcome = match outcome {
             Ok(result) => {
                 self.tail = Tail::At { position: result.next_position, crc64: Some(result.crc64) };
                 Ok(result)
@@ -142,7 +158,16 @@ impl AppendStream {
                 self.learn_from(&failure);
                 Err(failure)
             }
-        }
+        };
+        // An append reported as not landed after its body went out whole stays under suspicion: a
+        // request still under way may commit it later, and a PositionNotEqualToLength at its
+        // position is then settled rather than believed (by any stream of this client).
+        let suspected = match (&outcome, sent_crc) {
+            (Err(error), Some(_)) => !error.landed() && !matches!(error, Error::Unsettled(_)) && length > 0,
+            _ => false,
+        };
+        client.transport().suspect(&self.bucket, &self.key, position, suspected);
+        outcome
     }
 
     /// Settles `in_flight` after `failure` made its outcome unknown: the result when it landed,
@@ -163,6 +188,11 @@ impl AppendStream {
             Ok(Settlement::NotLanded(not_landed)) => {
                 self.tail = tail_after(&not_landed);
                 Err(failure)
+            }
+            // Landed, but the object gives no CRC-64 to verify it with.
+            Err(landed) if landed.landed() => {
+                self.tail = Tail::At { position: in_flight.end(), crc64: None };
+                Err(landed)
             }
             Err(cause) => {
                 self.tail = Tail::Unsettled(in_flight.clone());
@@ -187,7 +217,15 @@ impl AppendStream {
                     }
                     Settlement::NotLanded(not_landed) => tail_after(not_landed),
                 };
+                // Sending it again is what a NotLanded calls for: its 409, if a late commit beat the
+                // resend, is settled, not believed.
+                let not_landed = matches!(settlement, Settlement::NotLanded(_));
+                client.transport().suspect(&in_flight.bucket, &in_flight.key, in_flight.position, not_landed);
                 Ok(Some(settlement))
+            }
+            Err(landed) if landed.landed() => {
+                self.tail = Tail::At { position: in_flight.end(), crc64: None };
+                Err(landed)
             }
             Err(cause) => Err(Error::Unsettled(Box::new(Unsettled { in_flight, cause }))),
         }
@@ -197,8 +235,15 @@ impl AppendStream {
     /// the append before it.
     fn start(&mut self, client: &Client, options: &AppendOptions) -> Result<(u64, Option<u64>), Error> {
         let cancel = options.cancel.as_ref();
-        if let Tail::Unsettled(_) = self.tail {
-            self.settle_pending(client, options)?;
+        if let Tail::Unsettled(in_flight) = &self.tail {
+            // Sending more now would leave the caller not knowing whether to send that append again.
+            return Err(Error::Unsettled(Box::new(Unsettled {
+                in_flight: in_flight.clone(),
+                cause: Error::invalid(
+                    crate::error::Argument::InFlight,
+                    "an earlier append is unsettled: settle it first (Appender::settle), then send it again only if it did not land",
+                ),
+            })));
         }
         let wanted = match self.tail {
             Tail::At { position, crc64: Some(crc) } => return Ok((position, Some(crc))),

@@ -3,7 +3,9 @@
 //! Every request of the library goes through [`Transport::send`]; every retry through
 //! [`Transport::retrying`], which asks [`Error::is_retryable`] and nothing else.
 
+use std::collections::VecDeque;
 use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
 use ureq::http::{self, HeaderMap};
@@ -48,7 +50,13 @@ pub(crate) struct Transport {
     agent: ureq::Agent,
     /// Seconds to add to the local clock, learnt from the service after RequestTimeTooSkewed.
     clock_offset: AtomicI64,
+    /// `(bucket, key, position)` of appends reported as not landed after their body went out whole,
+    /// the newest last: one may still commit late.
+    suspects: Mutex<VecDeque<(String, String, u64)>>,
 }
+
+/// How many suspect appends a client remembers.
+const SUSPECTS: usize = 64;
 
 impl Transport {
     pub(crate) fn new(settings: Settings) -> Self {
@@ -63,7 +71,31 @@ impl Transport {
             .max_idle_connections(settings.max_idle_connections)
             .max_idle_connections_per_host(settings.max_idle_connections)
             .build();
-        Self { agent: ureq::Agent::new_with_config(agent_config), settings, clock_offset: AtomicI64::new(0) }
+        Self {
+            agent: ureq::Agent::new_with_config(agent_config),
+            settings,
+            clock_offset: AtomicI64::new(0),
+            suspects: Mutex::new(VecDeque::new()),
+        }
+    }
+
+    /// Whether an append at `position` of `bucket/key` was reported as not landed after its body went
+    /// out whole (so a PositionNotEqualToLength there must be settled).
+    pub(crate) fn is_suspect(&self, bucket: &str, key: &str, position: u64) -> bool {
+        let suspects = self.suspects.lock().unwrap_or_else(|p| p.into_inner());
+        suspects.iter().any(|(b, k, p)| *p == position && b == bucket && k == key)
+    }
+
+    /// Remembers (`suspected`) or forgets an append at `position` of `bucket/key`.
+    pub(crate) fn suspect(&self, bucket: &str, key: &str, position: u64, suspected: bool) {
+        let mut suspects = self.suspects.lock().unwrap_or_else(|p| p.into_inner());
+        suspects.retain(|(b, k, p)| !(*p == position && b == bucket && k == key));
+        if suspected {
+            if suspects.len() == SUSPECTS {
+                suspects.pop_front();
+            }
+            suspects.push_back((bucket.to_string(), key.to_string(), position));
+        }
     }
 
     /// Runs `attempt` until it succeeds, fails with an error that is not

@@ -49,7 +49,7 @@ fn service_unavailable_is_retried() {
 fn retries_stop_at_max_attempts() {
     let emu = emulator();
     let client = client(&emu);
-    emu.faults().fail_next(10, 503);
+    emu.faults().fail_next_method("POST", 10, 503);
     let err = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap_err();
     assert_eq!(err.service().unwrap().status, 503);
     assert_eq!(count(&emu, "POST"), 3);

@@ -135,15 +135,88 @@ fn a_gateway_error_after_the_commit_is_settled() {
 }
 
 #[test]
-fn an_error_the_service_answered_is_not_settled() {
-    // A 503 with the service's request id is the service refusing: nothing to settle, no HEAD.
+fn a_5xx_after_the_whole_body_is_settled_before_it_is_returned() {
+    // A front end may answer 5xx for a back end that committed: the object decides.
     let emu = emulator();
     let client = client(&emu);
-    emu.faults().fail_next(3, 503);
+    emu.faults().fail_next_method("POST", 3, 503);
     let err = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap_err();
     assert_eq!(err.service_kind(), Some(ServiceErrorKind::ServiceUnavailable));
-    assert!(err.is_retryable());
-    assert_eq!(count(&emu, "HEAD"), 0);
+    assert!(err.is_retryable(), "settled: not landed, so safe to send again");
+    assert_eq!(count(&emu, "HEAD"), 1);
+}
+
+#[test]
+fn a_commit_that_comes_after_settling_is_caught_by_the_resend() {
+    // The request is still under way when the client gives up and the object says "not there"; it
+    // commits later. The appender's resend at the same position meets PositionNotEqualToLength,
+    // settles it, and finds its bytes: landed once, never a false conflict.
+    let emu = emulator();
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"head,").unwrap();
+    emu.faults().commit_late(1, Duration::from_millis(300));
+    let err = log.append(b"late").unwrap_err();
+    assert!(err.is_retryable(), "{err:?}");
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"head,late", "it committed after all");
+    let result = log.append(b"late").unwrap();
+    assert!(result.reconciled);
+    assert_eq!((result.position, result.next_position), (5, 9));
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"head,late");
+    // The client remembers the position: a one-shot append sent there again is settled too.
+    emu.faults().commit_late(1, Duration::from_millis(300));
+    let at = |p| AppendOptions::new().position(p);
+    client.append_object(BUCKET, "k", b"+tail", &at(9)).unwrap_err();
+    std::thread::sleep(Duration::from_millis(600));
+    let result = client.append_object(BUCKET, "k", b"+tail", &at(9)).unwrap();
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"head,late+tail");
+    // Different bytes at that position are another append's: the conflict stands.
+    emu.faults().commit_late(1, Duration::from_millis(300));
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"one").unwrap_err();
+    std::thread::sleep(Duration::from_millis(600));
+    let err = log.append(b"two").unwrap_err();
+    assert_eq!(err.service_kind(), Some(ServiceErrorKind::PositionNotEqualToLength));
+}
+
+#[test]
+fn a_body_that_changes_between_attempts_is_not_sent_as_the_same_append() {
+    let emu = emulator();
+    let client = client(&emu);
+    let file = std::env::temp_dir().join(format!("oss-append-changing-{}", std::process::id()));
+    std::fs::write(&file, b"original").unwrap();
+    // The first attempt is lost before its commit; as it ends, the file is rewritten.
+    let path = file.clone();
+    let rewritten = std::sync::atomic::AtomicBool::new(false);
+    let options = AppendOptions::new().position(0).progress(move |sent, total| {
+        if sent == total && !rewritten.swap(true, std::sync::atomic::Ordering::SeqCst) {
+            std::fs::write(&path, b"REWRITE!").unwrap();
+        }
+        true
+    });
+    emu.faults().drop_before_commit(1);
+    let err = client.append_object(BUCKET, "k", oss_append::Body::File(&file), &options).unwrap_err();
+    assert!(matches!(&err, Error::Body(e) if e.to_string().contains("changed")), "{err:?}");
+    assert!(!err.is_retryable());
+    assert!(emu.object(BUCKET, "k").is_none(), "the changed file was not sent");
+    // Changed while the second attempt streams it: it landed, and its CRC says it is not the first.
+    std::fs::write(&file, b"original").unwrap();
+    let path = file.clone();
+    let client = client_hooked(&emu, 1, move || std::fs::write(&path, b"REWRITE!").unwrap());
+    emu.faults().drop_before_commit(1);
+    let err = client
+        .append_object(BUCKET, "k", oss_append::Body::File(&file), &AppendOptions::new().position(0))
+        .unwrap_err();
+    assert!(matches!(err, Error::CrcMismatch { .. }) && err.landed(), "{err:?}");
+    std::fs::remove_file(file).unwrap();
 }
 
 #[test]
@@ -188,13 +261,48 @@ fn an_appender_holds_an_unsettled_append_and_settles_it_before_the_next() {
     log.append(b"three").unwrap();
     assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three");
 
-    // Without an explicit settle, the next append settles first, then appends at the true end.
+    // Until it is settled, the appender sends nothing more: the caller must know first.
     emu.faults().drop_after_commit(1);
     emu.faults().fail_next_method("HEAD", 3, 503);
     assert!(matches!(log.append(b",four"), Err(Error::Unsettled(_))));
+    emu.clear_requests();
+    let refused = log.append(b",five").unwrap_err();
+    assert!(matches!(&refused, Error::Unsettled(u) if u.in_flight.position == 13), "{refused:?}");
+    assert!(refused.to_string().contains("settle it first"), "{refused}");
+    assert!(emu.requests().is_empty(), "nothing sent");
+    assert!(matches!(log.settle().unwrap(), Some(Settlement::Landed(_))));
     let result = log.append(b",five").unwrap();
     assert_eq!(result.position, 18);
     assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three,four,five");
+}
+
+#[test]
+fn a_server_without_type_or_crc_in_head_is_settled_by_the_bytes() {
+    let emu = emulator();
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    client.append_object(BUCKET, "k", b"abc", &AppendOptions::new().position(0)).unwrap();
+    // No type (it is not taken for "not appendable") and no CRC: the bytes decide.
+    emu.faults().bare_head(1);
+    let result = landed(client.settle(&in_flight(0, b"abc", Some(b""))).unwrap());
+    assert_eq!((result.next_position, result.crc64), (3, checksum(b"abc")));
+    // Not even a CRC to derive one from: landed, unverified, and an appender goes on after it.
+    emu.faults().bare_head(10);
+    let err = client.settle(&in_flight(0, b"abc", None)).unwrap_err();
+    assert!(matches!(err, Error::Unverified { next_position: 3, .. }), "{err:?}");
+    let mut log = client.appender(BUCKET, "k");
+    emu.faults().drop_after_commit(1);
+    let err = log.append(b"def").unwrap_err();
+    assert!(err.landed(), "the lost append is landed, unverified: {err:?}");
+    assert_eq!(log.next_position(), Some(6));
+    emu.faults().clear();
+    log.append(b"ghi").unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"abcdefghi");
 }
 
 #[test]
@@ -263,9 +371,11 @@ fn settle_proves_every_outcome() {
     assert_eq!(result.crc64, checksum(b"abcdef"), "derived from the object's CRC without the CRC before");
     let n = not_landed(client.settle(&in_flight(3, b"DEF", None)).unwrap());
     assert_eq!(n.reason, NotLandedReason::OtherWriter);
-    // A wrong CRC before does not fool it: the bytes are there.
+    // A wrong CRC before does not fool it: the bytes are there, and the CRC is the object's.
     let result = landed(client.settle(&in_flight(0, b"abcdef", Some(b"junk"))).unwrap());
-    assert_eq!(result.next_position, 6);
+    assert_eq!((result.next_position, result.crc64), (6, checksum(b"abcdef")));
+    let result = landed(client.settle(&in_flight(3, b"def", Some(b"junk"))).unwrap());
+    assert_eq!(result.crc64, checksum(b"abcdef"));
 
     // Missing object, missing bucket, not appendable: not landed, and which.
     let missing = InFlight { key: "missing".into(), ..in_flight(0, b"x", None) };

@@ -14,7 +14,7 @@
 //! did not land. Any other error stops it with its exit code.
 
 use std::fs::File;
-use std::io::{self, Read, Seek, SeekFrom};
+use std::io::{self, Read};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -244,12 +244,10 @@ fn follow_file(path: &Path, tx: SyncSender<Input>, printer: Printer) {
                 continue;
             }
             Ok(meta) if meta.len() < offset => {
+                // Truncated in place, or (where files have no identity) replaced by a shorter one:
+                // the path is opened again either way, never the old file read again.
                 printer.warn(&format!("{} was truncated; following it from its start", path.display()));
-                if let Err(e) = file.seek(SeekFrom::Start(0)) {
-                    let _ = tx.send(Input::Failed(e));
-                    return;
-                }
-                offset = 0;
+                open = None;
                 continue;
             }
             // Unchanged, grown (read on the next round) or removed (a new file is waited for).

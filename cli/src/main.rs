@@ -89,7 +89,7 @@ fn settle(client: &Client, s: &SettleArgs, printer: Printer) -> Result<(), Failu
     let context = format!("settle oss://{}/{}", s.object.bucket, s.object.key);
     let settlement = client.settle(&in_flight).map_err(|e| {
         let mut failure = Failure::from_error(&context, &e);
-        if !matches!(e, oss_append::Error::InvalidArgument { .. }) {
+        if !matches!(e, oss_append::Error::InvalidArgument { .. }) && !e.landed() {
             failure.class = ExitClass::Unsettled;
             failure.hint = Some(format!(
                 "the outcome is still unknown: run `{}` again later, and do not send the bytes again before",

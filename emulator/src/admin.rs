@@ -8,6 +8,8 @@
 //! - `POST /-/emulator/faults?kind=corrupt-crc&count=N`
 //! - `POST /-/emulator/faults?kind=omit-crc&count=N`
 //! - `POST /-/emulator/faults?kind=gateway-error-after-commit&count=N`
+//! - `POST /-/emulator/faults?kind=commit-late&count=N&millis=M`
+//! - `POST /-/emulator/faults?kind=bare-head&count=N`
 //! - `GET /-/emulator/faults` (what is armed), `DELETE /-/emulator/faults` (disarm all)
 //! - `GET /-/emulator/requests`, `DELETE /-/emulator/requests`
 //! - `GET /-/emulator/object?bucket=B&key=K`
@@ -123,10 +125,15 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
                 Some("corrupt-crc") => shared.faults.corrupt_crc(count),
                 Some("omit-crc") => shared.faults.omit_crc(count),
                 Some("gateway-error-after-commit") => shared.faults.gateway_error_after_commit(count),
+                Some("bare-head") => shared.faults.bare_head(count),
+                Some("commit-late") => match number("millis", 500) {
+                    Ok(ms) => shared.faults.commit_late(count, Duration::from_millis(ms)),
+                    Err(e) => return bad(&e),
+                },
                 _ => {
                     return bad(
-                        "kind must be fail, delay, drop-before-commit, drop-after-commit, corrupt-crc, omit-crc \
-                         or gateway-error-after-commit",
+                        "kind must be fail, delay, drop-before-commit, drop-after-commit, corrupt-crc, omit-crc, \
+                         gateway-error-after-commit, commit-late or bare-head",
                     );
                 }
             }

@@ -12,7 +12,11 @@
 //! - [`Faults::gateway_error_after_commit`]: a successful append is committed, then answered with a
 //!   gateway's 504 (no OSS body, no request id), as a proxy that gave up waiting would;
 //! - [`Faults::fail_next_method`]: as `fail_next`, for requests of one method only (say, the HEAD
-//!   that settles a lost append).
+//!   that settles a lost append);
+//! - [`Faults::commit_late`]: an append whose body has been read in full is answered by a closed
+//!   connection at once, and committed only later (a request still under way when its client gave up);
+//! - [`Faults::bare_head`]: HEAD answers without `x-oss-object-type` and `x-oss-hash-crc64ecma`, as a
+//!   minimal OSS-compatible server might.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -64,6 +68,8 @@ struct State {
     corrupt_crc: u32,
     omit_crc: u32,
     gateway_error_after_commit: u32,
+    commit_late: Vec<(u32, Duration)>,
+    bare_head: u32,
     met: std::collections::BTreeMap<&'static str, u64>,
 }
 
@@ -86,6 +92,10 @@ pub struct PendingFaults {
     pub omit_crc: u32,
     /// Appends still to be answered by a gateway's 504 after their commit.
     pub gateway_error_after_commit: u32,
+    /// `(remaining count, delay)` of appends still to be committed late.
+    pub commit_late: Vec<(u32, Duration)>,
+    /// HEADs still to be answered without type and CRC.
+    pub bare_head: u32,
 }
 
 impl PendingFaults {
@@ -167,6 +177,18 @@ impl Faults {
         state.gateway_error_after_commit = state.gateway_error_after_commit.saturating_add(count);
     }
 
+    /// Answers the next `count` appends whose body was read by closing the connection at once, and
+    /// commits each `delay` later (when the object's length is still its position).
+    pub fn commit_late(&self, count: u32, delay: Duration) {
+        queue(&mut self.lock().commit_late, count, delay);
+    }
+
+    /// Answers the next `count` HEAD requests without `x-oss-object-type` and `x-oss-hash-crc64ecma`.
+    pub fn bare_head(&self, count: u32) {
+        let mut state = self.lock();
+        state.bare_head = state.bare_head.saturating_add(count);
+    }
+
     /// Holds back the next `count` responses by `delay` each.
     pub fn delay_next(&self, count: u32, delay: Duration) {
         queue(&mut self.lock().delay, count, delay);
@@ -211,6 +233,8 @@ impl Faults {
             fail_method: state.fail_method.clone(),
             omit_crc: state.omit_crc,
             gateway_error_after_commit: state.gateway_error_after_commit,
+            commit_late: state.commit_late.clone(),
+            bare_head: state.bare_head,
         }
     }
 
@@ -245,6 +269,19 @@ impl Faults {
             *state.met.entry(kind).or_default() += 1;
         }
         taken
+    }
+
+    pub(crate) fn take_commit_late(&self) -> Option<Duration> {
+        let mut state = self.lock();
+        let delay = take(&mut state.commit_late);
+        if delay.is_some() {
+            *state.met.entry("commit late").or_default() += 1;
+        }
+        delay
+    }
+
+    pub(crate) fn take_bare_head(&self) -> bool {
+        self.take_counted("bare head", |s| &mut s.bare_head)
     }
 
     pub(crate) fn take_omit_crc(&self) -> bool {

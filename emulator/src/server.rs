@@ -413,7 +413,13 @@ async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Optio
             set(&mut r, "x-oss-hash-crc64ecma", &info.crc64.to_string());
             Ok(r)
         }
-        Method::GET | Method::HEAD => get_object(&the_bucket, &key, parts, &query),
+        Method::GET | Method::HEAD => get_object(&the_bucket, &key, parts, &query).map(|mut r| {
+            if parts.method == Method::HEAD && shared.faults.take_bare_head() {
+                r.headers_mut().remove("x-oss-object-type");
+                r.headers_mut().remove("x-oss-hash-crc64ecma");
+            }
+            r
+        }),
         Method::DELETE => {
             blocking(&shared.store, || the_bucket.delete(&key))
                 .map_err(|e| OssError::internal(format!("deleting failed: {e}")))?;
@@ -599,6 +605,17 @@ async fn append(
     let body_crc = received.crc64;
     let body_len = received.data.len() as u64;
     let data = shared.store.pool().bytes(received.data);
+    if let Some(delay) = shared.faults.take_commit_late() {
+        // The client is left without an answer at once; the commit comes later, if it still can.
+        if let Some(late) = shared.store.bucket(bucket.name()) {
+            let key = key.to_string();
+            tokio::spawn(async move {
+                tokio::time::sleep(delay).await;
+                let _ = tokio::task::spawn_blocking(move || late.append(&key, position, data, body_crc, create)).await;
+            });
+        }
+        return Err(Stop::Drop);
+    }
     let result = blocking(&shared.store, || bucket.append(key, position, data, body_crc, create));
     let info = match result {
         Ok(info) => info,
