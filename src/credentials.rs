@@ -124,6 +124,10 @@ pub trait CredentialsProvider: Send + Sync {
     fn fixed(&self) -> Option<&Credentials> {
         None
     }
+
+    /// The service refused the last credentials as expired or invalid (an STS token): the next
+    /// [`credentials`](Self::credentials) should fetch fresh ones. Default: nothing to do.
+    fn invalidate(&self) {}
 }
 
 /// Static credentials are their own provider.
@@ -138,7 +142,8 @@ impl CredentialsProvider for Credentials {
 }
 
 /// Wraps a fetching function (for example one that calls the application's STS endpoint) and caches
-/// its credentials, fetching again when they are within `refresh_before` of their expiration.
+/// its credentials, fetching again when they are within `refresh_before` of their expiration, or
+/// when the service refused them (an STS token expired or revoked early).
 pub struct RefreshingProvider {
     fetch: Box<dyn Fn() -> Result<Credentials, Error> + Send + Sync>,
     refresh_before: Duration,
@@ -170,6 +175,10 @@ impl RefreshingProvider {
 }
 
 impl CredentialsProvider for RefreshingProvider {
+    fn invalidate(&self) {
+        *self.cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = None;
+    }
+
     fn credentials(&self) -> Result<Credentials, Error> {
         let mut cached = self.cached.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
         if let Some(credentials) = cached.as_ref() {
@@ -237,5 +246,9 @@ mod tests {
         assert_eq!(provider.credentials().unwrap().security_token(), Some("token-1"));
         assert_eq!(provider.credentials().unwrap().security_token(), Some("token-1"));
         assert_eq!(fetches.load(Ordering::SeqCst), 2);
+        // Refused by the service: the next call fetches again, whatever the expiration said.
+        provider.invalidate();
+        assert_eq!(provider.credentials().unwrap().security_token(), Some("token-2"));
+        assert_eq!(fetches.load(Ordering::SeqCst), 3);
     }
 }

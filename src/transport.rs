@@ -195,6 +195,10 @@ impl Transport {
         if error.kind == ServiceErrorKind::RequestTimeTooSkewed {
             self.learn_clock_offset(&headers);
         }
+        if matches!(error.kind, ServiceErrorKind::SecurityTokenExpired | ServiceErrorKind::InvalidSecurityToken) {
+            // A token the service no longer takes: the provider fetches a fresh one for the next try.
+            self.settings.credentials.invalidate();
+        }
         Err(Error::Service(Box::new(error)))
     }
 

@@ -431,3 +431,52 @@ fn marks_are_kept_with_their_data_across_a_reopen() {
     drop(spool);
     std::fs::remove_dir_all(dir).unwrap();
 }
+
+#[test]
+fn an_sts_token_expiring_mid_stream_pauses_and_asks_again_never_dropping() {
+    use oss_append::{Credentials, RefreshingProvider};
+    use std::sync::atomic::{AtomicU32, Ordering};
+    // The service takes the first token for a second only; the provider believes it good for an hour.
+    let emu = Emulator::builder()
+        .expiring_sts_credentials("sts-a", "sk-a", "token-a", std::time::SystemTime::now() + Duration::from_secs(1))
+        .sts_credentials("sts-b", "sk-b", "token-b")
+        .bucket(BUCKET)
+        .start()
+        .unwrap();
+    let fetches = Arc::new(AtomicU32::new(0));
+    let counter = fetches.clone();
+    let provider = RefreshingProvider::new(move || {
+        let hour = std::time::SystemTime::now() + Duration::from_secs(3600);
+        Ok(match counter.fetch_add(1, Ordering::SeqCst) {
+            0 => Credentials::new("sts-a", "sk-a").with_security_token("token-a").with_expiration(hour),
+            _ => Credentials::new("sts-b", "sk-b").with_security_token("token-b").with_expiration(hour),
+        })
+    });
+    let client = oss_append::Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials_provider(Arc::new(provider))
+        .retry_policy(quick_retries())
+        .build()
+        .unwrap();
+    let dir = temp_dir("sts");
+    let events = Events::default();
+    let spool = Spool::open(&dir, client, events.config(config("k"))).unwrap();
+    let records = lines(0, 30);
+    for record in &records {
+        spool.write(record).unwrap();
+        std::thread::sleep(Duration::from_millis(60));
+    }
+    spool.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), records.concat());
+    assert_eq!(spool.status().dropped_bytes, 0);
+    assert!(fetches.load(Ordering::SeqCst) >= 2, "the provider was asked again");
+    let errors: Vec<String> = events
+        .all()
+        .into_iter()
+        .filter_map(|e| if let SpoolEvent::Error { message, .. } = e { Some(message) } else { None })
+        .collect();
+    assert!(errors.iter().any(|m| m.contains("SecurityTokenExpired")), "{errors:?}");
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
