@@ -1,0 +1,137 @@
+//! Crash test: a child process writes through the spool (fsync on every write) while it uploads, and
+//! is killed with SIGKILL at random points — during writes, uploads, between an upload and its
+//! checkpoint, during rollovers — and restarted, again and again, while the emulator loses responses
+//! and refuses requests. At the end the objects, in order, must be every record written, each once.
+//!
+//! `OSS_APPEND_CRASH_KILLS` sets how many kills (default 200; `OSS_APPEND_CRASH_KILLS=5000` for a
+//! long run).
+
+#![cfg(unix)]
+
+use std::io::{BufRead, BufReader};
+use std::path::PathBuf;
+use std::process::{Command, Stdio};
+use std::sync::mpsc;
+use std::time::{Duration, Instant};
+
+use oss_emulator::Emulator;
+use rand::rngs::StdRng;
+use rand::{Rng, SeedableRng};
+
+#[path = "../examples/spool_child.rs"]
+#[allow(dead_code)]
+mod child;
+
+/// The child program, built with the tests (`cargo test` builds the examples).
+fn child_binary() -> PathBuf {
+    let exe = std::env::current_exe().unwrap();
+    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
+    let path = dir.join("spool_child");
+    assert!(path.exists(), "{} is not built: run `cargo build --examples`", path.display());
+    path
+}
+
+/// Runs the child until it has printed `until` numbers or `limit` passed, then kills it (SIGKILL).
+/// Returns the last number it printed.
+fn run_and_kill(binary: &PathBuf, args: &[String], kill_after: Duration) -> (Option<u64>, bool) {
+    let mut child = Command::new(binary).args(args).stdout(Stdio::piped()).stderr(Stdio::piped()).spawn().unwrap();
+    let stdout = child.stdout.take().unwrap();
+    let (tx, rx) = mpsc::channel();
+    std::thread::spawn(move || {
+        for line in BufReader::new(stdout).lines() {
+            let Ok(line) = line else { break };
+            let _ = tx.send(line);
+        }
+    });
+    let deadline = Instant::now() + kill_after;
+    let mut last = None;
+    while let Some(left) = deadline.checked_duration_since(Instant::now()) {
+        match rx.recv_timeout(left) {
+            Ok(line) => last = line.parse().ok().or(last),
+            Err(mpsc::RecvTimeoutError::Timeout) => break,
+            Err(mpsc::RecvTimeoutError::Disconnected) => break,
+        }
+    }
+    let _ = child.kill(); // SIGKILL
+    let status = child.wait().unwrap();
+    while let Ok(line) = rx.try_recv() {
+        last = line.parse().ok().or(last);
+    }
+    // Killed, or it finished first.
+    (last, !status.success())
+}
+
+#[test]
+fn killed_at_random_points_the_spool_delivers_every_record_once() {
+    let kills: u32 = std::env::var("OSS_APPEND_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    let seed: u64 = std::env::var("OSS_APPEND_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    eprintln!("crash test: {kills} kills, seed {seed} (OSS_APPEND_CRASH_SEED={seed} repeats it)");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let emu = Emulator::builder().credentials("crash-ak", "crash-sk").bucket("crash").start().unwrap();
+    let dir = std::env::temp_dir().join(format!("oss-append-crash-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let binary = child_binary();
+    // Enough records that every run has some to write.
+    let records = u64::from(kills) * 150 + 200;
+    let args = vec![dir.display().to_string(), emu.endpoint(), records.to_string()];
+    let mut acknowledged: Option<u64> = None;
+    let mut killed = 0;
+    for kill in 0..kills {
+        // Faults now and then: lost responses (settled after the restart), refused appends.
+        match rng.random_range(0..6) {
+            0 => emu.faults().drop_after_commit(1),
+            1 => emu.faults().drop_before_commit(1),
+            2 => emu.faults().fail_next(1, 503),
+            _ => {}
+        }
+        let after = Duration::from_millis(rng.random_range(5..120));
+        let (last, was_killed) = run_and_kill(&binary, &args, after);
+        killed += u32::from(was_killed);
+        if let Some(last) = last {
+            assert!(acknowledged.is_none_or(|a| last >= a), "run {kill} went back to {last}");
+            acknowledged = Some(last);
+        }
+    }
+    assert!(killed >= kills * 9 / 10, "only {killed} of {kills} runs were killed before they finished");
+    emu.faults().clear();
+    // The last run, not killed: writes what is left and waits until all of it is in OSS.
+    let output = Command::new(&binary).args(&args).arg("--flush").output().unwrap();
+    assert!(
+        output.status.success() && String::from_utf8_lossy(&output.stdout).contains("flushed"),
+        "the last run failed: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+
+    // The objects, in order, are records 0..records, each once.
+    let mut stream = Vec::new();
+    let mut objects = 0;
+    while let Some(data) = emu.object_data("crash", &format!("crash/{objects:04}.log")) {
+        assert!(data.len() <= 64 << 10, "object {objects} passed the rollover size: {}", data.len());
+        stream.extend(data);
+        objects += 1;
+    }
+    let expected: Vec<u8> = (0..records).flat_map(child::record).collect();
+    if stream != expected {
+        let common = stream.iter().zip(&expected).take_while(|(a, b)| a == b).count();
+        let context = |bytes: &[u8]| {
+            String::from_utf8_lossy(&bytes[common.saturating_sub(40)..(common + 60).min(bytes.len())]).into_owned()
+        };
+        panic!(
+            "the objects differ from the records at byte {common} of {} ({} expected)\n  got:      {:?}\n  expected: {:?}",
+            stream.len(),
+            expected.len(),
+            context(&stream),
+            context(&expected)
+        );
+    }
+    eprintln!(
+        "crash test: {killed} kills, {} records ({} bytes) in {objects} objects, each once; {} acknowledged before the last run",
+        records,
+        stream.len(),
+        acknowledged.map_or(0, |a| a + 1)
+    );
+    std::fs::remove_dir_all(&dir).unwrap();
+}
