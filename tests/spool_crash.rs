@@ -22,12 +22,21 @@ use rand::{Rng, SeedableRng};
 #[allow(dead_code)]
 mod child;
 
-/// The child program, built with the tests (`cargo test` builds the examples).
+/// The child program, built now if the tests were built without the examples.
 fn child_binary() -> PathBuf {
     let exe = std::env::current_exe().unwrap();
-    let dir = exe.parent().unwrap().parent().unwrap().join("examples");
-    let path = dir.join("spool_child");
-    assert!(path.exists(), "{} is not built: run `cargo build --examples`", path.display());
+    let profile_dir = exe.parent().unwrap().parent().unwrap();
+    let path = profile_dir.join("examples").join("spool_child");
+    if !path.exists() {
+        let cargo = std::env::var("CARGO").unwrap_or_else(|_| "cargo".into());
+        let mut build = Command::new(cargo);
+        build.args(["build", "--example", "spool_child"]);
+        if profile_dir.file_name().is_some_and(|n| n == "release") {
+            build.arg("--release");
+        }
+        assert!(build.status().unwrap().success(), "building the spool_child example failed");
+    }
+    assert!(path.exists(), "{} is not built", path.display());
     path
 }
 

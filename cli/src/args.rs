@@ -225,9 +225,28 @@ pub struct FollowArgs {
     pub idle_exit_ms: Option<u64>,
 
     /// Stop (keeping the data not yet appended out of the object) when a batch has failed for this
-    /// long, e.g. 90s, 30m, 2h [default: ride out outages of any length]
+    /// long, e.g. 90s, 30m, 2h [default: ride out outages of any length]; with --spool, how long to
+    /// wait at the end for the spool to send what it holds
     #[arg(long, value_name = "DURATION", requires = "follow", value_parser = parse_duration)]
     pub give_up_after: Option<std::time::Duration>,
+
+    /// Journal the input in this directory before sending it: a restart of the same command (after a
+    /// crash, kill -9 or reboot) goes on where the last one stopped, nothing lost or sent twice; a
+    /// followed file goes on from the offset journaled with its data
+    #[arg(long, value_name = "DIR", requires = "follow")]
+    pub spool: Option<PathBuf>,
+
+    /// With --spool, when the journal is fsynced: every-write (nothing lost to a power cut),
+    /// interval (each second), never (the system decides)
+    #[arg(long, value_enum, default_value_t = SyncArg::Interval, requires = "spool")]
+    pub sync: SyncArg,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub enum SyncArg {
+    EveryWrite,
+    Interval,
+    Never,
 }
 
 #[derive(Debug, Args)]

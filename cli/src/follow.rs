@@ -14,7 +14,7 @@
 //! did not land. Any other error stops it with its exit code.
 
 use std::fs::File;
-use std::io::{self, Read};
+use std::io::{self, Read, Seek, SeekFrom};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::mpsc::{self, Receiver, RecvTimeoutError, SyncSender};
@@ -22,7 +22,10 @@ use std::sync::Arc;
 use std::thread::JoinHandle;
 use std::time::{Duration, Instant};
 
-use oss_append::{AppendOptions, Appender, Client, Error, ObjectHeaders, RetryPolicy, ServiceErrorKind, Settlement};
+use oss_append::{
+    AppendOptions, Appender, Client, Error, ObjectHeaders, RetryPolicy, ServiceErrorKind, Settlement, Spool,
+    SpoolConfig, SpoolEvent, SyncPolicy,
+};
 
 use crate::args::BodySpec;
 use crate::failure::{ExitClass, Failure};
@@ -74,16 +77,7 @@ pub fn run(
         crate::stdin_is_open()?;
     }
     let mut shipper = Shipper::start(client, bucket, key, position, headers, settings, printer, interrupted.clone());
-    let input = match source {
-        BodySpec::Stdin => spawn_reader(read_stdin),
-        BodySpec::File(path) => {
-            let path = path.clone();
-            spawn_reader(move |tx| follow_file(&path, tx, printer))
-        }
-        BodySpec::Text(_) => {
-            return Err(Failure::new(ExitClass::Usage, "--follow needs --body - or --body file://PATH"));
-        }
-    };
+    let input = start_reader(source, None, None, printer)?;
 
     let mut batch: Vec<u8> = Vec::new();
     let mut batch_since = Instant::now();
@@ -129,6 +123,136 @@ pub fn run(
     }
 }
 
+/// Starts the thread that reads `source`: into the batching loop, or (`spool`) into the spool's
+/// journal, going on from `resume` in a followed file.
+fn start_reader(
+    source: &BodySpec,
+    spool: Option<Arc<Spool>>,
+    resume: Option<FileMark>,
+    printer: Printer,
+) -> Result<Receiver<Input>, Failure> {
+    let deliver = move |tx: &SyncSender<Input>| -> Deliver {
+        match spool.clone() {
+            None => to_channel(tx.clone()),
+            Some(spool) => {
+                let tx = tx.clone();
+                Box::new(move |bytes: Vec<u8>, mark: Option<FileMark>| {
+                    let mark = mark.map(|m| m.encode()).unwrap_or_default();
+                    spool.write_with_mark(&bytes, &mark).map_err(io::Error::other)?;
+                    // Only a sign of life for the idle timer: the bytes are in the journal.
+                    let _ = tx.try_send(Input::Data(Vec::new()));
+                    Ok(())
+                })
+            }
+        }
+    };
+    match source {
+        BodySpec::Stdin => Ok(spawn_reader(move |tx| read_stdin(deliver(&tx), tx))),
+        BodySpec::File(path) => {
+            let path = path.clone();
+            Ok(spawn_reader(move |tx| follow_file(&path, resume, deliver(&tx), tx, printer)))
+        }
+        BodySpec::Text(_) => Err(Failure::new(ExitClass::Usage, "--follow needs --body - or --body file://PATH")),
+    }
+}
+
+/// `--follow --spool DIR`: the input goes into the spool's journal as it is read (with a followed
+/// file's read offset beside it), and the spool's uploader sends it; a restart of the same command
+/// goes on where the last one stopped, nothing lost, nothing twice.
+pub fn run_spooled(
+    client: &Client,
+    bucket: &str,
+    key: &str,
+    headers: ObjectHeaders,
+    source: &BodySpec,
+    settings: &Settings,
+    spooling: &SpoolSettings,
+    printer: Printer,
+) -> Result<(), Failure> {
+    let interrupted = interrupt_flag();
+    if matches!(source, BodySpec::Stdin) {
+        crate::stdin_is_open()?;
+    }
+    let context = format!("append-object oss://{bucket}/{key}");
+    let (bucket_name, events_printer) = (bucket.to_string(), printer);
+    let config = SpoolConfig::new(bucket, key)
+        .headers(headers)
+        .sync(spooling.sync)
+        .batch_bytes(settings.batch_bytes as u64)
+        .batch_age(settings.interval)
+        .listener(move |event: &SpoolEvent| match event {
+            SpoolEvent::Appended { key, position, length } => {
+                events_printer.spooled(&bucket_name, key, *position, *length)
+            }
+            SpoolEvent::RolledOver { from, to, reason } => {
+                events_printer.warn(&format!("moved on from {from} to {to} ({reason:?})"))
+            }
+            SpoolEvent::Error { message, retry_at, .. } => {
+                let wait = retry_at.duration_since(std::time::SystemTime::now()).unwrap_or_default();
+                events_printer.warn(&format!("{message}; trying again in {:.1} s", wait.as_secs_f64()))
+            }
+            SpoolEvent::Dropped { bytes, reason } => {
+                events_printer.warn(&format!("dropped {bytes} bytes ({reason:?})"))
+            }
+            SpoolEvent::Blocked { pending_bytes } => {
+                events_printer.warn(&format!("the spool is full ({pending_bytes} bytes waiting); reading waits"))
+            }
+            SpoolEvent::Quarantined { path } => {
+                events_printer.warn(&format!("a damaged journal segment was kept aside in {}", path.display()))
+            }
+            _ => {}
+        });
+    let spool =
+        Arc::new(Spool::open(&spooling.dir, client.clone(), config).map_err(|e| Failure::from_error(&context, &e))?);
+    let resume = spool.last_mark().and_then(|m| FileMark::decode(&m));
+    let input = start_reader(source, Some(spool.clone()), resume, printer)?;
+    let mut last_input = Instant::now();
+    let ended = loop {
+        match input.recv_timeout(TICK) {
+            Ok(Input::Data(_)) => last_input = Instant::now(),
+            Ok(Input::End) | Err(RecvTimeoutError::Disconnected) => break None,
+            Ok(Input::Failed(error)) => break Some(error),
+            Err(RecvTimeoutError::Timeout) => {}
+        }
+        if interrupted.load(Ordering::SeqCst) || settings.idle_exit.is_some_and(|idle| last_input.elapsed() >= idle) {
+            break None;
+        }
+    };
+    let flushed = spool.flush(settings.give_up_after.unwrap_or(Duration::from_secs(u64::MAX / 4)));
+    let status = spool.status();
+    let closed = spool.close();
+    if let Some(error) = ended {
+        return Err(Failure::new(ExitClass::Other, format!("reading {} failed: {error}", source.describe()))
+            .hint("everything read before the failure is in the spool and was sent, or will be by the next run"));
+    }
+    match flushed.and(closed) {
+        Ok(()) => Ok(()),
+        Err(error) => {
+            let mut failure = Failure::from_error(&context, &error);
+            failure.class = ExitClass::Network;
+            failure.fields.push((
+                "Kept",
+                format!(
+                    "{} bytes in the spool {} (run the same command again to send them)",
+                    status.pending_bytes,
+                    spooling.dir.display()
+                ),
+            ));
+            if let Some(last) = status.last_error {
+                failure.fields.push(("LastError", last));
+            }
+            Err(failure)
+        }
+    }
+}
+
+/// `--spool` and its settings.
+#[derive(Debug, Clone)]
+pub struct SpoolSettings {
+    pub dir: std::path::PathBuf,
+    pub sync: SyncPolicy,
+}
+
 /// Set by the first SIGINT or SIGTERM; a second one exits at once with 130.
 fn interrupt_flag() -> Arc<AtomicBool> {
     let flag = Arc::new(AtomicBool::new(false));
@@ -151,20 +275,52 @@ fn spawn_reader(read: impl FnOnce(SyncSender<Input>) + Send + 'static) -> Receiv
     rx
 }
 
-fn read_stdin(tx: SyncSender<Input>) {
+/// Where a followed file is: which file (its identity) and how far it was read. Journaled with the
+/// data (`--spool`), so a restart goes on from exactly there.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct FileMark {
+    pub identity: Option<(u64, u64)>,
+    pub offset: u64,
+}
+
+impl FileMark {
+    pub fn encode(&self) -> Vec<u8> {
+        let (dev, ino) = self.identity.unwrap_or((u64::MAX, u64::MAX));
+        [dev.to_le_bytes(), ino.to_le_bytes(), self.offset.to_le_bytes()].concat()
+    }
+
+    pub fn decode(bytes: &[u8]) -> Option<Self> {
+        let word = |i: usize| Some(u64::from_le_bytes(bytes.get(i * 8..i * 8 + 8)?.try_into().ok()?));
+        let (dev, ino, offset) = (word(0)?, word(1)?, word(2)?);
+        let identity = (dev, ino) != (u64::MAX, u64::MAX);
+        Some(Self { identity: identity.then_some((dev, ino)), offset })
+    }
+}
+
+/// Takes what the reader read: to the batching loop's channel, or into the spool's journal before
+/// anything more is read. An error stops the reader.
+pub type Deliver = Box<dyn FnMut(Vec<u8>, Option<FileMark>) -> io::Result<()> + Send>;
+
+/// Delivers to the batching loop.
+fn to_channel(tx: SyncSender<Input>) -> Deliver {
+    Box::new(move |bytes, _| tx.send(Input::Data(bytes)).map_err(|_| io::Error::other("the follower stopped")))
+}
+
+fn read_stdin(mut deliver: Deliver, tx: SyncSender<Input>) {
     let mut stdin = io::stdin().lock();
     let mut buf = vec![0u8; CHUNK];
     loop {
         let message = match stdin.read(&mut buf) {
             Ok(0) => Input::End,
-            Ok(n) => Input::Data(buf[..n].to_vec()),
+            Ok(n) => match deliver(buf[..n].to_vec(), None) {
+                Ok(()) => continue,
+                Err(e) => Input::Failed(e),
+            },
             Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
             Err(e) => Input::Failed(e),
         };
-        let last = !matches!(message, Input::Data(_));
-        if tx.send(message).is_err() || last {
-            return;
-        }
+        let _ = tx.send(message);
+        return;
     }
 }
 
@@ -180,14 +336,15 @@ fn identity(_meta: &std::fs::Metadata) -> Option<(u64, u64)> {
     None
 }
 
-/// Reads everything the open file has now; false when the receiver is gone or reading failed.
-fn drain(file: &mut File, offset: &mut u64, buf: &mut [u8], tx: &SyncSender<Input>) -> bool {
+/// Reads everything the open file has now; false when delivering or reading failed.
+fn drain(file: &mut File, mark: &mut FileMark, buf: &mut [u8], deliver: &mut Deliver, tx: &SyncSender<Input>) -> bool {
     loop {
         match file.read(buf) {
             Ok(0) => return true,
             Ok(n) => {
-                *offset += n as u64;
-                if tx.send(Input::Data(buf[..n].to_vec())).is_err() {
+                mark.offset += n as u64;
+                if let Err(e) = deliver(buf[..n].to_vec(), Some(*mark)) {
+                    let _ = tx.send(Input::Failed(e));
                     return false;
                 }
             }
@@ -200,20 +357,44 @@ fn drain(file: &mut File, offset: &mut u64, buf: &mut [u8], tx: &SyncSender<Inpu
     }
 }
 
-/// Follows a file like `tail -F`: from its start, then its growth; when the path is renamed away
-/// and created again, finishes the old file and goes on with the new one; when the file is truncated
-/// in place, starts again from its beginning. A missing file is waited for.
-fn follow_file(path: &Path, tx: SyncSender<Input>, printer: Printer) {
+/// Follows a file like `tail -F`: from its start (or from `resume`, when the path still names that
+/// file), then its growth; when the path is renamed away and created again, finishes the old file
+/// and goes on with the new one; when the file is truncated in place, starts again from its
+/// beginning. A missing file is waited for.
+fn follow_file(
+    path: &Path,
+    mut resume: Option<FileMark>,
+    mut deliver: Deliver,
+    tx: SyncSender<Input>,
+    printer: Printer,
+) {
     let mut buf = vec![0u8; CHUNK];
-    let mut open: Option<(File, Option<(u64, u64)>)> = None;
-    let mut offset = 0u64;
+    let mut open: Option<File> = None;
+    let mut mark = FileMark { identity: None, offset: 0 };
     let mut waiting_said = false;
     loop {
         if open.is_none() {
-            match File::open(path).and_then(|file| file.metadata().map(|meta| (file, identity(&meta)))) {
-                Ok(opened) => {
-                    open = Some(opened);
-                    offset = 0;
+            match File::open(path).and_then(|file| file.metadata().map(|meta| (file, identity(&meta), meta.len()))) {
+                Ok((mut file, id, len)) => {
+                    mark = FileMark { identity: id, offset: 0 };
+                    if let Some(at) = resume.take() {
+                        if at.identity == id && id.is_some() && at.offset <= len {
+                            match file.seek(SeekFrom::Start(at.offset)) {
+                                Ok(_) => mark.offset = at.offset,
+                                Err(e) => {
+                                    let _ = tx.send(Input::Failed(e));
+                                    return;
+                                }
+                            }
+                        } else {
+                            printer.warn(&format!(
+                                "{} is not the file the spool was reading when it stopped (rotated or truncated); \
+                                 following it from its start",
+                                path.display()
+                            ));
+                        }
+                    }
+                    open = Some(file);
                 }
                 Err(e) if e.kind() == io::ErrorKind::NotFound => {
                     if !waiting_said {
@@ -229,21 +410,21 @@ fn follow_file(path: &Path, tx: SyncSender<Input>, printer: Printer) {
                 }
             }
         }
-        let Some((file, id)) = open.as_mut() else { continue };
-        if !drain(file, &mut offset, &mut buf, &tx) {
+        let Some(file) = open.as_mut() else { continue };
+        if !drain(file, &mut mark, &mut buf, &mut deliver, &tx) {
             return;
         }
         match std::fs::metadata(path) {
-            Ok(meta) if identity(&meta) != *id => {
+            Ok(meta) if identity(&meta) != mark.identity => {
                 // Rotated: what was written to the old file before the switch is read, then the new one.
-                if !drain(file, &mut offset, &mut buf, &tx) {
+                if !drain(file, &mut mark, &mut buf, &mut deliver, &tx) {
                     return;
                 }
                 open = None;
                 waiting_said = false;
                 continue;
             }
-            Ok(meta) if meta.len() < offset => {
+            Ok(meta) if meta.len() < mark.offset => {
                 // Truncated in place, or (where files have no identity) replaced by a shorter one:
                 // the path is opened again either way, never the old file read again.
                 printer.warn(&format!("{} was truncated; following it from its start", path.display()));

@@ -20,6 +20,7 @@ use clap::error::ErrorKind;
 use clap::{CommandFactory, Parser};
 use oss_append::{
     AppendOptions, Body, Client, Credentials, InFlight, PutOptions, RetryPolicy, Settlement, SignatureVersion,
+    SyncPolicy,
 };
 
 use args::{AppendArgs, BodySpec, Cli, Command, GetArgs, Global, ObjectArgs, PutArgs, SettleArgs, SignVersion};
@@ -55,6 +56,9 @@ fn run(cli: &Cli, printer: Printer) -> Result<(), Failure> {
             }
             if a.headers.content_md5.as_deref().is_some_and(|v| !v.eq_ignore_ascii_case("auto")) {
                 usage_error("--follow appends in batches: give --content-md5 auto to have each batch's computed");
+            }
+            if a.follow.spool.is_some() && (a.position.is_some() || a.crc64_before.is_some()) {
+                usage_error("--spool keeps the object's position itself: leave --position and --crc64-before out");
             }
         }
     }
@@ -233,6 +237,15 @@ fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failu
             idle_exit: a.follow.idle_exit_ms.map(Duration::from_millis),
             give_up_after: a.follow.give_up_after,
         };
+        if let Some(dir) = &a.follow.spool {
+            let sync = match a.follow.sync {
+                args::SyncArg::EveryWrite => SyncPolicy::EveryWrite,
+                args::SyncArg::Interval => SyncPolicy::Interval(Duration::from_secs(1)),
+                args::SyncArg::Never => SyncPolicy::Never,
+            };
+            let spooling = follow::SpoolSettings { dir: dir.clone(), sync };
+            return follow::run_spooled(client, bucket, key, headers, &a.body, &settings, &spooling, printer);
+        }
         return follow::run(client, bucket, key, a.position, headers, &a.body, &settings, printer);
     }
     let body = Loaded::open(&a.body)?;

@@ -68,6 +68,22 @@ impl Printer {
         );
     }
 
+    /// A batch the spool appended.
+    pub fn spooled(&self, bucket: &str, key: &str, position: u64, bytes: u64) {
+        self.emit(
+            format!("appended {bytes} bytes at {position} to oss://{bucket}/{key}: next_position {}", position + bytes),
+            json!({
+                "command": "append-object",
+                "bucket": bucket,
+                "key": key,
+                "position": position,
+                "bytes": bytes,
+                "next_position": position + bytes,
+                "spooled": true,
+            }),
+        );
+    }
+
     pub fn put(&self, bucket: &str, key: &str, bytes: u64, r: &PutResult) {
         let crc = r.crc64.map(|c| c.to_string());
         self.emit(

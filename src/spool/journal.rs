@@ -317,10 +317,12 @@ impl Reader {
         Self::default()
     }
 
-    /// Positions the reader on the first record whose offset is `offset` or more, in `segments`.
+    /// Positions the reader on the first record whose offset is `offset` or more, in `segments` (at
+    /// the end of the last segment when `offset` is the journal's end).
     pub(crate) fn seek(&mut self, segments: &[Segment], offset: u64) -> io::Result<()> {
         self.file = None;
-        let Some(index) = segments.iter().position(|s| s.end_offset > offset) else { return Ok(()) };
+        let found = segments.iter().position(|s| s.end_offset > offset);
+        let Some(index) = found.or(segments.len().checked_sub(1)) else { return Ok(()) };
         let segment = &segments[index];
         let mut file = File::open(&segment.path)?;
         let mut pos = 0u64;
@@ -508,6 +510,9 @@ mod tests {
         assert_eq!(reader.next(&segments, 6).unwrap().unwrap().payload, b"cd");
         assert_eq!(reader.next(&segments, 4).unwrap(), None, "not past the published end");
         assert_eq!(reader.next(&segments, 6).unwrap().unwrap().payload, b"ef");
+        assert_eq!(reader.next(&segments, 6).unwrap(), None);
+        // Sought to the very end, it waits there for what comes next, never back at the start.
+        reader.seek(&segments, 6).unwrap();
         assert_eq!(reader.next(&segments, 6).unwrap(), None);
         fs::remove_dir_all(dir).unwrap();
     }

@@ -43,7 +43,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::body::CancelToken;
 use crate::error::{Argument, Error, SpoolError};
-use crate::Client;
+use crate::{Client, ObjectHeaders};
 use checkpoint::Checkpoint;
 use journal::{Active, Segment};
 use keys::KeyTemplate;
@@ -183,6 +183,9 @@ pub struct SpoolConfig {
     pub key_template: String,
     /// Values of the template's own placeholders, e.g. `device`.
     pub vars: BTreeMap<String, String>,
+    /// Headers of the objects it creates (Content-Type, metadata, storage class, ...), sent with an
+    /// object's first append. Default none.
+    pub headers: ObjectHeaders,
     /// When the journal is fsynced. Default `Interval(1 s)`.
     pub sync: SyncPolicy,
     /// A batch is sent once this many bytes wait. Default 1 MiB.
@@ -217,6 +220,7 @@ impl std::fmt::Debug for SpoolConfig {
             .field("bucket", &self.bucket)
             .field("key_template", &self.key_template)
             .field("vars", &self.vars)
+            .field("headers", &self.headers)
             .field("sync", &self.sync)
             .field("batch_bytes", &self.batch_bytes)
             .field("batch_age", &self.batch_age)
@@ -252,6 +256,7 @@ impl SpoolConfig {
             bucket: bucket.into(),
             key_template: key_template.into(),
             vars: BTreeMap::new(),
+            headers: ObjectHeaders::default(),
             sync: SyncPolicy::Interval(Duration::from_secs(1)),
             batch_bytes: 1 << 20,
             batch_age: Duration::from_secs(1),
@@ -280,6 +285,8 @@ impl SpoolConfig {
     }
 
     setters! {
+        /// Sets the headers of the objects it creates.
+        headers: ObjectHeaders,
         /// Sets the sync policy.
         sync: SyncPolicy,
         /// Sets the batch size.
@@ -309,6 +316,7 @@ impl SpoolConfig {
         let bad = |reason: String| Err(Error::invalid(Argument::Spool, reason));
         crate::validate::bucket(&self.bucket)?;
         let template = KeyTemplate::new(&self.key_template, &self.vars)?;
+        self.headers.to_headers(true, true)?;
         if self.batch_bytes == 0 || self.max_record_bytes == 0 || self.segment_bytes == 0 {
             return bad("batch_bytes, max_record_bytes and segment_bytes must be more than zero".into());
         }
@@ -497,7 +505,14 @@ impl Spool {
         checkpoint.store(&checkpoint_path).map_err(io_error(&checkpoint_path))?;
 
         let pending = pending_after(&segments, checkpoint.acked).map_err(io_error(&journal_dir))?;
-        let dropped_total = end - checkpoint.appended_total - pending - checkpoint.corrupt_total;
+        // Every stream byte is appended, pending, dropped or lost to damage.
+        let accounted = checkpoint.appended_total + pending + checkpoint.corrupt_total;
+        let Some(dropped_total) = end.checked_sub(accounted) else {
+            return Err(corrupt(format!(
+                "the journal ends at {end} but {} bytes are appended, {pending} pending and {} damaged",
+                checkpoint.appended_total, checkpoint.corrupt_total
+            )));
+        };
         let active = Active::open(&journal_dir, segments.last(), end).map_err(io_error(&journal_dir))?;
         let mut segments = segments;
         if segments.is_empty() {

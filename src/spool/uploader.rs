@@ -239,6 +239,10 @@ impl Uploader<'_> {
                 }
                 break;
             };
+            if record.end() <= start && !record.payload.is_empty() {
+                // Already sent (never expected: the reader is positioned after what was sent).
+                continue;
+            }
             if !data.is_empty() && (data.len() + record.payload.len()) as u64 > shared.config.batch_bytes {
                 self.peeked = Some(record);
                 break;
@@ -289,7 +293,10 @@ impl Uploader<'_> {
             checkpoint.in_flight = Some(batch);
             self.commit(checkpoint.clone(), |_| {})?;
         }
-        let mut options = AppendOptions::new().position(batch.position).cancel_token(self.shared.cancel.clone());
+        let mut options = AppendOptions::new()
+            .position(batch.position)
+            .headers(config.headers.clone())
+            .cancel_token(self.shared.cancel.clone());
         options.crc64 = batch.crc64_before;
         let outcome =
             self.shared.client.append_object(&config.bucket, &checkpoint.key, built.data.as_slice(), &options);

@@ -1,0 +1,118 @@
+//! `append-object --follow --spool DIR`: kill -9 and a restart of the same command go on where the
+//! last run stopped; the object ends up equal to the input, nothing twice.
+
+#![cfg(unix)]
+
+mod common;
+
+use std::io::Write;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use common::*;
+use rand::{Rng, SeedableRng};
+
+fn temp(name: &str) -> std::path::PathBuf {
+    let path = std::env::temp_dir().join(format!("oss-append-cli-spool-{name}-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&path);
+    let _ = std::fs::remove_file(&path);
+    path
+}
+
+fn spooled(
+    emu: &oss_emulator::Emulator,
+    key: &str,
+    body: &str,
+    spool: &std::path::Path,
+    extra: &[&str],
+) -> std::process::Command {
+    let spool = spool.display().to_string();
+    let mut args = vec!["append-object", "--bucket", BUCKET, "--key", key, "--body", body, "--follow"];
+    args.extend_from_slice(&["--spool", &spool, "--batch-interval-ms", "20", "--batch-bytes", "65536"]);
+    args.extend_from_slice(extra);
+    cli(emu, &args)
+}
+
+#[test]
+fn a_followed_file_killed_and_restarted_again_and_again_arrives_once() {
+    let seed: u64 = rand::rng().random();
+    eprintln!("seed {seed}");
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
+    let emu = emulator();
+    let input = temp("input.log");
+    let spool = temp("spool-file");
+    let body = format!("file://{}", input.display());
+    let mut expected = Vec::new();
+    let mut file = std::fs::File::create(&input).unwrap();
+    let mut line = 0;
+    for run in 0..30 {
+        // The file grows between runs and while they run.
+        for _ in 0..rng.random_range(50..400) {
+            let text = format!("{line:07} {}\n", "y".repeat(line % 90));
+            file.write_all(text.as_bytes()).unwrap();
+            expected.extend_from_slice(text.as_bytes());
+            line += 1;
+        }
+        if rng.random_bool(0.3) {
+            emu.faults().drop_after_commit(1);
+        }
+        let mut command = spooled(&emu, "followed.log", &body, &spool, &["-q"]);
+        command.stdin(Stdio::null()).stdout(Stdio::null()).stderr(Stdio::piped());
+        let mut child = command.spawn().unwrap();
+        std::thread::sleep(Duration::from_millis(rng.random_range(10..150)));
+        child.kill().unwrap(); // SIGKILL
+        let status = child.wait().unwrap();
+        assert!(!status.success(), "run {run} ended by itself");
+    }
+    emu.faults().clear();
+    // The last run, not killed: idle for a while, it flushes and exits 0.
+    let output = run(spooled(&emu, "followed.log", &body, &spool, &["-q", "--idle-exit-ms", "700"]));
+    expect_code(&output, 0);
+    assert_eq!(emu.object_data(BUCKET, "followed.log").unwrap_or_default(), expected, "the object is the file, once");
+    std::fs::remove_file(&input).unwrap();
+    std::fs::remove_dir_all(&spool).unwrap();
+}
+
+#[test]
+fn standard_input_read_by_a_killed_run_is_sent_by_the_next() {
+    let emu = emulator();
+    let spool = temp("spool-stdin");
+    // The service refuses everything: what is read stays in the journal.
+    emu.faults().fail_next(100_000, 503);
+    let mut command = spooled(&emu, "stdin.log", "-", &spool, &["-q"]);
+    command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"read before the kill\n").unwrap();
+    stdin.flush().unwrap();
+    // Once it is in the journal (a segment holds it), kill -9.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let journaled = || {
+        std::fs::read_dir(spool.join("journal"))
+            .map(|d| d.filter_map(|e| e.ok()).any(|e| e.metadata().map(|m| m.len() > 0).unwrap_or(false)))
+            .unwrap_or(false)
+    };
+    while !journaled() {
+        assert!(Instant::now() < deadline, "never journaled");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap();
+    child.wait().unwrap();
+    assert!(emu.object(BUCKET, "stdin.log").is_none());
+    emu.faults().clear();
+    // The next run, with nothing more on standard input, sends it and exits 0.
+    let output = run_with(spooled(&emu, "stdin.log", "-", &spool, &[]), b"and more\n");
+    expect_code(&output, 0);
+    assert_eq!(emu.object_data(BUCKET, "stdin.log").unwrap(), b"read before the kill\nand more\n");
+    assert!(stdout(&output).contains("appended"), "{}", stdout(&output));
+    std::fs::remove_dir_all(&spool).unwrap();
+}
+
+#[test]
+fn spool_refuses_a_position() {
+    let emu = emulator();
+    let spool = temp("spool-usage");
+    let output = run(spooled(&emu, "k", "-", &spool, &["--position", "0"]));
+    expect_code(&output, 2);
+    assert!(stderr(&output).contains("--spool keeps the object's position"), "{}", stderr(&output));
+}
