@@ -159,6 +159,7 @@ fn start_reader(
 /// `--follow --spool DIR`: the input goes into the spool's journal as it is read (with a followed
 /// file's read offset beside it), and the spool's uploader sends it; a restart of the same command
 /// goes on where the last one stopped, nothing lost, nothing twice.
+#[allow(clippy::too_many_arguments)]
 pub fn run_spooled(
     client: &Client,
     bucket: &str,
