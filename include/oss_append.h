@@ -291,6 +291,48 @@ typedef uint32_t oss_not_landed_reason;
 #endif // __cplusplus
 
 /**
+ * Kinds of `oss_spool_event`.
+ */
+enum oss_spool_event_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * A batch is in the object `key` at `position`, `length` bytes long.
+   */
+  OSS_SPOOL_EVENT_KIND_APPENDED = 1,
+  /**
+   * The spool moved on from object `from` to object `key`; `reason` is an `oss_spool_rollover`.
+   */
+  OSS_SPOOL_EVENT_KIND_ROLLED_OVER = 2,
+  /**
+   * An upload failed (`message`, `retryable`); the data is kept and tried again at
+   * `retry_at_unix_ms`.
+   */
+  OSS_SPOOL_EVENT_KIND_ERROR = 3,
+  /**
+   * `bytes` of data not yet sent were dropped; `reason` is an `oss_spool_drop`.
+   */
+  OSS_SPOOL_EVENT_KIND_DROPPED = 4,
+  /**
+   * A write waits for space; `bytes` are waiting to be sent.
+   */
+  OSS_SPOOL_EVENT_KIND_BLOCKED = 5,
+  /**
+   * A damaged journal segment was copied to `message` (a path); its good records were kept.
+   */
+  OSS_SPOOL_EVENT_KIND_QUARANTINED = 6,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_spool_event_kind oss_spool_event_kind;
+#else
+typedef uint32_t oss_spool_event_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Signature versions, for `oss_client_config_set_signature_version`.
  */
 enum oss_signature_version
@@ -312,6 +354,129 @@ enum oss_signature_version
 typedef enum oss_signature_version oss_signature_version;
 #else
 typedef uint32_t oss_signature_version;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Sync policies, for `oss_spool_config_set_sync`.
+ */
+enum oss_spool_sync
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * fsync before a write returns: nothing written is lost to a power cut.
+   */
+  OSS_SPOOL_SYNC_EVERY_WRITE = 1,
+  /**
+   * fsync by a background thread every `interval_ms` (the default, 1000): a power cut loses at
+   * most that interval's writes; a crash of the process loses nothing.
+   */
+  OSS_SPOOL_SYNC_INTERVAL = 2,
+  /**
+   * Never by the spool: the system writes back when it likes.
+   */
+  OSS_SPOOL_SYNC_NEVER = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_spool_sync oss_spool_sync;
+#else
+typedef uint32_t oss_spool_sync;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * What a write does when the journal is full, for `oss_spool_config_set_limits`.
+ */
+enum oss_spool_full
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Waits for space up to `block_timeout_ms`, then fails with `OSS_RESULT_SPOOL_FULL` (the default,
+   * 10 s).
+   */
+  OSS_SPOOL_FULL_BLOCK = 1,
+  /**
+   * Fails at once with `OSS_RESULT_SPOOL_FULL`.
+   */
+  OSS_SPOOL_FULL_REJECT_NEW = 2,
+  /**
+   * Drops the oldest data not yet sent (whole journal segments, never the batch in flight), counted
+   * and reported with `OSS_SPOOL_EVENT_DROPPED`.
+   */
+  OSS_SPOOL_FULL_DROP_OLDEST = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_spool_full oss_spool_full;
+#else
+typedef uint32_t oss_spool_full;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why the spool moved on to a new object.
+ */
+enum oss_spool_rollover
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The next batch would pass the size limit.
+   */
+  OSS_SPOOL_ROLLOVER_SIZE = 1,
+  /**
+   * The object reached its age limit.
+   */
+  OSS_SPOOL_ROLLOVER_AGE = 2,
+  /**
+   * Another writer appended to the object (it is never overwritten).
+   */
+  OSS_SPOOL_ROLLOVER_OTHER_WRITER = 3,
+  /**
+   * The object is not appendable (it is never overwritten).
+   */
+  OSS_SPOOL_ROLLOVER_NOT_APPENDABLE = 4,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_spool_rollover oss_spool_rollover;
+#else
+typedef uint32_t oss_spool_rollover;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
+ * Why data was dropped.
+ */
+enum oss_spool_drop
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * The journal was full under `OSS_SPOOL_FULL_DROP_OLDEST`.
+   */
+  OSS_SPOOL_DROP_FULL = 1,
+  /**
+   * The data was older than the maximum age.
+   */
+  OSS_SPOOL_DROP_MAX_AGE = 2,
+  /**
+   * A journal record was damaged on disk.
+   */
+  OSS_SPOOL_DROP_CORRUPT = 3,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_spool_drop oss_spool_drop;
+#else
+typedef uint32_t oss_spool_drop;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
@@ -383,6 +548,23 @@ typedef struct oss_object_meta oss_object_meta;
  * (at position 0); they are checked on every call.
  */
 typedef struct oss_object_options oss_object_options;
+
+/**
+ * A durable, offline-first appender: bytes written are in its journal (on disk) when a write
+ * returns, and go to OSS in batches, exactly once, across outages, crashes and restarts.
+ *
+ * Made by `oss_spool_open`, owned by the caller, released with `oss_spool_free` (which closes it).
+ * Thread-safe: every call but `oss_spool_free` may be made from any thread, concurrently.
+ */
+typedef struct oss_spool oss_spool;
+
+/**
+ * A spool's settings, filled by the `oss_spool_config_set_*` functions and read by `oss_spool_open`.
+ *
+ * Made by `oss_spool_config_new`, owned by the caller, released with `oss_spool_config_free`. Not
+ * thread-safe: use it from one thread at a time.
+ */
+typedef struct oss_spool_config oss_spool_config;
 
 /**
  * Fetches credentials for the client, for example STS credentials from the application's server.
@@ -548,6 +730,111 @@ typedef struct oss_get_result {
  * must not free the options or the client in use.
  */
 typedef bool (*oss_progress_callback)(void *user_data, uint64_t sent, uint64_t total);
+
+/**
+ * One event of a spool, for its listener. Every pointer is valid during the call only; strings
+ * that do not apply are `""`, numbers 0.
+ */
+typedef struct oss_spool_event {
+  /**
+   * What happened.
+   */
+  oss_spool_event_kind kind;
+  /**
+   * The object (`APPENDED`), or the new object (`ROLLED_OVER`).
+   */
+  const char *key;
+  /**
+   * The object left (`ROLLED_OVER`).
+   */
+  const char *from;
+  /**
+   * The error's text (`ERROR`), or the quarantined copy's path (`QUARANTINED`).
+   */
+  const char *message;
+  /**
+   * Where the batch starts (`APPENDED`).
+   */
+  uint64_t position;
+  /**
+   * The batch's length (`APPENDED`), or the bytes dropped (`DROPPED`) or waiting (`BLOCKED`).
+   */
+  uint64_t bytes;
+  /**
+   * An `oss_spool_rollover` (`ROLLED_OVER`) or `oss_spool_drop` (`DROPPED`).
+   */
+  uint32_t reason;
+  /**
+   * Whether the failure passes by itself (`ERROR`).
+   */
+  bool retryable;
+  /**
+   * When the next try is, in milliseconds since the Unix epoch (`ERROR`).
+   */
+  uint64_t retry_at_unix_ms;
+} oss_spool_event;
+
+/**
+ * Told of every event of a spool. Called on the spool's uploader thread (appended, rolled over,
+ * error, dropped for age), on the writing thread (blocked, dropped when full) or in `oss_spool_open`
+ * (quarantined, dropped for damage); it must be quick, must not unwind, and must not call
+ * `oss_spool_close` or `oss_spool_free`.
+ */
+typedef void (*oss_spool_listener)(void *user_data, const struct oss_spool_event *event);
+
+/**
+ * What a spool has done and is doing. Plain data: nothing to free.
+ */
+typedef struct oss_spool_status {
+  /**
+   * Bytes written and not yet in OSS (nor dropped).
+   */
+  uint64_t pending_bytes;
+  /**
+   * Bytes appended to OSS, ever.
+   */
+  uint64_t appended_bytes;
+  /**
+   * Bytes dropped, ever (full, too old).
+   */
+  uint64_t dropped_bytes;
+  /**
+   * Bytes lost to damaged journal records, ever.
+   */
+  uint64_t corrupt_bytes;
+  /**
+   * The journal's size on disk.
+   */
+  uint64_t journal_bytes;
+  /**
+   * The object's length, as the spool made it.
+   */
+  uint64_t position;
+  /**
+   * The object's CRC-64 there; meaningful when `has_crc64`.
+   */
+  uint64_t crc64;
+  /**
+   * Whether `crc64` is known.
+   */
+  bool has_crc64;
+  /**
+   * Whether a batch is in flight.
+   */
+  bool in_flight;
+  /**
+   * When the next try is, in milliseconds since the Unix epoch; 0 while uploads succeed.
+   */
+  uint64_t next_try_unix_ms;
+  /**
+   * The object being appended to, NUL-terminated.
+   */
+  char object[1024];
+  /**
+   * The last upload error (cut at 511 bytes), NUL-terminated; empty while uploads succeed.
+   */
+  char last_error[512];
+} oss_spool_status;
 
 #ifdef __cplusplus
 extern "C" {
@@ -1401,6 +1688,180 @@ const char *oss_result_name(uint32_t result);
  * `result` is a plain `uint32_t`: any value may be passed (unknown values give false). Thread-safe.
  */
 bool oss_result_is_retryable(uint32_t result);
+
+/**
+ * Makes a spool config for objects in `bucket` named by `key_template` (`{seq}`, `{seq:WIDTH}`,
+ * `{date}`, `{time}`, `{year}`, `{month}`, `{day}`, `{hour}`, `{minute}`, `{unix}`, and variables
+ * set with `oss_spool_config_set_var`; checked by `oss_spool_open`). Both strings are copied.
+ *
+ * On success `*config_out` is owned by the caller and must be released with `oss_spool_config_free`.
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_UTF8`. Thread-safe.
+ */
+oss_result oss_spool_config_new(const char *bucket,
+                                const char *key_template,
+                                struct oss_spool_config **config_out);
+
+/**
+ * Releases a spool config. NULL does nothing. Spools opened with it are not affected.
+ */
+void oss_spool_config_free(struct oss_spool_config *config);
+
+/**
+ * Sets a key template variable (`{name}` in the template). Both strings are copied.
+ *
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_UTF8`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_var(struct oss_spool_config *config, const char *name, const char *value);
+
+/**
+ * Sets the sync policy: `OSS_SPOOL_SYNC_EVERY_WRITE`, `OSS_SPOOL_SYNC_INTERVAL` (every `interval_ms`,
+ * more than 0) or `OSS_SPOOL_SYNC_NEVER`. A plain integer: any value is safe to pass.
+ *
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_ARGUMENT`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_sync(struct oss_spool_config *config, uint32_t policy, uint64_t interval_ms);
+
+/**
+ * Sets when a batch is sent: once `batch_bytes` wait (default 1 MiB) or the oldest has waited
+ * `batch_age_ms` (default 1000). Checked by `oss_spool_open`.
+ *
+ * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_batch(struct oss_spool_config *config,
+                                      uint64_t batch_bytes,
+                                      uint64_t batch_age_ms);
+
+/**
+ * Sets the journal's size limit on disk (`max_bytes`, default 256 MiB), what a write does when it is
+ * full (`full`: an `oss_spool_full`; `block_timeout_ms` for `OSS_SPOOL_FULL_BLOCK`), and the age
+ * after which unsent data is dropped (`max_age_ms`; 0: never, the default).
+ *
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_ARGUMENT` (an unknown
+ * `full`). Not thread-safe.
+ */
+oss_result oss_spool_config_set_limits(struct oss_spool_config *config,
+                                       uint64_t max_bytes,
+                                       uint32_t full,
+                                       uint64_t block_timeout_ms,
+                                       uint64_t max_age_ms);
+
+/**
+ * Sets when the spool moves on to the next object: before it passes `bytes` (at most and by default
+ * 5 GiB), and when it is `age_ms` old (0: never, the default).
+ *
+ * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_rollover(struct oss_spool_config *config, uint64_t bytes, uint64_t age_ms);
+
+/**
+ * Sets the headers of the objects the spool creates (Content-Type, metadata, storage class, ...)
+ * from `options` (copied; its CRC, progress and cancel token are not used).
+ *
+ * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_headers(struct oss_spool_config *config,
+                                        const struct oss_object_options *options);
+
+/**
+ * Sets the listener told of every `oss_spool_event`; NULL removes it. `user_data` is passed to every
+ * call; it must stay valid, and be usable from any thread, until the spool is freed.
+ *
+ * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ */
+oss_result oss_spool_config_set_listener(struct oss_spool_config *config,
+                                         oss_spool_listener listener,
+                                         void *user_data);
+
+/**
+ * Opens (or creates) the spool in directory `dir` with `client` and `config` (both only read:
+ * they may be freed afterwards): takes the directory's lock (`OSS_RESULT_SPOOL_LOCKED` when another
+ * process has it), recovers the journal, and starts the uploader, which first settles a batch a
+ * crash left in flight.
+ *
+ * On success `*spool_out` is owned by the caller and must be released with `oss_spool_free`; on
+ * failure `*error_out` (when not NULL) receives an error to release with `oss_error_free`.
+ *
+ * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
+ * `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_INVALID_ARGUMENT` (a bad
+ * setting or key template); `OSS_RESULT_INVALID_HEADER_VALUE`; `OSS_RESULT_SPOOL_LOCKED`;
+ * `OSS_RESULT_SPOOL_CORRUPT`; `OSS_RESULT_IO`. Thread-safe.
+ */
+oss_result oss_spool_open(const struct oss_client *client,
+                          const char *dir,
+                          const struct oss_spool_config *config,
+                          struct oss_spool **spool_out,
+                          struct oss_error **error_out);
+
+/**
+ * Writes `len` bytes at `data` to the journal (durable per the sync policy when this returns); they
+ * go to OSS in a batch, in order, once. `(NULL, 0)` writes nothing. When the journal is full, does
+ * what the config's full policy says.
+ *
+ * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_SPOOL_FULL`;
+ * `OSS_RESULT_RECORD_TOO_LARGE`; `OSS_RESULT_SPOOL_CLOSED`; `OSS_RESULT_IO`. Thread-safe.
+ */
+oss_result oss_spool_write(const struct oss_spool *spool,
+                           const uint8_t *data,
+                           size_t len,
+                           struct oss_error **error_out);
+
+/**
+ * As `oss_spool_write`, with a `mark` (at most 65535 bytes, never sent to OSS) kept with the data in
+ * the same record: the application's cursor, e.g. how far it has read a file.
+ * `oss_spool_last_mark` gives it back after a restart. `(NULL, 0)` is no mark.
+ *
+ * Returns as `oss_spool_write`, and `OSS_RESULT_INVALID_ARGUMENT` for a mark too long. Thread-safe.
+ */
+oss_result oss_spool_write_with_mark(const struct oss_spool *spool,
+                                     const uint8_t *data,
+                                     size_t len,
+                                     const uint8_t *mark,
+                                     size_t mark_len,
+                                     struct oss_error **error_out);
+
+/**
+ * Copies the mark of the last record written (kept across restarts) into `buffer` of `capacity`
+ * bytes and writes its length to `*length_out` (0 when no record had one). A mark longer than
+ * `capacity` fails with `OSS_RESULT_BUFFER_TOO_SMALL`, and `*length_out` says the size needed.
+ *
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_BUFFER_TOO_SMALL`. Thread-safe.
+ */
+oss_result oss_spool_last_mark(const struct oss_spool *spool,
+                               uint8_t *buffer,
+                               size_t capacity,
+                               size_t *length_out);
+
+/**
+ * Sends what waits now and waits until everything written before this call is in OSS, up to
+ * `timeout_ms`.
+ *
+ * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_FLUSH_TIMEOUT` (the data is kept
+ * and still sent later); `OSS_RESULT_SPOOL_CLOSED`. Thread-safe.
+ */
+oss_result oss_spool_flush(const struct oss_spool *spool, uint64_t timeout_ms, struct oss_error **error_out);
+
+/**
+ * Writes what the spool has done and is doing to `*status_out`.
+ *
+ * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Thread-safe.
+ */
+oss_result oss_spool_get_status(const struct oss_spool *spool, struct oss_spool_status *status_out);
+
+/**
+ * Stops the uploader (a request in flight is cancelled and settled at the next open), fsyncs the
+ * journal and releases the directory. Data not yet in OSS stays in the journal for the next open:
+ * `oss_spool_flush` first to send it. The handle stays valid until `oss_spool_free`; writes then fail
+ * with `OSS_RESULT_SPOOL_CLOSED`.
+ *
+ * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_IO`. Thread-safe.
+ */
+oss_result oss_spool_close(const struct oss_spool *spool, struct oss_error **error_out);
+
+/**
+ * Closes the spool (as `oss_spool_close`) and releases it. NULL does nothing. No other call may be
+ * using it.
+ */
+void oss_spool_free(struct oss_spool *spool);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -23,6 +23,7 @@ mod error;
 mod objects;
 mod options;
 mod result;
+mod spool;
 
 use std::ffi::c_char;
 
@@ -32,6 +33,7 @@ pub use error::*;
 pub use objects::*;
 pub use options::*;
 pub use result::*;
+pub use spool::*;
 
 /// The library's version, e.g. `"0.1.0"`. The string is static: never free it. Thread-safe.
 #[no_mangle]
