@@ -33,6 +33,12 @@ fn append_options(
     core
 }
 
+impl OssClient {
+    pub(crate) fn core(&self) -> &crate::Client {
+        &self.client
+    }
+}
+
 #[uniffi::export]
 impl OssClient {
     /// A client signing with fixed credentials (long-lived keys, or one STS token).

@@ -6,6 +6,39 @@ use std::fmt;
 use crate::error::{Error, ServiceError, ServiceErrorKind};
 use crate::InFlight;
 
+/// Why the spool refused or failed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SpoolErrorKind {
+    /// The journal holds `maxBytes` already; nothing was written.
+    Full,
+    /// Another spool has the directory open.
+    Locked,
+    /// The spool was shut down.
+    Closed,
+    /// A record larger than a record may be.
+    TooLarge,
+    /// `flush` waited its whole timeout and data still waits.
+    FlushTimeout,
+    /// The spool directory could not be read or written.
+    Io,
+    /// The checkpoint or journal is damaged beyond what the spool repairs; left for inspection.
+    Corrupt,
+}
+
+impl From<&crate::SpoolError> for SpoolErrorKind {
+    fn from(error: &crate::SpoolError) -> Self {
+        match error {
+            crate::SpoolError::Full { .. } => Self::Full,
+            crate::SpoolError::Locked { .. } => Self::Locked,
+            crate::SpoolError::Closed => Self::Closed,
+            crate::SpoolError::TooLarge { .. } => Self::TooLarge,
+            crate::SpoolError::FlushTimeout { .. } => Self::FlushTimeout,
+            crate::SpoolError::Io { .. } => Self::Io,
+            crate::SpoolError::Corrupt { .. } => Self::Corrupt,
+        }
+    }
+}
+
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TimeoutKind {
@@ -103,6 +136,14 @@ pub enum OssError {
         /// Request id of the read.
         request_id: String,
     },
+    /// The spool refused or failed: full, locked by another process, closed, flush timed out, its
+    /// directory failed.
+    Spool {
+        /// What went wrong, to switch on.
+        kind: SpoolErrorKind,
+        /// The library's message.
+        reason: String,
+    },
     /// The connection failed or broke (DNS, refused, reset, TLS).
     Network {
         /// What failed.
@@ -174,7 +215,7 @@ impl From<Error> for OssError {
             Error::Credentials { reason } => OssError::Credentials { reason },
             Error::Body(e) => OssError::Body { reason: e.to_string() },
             Error::Protocol(reason) => OssError::Protocol { reason },
-            Error::Spool(_) => OssError::Protocol { reason: text },
+            Error::Spool(spool) => OssError::Spool { kind: (&spool).into(), reason: text },
         }
     }
 }
@@ -219,7 +260,7 @@ impl fmt::Display for OssError {
                 Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
             }
             OssError::Unverified { next_position, request_id } => Error::Unverified { next_position, request_id },
-            OssError::Unsettled { reason, .. } => return f.write_str(&reason),
+            OssError::Unsettled { reason, .. } | OssError::Spool { reason, .. } => return f.write_str(&reason),
             OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
                 Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
             }

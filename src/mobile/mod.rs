@@ -14,12 +14,14 @@ mod callbacks;
 mod client;
 mod config;
 mod error;
+mod spool;
 mod types;
 
 pub use callbacks::{CancelToken, CredentialsProvider, ProgressListener};
 pub use client::{Appender, OssClient};
 pub use config::{ClientConfig, Credentials, SignatureVersion};
-pub use error::{OssError, TimeoutKind};
+pub use error::{OssError, SpoolErrorKind, TimeoutKind};
+pub use spool::{Spool, SpoolConfig, SpoolEvent, SpoolFull, SpoolListener, SpoolStatus, SpoolSync};
 pub use types::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutResult, Settlement,
 };

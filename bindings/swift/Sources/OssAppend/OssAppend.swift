@@ -1833,6 +1833,486 @@ public func FfiConverterTypeProgressListener_lower(_ value: ProgressListener) ->
 
 
 
+
+
+/**
+ * A durable, offline-first appender: bytes written are on disk when `write` returns and go to OSS in
+ * batches, exactly once, across lost connections, app kills and days offline. One process owns a
+ * directory. Safe to share between threads.
+ */
+public protocol SpoolProtocol: AnyObject, Sendable {
+    
+    /**
+     * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
+     * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
+     */
+    func flush(timeoutMs: UInt64) throws 
+    
+    /**
+     * [`flush`](Self::flush) on a library thread, awaited.
+     */
+    func flushAsync(timeoutMs: UInt64) async throws 
+    
+    /**
+     * The mark of the last record written, if any had one.
+     */
+    func lastMark()  -> Data?
+    
+    /**
+     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
+     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
+     * reporting an error.)
+     */
+    func shutdown() throws 
+    
+    /**
+     * What the spool has done and is doing.
+     */
+    func status()  -> SpoolStatus
+    
+    /**
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
+     * offset after it.
+     */
+    func write(data: Data) throws  -> UInt64
+    
+    /**
+     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
+     * `lastMark` after a restart.
+     */
+    func writeWithMark(data: Data, mark: Data) throws  -> UInt64
+    
+}
+/**
+ * A durable, offline-first appender: bytes written are on disk when `write` returns and go to OSS in
+ * batches, exactly once, across lost connections, app kills and days offline. One process owns a
+ * directory. Safe to share between threads.
+ */
+open class Spool: SpoolProtocol, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_oss_append_fn_clone_spool(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_oss_append_fn_free_spool(handle, $0) }
+    }
+
+    
+    /**
+     * Opens (or creates) the spool in the directory `dir` (e.g. under the app's files directory) and
+     * starts uploading; a batch a crash left in flight is settled first.
+     */
+public static func `open`(client: OssClient, dir: String, config: SpoolConfig, listener: SpoolListener? = nil)throws  -> Spool  {
+    return try  FfiConverterTypeSpool_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_constructor_spool_open(
+        FfiConverterTypeOssClient_lower(client),
+        FfiConverterString.lower(dir),
+        FfiConverterTypeSpoolConfig_lower(config),
+        FfiConverterOptionTypeSpoolListener.lower(listener),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+    /**
+     * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
+     * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
+     */
+open func flush(timeoutMs: UInt64)throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_flush(
+            self.uniffiCloneHandle(),
+        FfiConverterUInt64.lower(timeoutMs),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * [`flush`](Self::flush) on a library thread, awaited.
+     */
+open func flushAsync(timeoutMs: UInt64)async throws   {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_spool_flush_async(
+                        self.uniffiCloneHandle(),FfiConverterUInt64.lower(timeoutMs)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_void,
+            completeFunc: ffi_oss_append_rust_future_complete_void,
+            freeFunc: ffi_oss_append_rust_future_free_void,
+            liftFunc: { $0 },
+            errorHandler: FfiConverterTypeOssError_lift
+        )
+}
+    
+    /**
+     * The mark of the last record written, if any had one.
+     */
+open func lastMark() -> Data?  {
+    return try!  FfiConverterOptionData.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_last_mark(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
+     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
+     * reporting an error.)
+     */
+open func shutdown()throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_shutdown(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+}
+}
+    
+    /**
+     * What the spool has done and is doing.
+     */
+open func status() -> SpoolStatus  {
+    return try!  FfiConverterTypeSpoolStatus_lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_status(
+            self.uniffiCloneHandle(),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
+     * offset after it.
+     */
+open func write(data: Data)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_write(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(data),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
+     * `lastMark` after a restart.
+     */
+open func writeWithMark(data: Data, mark: Data)throws  -> UInt64  {
+    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spool_write_with_mark(
+            self.uniffiCloneHandle(),
+        FfiConverterData.lower(data),
+        FfiConverterData.lower(mark),uniffiCallStatus
+    )
+})
+}
+    
+
+    
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpool: FfiConverter {
+    typealias FfiType = UInt64
+    typealias SwiftType = Spool
+
+    public static func lift(_ handle: UInt64) throws -> Spool {
+        return Spool(unsafeFromHandle: handle)
+    }
+
+    public static func lower(_ value: Spool) -> UInt64 {
+        return value.uniffiCloneHandle()
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Spool {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: Spool, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpool_lift(_ handle: UInt64) throws -> Spool {
+    return try FfiConverterTypeSpool.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpool_lower(_ value: Spool) -> UInt64 {
+    return FfiConverterTypeSpool.lower(value)
+}
+
+
+
+
+
+
+/**
+ * Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
+ */
+public protocol SpoolListener: AnyObject, Sendable {
+    
+    /**
+     * One event. Keep it quick.
+     */
+    func onEvent(event: SpoolEvent) 
+    
+}
+/**
+ * Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
+ */
+open class SpoolListenerImpl: SpoolListener, @unchecked Sendable {
+    fileprivate let handle: UInt64
+
+    /// Used to instantiate a [FFIObject] without an actual handle, for fakes in tests, mostly.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public struct NoHandle {
+        public init() {}
+    }
+
+    // TODO: We'd like this to be `private` but for Swifty reasons,
+    // we can't implement `FfiConverter` without making this `required` and we can't
+    // make it `required` without making it `public`.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    required public init(unsafeFromHandle handle: UInt64) {
+        self.handle = handle
+    }
+
+    // This constructor can be used to instantiate a fake object.
+    // - Parameter noHandle: Placeholder value so we can have a constructor separate from the default empty one that may be implemented for classes extending [FFIObject].
+    //
+    // - Warning:
+    //     Any object instantiated with this constructor cannot be passed to an actual Rust-backed object. Since there isn't a backing handle the FFI lower functions will crash.
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public init(noHandle: NoHandle) {
+        self.handle = 0
+    }
+
+#if swift(>=5.8)
+    @_documentation(visibility: private)
+#endif
+    public func uniffiCloneHandle() -> UInt64 {
+        return try! rustCall { uniffi_oss_append_fn_clone_spoollistener(self.handle, $0) }
+    }
+    // No primary constructor declared for this class.
+
+    deinit {
+        if handle == 0 {
+            // Mock objects have handle=0 don't try to free them
+            return
+        }
+
+        try! rustCall { uniffi_oss_append_fn_free_spoollistener(handle, $0) }
+    }
+
+    
+
+    
+    /**
+     * One event. Keep it quick.
+     */
+open func onEvent(event: SpoolEvent)  {try! rustCall() {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_spoollistener_on_event(
+            self.uniffiCloneHandle(),
+        FfiConverterTypeSpoolEvent_lower(event),uniffiCallStatus
+    )
+}
+}
+    
+
+    
+}
+
+
+
+// Put the implementation in a struct so we don't pollute the top-level namespace
+fileprivate struct UniffiCallbackInterfaceSpoolListener {
+
+    // Create the VTable using a series of closures.
+    // Swift automatically converts these into C callback functions.
+    //
+    // Store the vtable directly.
+    static let vtable: UniffiVTableCallbackInterfaceSpoolListener = UniffiVTableCallbackInterfaceSpoolListener(
+        uniffiFree: { (uniffiHandle: UInt64) -> () in
+            do {
+                try FfiConverterTypeSpoolListener.handleMap.remove(handle: uniffiHandle)
+            } catch {
+                print("Uniffi callback interface SpoolListener: handle missing in uniffiFree")
+            }
+        },
+        uniffiClone: { (uniffiHandle: UInt64) -> UInt64 in
+            do {
+                return try FfiConverterTypeSpoolListener.handleMap.clone(handle: uniffiHandle)
+            } catch {
+                fatalError("Uniffi callback interface SpoolListener: handle missing in uniffiClone")
+            }
+        },
+        onEvent: { (
+            uniffiHandle: UInt64,
+            event: RustBuffer,
+            uniffiOutReturn: UnsafeMutableRawPointer,
+            uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
+        ) in
+            let makeCall = {
+                () throws -> () in
+                guard let uniffiObj = try? FfiConverterTypeSpoolListener.handleMap.get(handle: uniffiHandle) else {
+                    throw UniffiInternalError.unexpectedStaleHandle
+                }
+                return uniffiObj.onEvent(
+                     event: try FfiConverterTypeSpoolEvent_lift(event)
+                )
+            }
+
+            
+            let writeReturn = { () }
+            uniffiTraitInterfaceCall(
+                callStatus: uniffiCallStatus,
+                makeCall: makeCall,
+                writeReturn: writeReturn
+            )
+        }
+    )
+
+    // Rust stores this pointer for future callback invocations, so it must live
+    // for the process lifetime (not just for the init function call).
+    //
+    // `nonisolated(unsafe)` is needed under Swift 6 strict concurrency.
+    // This is safe because the pointee is initialized once during static init
+    // and never mutated by either side of the FFI.  Its fields are C function pointers.
+    nonisolated(unsafe) static let vtablePtr: UnsafePointer<UniffiVTableCallbackInterfaceSpoolListener> = {
+        let ptr = UnsafeMutablePointer<UniffiVTableCallbackInterfaceSpoolListener>.allocate(capacity: 1)
+        ptr.initialize(to: vtable)
+        return UnsafePointer(ptr)
+    }()
+}
+
+private func uniffiCallbackInitSpoolListener() {
+    uniffi_oss_append_fn_init_callback_vtable_spoollistener(UniffiCallbackInterfaceSpoolListener.vtablePtr)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolListener: FfiConverter {
+    fileprivate static let handleMap = UniffiHandleMap<SpoolListener>()
+
+    typealias FfiType = UInt64
+    typealias SwiftType = SpoolListener
+
+    public static func lift(_ handle: UInt64) throws -> SpoolListener {
+        if ((handle & 1) == 0) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SpoolListenerImpl(unsafeFromHandle: handle)
+        } else {
+            // Swift-generated handle, get the object from the handle map
+            return try handleMap.remove(handle: handle)
+        }
+    }
+
+    public static func lower(_ value: SpoolListener) -> UInt64 {
+         if let rustImpl = value as? SpoolListenerImpl {
+             // Rust-implemented object.  Clone the handle and return it
+            return rustImpl.uniffiCloneHandle()
+         } else {
+            // Swift object, generate a new vtable handle and return that.
+            return handleMap.insert(obj: value)
+         }
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolListener {
+        let handle: UInt64 = try readInt(&buf)
+        return try lift(handle)
+    }
+
+    public static func write(_ value: SpoolListener, into buf: inout [UInt8]) {
+        writeInt(&buf, lower(value))
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolListener_lift(_ handle: UInt64) throws -> SpoolListener {
+    return try FfiConverterTypeSpoolListener.lift(handle)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolListener_lower(_ value: SpoolListener) -> UInt64 {
+    return FfiConverterTypeSpoolListener.lower(value)
+}
+
+
+
+
 /**
  * Where an append goes and how it is verified.
  */
@@ -2974,6 +3454,354 @@ public func FfiConverterTypePutResult_lower(_ value: PutResult) -> RustBuffer {
 
 
 /**
+ * How a spool works. Only `bucket` and `key_template` are required.
+ */
+public struct SpoolConfig: Equatable, Hashable {
+    /**
+     * The bucket of every object.
+     */
+    public let bucket: String
+    /**
+     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+     */
+    public let keyTemplate: String
+    /**
+     * Values of the template's own placeholders.
+     */
+    public let vars: [String: String]
+    /**
+     * Headers of the objects it creates.
+     */
+    public let headers: ObjectHeaders?
+    /**
+     * When the journal is fsynced. Default `Interval`.
+     */
+    public let sync: SpoolSync?
+    /**
+     * The fsync interval for `Interval`, in milliseconds. Default 1000.
+     */
+    public let syncIntervalMs: UInt64?
+    /**
+     * A batch is sent once this many bytes wait. Default 1 MiB.
+     */
+    public let batchBytes: UInt64?
+    /**
+     * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
+     */
+    public let batchAgeMs: UInt64?
+    /**
+     * The journal's size on disk at most. Default 256 MiB.
+     */
+    public let maxBytes: UInt64?
+    /**
+     * What a write does when the journal is full. Default `Block`.
+     */
+    public let full: SpoolFull?
+    /**
+     * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
+     */
+    public let blockTimeoutMs: UInt64?
+    /**
+     * Data not sent after this long is dropped, in milliseconds. Default: never.
+     */
+    public let maxAgeMs: UInt64?
+    /**
+     * An object is left for the next before it passes this many bytes. Default 5 GiB.
+     */
+    public let rolloverBytes: UInt64?
+    /**
+     * An object is left for the next when it is this old, in milliseconds. Default: never.
+     */
+    public let rolloverAgeMs: UInt64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * The bucket of every object.
+         */bucket: String, 
+        /**
+         * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+         */keyTemplate: String, 
+        /**
+         * Values of the template's own placeholders.
+         */vars: [String: String] = [:], 
+        /**
+         * Headers of the objects it creates.
+         */headers: ObjectHeaders? = nil, 
+        /**
+         * When the journal is fsynced. Default `Interval`.
+         */sync: SpoolSync? = nil, 
+        /**
+         * The fsync interval for `Interval`, in milliseconds. Default 1000.
+         */syncIntervalMs: UInt64? = nil, 
+        /**
+         * A batch is sent once this many bytes wait. Default 1 MiB.
+         */batchBytes: UInt64? = nil, 
+        /**
+         * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
+         */batchAgeMs: UInt64? = nil, 
+        /**
+         * The journal's size on disk at most. Default 256 MiB.
+         */maxBytes: UInt64? = nil, 
+        /**
+         * What a write does when the journal is full. Default `Block`.
+         */full: SpoolFull? = nil, 
+        /**
+         * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
+         */blockTimeoutMs: UInt64? = nil, 
+        /**
+         * Data not sent after this long is dropped, in milliseconds. Default: never.
+         */maxAgeMs: UInt64? = nil, 
+        /**
+         * An object is left for the next before it passes this many bytes. Default 5 GiB.
+         */rolloverBytes: UInt64? = nil, 
+        /**
+         * An object is left for the next when it is this old, in milliseconds. Default: never.
+         */rolloverAgeMs: UInt64? = nil) {
+        self.bucket = bucket
+        self.keyTemplate = keyTemplate
+        self.vars = vars
+        self.headers = headers
+        self.sync = sync
+        self.syncIntervalMs = syncIntervalMs
+        self.batchBytes = batchBytes
+        self.batchAgeMs = batchAgeMs
+        self.maxBytes = maxBytes
+        self.full = full
+        self.blockTimeoutMs = blockTimeoutMs
+        self.maxAgeMs = maxAgeMs
+        self.rolloverBytes = rolloverBytes
+        self.rolloverAgeMs = rolloverAgeMs
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SpoolConfig: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolConfig: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolConfig {
+        return
+            try SpoolConfig(
+                bucket: FfiConverterString.read(from: &buf), 
+                keyTemplate: FfiConverterString.read(from: &buf), 
+                vars: FfiConverterDictionaryStringString.read(from: &buf), 
+                headers: FfiConverterOptionTypeObjectHeaders.read(from: &buf), 
+                sync: FfiConverterOptionTypeSpoolSync.read(from: &buf), 
+                syncIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
+                batchBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                batchAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
+                maxBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                full: FfiConverterOptionTypeSpoolFull.read(from: &buf), 
+                blockTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
+                maxAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
+                rolloverBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                rolloverAgeMs: FfiConverterOptionUInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SpoolConfig, into buf: inout [UInt8]) {
+        FfiConverterString.write(value.bucket, into: &buf)
+        FfiConverterString.write(value.keyTemplate, into: &buf)
+        FfiConverterDictionaryStringString.write(value.vars, into: &buf)
+        FfiConverterOptionTypeObjectHeaders.write(value.headers, into: &buf)
+        FfiConverterOptionTypeSpoolSync.write(value.sync, into: &buf)
+        FfiConverterOptionUInt64.write(value.syncIntervalMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.batchBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.batchAgeMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxBytes, into: &buf)
+        FfiConverterOptionTypeSpoolFull.write(value.full, into: &buf)
+        FfiConverterOptionUInt64.write(value.blockTimeoutMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.maxAgeMs, into: &buf)
+        FfiConverterOptionUInt64.write(value.rolloverBytes, into: &buf)
+        FfiConverterOptionUInt64.write(value.rolloverAgeMs, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolConfig_lift(_ buf: RustBuffer) throws -> SpoolConfig {
+    return try FfiConverterTypeSpoolConfig.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolConfig_lower(_ value: SpoolConfig) -> RustBuffer {
+    return FfiConverterTypeSpoolConfig.lower(value)
+}
+
+
+/**
+ * What a spool has done and is doing.
+ */
+public struct SpoolStatus: Equatable, Hashable {
+    /**
+     * Bytes written and not yet in OSS (nor dropped).
+     */
+    public let pendingBytes: UInt64
+    /**
+     * Bytes appended to OSS, ever.
+     */
+    public let appendedBytes: UInt64
+    /**
+     * Bytes dropped, ever.
+     */
+    public let droppedBytes: UInt64
+    /**
+     * Bytes lost to damaged journal records, ever.
+     */
+    public let corruptBytes: UInt64
+    /**
+     * The journal's size on disk.
+     */
+    public let journalBytes: UInt64
+    /**
+     * The object being appended to.
+     */
+    public let object: String
+    /**
+     * Its length, as the spool made it.
+     */
+    public let position: UInt64
+    /**
+     * Its CRC-64 there, when known.
+     */
+    public let crc64: UInt64?
+    /**
+     * Whether a batch is in flight.
+     */
+    public let inFlight: Bool
+    /**
+     * The last upload error, until an upload succeeds.
+     */
+    public let lastError: String?
+    /**
+     * When the next try is, while uploads fail.
+     */
+    public let nextTry: Date?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * Bytes written and not yet in OSS (nor dropped).
+         */pendingBytes: UInt64, 
+        /**
+         * Bytes appended to OSS, ever.
+         */appendedBytes: UInt64, 
+        /**
+         * Bytes dropped, ever.
+         */droppedBytes: UInt64, 
+        /**
+         * Bytes lost to damaged journal records, ever.
+         */corruptBytes: UInt64, 
+        /**
+         * The journal's size on disk.
+         */journalBytes: UInt64, 
+        /**
+         * The object being appended to.
+         */object: String, 
+        /**
+         * Its length, as the spool made it.
+         */position: UInt64, 
+        /**
+         * Its CRC-64 there, when known.
+         */crc64: UInt64?, 
+        /**
+         * Whether a batch is in flight.
+         */inFlight: Bool, 
+        /**
+         * The last upload error, until an upload succeeds.
+         */lastError: String?, 
+        /**
+         * When the next try is, while uploads fail.
+         */nextTry: Date?) {
+        self.pendingBytes = pendingBytes
+        self.appendedBytes = appendedBytes
+        self.droppedBytes = droppedBytes
+        self.corruptBytes = corruptBytes
+        self.journalBytes = journalBytes
+        self.object = object
+        self.position = position
+        self.crc64 = crc64
+        self.inFlight = inFlight
+        self.lastError = lastError
+        self.nextTry = nextTry
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension SpoolStatus: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolStatus: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolStatus {
+        return
+            try SpoolStatus(
+                pendingBytes: FfiConverterUInt64.read(from: &buf), 
+                appendedBytes: FfiConverterUInt64.read(from: &buf), 
+                droppedBytes: FfiConverterUInt64.read(from: &buf), 
+                corruptBytes: FfiConverterUInt64.read(from: &buf), 
+                journalBytes: FfiConverterUInt64.read(from: &buf), 
+                object: FfiConverterString.read(from: &buf), 
+                position: FfiConverterUInt64.read(from: &buf), 
+                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                inFlight: FfiConverterBool.read(from: &buf), 
+                lastError: FfiConverterOptionString.read(from: &buf), 
+                nextTry: FfiConverterOptionTimestamp.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: SpoolStatus, into buf: inout [UInt8]) {
+        FfiConverterUInt64.write(value.pendingBytes, into: &buf)
+        FfiConverterUInt64.write(value.appendedBytes, into: &buf)
+        FfiConverterUInt64.write(value.droppedBytes, into: &buf)
+        FfiConverterUInt64.write(value.corruptBytes, into: &buf)
+        FfiConverterUInt64.write(value.journalBytes, into: &buf)
+        FfiConverterString.write(value.object, into: &buf)
+        FfiConverterUInt64.write(value.position, into: &buf)
+        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterBool.write(value.inFlight, into: &buf)
+        FfiConverterOptionString.write(value.lastError, into: &buf)
+        FfiConverterOptionTimestamp.write(value.nextTry, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolStatus_lift(_ buf: RustBuffer) throws -> SpoolStatus {
+    return try FfiConverterTypeSpoolStatus.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolStatus_lower(_ value: SpoolStatus) -> RustBuffer {
+    return FfiConverterTypeSpoolStatus.lower(value)
+}
+
+
+/**
  * How `Content-MD5` is set.
  */
 
@@ -3060,6 +3888,91 @@ public func FfiConverterTypeContentMd5_lift(_ buf: RustBuffer) throws -> Content
 #endif
 public func FfiConverterTypeContentMd5_lower(_ value: ContentMd5) -> RustBuffer {
     return FfiConverterTypeContentMd5.lower(value)
+}
+
+
+
+/**
+ * Why data was dropped.
+ */
+
+public enum DropReason: Equatable, Hashable {
+    
+    /**
+     * The journal was full under [`FullPolicy::DropOldest`].
+     */
+    case full
+    /**
+     * The data was older than `max_age`.
+     */
+    case maxAge
+    /**
+     * A journal record was damaged on disk (its segment was quarantined).
+     */
+    case corrupt
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension DropReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeDropReason: FfiConverterRustBuffer {
+    typealias SwiftType = DropReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> DropReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .full
+        
+        case 2: return .maxAge
+        
+        case 3: return .corrupt
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: DropReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .full:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .maxAge:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .corrupt:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDropReason_lift(_ buf: RustBuffer) throws -> DropReason {
+    return try FfiConverterTypeDropReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeDropReason_lower(_ value: DropReason) -> RustBuffer {
+    return FfiConverterTypeDropReason.lower(value)
 }
 
 
@@ -3272,6 +4185,18 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */requestId: String
     )
     /**
+     * The spool refused or failed: full, locked by another process, closed, flush timed out, its
+     * directory failed.
+     */
+    case Spool(
+        /**
+         * What went wrong, to switch on.
+         */kind: SpoolErrorKind, 
+        /**
+         * The library's message.
+         */reason: String
+    )
+    /**
      * The connection failed or broke (DNS, refused, reset, TLS).
      */
     case Network(
@@ -3401,25 +4326,29 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             bytesRead: try FfiConverterUInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .Network(
+        case 6: return .Spool(
+            kind: try FfiConverterTypeSpoolErrorKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .Timeout(
+        case 7: return .Network(
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 8: return .Timeout(
             kind: try FfiConverterTypeTimeoutKind.read(from: &buf), 
             millis: try FfiConverterUInt64.read(from: &buf)
             )
-        case 8: return .Cancelled
-        case 9: return .InvalidArgument(
+        case 9: return .Cancelled
+        case 10: return .InvalidArgument(
             name: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 10: return .Credentials(
+        case 11: return .Credentials(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Body(
+        case 12: return .Body(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 12: return .Protocol(
+        case 13: return .Protocol(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -3476,39 +4405,45 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Network(reason):
+        case let .Spool(kind,reason):
             writeInt(&buf, Int32(6))
+            FfiConverterTypeSpoolErrorKind.write(kind, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Network(reason):
+            writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Timeout(kind,millis):
-            writeInt(&buf, Int32(7))
+            writeInt(&buf, Int32(8))
             FfiConverterTypeTimeoutKind.write(kind, into: &buf)
             FfiConverterUInt64.write(millis, into: &buf)
             
         
         case .Cancelled:
-            writeInt(&buf, Int32(8))
+            writeInt(&buf, Int32(9))
         
         
         case let .InvalidArgument(name,reason):
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(10))
             FfiConverterString.write(name, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Credentials(reason):
-            writeInt(&buf, Int32(10))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .Body(reason):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Protocol(reason):
+        case let .Body(reason):
             writeInt(&buf, Int32(12))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Protocol(reason):
+            writeInt(&buf, Int32(13))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -3529,6 +4464,101 @@ public func FfiConverterTypeOssError_lift(_ buf: RustBuffer) throws -> OssError 
 public func FfiConverterTypeOssError_lower(_ value: OssError) -> RustBuffer {
     return FfiConverterTypeOssError.lower(value)
 }
+
+
+/**
+ * Why the spool moved on to a new object.
+ */
+
+public enum RolloverReason: Equatable, Hashable {
+    
+    /**
+     * The next batch would pass `rollover_bytes` (at most 5 GiB, the service's limit).
+     */
+    case size
+    /**
+     * The object is older than `rollover_age`.
+     */
+    case age
+    /**
+     * Another writer appended to the object: it is never overwritten; the batch goes to the next one.
+     */
+    case otherWriter
+    /**
+     * The object is not appendable (made by a put): it is never overwritten.
+     */
+    case notAppendable
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension RolloverReason: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeRolloverReason: FfiConverterRustBuffer {
+    typealias SwiftType = RolloverReason
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> RolloverReason {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .size
+        
+        case 2: return .age
+        
+        case 3: return .otherWriter
+        
+        case 4: return .notAppendable
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: RolloverReason, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .size:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .age:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .otherWriter:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .notAppendable:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloverReason_lift(_ buf: RustBuffer) throws -> RolloverReason {
+    return try FfiConverterTypeRolloverReason.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeRolloverReason_lower(_ value: RolloverReason) -> RustBuffer {
+    return FfiConverterTypeRolloverReason.lower(value)
+}
+
 
 
 /**
@@ -3958,6 +4988,481 @@ public func FfiConverterTypeSignatureVersion_lower(_ value: SignatureVersion) ->
 
 
 /**
+ * Why the spool refused or failed.
+ */
+
+public enum SpoolErrorKind: Equatable, Hashable {
+    
+    /**
+     * The journal holds `maxBytes` already; nothing was written.
+     */
+    case full
+    /**
+     * Another spool has the directory open.
+     */
+    case locked
+    /**
+     * The spool was shut down.
+     */
+    case closed
+    /**
+     * A record larger than a record may be.
+     */
+    case tooLarge
+    /**
+     * `flush` waited its whole timeout and data still waits.
+     */
+    case flushTimeout
+    /**
+     * The spool directory could not be read or written.
+     */
+    case io
+    /**
+     * The checkpoint or journal is damaged beyond what the spool repairs; left for inspection.
+     */
+    case corrupt
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SpoolErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .full
+        
+        case 2: return .locked
+        
+        case 3: return .closed
+        
+        case 4: return .tooLarge
+        
+        case 5: return .flushTimeout
+        
+        case 6: return .io
+        
+        case 7: return .corrupt
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SpoolErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .full:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .locked:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .closed:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .tooLarge:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .flushTimeout:
+            writeInt(&buf, Int32(5))
+        
+        
+        case .io:
+            writeInt(&buf, Int32(6))
+        
+        
+        case .corrupt:
+            writeInt(&buf, Int32(7))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolErrorKind_lift(_ buf: RustBuffer) throws -> SpoolErrorKind {
+    return try FfiConverterTypeSpoolErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolErrorKind_lower(_ value: SpoolErrorKind) -> RustBuffer {
+    return FfiConverterTypeSpoolErrorKind.lower(value)
+}
+
+
+
+/**
+ * What happened, as it happens.
+ */
+
+public enum SpoolEvent: Equatable, Hashable {
+    
+    /**
+     * A batch is in the object `key`, at `position`, `length` bytes long.
+     */
+    case appended(
+        /**
+         * The object.
+         */key: String, 
+        /**
+         * Where the batch starts.
+         */position: UInt64, 
+        /**
+         * Its length.
+         */length: UInt64
+    )
+    /**
+     * The spool moved on from object `from` to object `to`.
+     */
+    case rolledOver(
+        /**
+         * The object left.
+         */from: String, 
+        /**
+         * The new object.
+         */to: String, 
+        /**
+         * Why.
+         */reason: RolloverReason
+    )
+    /**
+     * An upload failed; the data is kept and tried again at `retry_at`.
+     */
+    case error(
+        /**
+         * The library's message.
+         */message: String, 
+        /**
+         * Whether the failure passes by itself.
+         */retryable: Bool, 
+        /**
+         * When the next try is.
+         */retryAt: Date
+    )
+    /**
+     * `bytes` of data not yet sent were dropped.
+     */
+    case dropped(
+        /**
+         * How many bytes.
+         */bytes: UInt64, 
+        /**
+         * Why.
+         */reason: DropReason
+    )
+    /**
+     * A write waits for space.
+     */
+    case blocked(
+        /**
+         * Bytes not yet in OSS.
+         */pendingBytes: UInt64
+    )
+    /**
+     * A damaged journal segment was copied to `path`; its good records were kept.
+     */
+    case quarantined(
+        /**
+         * The copy.
+         */path: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SpoolEvent: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolEvent: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolEvent
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolEvent {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .appended(key: try FfiConverterString.read(from: &buf), position: try FfiConverterUInt64.read(from: &buf), length: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .rolledOver(from: try FfiConverterString.read(from: &buf), to: try FfiConverterString.read(from: &buf), reason: try FfiConverterTypeRolloverReason.read(from: &buf)
+        )
+        
+        case 3: return .error(message: try FfiConverterString.read(from: &buf), retryable: try FfiConverterBool.read(from: &buf), retryAt: try FfiConverterTimestamp.read(from: &buf)
+        )
+        
+        case 4: return .dropped(bytes: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterTypeDropReason.read(from: &buf)
+        )
+        
+        case 5: return .blocked(pendingBytes: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 6: return .quarantined(path: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SpoolEvent, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .appended(key,position,length):
+            writeInt(&buf, Int32(1))
+            FfiConverterString.write(key, into: &buf)
+            FfiConverterUInt64.write(position, into: &buf)
+            FfiConverterUInt64.write(length, into: &buf)
+            
+        
+        case let .rolledOver(from,to,reason):
+            writeInt(&buf, Int32(2))
+            FfiConverterString.write(from, into: &buf)
+            FfiConverterString.write(to, into: &buf)
+            FfiConverterTypeRolloverReason.write(reason, into: &buf)
+            
+        
+        case let .error(message,retryable,retryAt):
+            writeInt(&buf, Int32(3))
+            FfiConverterString.write(message, into: &buf)
+            FfiConverterBool.write(retryable, into: &buf)
+            FfiConverterTimestamp.write(retryAt, into: &buf)
+            
+        
+        case let .dropped(bytes,reason):
+            writeInt(&buf, Int32(4))
+            FfiConverterUInt64.write(bytes, into: &buf)
+            FfiConverterTypeDropReason.write(reason, into: &buf)
+            
+        
+        case let .blocked(pendingBytes):
+            writeInt(&buf, Int32(5))
+            FfiConverterUInt64.write(pendingBytes, into: &buf)
+            
+        
+        case let .quarantined(path):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(path, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolEvent_lift(_ buf: RustBuffer) throws -> SpoolEvent {
+    return try FfiConverterTypeSpoolEvent.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolEvent_lower(_ value: SpoolEvent) -> RustBuffer {
+    return FfiConverterTypeSpoolEvent.lower(value)
+}
+
+
+
+/**
+ * What `write` does when the journal is full.
+ */
+
+public enum SpoolFull: Equatable, Hashable {
+    
+    /**
+     * Waits for space up to `block_timeout_ms`, then throws. The default.
+     */
+    case block
+    /**
+     * Throws at once; nothing is written.
+     */
+    case rejectNew
+    /**
+     * Drops the oldest data not yet sent, counted and told to the listener.
+     */
+    case dropOldest
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SpoolFull: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolFull: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolFull
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolFull {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .block
+        
+        case 2: return .rejectNew
+        
+        case 3: return .dropOldest
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SpoolFull, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .block:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .rejectNew:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .dropOldest:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolFull_lift(_ buf: RustBuffer) throws -> SpoolFull {
+    return try FfiConverterTypeSpoolFull.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolFull_lower(_ value: SpoolFull) -> RustBuffer {
+    return FfiConverterTypeSpoolFull.lower(value)
+}
+
+
+
+/**
+ * When the journal is fsynced.
+ */
+
+public enum SpoolSync: Equatable, Hashable {
+    
+    /**
+     * Before `write` returns: nothing written is lost to a power cut.
+     */
+    case everyWrite
+    /**
+     * By a background thread every `sync_interval_ms`: a power cut loses at most that interval's
+     * writes; a crash of the app loses nothing. The default.
+     */
+    case interval
+    /**
+     * Never by the spool: the system writes back when it likes.
+     */
+    case never
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension SpoolSync: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeSpoolSync: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolSync
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolSync {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .everyWrite
+        
+        case 2: return .interval
+        
+        case 3: return .never
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: SpoolSync, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .everyWrite:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .interval:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .never:
+            writeInt(&buf, Int32(3))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolSync_lift(_ buf: RustBuffer) throws -> SpoolSync {
+    return try FfiConverterTypeSpoolSync.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeSpoolSync_lower(_ value: SpoolSync) -> RustBuffer {
+    return FfiConverterTypeSpoolSync.lower(value)
+}
+
+
+
+/**
  * Which timeout fired.
  */
 
@@ -4140,6 +5645,30 @@ fileprivate struct FfiConverterOptionString: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionData: FfiConverterRustBuffer {
+    typealias SwiftType = Data?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterData.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterData.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTimestamp: FfiConverterRustBuffer {
     typealias SwiftType = Date?
 
@@ -4204,6 +5733,30 @@ fileprivate struct FfiConverterOptionTypeProgressListener: FfiConverterRustBuffe
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeProgressListener.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSpoolListener: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolListener?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSpoolListener.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSpoolListener.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -4380,6 +5933,54 @@ fileprivate struct FfiConverterOptionTypeSignatureVersion: FfiConverterRustBuffe
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeSpoolFull: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolFull?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSpoolFull.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSpoolFull.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeSpoolSync: FfiConverterRustBuffer {
+    typealias SwiftType = SpoolSync?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeSpoolSync.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeSpoolSync.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -4526,6 +6127,30 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_settle() != 21533) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_oss_append_checksum_method_spool_flush() != 23300) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_flush_async() != 42502) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_last_mark() != 62710) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_shutdown() != 54203) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_status() != 23279) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_write() != 41271) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 55425) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_spoollistener_on_event() != 52645) {
+        return InitializationResult.apiChecksumMismatch
+    }
     if (uniffi_oss_append_checksum_constructor_canceltoken_new() != 34921) {
         return InitializationResult.apiChecksumMismatch
     }
@@ -4535,9 +6160,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider() != 53785) {
         return InitializationResult.apiChecksumMismatch
     }
+    if (uniffi_oss_append_checksum_constructor_spool_open() != 32659) {
+        return InitializationResult.apiChecksumMismatch
+    }
 
     uniffiCallbackInitCredentialsProvider()
     uniffiCallbackInitProgressListener()
+    uniffiCallbackInitSpoolListener()
     return InitializationResult.ok
 }()
 

@@ -257,6 +257,13 @@ typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, uint64_
     );
 
 #endif
+#ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_SPOOL_LISTENER_METHOD0
+#define UNIFFI_FFIDEF_CALLBACK_INTERFACE_SPOOL_LISTENER_METHOD0
+typedef void (*UniffiCallbackInterfaceSpoolListenerMethod0)(uint64_t, RustBuffer, void* _Nonnull, 
+        RustCallStatus *_Nonnull uniffiCallStatus
+    );
+
+#endif
 #ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER
 #define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_CREDENTIALS_PROVIDER
 typedef struct UniffiVTableCallbackInterfaceCredentialsProvider {
@@ -273,6 +280,15 @@ typedef struct UniffiVTableCallbackInterfaceProgressListener {
     UniffiCallbackInterfaceClone _Nonnull uniffiClone;
     UniffiCallbackInterfaceProgressListenerMethod0 _Nonnull onProgress;
 } UniffiVTableCallbackInterfaceProgressListener;
+
+#endif
+#ifndef UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SPOOL_LISTENER
+#define UNIFFI_FFIDEF_V_TABLE_CALLBACK_INTERFACE_SPOOL_LISTENER
+typedef struct UniffiVTableCallbackInterfaceSpoolListener {
+    UniffiCallbackInterfaceFree _Nonnull uniffiFree;
+    UniffiCallbackInterfaceClone _Nonnull uniffiClone;
+    UniffiCallbackInterfaceSpoolListenerMethod0 _Nonnull onEvent;
+} UniffiVTableCallbackInterfaceSpoolListener;
 
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_CANCELTOKEN
@@ -449,6 +465,76 @@ RustBuffer uniffi_oss_append_fn_method_ossclient_put(uint64_t ptr, RustBuffer bu
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
 RustBuffer uniffi_oss_append_fn_method_ossclient_settle(uint64_t ptr, RustBuffer in_flight, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOL
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOL
+uint64_t uniffi_oss_append_fn_clone_spool(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FREE_SPOOL
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FREE_SPOOL
+void uniffi_oss_append_fn_free_spool(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CONSTRUCTOR_SPOOL_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CONSTRUCTOR_SPOOL_OPEN
+uint64_t uniffi_oss_append_fn_constructor_spool_open(uint64_t client, RustBuffer dir, RustBuffer config, RustBuffer listener, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH
+void uniffi_oss_append_fn_method_spool_flush(uint64_t ptr, uint64_t timeout_ms, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH_ASYNC
+uint64_t uniffi_oss_append_fn_method_spool_flush_async(uint64_t ptr, uint64_t timeout_ms
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_LAST_MARK
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_LAST_MARK
+RustBuffer uniffi_oss_append_fn_method_spool_last_mark(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_SHUTDOWN
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_SHUTDOWN
+void uniffi_oss_append_fn_method_spool_shutdown(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_STATUS
+RustBuffer uniffi_oss_append_fn_method_spool_status(uint64_t ptr, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE
+uint64_t uniffi_oss_append_fn_method_spool_write(uint64_t ptr, RustBuffer data, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE_WITH_MARK
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE_WITH_MARK
+uint64_t uniffi_oss_append_fn_method_spool_write_with_mark(uint64_t ptr, RustBuffer data, RustBuffer mark, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOLLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOLLISTENER
+uint64_t uniffi_oss_append_fn_clone_spoollistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FREE_SPOOLLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FREE_SPOOLLISTENER
+void uniffi_oss_append_fn_free_spoollistener(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_INIT_CALLBACK_VTABLE_SPOOLLISTENER
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_INIT_CALLBACK_VTABLE_SPOOLLISTENER
+void uniffi_oss_append_fn_init_callback_vtable_spoollistener(const UniffiVTableCallbackInterfaceSpoolListener* _Nonnull vtable
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOLLISTENER_ON_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOLLISTENER_ON_EVENT
+void uniffi_oss_append_fn_method_spoollistener_on_event(uint64_t ptr, RustBuffer event, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSERROR_UNIFFI_TRAIT_DISPLAY
@@ -836,6 +922,54 @@ uint16_t uniffi_oss_append_checksum_method_ossclient_settle(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_FLUSH
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_FLUSH
+uint16_t uniffi_oss_append_checksum_method_spool_flush(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_FLUSH_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_FLUSH_ASYNC
+uint16_t uniffi_oss_append_checksum_method_spool_flush_async(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_LAST_MARK
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_LAST_MARK
+uint16_t uniffi_oss_append_checksum_method_spool_last_mark(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_SHUTDOWN
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_SHUTDOWN
+uint16_t uniffi_oss_append_checksum_method_spool_shutdown(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_STATUS
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_STATUS
+uint16_t uniffi_oss_append_checksum_method_spool_status(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_WRITE
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_WRITE
+uint16_t uniffi_oss_append_checksum_method_spool_write(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_WRITE_WITH_MARK
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOL_WRITE_WITH_MARK
+uint16_t uniffi_oss_append_checksum_method_spool_write_with_mark(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOLLISTENER_ON_EVENT
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_SPOOLLISTENER_ON_EVENT
+uint16_t uniffi_oss_append_checksum_method_spoollistener_on_event(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_CANCELTOKEN_NEW
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_CANCELTOKEN_NEW
 uint16_t uniffi_oss_append_checksum_constructor_canceltoken_new(void
@@ -851,6 +985,12 @@ uint16_t uniffi_oss_append_checksum_constructor_ossclient_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_PROVIDER
 uint16_t uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_SPOOL_OPEN
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_SPOOL_OPEN
+uint16_t uniffi_oss_append_checksum_constructor_spool_open(void
     
 );
 #endif

@@ -663,6 +663,9 @@ internal interface UniffiCallbackInterfaceCredentialsProviderMethod0 : com.sun.j
 internal interface UniffiCallbackInterfaceProgressListenerMethod0 : com.sun.jna.Callback {
     fun callback(`uniffiHandle`: Long,`sent`: Long,`total`: Long,`uniffiOutReturn`: ByteByReference,uniffiCallStatus: UniffiRustCallStatus,)
 }
+internal interface UniffiCallbackInterfaceSpoolListenerMethod0 : com.sun.jna.Callback {
+    fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,)
+}
 @Structure.FieldOrder("uniffiFree", "uniffiClone", "credentials")
 internal open class UniffiVTableCallbackInterfaceCredentialsProvider(
     @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
@@ -698,6 +701,25 @@ internal open class UniffiVTableCallbackInterfaceProgressListener(
         `uniffiFree` = other.`uniffiFree`
         `uniffiClone` = other.`uniffiClone`
         `onProgress` = other.`onProgress`
+    }
+
+}
+@Structure.FieldOrder("uniffiFree", "uniffiClone", "onEvent")
+internal open class UniffiVTableCallbackInterfaceSpoolListener(
+    @JvmField internal var `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+    @JvmField internal var `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+    @JvmField internal var `onEvent`: UniffiCallbackInterfaceSpoolListenerMethod0? = null,
+) : Structure() {
+    class UniffiByValue(
+        `uniffiFree`: UniffiCallbackInterfaceFree? = null,
+        `uniffiClone`: UniffiCallbackInterfaceClone? = null,
+        `onEvent`: UniffiCallbackInterfaceSpoolListenerMethod0? = null,
+    ): UniffiVTableCallbackInterfaceSpoolListener(`uniffiFree`,`uniffiClone`,`onEvent`,), Structure.ByValue
+
+   internal fun uniffiSetValue(other: UniffiVTableCallbackInterfaceSpoolListener) {
+        `uniffiFree` = other.`uniffiFree`
+        `uniffiClone` = other.`uniffiClone`
+        `onEvent` = other.`onEvent`
     }
 
 }
@@ -766,11 +788,29 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_settle(
     ): Int
+    external fun uniffi_oss_append_checksum_method_spool_flush(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_flush_async(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_last_mark(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_shutdown(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_status(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_write(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spool_write_with_mark(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_spoollistener_on_event(
+    ): Int
     external fun uniffi_oss_append_checksum_constructor_canceltoken_new(
     ): Int
     external fun uniffi_oss_append_checksum_constructor_ossclient_new(
     ): Int
     external fun uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider(
+    ): Int
+    external fun uniffi_oss_append_checksum_constructor_spool_open(
     ): Int
     external fun ffi_oss_append_uniffi_contract_version(
     ): Int
@@ -790,6 +830,7 @@ internal object UniffiLib {
         Native.register(UniffiLib::class.java, findLibraryName(componentName = "oss_append"))
         uniffiCallbackInterfaceCredentialsProvider.register(this)
         uniffiCallbackInterfaceProgressListener.register(this)
+        uniffiCallbackInterfaceSpoolListener.register(this)
         
     }
 
@@ -864,6 +905,34 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_ossclient_settle(`ptr`: Long,`inFlight`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_clone_spool(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_free_spool(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_oss_append_fn_constructor_spool_open(`client`: Long,`dir`: RustBuffer.ByValue,`config`: RustBuffer.ByValue,`listener`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_method_spool_flush(`ptr`: Long,`timeoutMs`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_oss_append_fn_method_spool_flush_async(`ptr`: Long,`timeoutMs`: Long,
+    ): Long
+    external fun uniffi_oss_append_fn_method_spool_last_mark(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_spool_shutdown(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_oss_append_fn_method_spool_status(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_spool_write(`ptr`: Long,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_method_spool_write_with_mark(`ptr`: Long,`data`: RustBuffer.ByValue,`mark`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_clone_spoollistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_free_spoollistener(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
+    external fun uniffi_oss_append_fn_init_callback_vtable_spoollistener(`vtable`: UniffiVTableCallbackInterfaceSpoolListener,
+    ): Unit
+    external fun uniffi_oss_append_fn_method_spoollistener_on_event(`ptr`: Long,`event`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): Unit
     external fun uniffi_oss_append_fn_method_osserror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_oss_append_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1045,6 +1114,30 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 21533) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
+    if ((lib.uniffi_oss_append_checksum_method_spool_flush() and 0xFFFF) != 23300) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_flush_async() and 0xFFFF) != 42502) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_last_mark() and 0xFFFF) != 62710) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_shutdown() and 0xFFFF) != 54203) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_status() and 0xFFFF) != 23279) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_write() and 0xFFFF) != 41271) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 55425) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_spoollistener_on_event() and 0xFFFF) != 52645) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_oss_append_checksum_constructor_canceltoken_new() and 0xFFFF) != 34921) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -1052,6 +1145,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider() and 0xFFFF) != 53785) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_constructor_spool_open() and 0xFFFF) != 32659) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
 }
@@ -3414,6 +3510,770 @@ public object FfiConverterTypeProgressListener: FfiConverter<ProgressListener, L
 }
 
 
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * A durable, offline-first appender: bytes written are on disk when `write` returns and go to OSS in
+ * batches, exactly once, across lost connections, app kills and days offline. One process owns a
+ * directory. Safe to share between threads.
+ */
+public interface SpoolInterface {
+    
+    /**
+     * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
+     * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
+     */
+    fun `flush`(`timeoutMs`: kotlin.ULong)
+    
+    /**
+     * [`flush`](Self::flush) on a library thread, awaited.
+     */
+    suspend fun `flushAsync`(`timeoutMs`: kotlin.ULong)
+    
+    /**
+     * The mark of the last record written, if any had one.
+     */
+    fun `lastMark`(): kotlin.ByteArray?
+    
+    /**
+     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
+     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
+     * reporting an error.)
+     */
+    fun `shutdown`()
+    
+    /**
+     * What the spool has done and is doing.
+     */
+    fun `status`(): SpoolStatus
+    
+    /**
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
+     * offset after it.
+     */
+    fun `write`(`data`: kotlin.ByteArray): kotlin.ULong
+    
+    /**
+     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
+     * `lastMark` after a restart.
+     */
+    fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.ULong
+    
+    companion object
+}
+
+/**
+ * A durable, offline-first appender: bytes written are on disk when `write` returns and go to OSS in
+ * batches, exactly once, across lost connections, app kills and days offline. One process owns a
+ * directory. Safe to share between threads.
+ */
+open class Spool: Disposable, AutoCloseable, SpoolInterface
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_oss_append_fn_free_spool(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_oss_append_fn_clone_spool(handle, status)
+        }
+    }
+
+    
+    /**
+     * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
+     * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
+     */
+    @Throws(OssException::class)override fun `flush`(`timeoutMs`: kotlin.ULong)
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_flush(
+        it,
+        
+        FfiConverterULong.lower(`timeoutMs`),_status)
+}
+    }
+    
+    
+
+    
+    /**
+     * [`flush`](Self::flush) on a library thread, awaited.
+     */
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `flushAsync`(`timeoutMs`: kotlin.ULong) {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_spool_flush_async(
+                uniffiHandle,
+                
+        FfiConverterULong.lower(`timeoutMs`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_void(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_void(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_void(future) },
+        // lift function
+        { },
+        
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The mark of the last record written, if any had one.
+     */override fun `lastMark`(): kotlin.ByteArray? {
+            return FfiConverterOptionalByteArray.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_last_mark(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
+     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
+     * reporting an error.)
+     */
+    @Throws(OssException::class)override fun `shutdown`()
+        = 
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_shutdown(
+        it,
+        _status)
+}
+    }
+    
+    
+
+    
+    /**
+     * What the spool has done and is doing.
+     */override fun `status`(): SpoolStatus {
+            return FfiConverterTypeSpoolStatus.lift(
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_status(
+        it,
+        _status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
+     * offset after it.
+     */
+    @Throws(OssException::class)override fun `write`(`data`: kotlin.ByteArray): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_write(
+        it,
+        
+        FfiConverterByteArray.lower(`data`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
+     * `lastMark` after a restart.
+     */
+    @Throws(OssException::class)override fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.ULong {
+            return FfiConverterULong.lift(
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spool_write_with_mark(
+        it,
+        
+        FfiConverterByteArray.lower(`data`),
+        FfiConverterByteArray.lower(`mark`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+
+    
+
+
+    
+    companion object {
+        
+    /**
+     * Opens (or creates) the spool in the directory `dir` (e.g. under the app's files directory) and
+     * starts uploading; a batch a crash left in flight is settled first.
+     */
+    @Throws(OssException::class) fun `open`(`client`: OssClient, `dir`: kotlin.String, `config`: SpoolConfig, `listener`: SpoolListener? = null): Spool {
+            return FfiConverterTypeSpool.lift(
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_constructor_spool_open(
+    
+        
+        FfiConverterTypeOssClient.lower(`client`),
+        FfiConverterString.lower(`dir`),
+        FfiConverterTypeSpoolConfig.lower(`config`),
+        FfiConverterOptionalTypeSpoolListener.lower(`listener`),_status)
+}
+    )
+    }
+    
+
+        
+    }
+    
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpool: FfiConverter<Spool, Long> {
+    override fun lower(value: Spool): Long {
+        return value.uniffiCloneHandle()
+    }
+
+    override fun lift(value: Long): Spool {
+        return Spool(UniffiWithHandle, value)
+    }
+
+    override fun read(buf: ByteBuffer): Spool {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: Spool) = 8UL
+
+    override fun write(value: Spool, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
+// This template implements a class for working with a Rust struct via a handle
+// to the live Rust struct on the other side of the FFI.
+//
+// There's some subtlety here, because we have to be careful not to operate on a Rust
+// struct after it has been dropped, and because we must expose a public API for freeing
+// theq Kotlin wrapper object in lieu of reliable finalizers. The core requirements are:
+//
+//   * Each instance holds an opaque handle to the underlying Rust struct.
+//     Method calls need to read this handle from the object's state and pass it in to
+//     the Rust FFI.
+//
+//   * When an instance is no longer needed, its handle should be passed to a
+//     special destructor function provided by the Rust FFI, which will drop the
+//     underlying Rust struct.
+//
+//   * Given an instance, calling code is expected to call the special
+//     `destroy` method in order to free it after use, either by calling it explicitly
+//     or by using a higher-level helper like the `use` method. Failing to do so risks
+//     leaking the underlying Rust struct.
+//
+//   * We can't assume that calling code will do the right thing, and must be prepared
+//     to handle Kotlin method calls executing concurrently with or even after a call to
+//     `destroy`, and to handle multiple (possibly concurrent!) calls to `destroy`.
+//
+//   * We must never allow Rust code to operate on the underlying Rust struct after
+//     the destructor has been called, and must never call the destructor more than once.
+//     Doing so may trigger memory unsafety.
+//
+//   * To mitigate many of the risks of leaking memory and use-after-free unsafety, a `Cleaner`
+//     is implemented to call the destructor when the Kotlin object becomes unreachable.
+//     This is done in a background thread. This is not a panacea, and client code should be aware that
+//      1. the thread may starve if some there are objects that have poorly performing
+//     `drop` methods or do significant work in their `drop` methods.
+//      2. the thread is shared across the whole library. This can be tuned by using `android_cleaner = true`,
+//         or `android = true` in the [`kotlin` section of the `uniffi.toml` file](https://mozilla.github.io/uniffi-rs/kotlin/configuration.html).
+//
+// If we try to implement this with mutual exclusion on access to the handle, there is the
+// possibility of a race between a method call and a concurrent call to `destroy`:
+//
+//    * Thread A starts a method call, reads the value of the handle, but is interrupted
+//      before it can pass the handle over the FFI to Rust.
+//    * Thread B calls `destroy` and frees the underlying Rust struct.
+//    * Thread A resumes, passing the already-read handle value to Rust and triggering
+//      a use-after-free.
+//
+// One possible solution would be to use a `ReadWriteLock`, with each method call taking
+// a read lock (and thus allowed to run concurrently) and the special `destroy` method
+// taking a write lock (and thus blocking on live method calls). However, we aim not to
+// generate methods with any hidden blocking semantics, and a `destroy` method that might
+// block if called incorrectly seems to meet that bar.
+//
+// So, we achieve our goals by giving each instance an associated `AtomicLong` counter to track
+// the number of in-flight method calls, and an `AtomicBoolean` flag to indicate whether `destroy`
+// has been called. These are updated according to the following rules:
+//
+//    * The initial value of the counter is 1, indicating a live object with no in-flight calls.
+//      The initial value for the flag is false.
+//
+//    * At the start of each method call, we atomically check the counter.
+//      If it is 0 then the underlying Rust struct has already been destroyed and the call is aborted.
+//      If it is nonzero them we atomically increment it by 1 and proceed with the method call.
+//
+//    * At the end of each method call, we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+//    * When `destroy` is called, we atomically flip the flag from false to true.
+//      If the flag was already true we silently fail.
+//      Otherwise we atomically decrement and check the counter.
+//      If it has reached zero then we destroy the underlying Rust struct.
+//
+// Astute readers may observe that this all sounds very similar to the way that Rust's `Arc<T>` works,
+// and indeed it is, with the addition of a flag to guard against multiple calls to `destroy`.
+//
+// The overall effect is that the underlying Rust struct is destroyed only when `destroy` has been
+// called *and* all in-flight method calls have completed, avoiding violating any of the expectations
+// of the underlying Rust code.
+//
+// This makes a cleaner a better alternative to _not_ calling `destroy()` as
+// and when the object is finished with, but the abstraction is not perfect: if the Rust object's `drop`
+// method is slow, and/or there are many objects to cleanup, and it's on a low end Android device, then the cleaner
+// thread may be starved, and the app will leak memory.
+//
+// In this case, `destroy`ing manually may be a better solution.
+//
+// The cleaner can live side by side with the manual calling of `destroy`. In the order of responsiveness, uniffi objects
+// with Rust peers are reclaimed:
+//
+// 1. By calling the `destroy` method of the object, which calls `rustObject.free()`. If that doesn't happen:
+// 2. When the object becomes unreachable, AND the Cleaner thread gets to call `rustObject.free()`. If the thread is starved then:
+// 3. The memory is reclaimed when the process terminates.
+//
+// [1] https://stackoverflow.com/questions/24376768/can-java-finalize-an-object-when-it-is-still-in-scope/24380219
+//
+
+
+/**
+ * Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
+ */
+public interface SpoolListener {
+    
+    /**
+     * One event. Keep it quick.
+     */
+    fun `onEvent`(`event`: SpoolEvent)
+    
+    companion object
+}
+
+/**
+ * Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
+ */
+open class SpoolListenerImpl: Disposable, AutoCloseable, SpoolListener
+{
+
+    @Suppress("UNUSED_PARAMETER")
+    /**
+     * @suppress
+     */
+    constructor(withHandle: UniffiWithHandle, handle: Long) {
+        this.handle = handle
+        this.cleanable = UniffiLib.CLEANER.register(this, UniffiCleanAction(handle))
+    }
+
+    /**
+     * @suppress
+     *
+     * This constructor can be used to instantiate a fake object. Only used for tests. Any
+     * attempt to actually use an object constructed this way will fail as there is no
+     * connected Rust object.
+     */
+    @Suppress("UNUSED_PARAMETER")
+    constructor(noHandle: NoHandle) {
+        this.handle = 0
+        this.cleanable = null
+    }
+
+    protected val handle: Long
+    protected val cleanable: UniffiCleaner.Cleanable?
+
+    private val wasDestroyed = AtomicBoolean(false)
+    private val callCounter = AtomicLong(1)
+
+    /**
+     * Whether the current object has been destroyed and its reference is gone in the Rust side.
+     */
+    val uniffiIsDestroyed: Boolean get() = wasDestroyed.get()
+
+    override fun destroy() {
+        // Only allow a single call to this method.
+        // TODO: maybe we should log a warning if called more than once?
+        if (this.wasDestroyed.compareAndSet(false, true)) {
+            // This decrement always matches the initial count of 1 given at creation time.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    @Synchronized
+    override fun close() {
+        this.destroy()
+    }
+
+    internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
+        // Check and increment the call counter, to keep the object alive.
+        // This needs a compare-and-set retry loop in case of concurrent updates.
+        do {
+            val c = this.callCounter.get()
+            if (c == 0L) {
+                throw IllegalStateException("${this.javaClass.simpleName} object has already been destroyed")
+            }
+            if (c == Long.MAX_VALUE) {
+                throw IllegalStateException("${this.javaClass.simpleName} call counter would overflow")
+            }
+        } while (! this.callCounter.compareAndSet(c, c + 1L))
+        // Now we can safely do the method call without the handle being freed concurrently.
+        try {
+            return block(this.uniffiCloneHandle())
+        } finally {
+            // This decrement always matches the increment we performed above.
+            if (this.callCounter.decrementAndGet() == 0L) {
+                cleanable?.clean()
+            }
+        }
+    }
+
+    // Use a static inner class instead of a closure so as not to accidentally
+    // capture `this` as part of the cleanable's action.
+    private class UniffiCleanAction(private val handle: Long) : Runnable {
+        override fun run() {
+            if (handle == 0.toLong()) {
+                // Fake object created with `NoHandle`, don't try to free.
+                return;
+            }
+            uniffiRustCall { status ->
+                UniffiLib.uniffi_oss_append_fn_free_spoollistener(handle, status)
+            }
+        }
+    }
+
+    /**
+     * @suppress
+     */
+    fun uniffiCloneHandle(): Long {
+        if (handle == 0.toLong()) {
+            throw InternalException("uniffiCloneHandle() called on NoHandle object");
+        }
+        return uniffiRustCall() { status ->
+            UniffiLib.uniffi_oss_append_fn_clone_spoollistener(handle, status)
+        }
+    }
+
+    
+    /**
+     * One event. Keep it quick.
+     */override fun `onEvent`(`event`: SpoolEvent)
+        = 
+    callWithHandle {
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_spoollistener_on_event(
+        it,
+        
+        FfiConverterTypeSpoolEvent.lower(`event`),_status)
+}
+    }
+    
+    
+
+    
+
+    
+
+
+    
+    
+    /**
+     * @suppress
+     */
+    companion object
+    
+}
+
+
+
+// Put the implementation in an object so we don't pollute the top-level namespace
+internal object uniffiCallbackInterfaceSpoolListener {
+    internal object `onEvent`: UniffiCallbackInterfaceSpoolListenerMethod0 {
+        override fun callback(`uniffiHandle`: Long,`event`: RustBuffer.ByValue,`uniffiOutReturn`: Pointer,uniffiCallStatus: UniffiRustCallStatus,) {
+            val uniffiObj = FfiConverterTypeSpoolListener.handleMap.get(uniffiHandle)
+            val makeCall = { ->
+                uniffiObj.`onEvent`(
+                    FfiConverterTypeSpoolEvent.lift(`event`),
+                )
+            }
+            val writeReturn = { _: Unit -> Unit }
+            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+        }
+    }
+
+    internal object uniffiFree: UniffiCallbackInterfaceFree {
+        override fun callback(handle: Long) {
+            FfiConverterTypeSpoolListener.handleMap.remove(handle)
+        }
+    }
+
+    internal object uniffiClone: UniffiCallbackInterfaceClone {
+        override fun callback(handle: Long): Long {
+            return FfiConverterTypeSpoolListener.handleMap.clone(handle)
+        }
+    }
+
+    internal var vtable = UniffiVTableCallbackInterfaceSpoolListener.UniffiByValue(
+        uniffiFree,
+        uniffiClone,
+        `onEvent`,
+    )
+
+    // Registers the foreign callback with the Rust side.
+    // This method is generated for each callback interface.
+    internal fun register(lib: UniffiLib) {
+        lib.uniffi_oss_append_fn_init_callback_vtable_spoollistener(vtable)
+    }
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolListener: FfiConverter<SpoolListener, Long> {
+    internal val handleMap = UniffiHandleMap<SpoolListener>()
+
+    override fun lower(value: SpoolListener): Long {
+        if (value is SpoolListenerImpl) {
+             // Rust-implemented object.  Clone the handle and return it
+            return value.uniffiCloneHandle()
+         } else {
+            // Kotlin object, generate a new vtable handle and return that.
+            return handleMap.insert(value)
+         }
+    }
+
+    override fun lift(value: Long): SpoolListener {
+        if ((value and 1.toLong()) == 0.toLong()) {
+            // Rust-generated handle, construct a new class that uses the handle to implement the
+            // interface
+            return SpoolListenerImpl(UniffiWithHandle, value)
+        } else {
+            // Kotlin-generated handle, get the object from the handle map
+            return handleMap.remove(value)
+        }
+    }
+
+    override fun read(buf: ByteBuffer): SpoolListener {
+        return lift(buf.getLong())
+    }
+
+    override fun allocationSize(value: SpoolListener) = 8UL
+
+    override fun write(value: SpoolListener, buf: ByteBuffer) {
+        buf.putLong(lower(value))
+    }
+}
+
+
 
 /**
  * Where an append goes and how it is verified.
@@ -4245,6 +5105,268 @@ public object FfiConverterTypePutResult: FfiConverterRustBuffer<PutResult> {
 
 
 /**
+ * How a spool works. Only `bucket` and `key_template` are required.
+ */
+data class SpoolConfig (
+    /**
+     * The bucket of every object.
+     */
+    val `bucket`: kotlin.String
+    , 
+    /**
+     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+     */
+    val `keyTemplate`: kotlin.String
+    , 
+    /**
+     * Values of the template's own placeholders.
+     */
+    val `vars`: Map<kotlin.String, kotlin.String> = mapOf() 
+    , 
+    /**
+     * Headers of the objects it creates.
+     */
+    val `headers`: ObjectHeaders? = null 
+    , 
+    /**
+     * When the journal is fsynced. Default `Interval`.
+     */
+    val `sync`: SpoolSync? = null 
+    , 
+    /**
+     * The fsync interval for `Interval`, in milliseconds. Default 1000.
+     */
+    val `syncIntervalMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * A batch is sent once this many bytes wait. Default 1 MiB.
+     */
+    val `batchBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
+     */
+    val `batchAgeMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * The journal's size on disk at most. Default 256 MiB.
+     */
+    val `maxBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * What a write does when the journal is full. Default `Block`.
+     */
+    val `full`: SpoolFull? = null 
+    , 
+    /**
+     * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
+     */
+    val `blockTimeoutMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * Data not sent after this long is dropped, in milliseconds. Default: never.
+     */
+    val `maxAgeMs`: kotlin.ULong? = null 
+    , 
+    /**
+     * An object is left for the next before it passes this many bytes. Default 5 GiB.
+     */
+    val `rolloverBytes`: kotlin.ULong? = null 
+    , 
+    /**
+     * An object is left for the next when it is this old, in milliseconds. Default: never.
+     */
+    val `rolloverAgeMs`: kotlin.ULong? = null 
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolConfig: FfiConverterRustBuffer<SpoolConfig> {
+    override fun read(buf: ByteBuffer): SpoolConfig {
+        return SpoolConfig(
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterMapStringString.read(buf),
+            FfiConverterOptionalTypeObjectHeaders.read(buf),
+            FfiConverterOptionalTypeSpoolSync.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalTypeSpoolFull.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SpoolConfig) = (
+            FfiConverterString.allocationSize(value.`bucket`) +
+            FfiConverterString.allocationSize(value.`keyTemplate`) +
+            FfiConverterMapStringString.allocationSize(value.`vars`) +
+            FfiConverterOptionalTypeObjectHeaders.allocationSize(value.`headers`) +
+            FfiConverterOptionalTypeSpoolSync.allocationSize(value.`sync`) +
+            FfiConverterOptionalULong.allocationSize(value.`syncIntervalMs`) +
+            FfiConverterOptionalULong.allocationSize(value.`batchBytes`) +
+            FfiConverterOptionalULong.allocationSize(value.`batchAgeMs`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxBytes`) +
+            FfiConverterOptionalTypeSpoolFull.allocationSize(value.`full`) +
+            FfiConverterOptionalULong.allocationSize(value.`blockTimeoutMs`) +
+            FfiConverterOptionalULong.allocationSize(value.`maxAgeMs`) +
+            FfiConverterOptionalULong.allocationSize(value.`rolloverBytes`) +
+            FfiConverterOptionalULong.allocationSize(value.`rolloverAgeMs`)
+    )
+
+    override fun write(value: SpoolConfig, buf: ByteBuffer) {
+            FfiConverterString.write(value.`bucket`, buf)
+            FfiConverterString.write(value.`keyTemplate`, buf)
+            FfiConverterMapStringString.write(value.`vars`, buf)
+            FfiConverterOptionalTypeObjectHeaders.write(value.`headers`, buf)
+            FfiConverterOptionalTypeSpoolSync.write(value.`sync`, buf)
+            FfiConverterOptionalULong.write(value.`syncIntervalMs`, buf)
+            FfiConverterOptionalULong.write(value.`batchBytes`, buf)
+            FfiConverterOptionalULong.write(value.`batchAgeMs`, buf)
+            FfiConverterOptionalULong.write(value.`maxBytes`, buf)
+            FfiConverterOptionalTypeSpoolFull.write(value.`full`, buf)
+            FfiConverterOptionalULong.write(value.`blockTimeoutMs`, buf)
+            FfiConverterOptionalULong.write(value.`maxAgeMs`, buf)
+            FfiConverterOptionalULong.write(value.`rolloverBytes`, buf)
+            FfiConverterOptionalULong.write(value.`rolloverAgeMs`, buf)
+    }
+}
+
+
+
+/**
+ * What a spool has done and is doing.
+ */
+data class SpoolStatus (
+    /**
+     * Bytes written and not yet in OSS (nor dropped).
+     */
+    val `pendingBytes`: kotlin.ULong
+    , 
+    /**
+     * Bytes appended to OSS, ever.
+     */
+    val `appendedBytes`: kotlin.ULong
+    , 
+    /**
+     * Bytes dropped, ever.
+     */
+    val `droppedBytes`: kotlin.ULong
+    , 
+    /**
+     * Bytes lost to damaged journal records, ever.
+     */
+    val `corruptBytes`: kotlin.ULong
+    , 
+    /**
+     * The journal's size on disk.
+     */
+    val `journalBytes`: kotlin.ULong
+    , 
+    /**
+     * The object being appended to.
+     */
+    val `object`: kotlin.String
+    , 
+    /**
+     * Its length, as the spool made it.
+     */
+    val `position`: kotlin.ULong
+    , 
+    /**
+     * Its CRC-64 there, when known.
+     */
+    val `crc64`: kotlin.ULong?
+    , 
+    /**
+     * Whether a batch is in flight.
+     */
+    val `inFlight`: kotlin.Boolean
+    , 
+    /**
+     * The last upload error, until an upload succeeds.
+     */
+    val `lastError`: kotlin.String?
+    , 
+    /**
+     * When the next try is, while uploads fail.
+     */
+    val `nextTry`: java.time.Instant?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
+    override fun read(buf: ByteBuffer): SpoolStatus {
+        return SpoolStatus(
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterULong.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: SpoolStatus) = (
+            FfiConverterULong.allocationSize(value.`pendingBytes`) +
+            FfiConverterULong.allocationSize(value.`appendedBytes`) +
+            FfiConverterULong.allocationSize(value.`droppedBytes`) +
+            FfiConverterULong.allocationSize(value.`corruptBytes`) +
+            FfiConverterULong.allocationSize(value.`journalBytes`) +
+            FfiConverterString.allocationSize(value.`object`) +
+            FfiConverterULong.allocationSize(value.`position`) +
+            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterBoolean.allocationSize(value.`inFlight`) +
+            FfiConverterOptionalString.allocationSize(value.`lastError`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`nextTry`)
+    )
+
+    override fun write(value: SpoolStatus, buf: ByteBuffer) {
+            FfiConverterULong.write(value.`pendingBytes`, buf)
+            FfiConverterULong.write(value.`appendedBytes`, buf)
+            FfiConverterULong.write(value.`droppedBytes`, buf)
+            FfiConverterULong.write(value.`corruptBytes`, buf)
+            FfiConverterULong.write(value.`journalBytes`, buf)
+            FfiConverterString.write(value.`object`, buf)
+            FfiConverterULong.write(value.`position`, buf)
+            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterBoolean.write(value.`inFlight`, buf)
+            FfiConverterOptionalString.write(value.`lastError`, buf)
+            FfiConverterOptionalTimestamp.write(value.`nextTry`, buf)
+    }
+}
+
+
+
+/**
  * How `Content-MD5` is set.
  */
 sealed class ContentMd5 {
@@ -4339,6 +5461,53 @@ public object FfiConverterTypeContentMd5 : FfiConverterRustBuffer<ContentMd5>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Why data was dropped.
+ */
+
+enum class DropReason {
+    
+    /**
+     * The journal was full under [`FullPolicy::DropOldest`].
+     */
+    FULL,
+    /**
+     * The data was older than `max_age`.
+     */
+    MAX_AGE,
+    /**
+     * A journal record was damaged on disk (its segment was quarantined).
+     */
+    CORRUPT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeDropReason: FfiConverterRustBuffer<DropReason> {
+    override fun read(buf: ByteBuffer) = try {
+        DropReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: DropReason) = 4UL
+
+    override fun write(value: DropReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -4567,6 +5736,26 @@ sealed class OssException: kotlin.Exception() {
     }
     
     /**
+     * The spool refused or failed: full, locked by another process, closed, flush timed out, its
+     * directory failed.
+     */
+    class Spool(
+        
+        /**
+         * What went wrong, to switch on.
+         */
+        val `kind`: SpoolErrorKind, 
+        
+        /**
+         * The library's message.
+         */
+        val `reason`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "kind=${ `kind` }, reason=${ `reason` }"
+    }
+    
+    /**
      * The connection failed or broke (DNS, refused, reset, TLS).
      */
     class Network(
@@ -4729,25 +5918,29 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterULong.read(buf),
                 FfiConverterString.read(buf),
                 )
-            6 -> OssException.Network(
+            6 -> OssException.Spool(
+                FfiConverterTypeSpoolErrorKind.read(buf),
                 FfiConverterString.read(buf),
                 )
-            7 -> OssException.Timeout(
+            7 -> OssException.Network(
+                FfiConverterString.read(buf),
+                )
+            8 -> OssException.Timeout(
                 FfiConverterTypeTimeoutKind.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            8 -> OssException.Cancelled()
-            9 -> OssException.InvalidArgument(
+            9 -> OssException.Cancelled()
+            10 -> OssException.InvalidArgument(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            10 -> OssException.Credentials(
+            11 -> OssException.Credentials(
                 FfiConverterString.read(buf),
                 )
-            11 -> OssException.Body(
+            12 -> OssException.Body(
                 FfiConverterString.read(buf),
                 )
-            12 -> OssException.Protocol(
+            13 -> OssException.Protocol(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -4797,6 +5990,12 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 + FfiConverterULong.allocationSize(value.`serverCrc64`)
                 + FfiConverterULong.allocationSize(value.`bytesRead`)
                 + FfiConverterString.allocationSize(value.`requestId`)
+            )
+            is OssException.Spool -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeSpoolErrorKind.allocationSize(value.`kind`)
+                + FfiConverterString.allocationSize(value.`reason`)
             )
             is OssException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -4881,39 +6080,45 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterString.write(value.`requestId`, buf)
                 Unit
             }
-            is OssException.Network -> {
+            is OssException.Spool -> {
                 buf.putInt(6)
+                FfiConverterTypeSpoolErrorKind.write(value.`kind`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.Network -> {
+                buf.putInt(7)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Timeout -> {
-                buf.putInt(7)
+                buf.putInt(8)
                 FfiConverterTypeTimeoutKind.write(value.`kind`, buf)
                 FfiConverterULong.write(value.`millis`, buf)
                 Unit
             }
             is OssException.Cancelled -> {
-                buf.putInt(8)
+                buf.putInt(9)
                 Unit
             }
             is OssException.InvalidArgument -> {
-                buf.putInt(9)
+                buf.putInt(10)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Credentials -> {
-                buf.putInt(10)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is OssException.Body -> {
                 buf.putInt(11)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is OssException.Protocol -> {
+            is OssException.Body -> {
                 buf.putInt(12)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.Protocol -> {
+                buf.putInt(13)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -4921,6 +6126,57 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
     }
 
 }
+
+
+
+/**
+ * Why the spool moved on to a new object.
+ */
+
+enum class RolloverReason {
+    
+    /**
+     * The next batch would pass `rollover_bytes` (at most 5 GiB, the service's limit).
+     */
+    SIZE,
+    /**
+     * The object is older than `rollover_age`.
+     */
+    AGE,
+    /**
+     * Another writer appended to the object: it is never overwritten; the batch goes to the next one.
+     */
+    OTHER_WRITER,
+    /**
+     * The object is not appendable (made by a put): it is never overwritten.
+     */
+    NOT_APPENDABLE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeRolloverReason: FfiConverterRustBuffer<RolloverReason> {
+    override fun read(buf: ByteBuffer) = try {
+        RolloverReason.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: RolloverReason) = 4UL
+
+    override fun write(value: RolloverReason, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
 
 
 
@@ -5196,6 +6452,431 @@ public object FfiConverterTypeSignatureVersion: FfiConverterRustBuffer<Signature
 
 
 /**
+ * Why the spool refused or failed.
+ */
+
+enum class SpoolErrorKind {
+    
+    /**
+     * The journal holds `maxBytes` already; nothing was written.
+     */
+    FULL,
+    /**
+     * Another spool has the directory open.
+     */
+    LOCKED,
+    /**
+     * The spool was shut down.
+     */
+    CLOSED,
+    /**
+     * A record larger than a record may be.
+     */
+    TOO_LARGE,
+    /**
+     * `flush` waited its whole timeout and data still waits.
+     */
+    FLUSH_TIMEOUT,
+    /**
+     * The spool directory could not be read or written.
+     */
+    IO,
+    /**
+     * The checkpoint or journal is damaged beyond what the spool repairs; left for inspection.
+     */
+    CORRUPT;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolErrorKind: FfiConverterRustBuffer<SpoolErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        SpoolErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SpoolErrorKind) = 4UL
+
+    override fun write(value: SpoolErrorKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * What happened, as it happens.
+ */
+sealed class SpoolEvent {
+    
+    /**
+     * A batch is in the object `key`, at `position`, `length` bytes long.
+     */
+    data class Appended(
+        /**
+         * The object.
+         */
+        val `key`: kotlin.String, 
+        /**
+         * Where the batch starts.
+         */
+        val `position`: kotlin.ULong, 
+        /**
+         * Its length.
+         */
+        val `length`: kotlin.ULong) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The spool moved on from object `from` to object `to`.
+     */
+    data class RolledOver(
+        /**
+         * The object left.
+         */
+        val `from`: kotlin.String, 
+        /**
+         * The new object.
+         */
+        val `to`: kotlin.String, 
+        /**
+         * Why.
+         */
+        val `reason`: oss.append.RolloverReason) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * An upload failed; the data is kept and tried again at `retry_at`.
+     */
+    data class Error(
+        /**
+         * The library's message.
+         */
+        val `message`: kotlin.String, 
+        /**
+         * Whether the failure passes by itself.
+         */
+        val `retryable`: kotlin.Boolean, 
+        /**
+         * When the next try is.
+         */
+        val `retryAt`: java.time.Instant) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * `bytes` of data not yet sent were dropped.
+     */
+    data class Dropped(
+        /**
+         * How many bytes.
+         */
+        val `bytes`: kotlin.ULong, 
+        /**
+         * Why.
+         */
+        val `reason`: oss.append.DropReason) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A write waits for space.
+     */
+    data class Blocked(
+        /**
+         * Bytes not yet in OSS.
+         */
+        val `pendingBytes`: kotlin.ULong) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * A damaged journal segment was copied to `path`; its good records were kept.
+     */
+    data class Quarantined(
+        /**
+         * The copy.
+         */
+        val `path`: kotlin.String) : SpoolEvent()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
+    override fun read(buf: ByteBuffer): SpoolEvent {
+        return when(buf.getInt()) {
+            1 -> SpoolEvent.Appended(
+                FfiConverterString.read(buf),
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            2 -> SpoolEvent.RolledOver(
+                FfiConverterString.read(buf),
+                FfiConverterString.read(buf),
+                FfiConverterTypeRolloverReason.read(buf),
+                )
+            3 -> SpoolEvent.Error(
+                FfiConverterString.read(buf),
+                FfiConverterBoolean.read(buf),
+                FfiConverterTimestamp.read(buf),
+                )
+            4 -> SpoolEvent.Dropped(
+                FfiConverterULong.read(buf),
+                FfiConverterTypeDropReason.read(buf),
+                )
+            5 -> SpoolEvent.Blocked(
+                FfiConverterULong.read(buf),
+                )
+            6 -> SpoolEvent.Quarantined(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: SpoolEvent): ULong = when(value) {
+        is SpoolEvent.Appended -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`key`)
+                + FfiConverterULong.allocationSize(value.`position`)
+                + FfiConverterULong.allocationSize(value.`length`)
+            )
+        }
+        is SpoolEvent.RolledOver -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`from`)
+                + FfiConverterString.allocationSize(value.`to`)
+                + FfiConverterTypeRolloverReason.allocationSize(value.`reason`)
+            )
+        }
+        is SpoolEvent.Error -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`message`)
+                + FfiConverterBoolean.allocationSize(value.`retryable`)
+                + FfiConverterTimestamp.allocationSize(value.`retryAt`)
+            )
+        }
+        is SpoolEvent.Dropped -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`bytes`)
+                + FfiConverterTypeDropReason.allocationSize(value.`reason`)
+            )
+        }
+        is SpoolEvent.Blocked -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`pendingBytes`)
+            )
+        }
+        is SpoolEvent.Quarantined -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`path`)
+            )
+        }
+    }
+
+    override fun write(value: SpoolEvent, buf: ByteBuffer) {
+        when(value) {
+            is SpoolEvent.Appended -> {
+                buf.putInt(1)
+                FfiConverterString.write(value.`key`, buf)
+                FfiConverterULong.write(value.`position`, buf)
+                FfiConverterULong.write(value.`length`, buf)
+                Unit
+            }
+            is SpoolEvent.RolledOver -> {
+                buf.putInt(2)
+                FfiConverterString.write(value.`from`, buf)
+                FfiConverterString.write(value.`to`, buf)
+                FfiConverterTypeRolloverReason.write(value.`reason`, buf)
+                Unit
+            }
+            is SpoolEvent.Error -> {
+                buf.putInt(3)
+                FfiConverterString.write(value.`message`, buf)
+                FfiConverterBoolean.write(value.`retryable`, buf)
+                FfiConverterTimestamp.write(value.`retryAt`, buf)
+                Unit
+            }
+            is SpoolEvent.Dropped -> {
+                buf.putInt(4)
+                FfiConverterULong.write(value.`bytes`, buf)
+                FfiConverterTypeDropReason.write(value.`reason`, buf)
+                Unit
+            }
+            is SpoolEvent.Blocked -> {
+                buf.putInt(5)
+                FfiConverterULong.write(value.`pendingBytes`, buf)
+                Unit
+            }
+            is SpoolEvent.Quarantined -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`path`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * What `write` does when the journal is full.
+ */
+
+enum class SpoolFull {
+    
+    /**
+     * Waits for space up to `block_timeout_ms`, then throws. The default.
+     */
+    BLOCK,
+    /**
+     * Throws at once; nothing is written.
+     */
+    REJECT_NEW,
+    /**
+     * Drops the oldest data not yet sent, counted and told to the listener.
+     */
+    DROP_OLDEST;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolFull: FfiConverterRustBuffer<SpoolFull> {
+    override fun read(buf: ByteBuffer) = try {
+        SpoolFull.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SpoolFull) = 4UL
+
+    override fun write(value: SpoolFull, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * When the journal is fsynced.
+ */
+
+enum class SpoolSync {
+    
+    /**
+     * Before `write` returns: nothing written is lost to a power cut.
+     */
+    EVERY_WRITE,
+    /**
+     * By a background thread every `sync_interval_ms`: a power cut loses at most that interval's
+     * writes; a crash of the app loses nothing. The default.
+     */
+    INTERVAL,
+    /**
+     * Never by the spool: the system writes back when it likes.
+     */
+    NEVER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeSpoolSync: FfiConverterRustBuffer<SpoolSync> {
+    override fun read(buf: ByteBuffer) = try {
+        SpoolSync.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: SpoolSync) = 4UL
+
+    override fun write(value: SpoolSync, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
  * Which timeout fired.
  */
 
@@ -5374,6 +7055,38 @@ public object FfiConverterOptionalString: FfiConverterRustBuffer<kotlin.String?>
 /**
  * @suppress
  */
+public object FfiConverterOptionalByteArray: FfiConverterRustBuffer<kotlin.ByteArray?> {
+    override fun read(buf: ByteBuffer): kotlin.ByteArray? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterByteArray.read(buf)
+    }
+
+    override fun allocationSize(value: kotlin.ByteArray?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterByteArray.allocationSize(value)
+        }
+    }
+
+    override fun write(value: kotlin.ByteArray?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterByteArray.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTimestamp: FfiConverterRustBuffer<java.time.Instant?> {
     override fun read(buf: ByteBuffer): java.time.Instant? {
         if (buf.get().toInt() == 0) {
@@ -5460,6 +7173,38 @@ public object FfiConverterOptionalTypeProgressListener: FfiConverterRustBuffer<P
         } else {
             buf.put(1)
             FfiConverterTypeProgressListener.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSpoolListener: FfiConverterRustBuffer<SpoolListener?> {
+    override fun read(buf: ByteBuffer): SpoolListener? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSpoolListener.read(buf)
+    }
+
+    override fun allocationSize(value: SpoolListener?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSpoolListener.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SpoolListener?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSpoolListener.write(value, buf)
         }
     }
 }
@@ -5684,6 +7429,70 @@ public object FfiConverterOptionalTypeSignatureVersion: FfiConverterRustBuffer<S
         } else {
             buf.put(1)
             FfiConverterTypeSignatureVersion.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSpoolFull: FfiConverterRustBuffer<SpoolFull?> {
+    override fun read(buf: ByteBuffer): SpoolFull? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSpoolFull.read(buf)
+    }
+
+    override fun allocationSize(value: SpoolFull?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSpoolFull.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SpoolFull?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSpoolFull.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeSpoolSync: FfiConverterRustBuffer<SpoolSync?> {
+    override fun read(buf: ByteBuffer): SpoolSync? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeSpoolSync.read(buf)
+    }
+
+    override fun allocationSize(value: SpoolSync?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeSpoolSync.allocationSize(value)
+        }
+    }
+
+    override fun write(value: SpoolSync?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeSpoolSync.write(value, buf)
         }
     }
 }

@@ -131,6 +131,7 @@ class ErrorTest {
             is OssException.Credentials -> "credentials"
             is OssException.Body -> "body"
             is OssException.Protocol -> "protocol"
+            is OssException.Spool -> "spool ${error.kind}"
         }
         assertEquals("HTTP 404 NoSuchKey", described)
     }

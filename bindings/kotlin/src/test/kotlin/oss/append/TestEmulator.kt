@@ -17,7 +17,7 @@ import java.util.concurrent.atomic.AtomicInteger
 object TestEmulator {
     const val BUCKET = "mobile-tests"
     const val REGION = "cn-hangzhou"
-    val KEYS = Credentials(accessKeyId = "test-ak", accessKeySecret = "test-sk")
+    val KEYS = TestSettings.KEYS
     val STS_FIRST = Credentials("sts-ak-1", "sts-sk-1", securityToken = "sts-token-1")
     val STS_SECOND = Credentials("sts-ak-2", "sts-sk-2", securityToken = "sts-token-2")
 
@@ -45,13 +45,10 @@ object TestEmulator {
     fun key(name: String) = "kotlin/${keys.incrementAndGet()}/$name"
 
     fun config(maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null, endpoint: String = this.endpoint) =
-        ClientConfig(
-            endpoint = endpoint,
-            region = REGION,
-            maxAttempts = maxAttempts,
-            retryBaseDelayMs = 10u,
-            readWriteTimeoutMs = readWriteTimeoutMs,
-        )
+        configFor(endpoint, maxAttempts, readWriteTimeoutMs)
+
+    fun configFor(endpoint: String, maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null) =
+        TestSettings.configFor(endpoint, maxAttempts, readWriteTimeoutMs)
 
     fun client(credentials: Credentials = KEYS, maxAttempts: UInt? = null) =
         OssClient(config(maxAttempts = maxAttempts), credentials)
@@ -68,4 +65,18 @@ object TestEmulator {
         val request = HttpRequest.newBuilder(URI.create("$endpoint/-/emulator/faults")).DELETE().build()
         http.send(request, HttpResponse.BodyHandlers.discarding())
     }
+}
+
+/** What a client of the test emulator needs, without starting an emulator (for child processes). */
+object TestSettings {
+    val KEYS = Credentials(accessKeyId = "test-ak", accessKeySecret = "test-sk")
+
+    fun configFor(endpoint: String, maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null) =
+        ClientConfig(
+            endpoint = endpoint,
+            region = "cn-hangzhou",
+            maxAttempts = maxAttempts,
+            retryBaseDelayMs = 10u,
+            readWriteTimeoutMs = readWriteTimeoutMs,
+        )
 }

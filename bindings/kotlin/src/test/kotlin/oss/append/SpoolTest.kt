@@ -1,0 +1,101 @@
+package oss.append
+
+import java.io.File
+import java.nio.file.Files
+import java.util.Collections
+import java.util.concurrent.TimeUnit
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The spool from Kotlin: write, close, reopen in another process, flush; events in order. */
+class SpoolTest {
+    private val bucket = TestEmulator.BUCKET
+
+    @AfterEach
+    fun disarm() = TestEmulator.clearFaults()
+
+    private fun tempDir(): String = Files.createTempDirectory("oss-append-kotlin-spool").toString()
+
+    /** Every event, in the order the listener heard them. */
+    class Recorder : SpoolListener {
+        val events: MutableList<SpoolEvent> = Collections.synchronizedList(mutableListOf())
+        override fun onEvent(event: SpoolEvent) {
+            events.add(event)
+        }
+    }
+
+    @Test
+    fun writesReachTheObjectOnceAndTheListenerHearsEachBatchInOrder() {
+        val key = TestEmulator.key("spool.log")
+        val recorder = Recorder()
+        val spool = Spool.open(
+            TestEmulator.client(),
+            tempDir(),
+            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 256uL, batchAgeMs = 20uL),
+            recorder,
+        )
+        val lines = (0 until 50).map { "line $it\n" }
+        lines.forEach { spool.write(it.toByteArray()) }
+        runBlocking { spool.flushAsync(30_000uL) }
+        val expected = lines.joinToString("")
+        assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
+        val status = spool.status()
+        assertEquals(expected.length.toULong(), status.appendedBytes)
+        assertEquals(0uL, status.pendingBytes)
+        assertEquals(key, status.`object`)
+        var next = 0uL
+        val appended = recorder.events.filterIsInstance<SpoolEvent.Appended>()
+        assertTrue(appended.size > 1, "several batches: ${recorder.events}")
+        for (event in appended) {
+            assertEquals(next, event.position, "batches are told in order")
+            next += event.length
+        }
+        assertEquals(expected.length.toULong(), next)
+        spool.shutdown()
+        val error = assertThrows<OssException.Spool> { spool.write("x".toByteArray()) }
+        assertEquals(SpoolErrorKind.CLOSED, error.kind)
+        assertTrue(error.toString().contains("closed"), error.toString())
+    }
+
+    @Test
+    fun aSpoolWrittenByOneProcessIsSentByTheNext() {
+        val dir = tempDir()
+        val key = TestEmulator.key("two-processes.log")
+        // The other process writes while the service refuses every append: all stays in its journal.
+        TestEmulator.fault("kind=fail&method=POST&status=503&count=1000")
+        val java = File(System.getProperty("java.home"), "bin/java").path
+        val child = ProcessBuilder(
+            java, "-cp", System.getProperty("java.class.path"),
+            "-Djna.library.path=${System.getProperty("jna.library.path")}",
+            "oss.append.SpoolChild", dir, TestEmulator.endpoint, key, "20",
+        ).redirectErrorStream(true).start()
+        val output = child.inputStream.bufferedReader().readText()
+        assertTrue(child.waitFor(60, TimeUnit.SECONDS), "the child process ended")
+        assertEquals(0, child.exitValue(), output)
+        TestEmulator.clearFaults()
+        // This process opens the same directory and sends what the other one left.
+        val spool = Spool.open(TestEmulator.client(), dir, SpoolConfig(bucket = bucket, keyTemplate = key))
+        assertEquals(19, spool.lastMark()!!.single().toInt())
+        spool.flush(30_000uL)
+        val expected = (0 until 20).joinToString("") { "record $it\n" }
+        assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
+        spool.close()
+    }
+
+    @Test
+    fun aSecondOpenOfTheSameDirectoryIsRefused() {
+        val dir = tempDir()
+        val config = SpoolConfig(bucket = bucket, keyTemplate = TestEmulator.key("locked.log"))
+        val spool = Spool.open(TestEmulator.client(), dir, config)
+        val error = assertThrows<OssException.Spool> { Spool.open(TestEmulator.client(), dir, config) }
+        assertEquals(SpoolErrorKind.LOCKED, error.kind)
+        assertTrue(error.toString().contains("in use"), error.toString())
+        // Kotlin's close() releases the directory: the next open succeeds.
+        spool.close()
+        Spool.open(TestEmulator.client(), dir, config).use { it.shutdown() }
+    }
+}

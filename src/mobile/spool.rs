@@ -1,0 +1,290 @@
+//! `Spool`: the core's durable, offline-first appender, as Kotlin and Swift hold it.
+
+use std::collections::HashMap;
+use std::sync::Arc;
+use std::time::{Duration, SystemTime};
+
+use super::background::Background;
+use super::client::OssClient;
+use super::error::OssError;
+use super::types::ObjectHeaders;
+use crate::{DropReason, RolloverReason};
+
+/// When the journal is fsynced.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SpoolSync {
+    /// Before `write` returns: nothing written is lost to a power cut.
+    EveryWrite,
+    /// By a background thread every `sync_interval_ms`: a power cut loses at most that interval's
+    /// writes; a crash of the app loses nothing. The default.
+    Interval,
+    /// Never by the spool: the system writes back when it likes.
+    Never,
+}
+
+/// What `write` does when the journal is full.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum SpoolFull {
+    /// Waits for space up to `block_timeout_ms`, then throws. The default.
+    Block,
+    /// Throws at once; nothing is written.
+    RejectNew,
+    /// Drops the oldest data not yet sent, counted and told to the listener.
+    DropOldest,
+}
+
+/// How a spool works. Only `bucket` and `key_template` are required.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SpoolConfig {
+    /// The bucket of every object.
+    pub bucket: String,
+    /// The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+    pub key_template: String,
+    /// Values of the template's own placeholders.
+    #[uniffi(default)]
+    pub vars: HashMap<String, String>,
+    /// Headers of the objects it creates.
+    #[uniffi(default = None)]
+    pub headers: Option<ObjectHeaders>,
+    /// When the journal is fsynced. Default `Interval`.
+    #[uniffi(default = None)]
+    pub sync: Option<SpoolSync>,
+    /// The fsync interval for `Interval`, in milliseconds. Default 1000.
+    #[uniffi(default = None)]
+    pub sync_interval_ms: Option<u64>,
+    /// A batch is sent once this many bytes wait. Default 1 MiB.
+    #[uniffi(default = None)]
+    pub batch_bytes: Option<u64>,
+    /// A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
+    #[uniffi(default = None)]
+    pub batch_age_ms: Option<u64>,
+    /// The journal's size on disk at most. Default 256 MiB.
+    #[uniffi(default = None)]
+    pub max_bytes: Option<u64>,
+    /// What a write does when the journal is full. Default `Block`.
+    #[uniffi(default = None)]
+    pub full: Option<SpoolFull>,
+    /// How long a write waits for space under `Block`, in milliseconds. Default 10 000.
+    #[uniffi(default = None)]
+    pub block_timeout_ms: Option<u64>,
+    /// Data not sent after this long is dropped, in milliseconds. Default: never.
+    #[uniffi(default = None)]
+    pub max_age_ms: Option<u64>,
+    /// An object is left for the next before it passes this many bytes. Default 5 GiB.
+    #[uniffi(default = None)]
+    pub rollover_bytes: Option<u64>,
+    /// An object is left for the next when it is this old, in milliseconds. Default: never.
+    #[uniffi(default = None)]
+    pub rollover_age_ms: Option<u64>,
+}
+
+impl SpoolConfig {
+    fn into_core(self, listener: Option<Arc<dyn SpoolListener>>) -> crate::SpoolConfig {
+        let ms = Duration::from_millis;
+        let mut core = crate::SpoolConfig::new(self.bucket, self.key_template);
+        core.vars = self.vars.into_iter().collect();
+        core.headers = self.headers.map(Into::into).unwrap_or_default();
+        let interval = ms(self.sync_interval_ms.unwrap_or(1000));
+        core.sync = match self.sync.unwrap_or(SpoolSync::Interval) {
+            SpoolSync::EveryWrite => crate::SyncPolicy::EveryWrite,
+            SpoolSync::Interval => crate::SyncPolicy::Interval(interval),
+            SpoolSync::Never => crate::SyncPolicy::Never,
+        };
+        core.batch_bytes = self.batch_bytes.unwrap_or(core.batch_bytes);
+        core.batch_age = self.batch_age_ms.map_or(core.batch_age, ms);
+        core.max_bytes = self.max_bytes.unwrap_or(core.max_bytes);
+        let block = ms(self.block_timeout_ms.unwrap_or(10_000));
+        core.full = match self.full.unwrap_or(SpoolFull::Block) {
+            SpoolFull::Block => crate::FullPolicy::Block(block),
+            SpoolFull::RejectNew => crate::FullPolicy::RejectNew,
+            SpoolFull::DropOldest => crate::FullPolicy::DropOldest,
+        };
+        core.max_age = self.max_age_ms.map(ms);
+        core.rollover_bytes = self.rollover_bytes.unwrap_or(core.rollover_bytes);
+        core.rollover_age = self.rollover_age_ms.map(ms);
+        if let Some(listener) = listener {
+            core.listener = Some(Arc::new(move |event: &crate::SpoolEvent| listener.on_event(event.clone().into())));
+        }
+        core
+    }
+}
+
+/// What happened, as it happens.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
+pub enum SpoolEvent {
+    /// A batch is in the object `key`, at `position`, `length` bytes long.
+    Appended {
+        /// The object.
+        key: String,
+        /// Where the batch starts.
+        position: u64,
+        /// Its length.
+        length: u64,
+    },
+    /// The spool moved on from object `from` to object `to`.
+    RolledOver {
+        /// The object left.
+        from: String,
+        /// The new object.
+        to: String,
+        /// Why.
+        reason: RolloverReason,
+    },
+    /// An upload failed; the data is kept and tried again at `retry_at`.
+    Error {
+        /// The library's message.
+        message: String,
+        /// Whether the failure passes by itself.
+        retryable: bool,
+        /// When the next try is.
+        retry_at: SystemTime,
+    },
+    /// `bytes` of data not yet sent were dropped.
+    Dropped {
+        /// How many bytes.
+        bytes: u64,
+        /// Why.
+        reason: DropReason,
+    },
+    /// A write waits for space.
+    Blocked {
+        /// Bytes not yet in OSS.
+        pending_bytes: u64,
+    },
+    /// A damaged journal segment was copied to `path`; its good records were kept.
+    Quarantined {
+        /// The copy.
+        path: String,
+    },
+}
+
+impl From<crate::SpoolEvent> for SpoolEvent {
+    fn from(event: crate::SpoolEvent) -> Self {
+        use crate::SpoolEvent as E;
+        match event {
+            E::Appended { key, position, length } => SpoolEvent::Appended { key, position, length },
+            E::RolledOver { from, to, reason } => SpoolEvent::RolledOver { from, to, reason },
+            E::Error { message, retryable, retry_at } => SpoolEvent::Error { message, retryable, retry_at },
+            E::Dropped { bytes, reason } => SpoolEvent::Dropped { bytes, reason },
+            E::Blocked { pending_bytes } => SpoolEvent::Blocked { pending_bytes },
+            E::Quarantined { path } => SpoolEvent::Quarantined { path: path.display().to_string() },
+        }
+    }
+}
+
+/// Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
+#[uniffi::export(foreign)]
+pub trait SpoolListener: Send + Sync {
+    /// One event. Keep it quick.
+    fn on_event(&self, event: SpoolEvent);
+}
+
+/// What a spool has done and is doing.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct SpoolStatus {
+    /// Bytes written and not yet in OSS (nor dropped).
+    pub pending_bytes: u64,
+    /// Bytes appended to OSS, ever.
+    pub appended_bytes: u64,
+    /// Bytes dropped, ever.
+    pub dropped_bytes: u64,
+    /// Bytes lost to damaged journal records, ever.
+    pub corrupt_bytes: u64,
+    /// The journal's size on disk.
+    pub journal_bytes: u64,
+    /// The object being appended to.
+    pub object: String,
+    /// Its length, as the spool made it.
+    pub position: u64,
+    /// Its CRC-64 there, when known.
+    pub crc64: Option<u64>,
+    /// Whether a batch is in flight.
+    pub in_flight: bool,
+    /// The last upload error, until an upload succeeds.
+    pub last_error: Option<String>,
+    /// When the next try is, while uploads fail.
+    pub next_try: Option<SystemTime>,
+}
+
+impl From<crate::SpoolStatus> for SpoolStatus {
+    fn from(s: crate::SpoolStatus) -> Self {
+        SpoolStatus {
+            pending_bytes: s.pending_bytes,
+            appended_bytes: s.appended_bytes,
+            dropped_bytes: s.dropped_bytes,
+            corrupt_bytes: s.corrupt_bytes,
+            journal_bytes: s.journal_bytes,
+            object: s.object,
+            position: s.position,
+            crc64: s.crc64,
+            in_flight: s.in_flight,
+            last_error: s.last_error,
+            next_try: s.next_try,
+        }
+    }
+}
+
+/// A durable, offline-first appender: bytes written are on disk when `write` returns and go to OSS in
+/// batches, exactly once, across lost connections, app kills and days offline. One process owns a
+/// directory. Safe to share between threads.
+#[derive(Debug, uniffi::Object)]
+pub struct Spool {
+    spool: Arc<crate::Spool>,
+}
+
+#[uniffi::export]
+impl Spool {
+    /// Opens (or creates) the spool in the directory `dir` (e.g. under the app's files directory) and
+    /// starts uploading; a batch a crash left in flight is settled first.
+    #[uniffi::constructor(default(listener = None))]
+    pub fn open(
+        client: Arc<OssClient>,
+        dir: String,
+        config: SpoolConfig,
+        listener: Option<Arc<dyn SpoolListener>>,
+    ) -> Result<Arc<Self>, OssError> {
+        let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener))?;
+        Ok(Arc::new(Self { spool: Arc::new(spool) }))
+    }
+
+    /// Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
+    /// offset after it.
+    pub fn write(&self, data: Vec<u8>) -> Result<u64, OssError> {
+        Ok(self.spool.write(&data)?)
+    }
+
+    /// Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
+    /// `lastMark` after a restart.
+    pub fn write_with_mark(&self, data: Vec<u8>, mark: Vec<u8>) -> Result<u64, OssError> {
+        Ok(self.spool.write_with_mark(&data, &mark)?)
+    }
+
+    /// The mark of the last record written, if any had one.
+    pub fn last_mark(&self) -> Option<Vec<u8>> {
+        self.spool.last_mark()
+    }
+
+    /// Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
+    /// Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
+    pub fn flush(&self, timeout_ms: u64) -> Result<(), OssError> {
+        Ok(self.spool.flush(Duration::from_millis(timeout_ms))?)
+    }
+
+    /// [`flush`](Self::flush) on a library thread, awaited.
+    pub async fn flush_async(&self, timeout_ms: u64) -> Result<(), OssError> {
+        let spool = self.spool.clone();
+        Background::spawn(crate::CancelToken::new(), move || Ok(spool.flush(Duration::from_millis(timeout_ms))?)).await
+    }
+
+    /// What the spool has done and is doing.
+    pub fn status(&self) -> SpoolStatus {
+        self.spool.status().into()
+    }
+
+    /// Stops uploading and releases the directory; data not yet sent stays for the next open. Later
+    /// calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
+    /// reporting an error.)
+    pub fn shutdown(&self) -> Result<(), OssError> {
+        Ok(self.spool.close()?)
+    }
+}
