@@ -293,6 +293,9 @@ fn a_full_journal_rejects_drops_or_blocks_as_asked() {
     };
     assert!(matches!(err, Error::Spool(SpoolError::Full { .. })), "{err:?}");
     assert!(events.all().iter().any(|e| matches!(e, SpoolEvent::Blocked { .. })));
+    // Reopened with a longer wait (300 ms is shorter than a backoff plus an upload).
+    drop(spool);
+    let spool = Spool::open(&dir, client(&emu), small("block", FullPolicy::Block(Duration::from_secs(20)))).unwrap();
     let spool = Arc::new(spool);
     let writer = {
         let spool = spool.clone();
@@ -479,4 +482,25 @@ fn an_sts_token_expiring_mid_stream_pauses_and_asks_again_never_dropping() {
     assert!(errors.iter().any(|m| m.contains("SecurityTokenExpired")), "{errors:?}");
     drop(spool);
     std::fs::remove_dir_all(dir).unwrap();
+}
+
+#[test]
+fn close_returns_at_once_whatever_the_sync_interval() {
+    // The sync thread was woken by every write and fsynced at once (Interval worked like an
+    // asynchronous EveryWrite), and a close arriving during that fsync waited a whole interval.
+    let emulator = emulator();
+    let client = client(&emulator);
+    let dir = temp_dir("close-promptly");
+    let mut slowest = Duration::ZERO;
+    for round in 0..30 {
+        let config = config(&format!("close-promptly-{round}.log")).sync(SyncPolicy::Interval(Duration::from_secs(30)));
+        let spool = Spool::open(&dir, client.clone(), config).unwrap();
+        for line in lines(0, 20) {
+            spool.write(&line).unwrap();
+        }
+        let started = Instant::now();
+        spool.close().unwrap();
+        slowest = slowest.max(started.elapsed());
+    }
+    assert!(slowest < Duration::from_secs(5), "a close took {slowest:?}");
 }

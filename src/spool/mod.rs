@@ -763,8 +763,14 @@ impl Spool {
         for thread in lock(&self.threads).drain(..) {
             let _ = thread.join();
         }
-        let writer = lock(&shared.writer);
-        let synced = writer.active.file.sync_all().map_err(io_error(&writer.active.segment.path));
+        let mut writer = lock(&shared.writer);
+        // Segments left since the sync thread's last round, then the active one.
+        let left = std::mem::take(&mut writer.unsynced);
+        let synced = left
+            .iter()
+            .chain(std::iter::once(&writer.active.file))
+            .try_for_each(File::sync_all)
+            .map_err(io_error(&writer.active.segment.path));
         drop(writer);
         lock(&self.dir_lock).take();
         synced
@@ -826,13 +832,20 @@ fn drop_oldest(shared: &Shared, writer: &mut Writer, need: u64) -> Result<u64, E
 /// The sync thread (`SyncPolicy::Interval`): fsyncs what was written since the last time.
 fn sync_every(shared: &Shared, interval: Duration) {
     loop {
-        {
-            let upload = lock(&shared.upload);
-            let (upload, _) = shared.changed.wait_timeout(upload, interval).unwrap_or_else(|p| p.into_inner());
+        // Sleeps the whole interval (writes notify `changed` too), waking early only to close.
+        let deadline = Instant::now() + interval;
+        let mut upload = lock(&shared.upload);
+        loop {
             if upload.closing {
                 return;
             }
+            let now = Instant::now();
+            if now >= deadline {
+                break;
+            }
+            upload = shared.changed.wait_timeout(upload, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
+        drop(upload);
         let files: Vec<File> = {
             let mut writer = lock(&shared.writer);
             let mut files = std::mem::take(&mut writer.unsynced);

@@ -158,6 +158,7 @@ final class ErrorTests: XCTestCase {
             case .Credentials: described = "credentials"
             case .Body: described = "body"
             case .Protocol: described = "protocol"
+            case let .Spool(kind, _): described = "spool \(kind)"
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }
