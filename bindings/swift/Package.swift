@@ -19,9 +19,15 @@ let package = Package(
             path: "Sources/OssAppend",
             linkerSettings: [.linkedLibrary("oss_append")]
         ),
+        // A second process for the spool tests (a journal written by one process, sent by the next).
+        .executableTarget(
+            name: "SpoolChild",
+            dependencies: ["OssAppend"],
+            path: "Tests/SpoolChild"
+        ),
         .testTarget(
             name: "OssAppendTests",
-            dependencies: ["OssAppend"],
+            dependencies: ["OssAppend", "SpoolChild"],
             path: "Tests/OssAppendTests"
         ),
     ]

@@ -2,8 +2,8 @@ import Foundation
 import OssAppend
 import XCTest
 
-/// The spool from Swift: write, flush, events in order; a journal left by a shut-down spool is sent
-/// by the next one; one spool per directory.
+/// The spool from Swift: write, flush, events in order; a journal written by another process is sent
+/// by this one; one spool per directory.
 final class SpoolTests: XCTestCase {
     let emulator = TestEmulator.shared
     let bucket = TestEmulator.bucket
@@ -69,24 +69,31 @@ final class SpoolTests: XCTestCase {
         }
     }
 
-    func testWhatAShutDownSpoolLeftIsSentByTheNextWithItsMark() throws {
+    func testASpoolWrittenByOneProcessIsSentByTheNext() throws {
         let dir = try tempDir()
-        let key = emulator.key("left.log")
-        // The first spool writes while the service refuses every append: all stays in its journal.
+        let key = emulator.key("two-processes.log")
+        // The other process writes while the service refuses every append: all stays in its journal.
         try emulator.fault("kind=fail&method=POST&status=503&count=1000")
-        let first = try Spool.open(client: try emulator.client(maxAttempts: 1), dir: dir,
-                                   config: SpoolConfig(bucket: bucket, keyTemplate: key, sync: .everyWrite))
-        for i in 0..<20 {
-            _ = try first.writeWithMark(data: Data("record \(i)\n".utf8), mark: Data([UInt8(i)]))
-        }
-        try first.shutdown()
+        // SwiftPM builds the SpoolChild executable beside the test bundle.
+        let child = Process()
+        child.executableURL = URL(fileURLWithPath: CommandLine.arguments[0])
+            .deletingLastPathComponent().appendingPathComponent("SpoolChild")
+        child.arguments = [dir, emulator.endpoint, bucket, key, "20"]
+        let output = Pipe()
+        child.standardOutput = output
+        child.standardError = output
+        try child.run()
+        let printed = String(decoding: output.fileHandleForReading.readDataToEndOfFile(), as: UTF8.self)
+        child.waitUntilExit()
+        XCTAssertEqual(child.terminationStatus, 0, printed)
         try emulator.clearFaults()
-        let second = try Spool.open(client: try emulator.client(), dir: dir, config: SpoolConfig(bucket: bucket, keyTemplate: key))
-        XCTAssertEqual(second.lastMark(), Data([19]))
-        try second.flush(timeoutMs: 30_000)
+        // This process opens the same directory and sends what the other one left, with its marks.
+        let spool = try Spool.open(client: try emulator.client(), dir: dir, config: SpoolConfig(bucket: bucket, keyTemplate: key))
+        XCTAssertEqual(spool.lastMark(), Data([19]))
+        try spool.flush(timeoutMs: 30_000)
         let expected = (0..<20).map { "record \($0)\n" }.joined()
         XCTAssertEqual(String(decoding: try emulator.client().get(bucket: bucket, key: key).data, as: UTF8.self), expected)
-        try second.shutdown()
+        try spool.shutdown()
     }
 
     func testASecondOpenOfTheSameDirectoryIsRefused() throws {
