@@ -1,7 +1,7 @@
 //! The process the spool's crash test (tests/spool_crash.rs) kills with SIGKILL, again and again.
 //!
-//! `spool_child DIR ENDPOINT RECORDS [--flush]` opens the spool in DIR (fsync on every write, small
-//! batches, segments and objects, so a kill lands during writes, uploads, checkpoints and
+//! `spool_child DIR ENDPOINT RECORDS [--flush] [--sync-interval]` opens the spool in DIR (fsync on
+//! every write, or every 50 ms with `--sync-interval`; small batches, segments and objects, so a kill lands during writes, uploads, checkpoints and
 //! rollovers), goes on from the record after its last mark, and writes records up to RECORDS,
 //! printing each number once its `write` has returned. With `--flush` it then waits until every
 //! record is in OSS and prints `flushed`.
@@ -24,12 +24,17 @@ pub fn record(i: u64) -> Vec<u8> {
 fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() < 4 {
-        eprintln!("usage: spool_child DIR ENDPOINT RECORDS [--flush]");
+        eprintln!("usage: spool_child DIR ENDPOINT RECORDS [--flush] [--sync-interval]");
         std::process::exit(2);
     }
     let (dir, endpoint) = (&args[1], &args[2]);
     let records: u64 = args[3].parse().expect("RECORDS is a number");
-    let flush = args.get(4).is_some_and(|a| a == "--flush");
+    let flush = args[4..].iter().any(|a| a == "--flush");
+    let sync = if args[4..].iter().any(|a| a == "--sync-interval") {
+        SyncPolicy::Interval(Duration::from_millis(50))
+    } else {
+        SyncPolicy::EveryWrite
+    };
     let client = Client::builder()
         .endpoint(endpoint)
         .region("cn-hangzhou")
@@ -43,7 +48,7 @@ fn main() {
         .build()
         .expect("the client builds");
     let config = SpoolConfig::new("crash", "crash/{seq:4}.log")
-        .sync(SyncPolicy::EveryWrite)
+        .sync(sync)
         .batch_bytes(8 << 10)
         .batch_age(Duration::from_millis(5))
         .segment_bytes(16 << 10)

@@ -3,8 +3,11 @@
 //! checkpoint, during rollovers — and restarted, again and again, while the emulator loses responses
 //! and refuses requests. At the end the objects, in order, must be every record written, each once.
 //!
-//! `OSS_APPEND_CRASH_KILLS` sets how many kills (default 200; `OSS_APPEND_CRASH_KILLS=5000` for a
-//! long run).
+//! The same with the `Interval` sync policy: a process killed loses nothing either (the journal is
+//! written to the file at once, the system keeps it; only a power cut loses the last interval).
+//!
+//! `OSS_APPEND_CRASH_KILLS` sets how many kills (default 200 with `EveryWrite`, a quarter of that with
+//! `Interval`; `OSS_APPEND_CRASH_KILLS=5000` for a long run).
 
 #![cfg(unix)]
 
@@ -73,19 +76,31 @@ fn run_and_kill(binary: &PathBuf, args: &[String], kill_after: Duration) -> (Opt
 #[test]
 fn killed_at_random_points_the_spool_delivers_every_record_once() {
     let kills: u32 = std::env::var("OSS_APPEND_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200);
+    crash_test("every-write", kills, 150, &[]);
+}
+
+#[test]
+fn with_interval_sync_a_killed_process_loses_nothing_either() {
+    let kills: u32 = std::env::var("OSS_APPEND_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200) / 4;
+    crash_test("interval", kills, 1000, &["--sync-interval"]);
+}
+
+/// `per_kill`: records enough that no run finishes before its kill.
+fn crash_test(name: &str, kills: u32, per_kill: u64, flags: &[&str]) {
     let seed: u64 = std::env::var("OSS_APPEND_CRASH_SEED")
         .ok()
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| rand::rng().random());
-    eprintln!("crash test: {kills} kills, seed {seed} (OSS_APPEND_CRASH_SEED={seed} repeats it)");
+    eprintln!("crash test ({name}): {kills} kills, seed {seed} (OSS_APPEND_CRASH_SEED={seed} repeats it)");
     let mut rng = StdRng::seed_from_u64(seed);
     let emu = Emulator::builder().credentials("crash-ak", "crash-sk").bucket("crash").start().unwrap();
-    let dir = std::env::temp_dir().join(format!("oss-append-crash-{}", std::process::id()));
+    let dir = std::env::temp_dir().join(format!("oss-append-crash-{name}-{}", std::process::id()));
     let _ = std::fs::remove_dir_all(&dir);
     let binary = child_binary();
     // Enough records that every run has some to write.
-    let records = u64::from(kills) * 150 + 200;
-    let args = vec![dir.display().to_string(), emu.endpoint(), records.to_string()];
+    let records = u64::from(kills) * per_kill + 200;
+    let mut args = vec![dir.display().to_string(), emu.endpoint(), records.to_string()];
+    args.extend(flags.iter().map(|f| f.to_string()));
     let mut acknowledged: Option<u64> = None;
     let mut killed = 0;
     for kill in 0..kills {
@@ -137,7 +152,7 @@ fn killed_at_random_points_the_spool_delivers_every_record_once() {
         );
     }
     eprintln!(
-        "crash test: {killed} kills, {} records ({} bytes) in {objects} objects, each once; {} acknowledged before the last run",
+        "crash test ({name}): {killed} kills, {} records ({} bytes) in {objects} objects, each once; {} acknowledged before the last run",
         records,
         stream.len(),
         acknowledged.map_or(0, |a| a + 1)
