@@ -143,8 +143,9 @@ pub(crate) fn recover(dir: &Path, quarantine: &Path) -> io::Result<(Vec<Segment>
         let mut bytes = Vec::new();
         File::open(&path)?.read_to_end(&mut bytes)?;
         let named_offset = segment_offset(&path).unwrap_or(0);
-        // Runs of contiguous good records: (segment, file bytes).
-        let mut runs: Vec<(Segment, Vec<u8>)> = Vec::new();
+        // Runs of contiguous good records: (segment, where its records are in `bytes`). The bytes are
+        // copied only when the segment is rewritten.
+        let mut runs: Vec<(Segment, Vec<std::ops::Range<usize>>)> = Vec::new();
         let mut at = 0;
         let mut damaged = false;
         while at < bytes.len() {
@@ -170,11 +171,14 @@ pub(crate) fn recover(dir: &Path, quarantine: &Path) -> io::Result<(Vec<Segment>
                         };
                         runs.push((segment, Vec::new()));
                     }
-                    let (segment, run_bytes) = runs.last_mut().expect("a run");
+                    let (segment, ranges) = runs.last_mut().expect("a run");
                     segment.end_offset = record.end();
                     segment.payload_bytes += record.payload.len() as u64;
                     segment.file_bytes += size as u64;
-                    run_bytes.extend_from_slice(&bytes[at..at + size]);
+                    match ranges.last_mut() {
+                        Some(range) if range.end == at => range.end = at + size,
+                        _ => ranges.push(at..at + size),
+                    }
                     at += size;
                 }
                 _ => {
@@ -208,12 +212,15 @@ pub(crate) fn recover(dir: &Path, quarantine: &Path) -> io::Result<(Vec<Segment>
             recovery.quarantined.push(copy);
         }
         if rewritten {
+            let run_bytes = |ranges: &[std::ops::Range<usize>]| -> Vec<u8> {
+                ranges.iter().flat_map(|range| &bytes[range.clone()]).copied().collect()
+            };
             // New files for the runs after the first, then the first in place of the original.
-            for (segment, run_bytes) in runs.iter().skip(1) {
-                replace_file(&segment.path, run_bytes)?;
+            for (segment, ranges) in runs.iter().skip(1) {
+                replace_file(&segment.path, &run_bytes(ranges))?;
             }
             match runs.first() {
-                Some((_, run_bytes)) => replace_file(&path, run_bytes)?,
+                Some((_, ranges)) => replace_file(&path, &run_bytes(ranges))?,
                 None if last => replace_file(&path, &[])?,
                 None => {}
             }

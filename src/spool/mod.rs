@@ -638,9 +638,16 @@ impl Spool {
         let end = writer.end;
         shared.end.store(end, Ordering::SeqCst);
         let mut upload = lock(&shared.upload);
+        let before = upload.pending_bytes;
         upload.pending_bytes += bytes.len() as u64;
+        // The uploader waits for a first byte, a full batch or a batch's age: only the first two need
+        // a wake-up (waking it on every write costs more than the write).
+        let batch = shared.config.batch_bytes;
+        let wake = before == 0 || (before < batch && upload.pending_bytes >= batch);
         drop(upload);
-        shared.changed.notify_all();
+        if wake {
+            shared.changed.notify_all();
+        }
         Ok(end)
     }
 
