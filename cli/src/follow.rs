@@ -176,7 +176,7 @@ pub fn run_spooled(
     }
     let context = format!("append-object oss://{bucket}/{key}");
     let (bucket_name, events_printer) = (bucket.to_string(), printer);
-    let config = SpoolConfig::new(bucket, key)
+    let config = SpoolConfig::for_key(bucket, key)
         .headers(headers)
         .sync(spooling.sync)
         .batch_bytes(settings.batch_bytes as u64)

@@ -116,3 +116,14 @@ fn spool_refuses_a_position() {
     expect_code(&output, 2);
     assert!(stderr(&output).contains("--spool keeps the object's position"), "{}", stderr(&output));
 }
+
+#[test]
+fn a_key_with_braces_is_the_key_not_a_template() {
+    let emu = emulator();
+    let spool = temp("spool-braces");
+    let key = "logs/{device}/a}{b.log";
+    let output = run_with(spooled(&emu, key, "-", &spool, &[]), b"braces\n");
+    expect_code(&output, 0);
+    assert_eq!(emu.object_data(BUCKET, key).unwrap(), b"braces\n");
+    std::fs::remove_dir_all(&spool).unwrap();
+}

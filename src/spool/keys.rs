@@ -12,23 +12,36 @@ const BUILT_IN: &[&str] = &["seq", "date", "time", "year", "month", "day", "hour
 /// A key template, checked when the spool opens.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) struct KeyTemplate {
-    text: String,
+    parts: Vec<Part>,
     vars: BTreeMap<String, String>,
+}
+
+/// A piece of a template: text as it is, or a `{name}`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+enum Part {
+    Text(String),
+    Placeholder(String),
+}
+
+/// `key` as a template that renders to exactly `key` (`{` and `}` doubled).
+pub(crate) fn escape(key: &str) -> String {
+    key.replace('{', "{{").replace('}', "}}")
 }
 
 impl KeyTemplate {
     /// Checks that every `{name}` is known (built in, `{seq:N}` for a width, or one of `vars`) and
-    /// that the first key it makes is a valid key.
+    /// that the first key it makes is a valid key. `{{` and `}}` are a brace.
     pub(crate) fn new(text: &str, vars: &BTreeMap<String, String>) -> Result<Self, Error> {
-        let template = Self { text: text.to_string(), vars: vars.clone() };
-        for name in placeholders(text)? {
+        let template = Self { parts: parse(text)?, vars: vars.clone() };
+        for part in &template.parts {
+            let Part::Placeholder(name) = part else { continue };
             let base = name.split_once(':').map_or(name.as_str(), |(base, _)| base);
             let known = BUILT_IN.contains(&base) || template.vars.contains_key(base);
-            if !known || (name.contains(':') && !is_seq_width(&name)) {
+            if !known || (name.contains(':') && !is_seq_width(name)) {
                 return Err(Error::invalid(
                     Argument::Spool,
                     format!(
-                        "the key template {text:?} has {{{name}}}, which is not one of {{seq}}, {{seq:WIDTH}}, {{date}}, {{time}}, {{year}}, {{month}}, {{day}}, {{hour}}, {{minute}}, {{unix}} or a variable given"
+                        "the key template {text:?} has {{{name}}}, which is not one of {{seq}}, {{seq:WIDTH}}, {{date}}, {{time}}, {{year}}, {{month}}, {{day}}, {{hour}}, {{minute}}, {{unix}} or a variable given (a brace in a key is written {{{{ or }}}})"
                     ),
                 ));
             }
@@ -41,12 +54,15 @@ impl KeyTemplate {
     /// for the first object and adds `.<seq>` for the next ones.
     pub(crate) fn render(&self, seq: u64, at: OffsetDateTime) -> String {
         let mut out = String::new();
-        let mut rest = self.text.as_str();
         let mut had_seq = false;
-        while let Some(open) = rest.find('{') {
-            out.push_str(&rest[..open]);
-            let Some(close) = rest[open..].find('}') else { break };
-            let name = &rest[open + 1..open + close];
+        for part in &self.parts {
+            let name = match part {
+                Part::Text(text) => {
+                    out.push_str(text);
+                    continue;
+                }
+                Part::Placeholder(name) => name.as_str(),
+            };
             let value = match name {
                 "seq" => {
                     had_seq = true;
@@ -68,9 +84,7 @@ impl KeyTemplate {
                 var => self.vars.get(var).cloned().unwrap_or_default(),
             };
             out.push_str(&value);
-            rest = &rest[open + close + 1..];
         }
-        out.push_str(rest);
         if !had_seq && seq > 0 {
             out.push_str(&format!(".{seq}"));
         }
@@ -82,21 +96,44 @@ fn is_seq_width(name: &str) -> bool {
     name.strip_prefix("seq:").is_some_and(|w| !w.is_empty() && w.len() <= 2 && w.bytes().all(|b| b.is_ascii_digit()))
 }
 
-/// The `{name}`s of `text`.
-fn placeholders(text: &str) -> Result<Vec<String>, Error> {
-    let mut names = Vec::new();
-    let mut rest = text;
-    while let Some(open) = rest.find('{') {
-        let Some(close) = rest[open..].find('}') else {
-            return Err(Error::invalid(Argument::Spool, format!("the key template {text:?} has a '{{' without '}}'")));
-        };
-        names.push(rest[open + 1..open + close].to_string());
-        rest = &rest[open + close + 1..];
+/// The text and `{name}`s of `text`; `{{` and `}}` are a brace.
+fn parse(text: &str) -> Result<Vec<Part>, Error> {
+    let refuse = |what: &str| Error::invalid(Argument::Spool, format!("the key template {text:?} has {what}"));
+    let mut parts = Vec::new();
+    let mut literal = String::new();
+    let mut chars = text.chars().peekable();
+    while let Some(c) = chars.next() {
+        match c {
+            '{' if chars.peek() == Some(&'{') => {
+                chars.next();
+                literal.push('{');
+            }
+            '}' if chars.peek() == Some(&'}') => {
+                chars.next();
+                literal.push('}');
+            }
+            '{' => {
+                let mut name = String::new();
+                loop {
+                    match chars.next() {
+                        Some('}') => break,
+                        Some('{') | None => return Err(refuse("a '{' without '}'")),
+                        Some(c) => name.push(c),
+                    }
+                }
+                if !literal.is_empty() {
+                    parts.push(Part::Text(std::mem::take(&mut literal)));
+                }
+                parts.push(Part::Placeholder(name));
+            }
+            '}' => return Err(refuse("a '}' without '{'")),
+            c => literal.push(c),
+        }
     }
-    if rest.contains('}') {
-        return Err(Error::invalid(Argument::Spool, format!("the key template {text:?} has a '}}' without '{{'")));
+    if !literal.is_empty() {
+        parts.push(Part::Text(literal));
     }
-    Ok(names)
+    Ok(parts)
 }
 
 #[cfg(test)]
@@ -121,9 +158,30 @@ mod tests {
 
     #[test]
     fn refuses_unknown_placeholders_and_bad_keys() {
-        for bad in ["logs/{nope}.log", "logs/{seq:abc}", "a{b", "a}b", "/starts-with-slash/{seq}", "{date:x}"] {
+        for bad in [
+            "logs/{nope}.log",
+            "logs/{seq:abc}",
+            "a{b",
+            "a}b",
+            "a{{b}",
+            "a{b{c}}",
+            "/starts-with-slash/{seq}",
+            "{date:x}",
+        ] {
             let err = KeyTemplate::new(bad, &BTreeMap::new()).unwrap_err();
             assert!(matches!(err, Error::InvalidArgument { .. }), "{bad}: {err}");
+        }
+    }
+
+    #[test]
+    fn doubled_braces_are_braces_and_an_escaped_key_renders_as_itself() {
+        let at = datetime!(2026-11-29 08:05:09 UTC);
+        let template = KeyTemplate::new("a{{b}}/{seq}-}}{{", &BTreeMap::new()).unwrap();
+        assert_eq!(template.render(7, at), "a{b}/7-}{");
+        for key in ["logs/{device}/app.log", "}{", "{{seq}}", "plain.log", "{seq}"] {
+            let template = KeyTemplate::new(&escape(key), &BTreeMap::new()).unwrap();
+            assert_eq!(template.render(0, at), key);
+            assert_eq!(template.render(2, at), format!("{key}.2"), "a rollover adds .2");
         }
     }
 }

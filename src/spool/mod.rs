@@ -179,7 +179,8 @@ pub struct SpoolConfig {
     /// The object key template: `{seq}` (or `{seq:WIDTH}`, zero-padded) is the object's number,
     /// `{date}` (YYYY-MM-DD), `{time}` (HHMMSS), `{year}`, `{month}`, `{day}`, `{hour}`, `{minute}`
     /// and `{unix}` the time (UTC) the object was started, and `{name}` one of `vars`. Without
-    /// `{seq}`, the first object has the template's text and the next ones add `.1`, `.2`, …
+    /// `{seq}`, the first object has the template's text and the next ones add `.1`, `.2`, … `{{`
+    /// and `}}` are a brace (`SpoolConfig::for_key` takes a key as it is).
     pub key_template: String,
     /// Values of the template's own placeholders, e.g. `device`.
     pub vars: BTreeMap<String, String>,
@@ -250,6 +251,13 @@ macro_rules! setters {
 }
 
 impl SpoolConfig {
+    /// The defaults, for the object `key` in `bucket` as it is (braces included: no placeholders).
+    /// Should the spool have to move on (5 GiB, another writer), the next objects are `key.1`,
+    /// `key.2`, ...
+    pub fn for_key(bucket: impl Into<String>, key: &str) -> Self {
+        Self::new(bucket, keys::escape(key))
+    }
+
     /// The defaults, for objects in `bucket` named by `key_template`.
     pub fn new(bucket: impl Into<String>, key_template: impl Into<String>) -> Self {
         Self {
