@@ -1,26 +1,4 @@
-//! The spool: a durable, offline-first appender. Bytes written to it are in its journal (on disk,
-//! durable per the [`SyncPolicy`]) when `write` returns; a background uploader appends them to OSS in
-//! batches, exactly once, across lost responses, outages, crashes and restarts.
-//!
-//! The append position is the fencing token and the object's CRC-64 the proof: before a batch is
-//! sent, the checkpoint records it (object, position, length, CRC-64); after a crash the batch is
-//! settled against the object — sent again only if it did not land.
-//!
-//! ```no_run
-//! use std::time::Duration;
-//! use oss_append::{Client, Spool, SpoolConfig, SyncPolicy};
-//!
-//! let client = Client::builder().endpoint("http://127.0.0.1:9000").region("cn-hangzhou").credentials_from_env().build()?;
-//! let config = SpoolConfig::new("my-bucket", "logs/{device}/{date}/{seq:6}.log")
-//!     .var("device", "cam-7")
-//!     .sync(SyncPolicy::EveryWrite);
-//! let spool = Spool::open("/var/lib/app/spool", client, config)?;
-//! spool.write(b"sensor=21.5C\n")?;                  // in the journal, fsynced, when this returns
-//! spool.flush(Duration::from_secs(30))?;            // in OSS, once
-//! println!("{:?}", spool.status());
-//! spool.close()?;
-//! # Ok::<(), oss_append::Error>(())
-//! ```
+//! The spool: a durable, offline-first appender (see [`Spool`] for what it does for a user).
 //!
 //! On disk, under the spool's directory: `LOCK` (held with `flock` by the process that has it open),
 //! `checkpoint` (see `checkpoint.rs`), `journal/<offset>.seg` (see `journal.rs`) and `quarantine/`
@@ -452,8 +430,33 @@ impl Shared {
     }
 }
 
-/// A durable, offline-first appender: see the [module](self) documentation. `Send + Sync`: write from
-/// any thread. Closed by [`close`](Self::close) or when dropped.
+/// The spool: a durable, offline-first appender. Bytes written to it are in its journal (on disk,
+/// durable per the [`SyncPolicy`]) when `write` returns; a background uploader appends them to OSS in
+/// batches, exactly once, across lost responses, outages, crashes and restarts.
+///
+/// The append position is the fencing token and the object's CRC-64 the proof: before a batch is
+/// sent, the checkpoint records it (object, position, length, CRC-64); after a crash the batch is
+/// settled against the object — sent again only if it did not land.
+///
+/// ```no_run
+/// use std::time::Duration;
+/// use oss_append::{Client, Spool, SpoolConfig, SyncPolicy};
+///
+/// let client = Client::builder().endpoint("http://127.0.0.1:9000").region("cn-hangzhou").credentials_from_env().build()?;
+/// let config = SpoolConfig::new("my-bucket", "logs/{device}/{date}/{seq:6}.log")
+///     .var("device", "cam-7")
+///     .sync(SyncPolicy::EveryWrite);
+/// let spool = Spool::open("/var/lib/app/spool", client, config)?;
+/// spool.write(b"sensor=21.5C\n")?;                  // in the journal, fsynced, when this returns
+/// spool.flush(Duration::from_secs(30))?;            // in OSS, once
+/// println!("{:?}", spool.status());
+/// spool.close()?;
+/// # Ok::<(), oss_append::Error>(())
+/// ```
+///
+/// A runnable example on the embedded emulator: `cargo run --example spool_demo`.
+///
+/// `Send + Sync`: write from any thread. Closed by [`close`](Self::close) or when dropped.
 pub struct Spool {
     shared: Arc<Shared>,
     threads: Mutex<Vec<JoinHandle<()>>>,
