@@ -5,12 +5,12 @@
  *
  * Conventions:
  * - Handles are opaque. Each *_new has a *_free; *_free(NULL) does nothing.
- * - Fallible functions return oss_result; OSS_RESULT_OK (0) is success. Outputs (*_out) are written
- *   only on success. Given a non-NULL `oss_error **error_out`, a failure stores there an error the
- *   caller releases with oss_error_free; on success *error_out is left untouched.
+ * - Fallible functions return oss_append_result; OSS_APPEND_RESULT_OK (0) is success. Outputs (*_out) are written
+ *   only on success. Given a non-NULL `oss_append_error **error_out`, a failure stores there an error the
+ *   caller releases with oss_append_error_free; on success *error_out is left untouched.
  * - Strings are NUL-terminated UTF-8 (file paths: any bytes on Unix). (NULL, 0) is empty data.
  *   Arguments are copied or only read during the call unless a function says otherwise.
- * - A panic inside the library is caught and returned as OSS_RESULT_PANIC.
+ * - A panic inside the library is caught and returned as OSS_APPEND_RESULT_PANIC.
  * - Callbacks must not unwind: a C++ callback must catch its exceptions.
  */
 
@@ -22,39 +22,39 @@
 #include <stdint.h>
 
 /**
- * The value of `OSS_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
+ * The value of `OSS_APPEND_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
  */
-#define OSS_POSITION_UNKNOWN UINT64_MAX
+#define OSS_APPEND_POSITION_UNKNOWN UINT64_MAX
 
 /**
  * The largest object an append may produce: 5 GiB. An append past it fails with
- * `OSS_RESULT_POSITION_TOO_LARGE` before anything is sent.
+ * `OSS_APPEND_RESULT_POSITION_TOO_LARGE` before anything is sent.
  */
-#define OSS_MAX_APPENDABLE_SIZE 5368709120
+#define OSS_APPEND_MAX_OBJECT_SIZE 5368709120
 
 /**
  * Room for a request id or ETag in a result struct, NUL included. Longer values are cut at a UTF-8
  * character boundary (request ids are 24 characters, ETags 34 to 40).
  */
-#define OSS_ID_CAPACITY 128
+#define OSS_APPEND_ID_CAPACITY 128
 
 /**
  * The result of every fallible call. Numbered in groups and never renumbered: a retired value stays
- * reserved. `OSS_RESULT_OK` (0) is success; every other value is a failure, and when the call was
- * given an `oss_error **error_out` the failure's details are in that handle.
+ * reserved. `OSS_APPEND_RESULT_OK` (0) is success; every other value is a failure, and when the call was
+ * given an `oss_append_error **error_out` the failure's details are in that handle.
  *
  * - 1xx: an argument was refused before anything was sent.
- * - 2xx: the service answered with an error (`oss_error_http_status` and `oss_error_code` tell more).
+ * - 2xx: the service answered with an error (`oss_append_error_http_status` and `oss_append_error_code` tell more).
  * - 3xx: the network failed or a timeout fired.
  * - 4xx: the call failed locally or its outcome needs care: CRC mismatch (landed), cancellation,
  *   credentials, local I/O, protocol, unverified (landed), unsettled (may have landed).
  *
- * `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
+ * `oss_append_result_is_retryable` says which codes mean "nothing was written: the same call may be made
  * again".
  * - 5xx: the spool refused or failed.
  * - 9xx: a bug in the library (a panic was caught); please report it.
  */
-enum oss_result
+enum oss_append_result
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -62,197 +62,197 @@ enum oss_result
   /**
    * Success.
    */
-  OSS_RESULT_OK = 0,
+  OSS_APPEND_RESULT_OK = 0,
   /**
    * A required pointer argument was NULL (or a NULL data pointer came with a non-zero length).
    */
-  OSS_RESULT_NULL_POINTER = 100,
+  OSS_APPEND_RESULT_NULL_POINTER = 100,
   /**
    * A string argument was not valid UTF-8.
    */
-  OSS_RESULT_INVALID_UTF8 = 101,
+  OSS_APPEND_RESULT_INVALID_UTF8 = 101,
   /**
    * The bucket name is not 3-63 lowercase letters, digits and hyphens.
    */
-  OSS_RESULT_INVALID_BUCKET = 102,
+  OSS_APPEND_RESULT_INVALID_BUCKET = 102,
   /**
    * The object key is empty, longer than 1023 bytes, or starts with `/` or `\`.
    */
-  OSS_RESULT_INVALID_KEY = 103,
+  OSS_APPEND_RESULT_INVALID_KEY = 103,
   /**
    * Another argument was refused; the error handle's message names it.
    */
-  OSS_RESULT_INVALID_ARGUMENT = 104,
+  OSS_APPEND_RESULT_INVALID_ARGUMENT = 104,
   /**
    * The append would make the object larger than 5 GiB, or the position is out of range.
    */
-  OSS_RESULT_POSITION_TOO_LARGE = 105,
+  OSS_APPEND_RESULT_POSITION_TOO_LARGE = 105,
   /**
    * A header value holds a line break or control character, or is not one of the allowed values
    * (ACL, storage class, encryption), or a metadata name is not letters, digits, `-` and `_`.
    */
-  OSS_RESULT_INVALID_HEADER_VALUE = 106,
+  OSS_APPEND_RESULT_INVALID_HEADER_VALUE = 106,
   /**
    * The endpoint is not an http or https URL without a path.
    */
-  OSS_RESULT_INVALID_ENDPOINT = 107,
+  OSS_APPEND_RESULT_INVALID_ENDPOINT = 107,
   /**
    * The region is missing (V4 signing needs one for custom endpoints) or not a region id.
    */
-  OSS_RESULT_INVALID_REGION = 108,
+  OSS_APPEND_RESULT_INVALID_REGION = 108,
   /**
    * The caller's buffer is too small for the object.
    */
-  OSS_RESULT_BUFFER_TOO_SMALL = 109,
+  OSS_APPEND_RESULT_BUFFER_TOO_SMALL = 109,
   /**
    * The service answered with an error not given its own code below.
    */
-  OSS_RESULT_SERVICE_ERROR = 200,
+  OSS_APPEND_RESULT_SERVICE_ERROR = 200,
   /**
    * 409 PositionNotEqualToLength: the position is not the object's length;
-   * `oss_error_next_position` gives the real length.
+   * `oss_append_error_next_position` gives the real length.
    */
-  OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH = 201,
+  OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH = 201,
   /**
    * 409 ObjectNotAppendable: the object was made by a put or multipart upload.
    */
-  OSS_RESULT_OBJECT_NOT_APPENDABLE = 202,
+  OSS_APPEND_RESULT_OBJECT_NOT_APPENDABLE = 202,
   /**
    * 404: the object does not exist.
    */
-  OSS_RESULT_NO_SUCH_KEY = 203,
+  OSS_APPEND_RESULT_NO_SUCH_KEY = 203,
   /**
    * 404 NoSuchBucket: the bucket does not exist.
    */
-  OSS_RESULT_NO_SUCH_BUCKET = 204,
+  OSS_APPEND_RESULT_NO_SUCH_BUCKET = 204,
   /**
    * 403: access denied (another 403 not listed below).
    */
-  OSS_RESULT_ACCESS_DENIED = 205,
+  OSS_APPEND_RESULT_ACCESS_DENIED = 205,
   /**
    * 403 SignatureDoesNotMatch: wrong access key secret, region or signature version.
    */
-  OSS_RESULT_SIGNATURE_DOES_NOT_MATCH = 206,
+  OSS_APPEND_RESULT_SIGNATURE_DOES_NOT_MATCH = 206,
   /**
    * 403 InvalidAccessKeyId: the access key id is unknown.
    */
-  OSS_RESULT_INVALID_ACCESS_KEY_ID = 207,
+  OSS_APPEND_RESULT_INVALID_ACCESS_KEY_ID = 207,
   /**
    * 403 SecurityTokenExpired or InvalidSecurityToken: fetch a new STS token.
    */
-  OSS_RESULT_SECURITY_TOKEN_EXPIRED = 208,
+  OSS_APPEND_RESULT_SECURITY_TOKEN_EXPIRED = 208,
   /**
    * 403 RequestTimeTooSkewed: this machine's clock is too far off.
    */
-  OSS_RESULT_REQUEST_TIME_TOO_SKEWED = 209,
+  OSS_APPEND_RESULT_REQUEST_TIME_TOO_SKEWED = 209,
   /**
    * 5xx: the service failed (after the retries).
    */
-  OSS_RESULT_SERVICE_UNAVAILABLE = 210,
+  OSS_APPEND_RESULT_SERVICE_UNAVAILABLE = 210,
   /**
    * 429 or a throttling code: too many requests (after the retries).
    */
-  OSS_RESULT_TOO_MANY_REQUESTS = 211,
+  OSS_APPEND_RESULT_TOO_MANY_REQUESTS = 211,
   /**
    * 408 RequestTimeout: the service timed out reading the request (after the retries).
    */
-  OSS_RESULT_SERVICE_REQUEST_TIMEOUT = 212,
+  OSS_APPEND_RESULT_SERVICE_REQUEST_TIMEOUT = 212,
   /**
    * The connection failed or broke (DNS, refused, reset, TLS).
    */
-  OSS_RESULT_NETWORK = 300,
+  OSS_APPEND_RESULT_NETWORK = 300,
   /**
    * The connect timeout fired.
    */
-  OSS_RESULT_CONNECT_TIMEOUT = 301,
+  OSS_APPEND_RESULT_CONNECT_TIMEOUT = 301,
   /**
    * The read/write timeout fired on an open connection.
    */
-  OSS_RESULT_READ_WRITE_TIMEOUT = 302,
+  OSS_APPEND_RESULT_READ_WRITE_TIMEOUT = 302,
   /**
    * The whole-request timeout fired.
    */
-  OSS_RESULT_REQUEST_TIMEOUT = 303,
+  OSS_APPEND_RESULT_REQUEST_TIMEOUT = 303,
   /**
    * The service's CRC-64 after the append differs from the one computed here: the data reached the
    * server but is not what was sent, or the object CRC given in the options was wrong.
    */
-  OSS_RESULT_CRC_MISMATCH = 400,
+  OSS_APPEND_RESULT_CRC_MISMATCH = 400,
   /**
    * Cancelled by a progress callback returning false or by a cancel token.
    */
-  OSS_RESULT_CANCELLED = 401,
+  OSS_APPEND_RESULT_CANCELLED = 401,
   /**
    * Credentials could not be had (none configured, or the provider callback failed).
    */
-  OSS_RESULT_CREDENTIALS = 402,
+  OSS_APPEND_RESULT_CREDENTIALS = 402,
   /**
    * Reading or writing a local file failed (for example, the file to append does not exist).
    */
-  OSS_RESULT_IO = 403,
+  OSS_APPEND_RESULT_IO = 403,
   /**
    * The server's response could not be understood.
    */
-  OSS_RESULT_PROTOCOL = 404,
+  OSS_APPEND_RESULT_PROTOCOL = 404,
   /**
    * The append landed but could not be verified: the response carried no CRC-64. Do not append
    * the data again.
    */
-  OSS_RESULT_UNVERIFIED = 405,
+  OSS_APPEND_RESULT_UNVERIFIED = 405,
   /**
    * The append may have landed: its response was lost and settling it failed too. Never retry it
-   * as it is: `oss_error_in_flight` gives the append, `oss_settle` proves whether it landed.
+   * as it is: `oss_append_error_in_flight` gives the append, `oss_append_settle` proves whether it landed.
    */
-  OSS_RESULT_UNSETTLED = 406,
+  OSS_APPEND_RESULT_UNSETTLED = 406,
   /**
    * The bytes read do not match the object's CRC-64: read it again.
    */
-  OSS_RESULT_DOWNLOAD_CRC_MISMATCH = 407,
+  OSS_APPEND_RESULT_DOWNLOAD_CRC_MISMATCH = 407,
   /**
    * The spool's journal is full (its full policy refused, waited too long, or had nothing to drop).
    */
-  OSS_RESULT_SPOOL_FULL = 500,
+  OSS_APPEND_RESULT_SPOOL_FULL = 500,
   /**
    * Another process has the spool directory open.
    */
-  OSS_RESULT_SPOOL_LOCKED = 501,
+  OSS_APPEND_RESULT_SPOOL_LOCKED = 501,
   /**
    * The spool is closed.
    */
-  OSS_RESULT_SPOOL_CLOSED = 502,
+  OSS_APPEND_RESULT_SPOOL_CLOSED = 502,
   /**
    * The spool's checkpoint is damaged or does not match its journal; nothing was guessed.
    */
-  OSS_RESULT_SPOOL_CORRUPT = 503,
+  OSS_APPEND_RESULT_SPOOL_CORRUPT = 503,
   /**
    * A spool flush waited its whole timeout with data not yet in OSS.
    */
-  OSS_RESULT_FLUSH_TIMEOUT = 504,
+  OSS_APPEND_RESULT_FLUSH_TIMEOUT = 504,
   /**
    * A record larger than the spool takes.
    */
-  OSS_RESULT_RECORD_TOO_LARGE = 505,
+  OSS_APPEND_RESULT_RECORD_TOO_LARGE = 505,
   /**
    * The library panicked; the panic was caught. A bug: please report it with the message.
    */
-  OSS_RESULT_PANIC = 900,
+  OSS_APPEND_RESULT_PANIC = 900,
   /**
    * An error the library does not know how to classify. A bug: please report it.
    */
-  OSS_RESULT_INTERNAL = 901,
+  OSS_APPEND_RESULT_INTERNAL = 901,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_result oss_result;
+typedef enum oss_append_result oss_append_result;
 #else
-typedef uint32_t oss_result;
+typedef uint32_t oss_append_result;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Why an append did not land, in `oss_settlement`.
+ * Why an append did not land, in `oss_append_settlement`.
  */
-enum oss_not_landed_reason
+enum oss_append_not_landed_reason
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -260,40 +260,40 @@ enum oss_not_landed_reason
   /**
    * The append landed (`landed` is true).
    */
-  OSS_NOT_LANDED_REASON_LANDED = 0,
+  OSS_APPEND_NOT_LANDED_REASON_LANDED = 0,
   /**
    * The object ends at or before the append's position: nothing was appended there.
    */
-  OSS_NOT_LANDED_REASON_NOTHING_AT_POSITION = 1,
+  OSS_APPEND_NOT_LANDED_REASON_NOTHING_AT_POSITION = 1,
   /**
    * The bytes at the append's position are another writer's.
    */
-  OSS_NOT_LANDED_REASON_OTHER_WRITER = 2,
+  OSS_APPEND_NOT_LANDED_REASON_OTHER_WRITER = 2,
   /**
    * The object does not exist.
    */
-  OSS_NOT_LANDED_REASON_MISSING_OBJECT = 3,
+  OSS_APPEND_NOT_LANDED_REASON_MISSING_OBJECT = 3,
   /**
    * The bucket does not exist.
    */
-  OSS_NOT_LANDED_REASON_MISSING_BUCKET = 4,
+  OSS_APPEND_NOT_LANDED_REASON_MISSING_BUCKET = 4,
   /**
    * The object was made by a put or multipart upload.
    */
-  OSS_NOT_LANDED_REASON_NOT_APPENDABLE = 5,
+  OSS_APPEND_NOT_LANDED_REASON_NOT_APPENDABLE = 5,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_not_landed_reason oss_not_landed_reason;
+typedef enum oss_append_not_landed_reason oss_append_not_landed_reason;
 #else
-typedef uint32_t oss_not_landed_reason;
+typedef uint32_t oss_append_not_landed_reason;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Kinds of `oss_spool_event`.
+ * Kinds of `oss_append_spool_event`.
  */
-enum oss_spool_event_kind
+enum oss_append_spool_event_kind
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -301,41 +301,41 @@ enum oss_spool_event_kind
   /**
    * A batch is in the object `key` at `position`, `length` bytes long.
    */
-  OSS_SPOOL_EVENT_KIND_APPENDED = 1,
+  OSS_APPEND_SPOOL_EVENT_KIND_APPENDED = 1,
   /**
-   * The spool moved on from object `from` to object `key`; `reason` is an `oss_spool_rollover`.
+   * The spool moved on from object `from` to object `key`; `reason` is an `oss_append_spool_rollover`.
    */
-  OSS_SPOOL_EVENT_KIND_ROLLED_OVER = 2,
+  OSS_APPEND_SPOOL_EVENT_KIND_ROLLED_OVER = 2,
   /**
    * An upload failed (`message`, `retryable`); the data is kept and tried again at
    * `retry_at_unix_ms`.
    */
-  OSS_SPOOL_EVENT_KIND_ERROR = 3,
+  OSS_APPEND_SPOOL_EVENT_KIND_ERROR = 3,
   /**
-   * `bytes` of data not yet sent were dropped; `reason` is an `oss_spool_drop`.
+   * `bytes` of data not yet sent were dropped; `reason` is an `oss_append_spool_drop`.
    */
-  OSS_SPOOL_EVENT_KIND_DROPPED = 4,
+  OSS_APPEND_SPOOL_EVENT_KIND_DROPPED = 4,
   /**
    * A write waits for space; `bytes` are waiting to be sent.
    */
-  OSS_SPOOL_EVENT_KIND_BLOCKED = 5,
+  OSS_APPEND_SPOOL_EVENT_KIND_BLOCKED = 5,
   /**
    * A damaged journal segment was copied to `message` (a path); its good records were kept.
    */
-  OSS_SPOOL_EVENT_KIND_QUARANTINED = 6,
+  OSS_APPEND_SPOOL_EVENT_KIND_QUARANTINED = 6,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_spool_event_kind oss_spool_event_kind;
+typedef enum oss_append_spool_event_kind oss_append_spool_event_kind;
 #else
-typedef uint32_t oss_spool_event_kind;
+typedef uint32_t oss_append_spool_event_kind;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Signature versions, for `oss_client_config_set_signature_version`.
+ * Signature versions, for `oss_append_config_set_signature_version`.
  */
-enum oss_signature_version
+enum oss_append_signature_version
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -343,24 +343,24 @@ enum oss_signature_version
   /**
    * `OSS <AK>:<signature>` (HMAC-SHA1), for older deployments.
    */
-  OSS_SIGNATURE_VERSION_V1 = 1,
+  OSS_APPEND_SIGNATURE_VERSION_V1 = 1,
   /**
    * `OSS4-HMAC-SHA256`, the default.
    */
-  OSS_SIGNATURE_VERSION_V4 = 4,
+  OSS_APPEND_SIGNATURE_VERSION_V4 = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_signature_version oss_signature_version;
+typedef enum oss_append_signature_version oss_append_signature_version;
 #else
-typedef uint32_t oss_signature_version;
+typedef uint32_t oss_append_signature_version;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * Sync policies, for `oss_spool_config_set_sync`.
+ * Sync policies, for `oss_append_spool_config_set_sync`.
  */
-enum oss_spool_sync
+enum oss_append_spool_sync
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -368,60 +368,60 @@ enum oss_spool_sync
   /**
    * fsync before a write returns: nothing written is lost to a power cut.
    */
-  OSS_SPOOL_SYNC_EVERY_WRITE = 1,
+  OSS_APPEND_SPOOL_SYNC_EVERY_WRITE = 1,
   /**
    * fsync by a background thread every `interval_ms` (the default, 1000): a power cut loses at
    * most that interval's writes; a crash of the process loses nothing.
    */
-  OSS_SPOOL_SYNC_INTERVAL = 2,
+  OSS_APPEND_SPOOL_SYNC_INTERVAL = 2,
   /**
    * Never by the spool: the system writes back when it likes.
    */
-  OSS_SPOOL_SYNC_NEVER = 3,
+  OSS_APPEND_SPOOL_SYNC_NEVER = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_spool_sync oss_spool_sync;
+typedef enum oss_append_spool_sync oss_append_spool_sync;
 #else
-typedef uint32_t oss_spool_sync;
+typedef uint32_t oss_append_spool_sync;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
- * What a write does when the journal is full, for `oss_spool_config_set_limits`.
+ * What a write does when the journal is full, for `oss_append_spool_config_set_limits`.
  */
-enum oss_spool_full
+enum oss_append_spool_full
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * Waits for space up to `block_timeout_ms`, then fails with `OSS_RESULT_SPOOL_FULL` (the default,
+   * Waits for space up to `block_timeout_ms`, then fails with `OSS_APPEND_RESULT_SPOOL_FULL` (the default,
    * 10 s).
    */
-  OSS_SPOOL_FULL_BLOCK = 1,
+  OSS_APPEND_SPOOL_FULL_BLOCK = 1,
   /**
-   * Fails at once with `OSS_RESULT_SPOOL_FULL`.
+   * Fails at once with `OSS_APPEND_RESULT_SPOOL_FULL`.
    */
-  OSS_SPOOL_FULL_REJECT_NEW = 2,
+  OSS_APPEND_SPOOL_FULL_REJECT_NEW = 2,
   /**
    * Drops the oldest data not yet sent (whole journal segments, never the batch in flight), counted
-   * and reported with `OSS_SPOOL_EVENT_DROPPED`.
+   * and reported with `OSS_APPEND_SPOOL_EVENT_DROPPED`.
    */
-  OSS_SPOOL_FULL_DROP_OLDEST = 3,
+  OSS_APPEND_SPOOL_FULL_DROP_OLDEST = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_spool_full oss_spool_full;
+typedef enum oss_append_spool_full oss_append_spool_full;
 #else
-typedef uint32_t oss_spool_full;
+typedef uint32_t oss_append_spool_full;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
  * Why the spool moved on to a new object.
  */
-enum oss_spool_rollover
+enum oss_append_spool_rollover
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
@@ -429,116 +429,116 @@ enum oss_spool_rollover
   /**
    * The next batch would pass the size limit.
    */
-  OSS_SPOOL_ROLLOVER_SIZE = 1,
+  OSS_APPEND_SPOOL_ROLLOVER_SIZE = 1,
   /**
    * The object reached its age limit.
    */
-  OSS_SPOOL_ROLLOVER_AGE = 2,
+  OSS_APPEND_SPOOL_ROLLOVER_AGE = 2,
   /**
    * Another writer appended to the object (it is never overwritten).
    */
-  OSS_SPOOL_ROLLOVER_OTHER_WRITER = 3,
+  OSS_APPEND_SPOOL_ROLLOVER_OTHER_WRITER = 3,
   /**
    * The object is not appendable (it is never overwritten).
    */
-  OSS_SPOOL_ROLLOVER_NOT_APPENDABLE = 4,
+  OSS_APPEND_SPOOL_ROLLOVER_NOT_APPENDABLE = 4,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_spool_rollover oss_spool_rollover;
+typedef enum oss_append_spool_rollover oss_append_spool_rollover;
 #else
-typedef uint32_t oss_spool_rollover;
+typedef uint32_t oss_append_spool_rollover;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
  * Why data was dropped.
  */
-enum oss_spool_drop
+enum oss_append_spool_drop
 #if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
   : uint32_t
 #endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
  {
   /**
-   * The journal was full under `OSS_SPOOL_FULL_DROP_OLDEST`.
+   * The journal was full under `OSS_APPEND_SPOOL_FULL_DROP_OLDEST`.
    */
-  OSS_SPOOL_DROP_FULL = 1,
+  OSS_APPEND_SPOOL_DROP_FULL = 1,
   /**
    * The data was older than the maximum age.
    */
-  OSS_SPOOL_DROP_MAX_AGE = 2,
+  OSS_APPEND_SPOOL_DROP_MAX_AGE = 2,
   /**
    * A journal record was damaged on disk.
    */
-  OSS_SPOOL_DROP_CORRUPT = 3,
+  OSS_APPEND_SPOOL_DROP_CORRUPT = 3,
 };
 #ifndef __cplusplus
 #if __STDC_VERSION__ >= 202311L
-typedef enum oss_spool_drop oss_spool_drop;
+typedef enum oss_append_spool_drop oss_append_spool_drop;
 #else
-typedef uint32_t oss_spool_drop;
+typedef uint32_t oss_append_spool_drop;
 #endif // __STDC_VERSION__ >= 202311L
 #endif // __cplusplus
 
 /**
  * A flag that cancels the calls using it, set from any thread.
  *
- * Made by `oss_cancel_token_new`, owned by the caller, released with `oss_cancel_token_free`.
- * Thread-safe: `oss_cancel_token_cancel` may be called from any thread while calls run.
+ * Made by `oss_append_cancel_token_new`, owned by the caller, released with `oss_append_cancel_token_free`.
+ * Thread-safe: `oss_append_cancel_token_cancel` may be called from any thread while calls run.
  */
-typedef struct oss_cancel_token oss_cancel_token;
+typedef struct oss_append_cancel_token oss_append_cancel_token;
 
 /**
  * A blocking OSS client: a connection pool, credentials and settings.
  *
- * Made by `oss_client_new`, owned by the caller, released with `oss_client_free`.
+ * Made by `oss_append_client_new`, owned by the caller, released with `oss_append_client_free`.
  * Thread-safe: one client is meant to be shared by every thread of the program, concurrently;
- * only `oss_client_free` must wait until no other call is using it.
+ * only `oss_append_client_free` must wait until no other call is using it.
  */
-typedef struct oss_client oss_client;
+typedef struct oss_append_client oss_append_client;
 
 /**
- * The settings of a client, filled by the `oss_client_config_set_*` functions and read by
- * `oss_client_new`: the core's configuration, so every setting left unset keeps its default and is
+ * The settings of a client, filled by the `oss_append_config_set_*` functions and read by
+ * `oss_append_client_new`: the core's configuration, so every setting left unset keeps its default and is
  * checked as in every other language.
  *
- * Made by `oss_client_config_new`, owned by the caller, released with `oss_client_config_free`.
+ * Made by `oss_append_config_new`, owned by the caller, released with `oss_append_config_free`.
  * One config may make many clients. Not thread-safe: use it from one thread at a time.
  */
-typedef struct oss_client_config oss_client_config;
+typedef struct oss_append_config oss_append_config;
 
 /**
- * Where a credentials callback puts the credentials it fetched, with `oss_credentials_sink_set`.
+ * Where a credentials callback puts the credentials it fetched, with `oss_append_credentials_sink_set`.
  *
  * Made by the library for one callback call and valid only during it; never free it.
  */
-typedef struct oss_credentials_sink oss_credentials_sink;
+typedef struct oss_append_credentials_sink oss_append_credentials_sink;
 
 /**
  * The details of a failed call: result code, HTTP status, and the service's Code, Message,
  * RequestId, HostId and EC.
  *
- * Made by a failing call that was given a non-NULL `oss_error **error_out`; owned by the caller,
- * who releases it with `oss_error_free`. Every string an accessor returns is owned by the handle,
- * NUL-terminated, never NULL, and valid until `oss_error_free`. The handle is immutable:
+ * Made by a failing call that was given a non-NULL `oss_append_error **error_out`; owned by the caller,
+ * who releases it with `oss_append_error_free`. Every string an accessor returns is owned by the handle,
+ * NUL-terminated, never NULL, and valid until `oss_append_error_free`. The handle is immutable:
  * its accessors may be called from any thread.
  */
-typedef struct oss_error oss_error;
+typedef struct oss_append_error oss_append_error;
 
 /**
- * An object's metadata, from `oss_head_object`.
+ * An object's metadata, from `oss_append_head_object`.
  *
- * Owned by the caller, released with `oss_object_meta_free`. Every string an accessor returns is
- * owned by the handle, NUL-terminated and valid until `oss_object_meta_free`. Immutable: the
+ * Owned by the caller, released with `oss_append_object_meta_free`. Every string an accessor returns is
+ * owned by the handle, NUL-terminated and valid until `oss_append_object_meta_free`. Immutable: the
  * accessors may be called from any thread.
  */
-typedef struct oss_object_meta oss_object_meta;
+typedef struct oss_append_object_meta oss_append_object_meta;
 
 /**
  * Options of an append or put: object headers, the object's CRC-64 so far (append only), a progress
  * callback and a cancel token. Every option is unset at first.
  *
- * Made by `oss_object_options_new`, owned by the caller, released with `oss_object_options_free`.
+ * Made by `oss_append_options_new`, owned by the caller, released with `oss_append_options_free`.
  * A call copies what it needs, so the options may be changed or freed once it returns.
  * Setters must not run while a call is using the options; calls on several threads may share
  * options that nobody changes (the progress callback is then called from each of those threads).
@@ -547,31 +547,31 @@ typedef struct oss_object_meta oss_object_meta;
  * ACL, storage class, encryption, tagging) are sent by an append only when it creates the object
  * (at position 0); they are checked on every call.
  */
-typedef struct oss_object_options oss_object_options;
+typedef struct oss_append_options oss_append_options;
 
 /**
  * A durable, offline-first appender: bytes written are in its journal (on disk) when a write
  * returns, and go to OSS in batches, exactly once, across outages, crashes and restarts.
  *
- * Made by `oss_spool_open`, owned by the caller, released with `oss_spool_free` (which closes it).
- * Thread-safe: every call but `oss_spool_free` may be made from any thread, concurrently.
+ * Made by `oss_append_spool_open`, owned by the caller, released with `oss_append_spool_free` (which closes it).
+ * Thread-safe: every call but `oss_append_spool_free` may be made from any thread, concurrently.
  */
-typedef struct oss_spool oss_spool;
+typedef struct oss_append_spool oss_append_spool;
 
 /**
- * A spool's settings, filled by the `oss_spool_config_set_*` functions and read by `oss_spool_open`.
+ * A spool's settings, filled by the `oss_append_spool_config_set_*` functions and read by `oss_append_spool_open`.
  *
- * Made by `oss_spool_config_new`, owned by the caller, released with `oss_spool_config_free`. Not
+ * Made by `oss_append_spool_config_new`, owned by the caller, released with `oss_append_spool_config_free`. Not
  * thread-safe: use it from one thread at a time.
  */
-typedef struct oss_spool_config oss_spool_config;
+typedef struct oss_append_spool_config oss_append_spool_config;
 
 /**
  * Fetches credentials for the client, for example STS credentials from the application's server.
  *
- * Called with the `user_data` given to `oss_client_config_set_credentials_provider` and a sink.
- * It calls `oss_credentials_sink_set` once and returns true; returning false (or true without
- * setting them) fails the request with `OSS_RESULT_CREDENTIALS`.
+ * Called with the `user_data` given to `oss_append_config_set_credentials_provider` and a sink.
+ * It calls `oss_append_credentials_sink_set` once and returns true; returning false (or true without
+ * setting them) fails the request with `OSS_APPEND_RESULT_CREDENTIALS`.
  *
  * Called on the thread making a request, before the first request and again whenever the cached
  * credentials are within 5 minutes of the expiration they were given with (credentials without an
@@ -579,13 +579,13 @@ typedef struct oss_spool_config oss_spool_config;
  * provider, but successive calls may come from different threads. It must not unwind (a C++
  * callback must catch its exceptions) and must not call into the same client.
  */
-typedef bool (*oss_credentials_callback)(void *user_data, struct oss_credentials_sink *sink);
+typedef bool (*oss_append_credentials_fn)(void *user_data, struct oss_append_credentials_sink *sink);
 
 /**
- * An append whose outcome is unknown (`OSS_RESULT_UNSETTLED`): plain data to keep, for example in
- * a file, and settle later with `oss_settle`. Nothing to free.
+ * An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
+ * a file, and settle later with `oss_append_settle`. Nothing to free.
  */
-typedef struct oss_in_flight {
+typedef struct oss_append_in_flight {
   /**
    * Where the data was appended: the object's length before it.
    */
@@ -606,12 +606,12 @@ typedef struct oss_in_flight {
    * Whether `crc64_before` is known.
    */
   bool has_crc64_before;
-} oss_in_flight;
+} oss_append_in_flight;
 
 /**
  * What a successful append returns. Plain data: nothing to free.
  */
-typedef struct oss_append_result {
+typedef struct oss_append_receipt {
   /**
    * Where the data was appended.
    */
@@ -622,7 +622,7 @@ typedef struct oss_append_result {
   uint64_t next_position;
   /**
    * CRC-64 of the whole object after the append, verified against the service's. Pass it to
-   * `oss_object_options_set_crc64` for the next append.
+   * `oss_append_options_set_crc64` for the next append.
    */
   uint64_t crc64;
   /**
@@ -633,17 +633,17 @@ typedef struct oss_append_result {
   /**
    * `x-oss-request-id` of the response that confirmed the append, NUL-terminated.
    */
-  char request_id[OSS_ID_CAPACITY];
+  char request_id[OSS_APPEND_ID_CAPACITY];
   /**
    * `ETag`, NUL-terminated; empty when the response had none (a reconciled retry).
    */
-  char etag[OSS_ID_CAPACITY];
-} oss_append_result;
+  char etag[OSS_APPEND_ID_CAPACITY];
+} oss_append_receipt;
 
 /**
- * What `oss_settle` proved. Plain data: nothing to free.
+ * What `oss_append_settle` proved. Plain data: nothing to free.
  */
-typedef struct oss_settlement {
+typedef struct oss_append_settlement {
   /**
    * True when the bytes are in the object, once: `result` describes the append. False when they
    * are not: sending them again appends them once.
@@ -652,10 +652,10 @@ typedef struct oss_settlement {
   /**
    * Why not, when `landed` is false.
    */
-  oss_not_landed_reason reason;
+  oss_append_not_landed_reason reason;
   /**
    * When not landed: the object's length now (where the next append goes), or
-   * `OSS_POSITION_UNKNOWN` when it has none (missing, not appendable).
+   * `OSS_APPEND_POSITION_UNKNOWN` when it has none (missing, not appendable).
    */
   uint64_t object_length;
   /**
@@ -669,13 +669,13 @@ typedef struct oss_settlement {
   /**
    * When landed: the append, as a successful append would have returned it (`reconciled` true).
    */
-  struct oss_append_result result;
-} oss_settlement;
+  struct oss_append_receipt result;
+} oss_append_settlement;
 
 /**
  * What a successful put returns. Plain data: nothing to free.
  */
-typedef struct oss_put_result {
+typedef struct oss_append_put_receipt {
   /**
    * CRC-64 of the object, verified against the data sent; meaningful when `has_crc64`.
    */
@@ -687,17 +687,17 @@ typedef struct oss_put_result {
   /**
    * `x-oss-request-id`, NUL-terminated.
    */
-  char request_id[OSS_ID_CAPACITY];
+  char request_id[OSS_APPEND_ID_CAPACITY];
   /**
    * `ETag`, NUL-terminated; empty when the response had none.
    */
-  char etag[OSS_ID_CAPACITY];
-} oss_put_result;
+  char etag[OSS_APPEND_ID_CAPACITY];
+} oss_append_put_receipt;
 
 /**
  * What a successful get returns. Plain data: nothing to free.
  */
-typedef struct oss_get_result {
+typedef struct oss_append_get_info {
   /**
    * Bytes written to the buffer or file.
    */
@@ -714,32 +714,32 @@ typedef struct oss_get_result {
   /**
    * `x-oss-request-id`, NUL-terminated.
    */
-  char request_id[OSS_ID_CAPACITY];
+  char request_id[OSS_APPEND_ID_CAPACITY];
   /**
    * `ETag`, NUL-terminated; empty when the response had none.
    */
-  char etag[OSS_ID_CAPACITY];
-} oss_get_result;
+  char etag[OSS_APPEND_ID_CAPACITY];
+} oss_append_get_info;
 
 /**
  * Reports upload progress: `sent` bytes of `total` have gone out. Return true to go on, false to
- * cancel the call (it then fails with `OSS_RESULT_CANCELLED`).
+ * cancel the call (it then fails with `OSS_APPEND_RESULT_CANCELLED`).
  *
  * Called on the thread that made the call, during the call, with `sent` increasing up to `total`;
  * a retry starts again from 0. It must not unwind (a C++ callback must catch its exceptions) and
  * must not free the options or the client in use.
  */
-typedef bool (*oss_progress_callback)(void *user_data, uint64_t sent, uint64_t total);
+typedef bool (*oss_append_progress_fn)(void *user_data, uint64_t sent, uint64_t total);
 
 /**
  * One event of a spool, for its listener. Every pointer is valid during the call only; strings
  * that do not apply are `""`, numbers 0.
  */
-typedef struct oss_spool_event {
+typedef struct oss_append_spool_event {
   /**
    * What happened.
    */
-  oss_spool_event_kind kind;
+  oss_append_spool_event_kind kind;
   /**
    * The object (`APPENDED`), or the new object (`ROLLED_OVER`).
    */
@@ -761,7 +761,7 @@ typedef struct oss_spool_event {
    */
   uint64_t bytes;
   /**
-   * An `oss_spool_rollover` (`ROLLED_OVER`) or `oss_spool_drop` (`DROPPED`).
+   * An `oss_append_spool_rollover` (`ROLLED_OVER`) or `oss_append_spool_drop` (`DROPPED`).
    */
   uint32_t reason;
   /**
@@ -772,20 +772,20 @@ typedef struct oss_spool_event {
    * When the next try is, in milliseconds since the Unix epoch (`ERROR`).
    */
   uint64_t retry_at_unix_ms;
-} oss_spool_event;
+} oss_append_spool_event;
 
 /**
  * Told of every event of a spool. Called on the spool's uploader thread (appended, rolled over,
- * error, dropped for age), on the writing thread (blocked, dropped when full) or in `oss_spool_open`
+ * error, dropped for age), on the writing thread (blocked, dropped when full) or in `oss_append_spool_open`
  * (quarantined, dropped for damage); it must be quick, must not unwind, and must not call
- * `oss_spool_close` or `oss_spool_free`.
+ * `oss_append_spool_close` or `oss_append_spool_free`.
  */
-typedef void (*oss_spool_listener)(void *user_data, const struct oss_spool_event *event);
+typedef void (*oss_append_spool_listener)(void *user_data, const struct oss_append_spool_event *event);
 
 /**
  * What a spool has done and is doing. Plain data: nothing to free.
  */
-typedef struct oss_spool_status {
+typedef struct oss_append_spool_status {
   /**
    * Bytes written and not yet in OSS (nor dropped).
    */
@@ -834,7 +834,7 @@ typedef struct oss_spool_status {
    * The last upload error (cut at 511 bytes), NUL-terminated; empty while uploads succeed.
    */
   char last_error[512];
-} oss_spool_status;
+} oss_append_spool_status;
 
 #ifdef __cplusplus
 extern "C" {
@@ -843,69 +843,71 @@ extern "C" {
 /**
  * The library's version, e.g. `"0.1.0"`. The string is static: never free it. Thread-safe.
  */
-const char *oss_version(void);
+const char *oss_append_version(void);
 
 /**
  * Makes an empty client config.
  *
- * On success `*config_out` is owned by the caller and must be released with `oss_client_config_free`.
- * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `config_out` is NULL.
+ * On success `*config_out` is owned by the caller and must be released with `oss_append_config_free`.
+ * Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when `config_out` is NULL.
  *
  * Thread-safe.
  */
-oss_result oss_client_config_new(struct oss_client_config **config_out);
+oss_append_result oss_append_config_new(struct oss_append_config **config_out);
 
 /**
  * Releases a client config. NULL does nothing. Clients made from it are not affected.
  *
  * Must not run while another thread uses the handle.
  */
-void oss_client_config_free(struct oss_client_config *config);
+void oss_append_config_free(struct oss_append_config *config);
 
 /**
  * Sets the service endpoint: a region endpoint such as `"https://oss-cn-hangzhou.aliyuncs.com"`, or
- * any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_client_new`.
+ * any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_append_client_new`.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_RESULT_INVALID_UTF8`.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_APPEND_RESULT_INVALID_UTF8`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_endpoint(struct oss_client_config *config, const char *endpoint);
+oss_append_result oss_append_config_set_endpoint(struct oss_append_config *config,
+                                                 const char *endpoint);
 
 /**
  * Sets the region id signed into V4 requests, e.g. `"cn-hangzhou"`. Default: taken from an
  * `oss-<region>.aliyuncs.com` endpoint; required for other endpoints with V4. NULL restores the
  * default. Copied.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL) or `OSS_RESULT_INVALID_UTF8`.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL) or `OSS_APPEND_RESULT_INVALID_UTF8`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_region(struct oss_client_config *config, const char *region);
+oss_append_result oss_append_config_set_region(struct oss_append_config *config,
+                                               const char *region);
 
 /**
  * Uses static keys, or STS keys when `security_token` is not NULL. Replaces any earlier credential
  * setting. Every string is copied.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config, key id or secret NULL);
- * `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config, key id or secret NULL);
+ * `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_credentials(struct oss_client_config *config,
-                                             const char *access_key_id,
-                                             const char *access_key_secret,
-                                             const char *security_token);
+oss_append_result oss_append_config_set_credentials(struct oss_append_config *config,
+                                                    const char *access_key_id,
+                                                    const char *access_key_secret,
+                                                    const char *security_token);
 
 /**
- * Uses credentials read by `oss_client_new` from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
+ * Uses credentials read by `oss_append_client_new` from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
  * when set, `OSS_SESSION_TOKEN`. Replaces any earlier credential setting.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_credentials_from_env(struct oss_client_config *config);
+oss_append_result oss_append_config_set_credentials_from_env(struct oss_append_config *config);
 
 /**
  * Uses a callback that fetches credentials, such as STS tokens from the application's server; they
@@ -915,95 +917,97 @@ oss_result oss_client_config_set_credentials_from_env(struct oss_client_config *
  * thread, until every client made from this config is freed. Clients made from one config share
  * the provider and its cache.
  *
- * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when config or callback is NULL.
+ * Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when config or callback is NULL.
  */
-oss_result oss_client_config_set_credentials_provider(struct oss_client_config *config,
-                                                      oss_credentials_callback callback,
-                                                      void *user_data);
+oss_append_result oss_append_config_set_credentials_provider(struct oss_append_config *config,
+                                                             oss_append_credentials_fn callback,
+                                                             void *user_data);
 
 /**
- * Sets the signature version: `OSS_SIGNATURE_VERSION_V4` (the default) or `OSS_SIGNATURE_VERSION_V1`.
+ * Sets the signature version: `OSS_APPEND_SIGNATURE_VERSION_V4` (the default) or `OSS_APPEND_SIGNATURE_VERSION_V1`.
  * `version` is a plain integer so any value is safe to pass.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` for another value.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or `OSS_APPEND_RESULT_INVALID_ARGUMENT` for another value.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_signature_version(struct oss_client_config *config, uint32_t version);
+oss_append_result oss_append_config_set_signature_version(struct oss_append_config *config,
+                                                          uint32_t version);
 
 /**
  * Path style (`host/bucket/key`) when true, virtual-host style (`bucket.host/key`) when false.
  * Default: virtual-host style, except for IP and `localhost` endpoints, which always use path style.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_path_style(struct oss_client_config *config, bool path_style);
+oss_append_result oss_append_config_set_path_style(struct oss_append_config *config, bool path_style);
 
 /**
  * Sets the connect, read/write and whole-request timeouts in milliseconds. Defaults: 10 000,
- * 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_client_new` refuses it);
+ * 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_append_client_new` refuses it);
  * `request_ms` 0 means no whole-request timeout (large bodies take long).
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_timeouts(struct oss_client_config *config,
-                                          uint64_t connect_ms,
-                                          uint64_t read_write_ms,
-                                          uint64_t request_ms);
+oss_append_result oss_append_config_set_timeouts(struct oss_append_config *config,
+                                                 uint64_t connect_ms,
+                                                 uint64_t read_write_ms,
+                                                 uint64_t request_ms);
 
 /**
  * Sets the retry policy: `max_attempts` in all, the first included (1 disables retries; default 3),
  * with full-jitter exponential backoff from `base_delay_ms` (default 200) up to `max_delay_ms`
  * (default 20000) between attempts. Appends are retried safely: a retry never appends twice.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` when
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or `OSS_APPEND_RESULT_INVALID_ARGUMENT` when
  * `max_attempts` is 0 or `base_delay_ms > max_delay_ms`.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_retries(struct oss_client_config *config,
-                                         uint32_t max_attempts,
-                                         uint64_t base_delay_ms,
-                                         uint64_t max_delay_ms);
+oss_append_result oss_append_config_set_retries(struct oss_append_config *config,
+                                                uint32_t max_attempts,
+                                                uint64_t base_delay_ms,
+                                                uint64_t max_delay_ms);
 
 /**
  * Sets the User-Agent header. Default `oss-append/<version>`. NULL restores the default. Copied.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL), `OSS_RESULT_INVALID_UTF8`, or
- * `OSS_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL), `OSS_APPEND_RESULT_INVALID_UTF8`, or
+ * `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
  *
  * Not thread-safe: no other call may use `config` at the same time.
  */
-oss_result oss_client_config_set_user_agent(struct oss_client_config *config, const char *user_agent);
+oss_append_result oss_append_config_set_user_agent(struct oss_append_config *config,
+                                                   const char *user_agent);
 
 /**
  * Makes a client from a config. The config is only read: it may be changed or freed afterwards.
  *
- * On success `*client_out` is owned by the caller and must be released with `oss_client_free`.
+ * On success `*client_out` is owned by the caller and must be released with `oss_append_client_free`.
  * On failure nothing is written to `*client_out`, and `*error_out` (when `error_out` is not NULL)
- * receives an error the caller releases with `oss_error_free`.
+ * receives an error the caller releases with `oss_append_error_free`.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config or client_out NULL);
- * `OSS_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
- * `OSS_RESULT_INVALID_REGION`; `OSS_RESULT_CREDENTIALS` (none set, or the environment lacks them);
- * `OSS_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_RESULT_INVALID_ARGUMENT`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config or client_out NULL);
+ * `OSS_APPEND_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
+ * `OSS_APPEND_RESULT_INVALID_REGION`; `OSS_APPEND_RESULT_CREDENTIALS` (none set, or the environment lacks them);
+ * `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_APPEND_RESULT_INVALID_ARGUMENT`.
  *
  * Thread-safe, as long as no setter changes `config` during the call.
  */
-oss_result oss_client_new(const struct oss_client_config *config,
-                          struct oss_client **client_out,
-                          struct oss_error **error_out);
+oss_append_result oss_append_client_new(const struct oss_append_config *config,
+                                        struct oss_append_client **client_out,
+                                        struct oss_append_error **error_out);
 
 /**
  * Releases a client and its connections. NULL does nothing. No other call may be using the client.
  *
  * Must not run while another thread uses the handle.
  */
-void oss_client_free(struct oss_client *client);
+void oss_append_client_free(struct oss_append_client *client);
 
 /**
  * Sets the credentials a credentials callback fetched. Only valid inside that callback.
@@ -1012,40 +1016,40 @@ void oss_client_free(struct oss_client *client);
  * for long-lived keys. `expiration_unix_secs` is when they stop working, in seconds since
  * 1970-01-01 UTC, or 0 if they do not expire. Every string is copied.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` for a NULL sink, key id or secret;
- * `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` for a NULL sink, key id or secret;
+ * `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
  *
  * Call it only from the credentials callback, on the thread running it.
  */
-oss_result oss_credentials_sink_set(struct oss_credentials_sink *sink,
-                                    const char *access_key_id,
-                                    const char *access_key_secret,
-                                    const char *security_token,
-                                    uint64_t expiration_unix_secs);
+oss_append_result oss_append_credentials_sink_set(struct oss_append_credentials_sink *sink,
+                                                  const char *access_key_id,
+                                                  const char *access_key_secret,
+                                                  const char *security_token,
+                                                  uint64_t expiration_unix_secs);
 
 /**
  * Releases an error handle. NULL does nothing. The handle and its strings must not be used afterwards.
  *
  * Not thread-safe with respect to other uses of the same handle.
  */
-void oss_error_free(struct oss_error *error);
+void oss_append_error_free(struct oss_append_error *error);
 
 /**
- * The result code of the failed call. NULL gives `OSS_RESULT_NULL_POINTER`.
+ * The result code of the failed call. NULL gives `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Thread-safe.
  */
-oss_result oss_error_result(const struct oss_error *error);
+oss_append_result oss_append_error_result(const struct oss_append_error *error);
 
 /**
  * What went wrong, for a person: a full sentence with the advice that goes with it (for a service
  * error: status, Code, Message, EC, request id). Never empty for a handle made by a failure.
  *
- * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_message(const struct oss_error *error);
+const char *oss_append_error_message(const struct oss_append_error *error);
 
 /**
  * The HTTP status of a service error (e.g. 409); 0 when the service did not answer with an error.
@@ -1053,125 +1057,126 @@ const char *oss_error_message(const struct oss_error *error);
  *
  * Thread-safe.
  */
-uint16_t oss_error_http_status(const struct oss_error *error);
+uint16_t oss_append_error_http_status(const struct oss_append_error *error);
 
 /**
  * The service's error Code, e.g. `"PositionNotEqualToLength"`; `""` for errors that are not from the
  * service (or a HEAD error, which has no body, except the codes the library infers: NoSuchKey,
- * AccessDenied). Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * AccessDenied). Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_code(const struct oss_error *error);
+const char *oss_append_error_code(const struct oss_append_error *error);
 
 /**
  * The service's error Message, as sent; `""` when there is none.
- * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_service_message(const struct oss_error *error);
+const char *oss_append_error_service_message(const struct oss_append_error *error);
 
 /**
  * The request id (`x-oss-request-id`) of the failed request, for Alibaba Cloud support; `""` when
- * there is none. Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * there is none. Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_request_id(const struct oss_error *error);
+const char *oss_append_error_request_id(const struct oss_append_error *error);
 
 /**
  * The service's HostId; `""` when there is none.
- * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_host_id(const struct oss_error *error);
+const char *oss_append_error_host_id(const struct oss_append_error *error);
 
 /**
  * The service's detailed error code EC, e.g. `"0026-00000016"`; `""` when there is none.
- * Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_error_ec(const struct oss_error *error);
+const char *oss_append_error_ec(const struct oss_append_error *error);
 
 /**
  * The object's real length, where the next append must go: set for
- * `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
- * `OSS_RESULT_CRC_MISMATCH`; `OSS_POSITION_UNKNOWN` otherwise. NULL gives `OSS_POSITION_UNKNOWN`.
+ * `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
+ * `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_POSITION_UNKNOWN` otherwise. NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
  *
  * Thread-safe.
  */
-uint64_t oss_error_next_position(const struct oss_error *error);
+uint64_t oss_append_error_next_position(const struct oss_append_error *error);
 
 /**
  * The object's CRC-64 as the service reported it with the error, if it did: returns true and writes
- * `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_RESULT_CRC_MISMATCH`
+ * `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_APPEND_RESULT_CRC_MISMATCH`
  * and for a 409 that carried `x-oss-hash-crc64ecma`. NULL `error` or `crc64_out` gives false.
  *
  * Thread-safe.
  */
-bool oss_error_crc64(const struct oss_error *error, uint64_t *crc64_out);
+bool oss_append_error_crc64(const struct oss_append_error *error, uint64_t *crc64_out);
 
 /**
  * Whether the failed call left nothing written, so it may simply be made again (after a pause).
- * The library's own classification: `OSS_RESULT_UNSETTLED` is never retryable. NULL gives false.
+ * The library's own classification: `OSS_APPEND_RESULT_UNSETTLED` is never retryable. NULL gives false.
  *
  * Thread-safe.
  */
-bool oss_error_is_retryable(const struct oss_error *error);
+bool oss_append_error_is_retryable(const struct oss_append_error *error);
 
 /**
- * The append whose outcome is unknown, for `OSS_RESULT_UNSETTLED`: returns true and writes
+ * The append whose outcome is unknown, for `OSS_APPEND_RESULT_UNSETTLED`: returns true and writes
  * `*in_flight_out`; returns false and leaves it untouched for any other error. Keep it (it is plain
- * data) and pass it to `oss_settle` to learn whether the bytes landed before sending them again.
+ * data) and pass it to `oss_append_settle` to learn whether the bytes landed before sending them again.
  * NULL `error` or `in_flight_out` gives false.
  *
  * Thread-safe.
  */
-bool oss_error_in_flight(const struct oss_error *error, struct oss_in_flight *in_flight_out);
+bool oss_append_error_in_flight(const struct oss_append_error *error,
+                                struct oss_append_in_flight *in_flight_out);
 
 /**
  * Appends `len` bytes at `data` to the object `key` in `bucket`, creating it at position 0, and
  * verifies the append with CRC-64.
  *
- * `position` is where the data goes, the object's current length, or `OSS_POSITION_UNKNOWN` to let
+ * `position` is where the data goes, the object's current length, or `OSS_APPEND_POSITION_UNKNOWN` to let
  * the library find it (0 for a missing object, else its length, by a HEAD request). `(NULL, 0)` is
  * empty data. `options` may be NULL (no headers, no callback). `bucket`, `key`, the data and the
  * options are read during the call only; nothing is kept.
  *
  * On success `*result_out` is written (when `result_out` is not NULL). On failure nothing is written
  * to it, and `*error_out` (when `error_out` is not NULL) receives an error the caller releases with
- * `oss_error_free`; for `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_error_next_position` gives
+ * `oss_append_error_free`; for `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_append_error_next_position` gives
  * the object's real length.
  *
  * The outcome is total: when a response is lost after the data was sent, the call settles it
  * before returning (success with `reconciled` when it landed). A failure for which
- * `oss_result_is_retryable` is true left nothing written. `OSS_RESULT_CRC_MISMATCH` and
- * `OSS_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_RESULT_UNSETTLED` means
- * it may have landed: `oss_error_in_flight` and `oss_settle` tell.
+ * `oss_append_result_is_retryable` is true left nothing written. `OSS_APPEND_RESULT_CRC_MISMATCH` and
+ * `OSS_APPEND_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_APPEND_RESULT_UNSETTLED` means
+ * it may have landed: `oss_append_error_in_flight` and `oss_append_settle` tell.
  *
  * Blocks until done. Thread-safe: many threads may append through one client at once (to one object
- * they race for positions, and the losers get `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
+ * they race for positions, and the losers get `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
- * a non-zero length); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
- * `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`;
- * `OSS_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
- * code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
- * a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_UNVERIFIED`; `OSS_RESULT_UNSETTLED`;
- * `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
+ * a non-zero length); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+ * `OSS_APPEND_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`;
+ * `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
+ * code such as `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_APPEND_RESULT_OBJECT_NOT_APPENDABLE`;
+ * a 3xx transport code; `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_RESULT_UNVERIFIED`; `OSS_APPEND_RESULT_UNSETTLED`;
+ * `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`; `OSS_APPEND_RESULT_PROTOCOL`.
  */
-oss_result oss_append_object(const struct oss_client *client,
-                             const char *bucket,
-                             const char *key,
-                             uint64_t position,
-                             const uint8_t *data,
-                             size_t len,
-                             const struct oss_object_options *options,
-                             struct oss_append_result *result_out,
-                             struct oss_error **error_out);
+oss_append_result oss_append_object(const struct oss_append_client *client,
+                                    const char *bucket,
+                                    const char *key,
+                                    uint64_t position,
+                                    const uint8_t *data,
+                                    size_t len,
+                                    const struct oss_append_options *options,
+                                    struct oss_append_receipt *result_out,
+                                    struct oss_append_error **error_out);
 
 /**
  * Appends the contents of the file at `path` to the object, streaming it (the file is never held
@@ -1180,98 +1185,98 @@ oss_result oss_append_object(const struct oss_client *client,
  * `path` is a NUL-terminated file name (any bytes on Unix). The file's length is taken when the call
  * starts; it must not shrink during the call.
  *
- * Returns as `oss_append_object`, and `OSS_RESULT_NULL_POINTER` for a NULL path,
- * `OSS_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_RESULT_IO` when the file cannot be opened or read.
+ * Returns as `oss_append_object`, and `OSS_APPEND_RESULT_NULL_POINTER` for a NULL path,
+ * `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_APPEND_RESULT_IO` when the file cannot be opened or read.
  *
  * Thread-safe, as `oss_append_object`.
  */
-oss_result oss_append_object_from_file(const struct oss_client *client,
-                                       const char *bucket,
-                                       const char *key,
-                                       uint64_t position,
-                                       const char *path,
-                                       const struct oss_object_options *options,
-                                       struct oss_append_result *result_out,
-                                       struct oss_error **error_out);
+oss_append_result oss_append_file(const struct oss_append_client *client,
+                                  const char *bucket,
+                                  const char *key,
+                                  uint64_t position,
+                                  const char *path,
+                                  const struct oss_append_options *options,
+                                  struct oss_append_receipt *result_out,
+                                  struct oss_append_error **error_out);
 
 /**
- * Proves whether an append whose outcome is unknown (`OSS_RESULT_UNSETTLED`, whose
- * `oss_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
+ * Proves whether an append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`, whose
+ * `oss_append_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
  * length and CRC-64, and, when they cannot tell, the bytes at its position.
  *
  * On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
  * still unknown: settle again later, never send the bytes again before; `*error_out` (when not
- * NULL) receives an error to release with `oss_error_free`. Blocks. Thread-safe.
+ * NULL) receives an error to release with `oss_append_error_free`. Blocks. Thread-safe.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
- * settlement_out NULL); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
- * `OSS_RESULT_POSITION_TOO_LARGE`; `OSS_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
- * changes nothing); 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`;
- * `OSS_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
+ * settlement_out NULL); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+ * `OSS_APPEND_RESULT_POSITION_TOO_LARGE`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
+ * changes nothing); 2xx and 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`; `OSS_APPEND_RESULT_PROTOCOL`;
+ * `OSS_APPEND_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
  */
-oss_result oss_settle(const struct oss_client *client,
-                      const char *bucket,
-                      const char *key,
-                      const struct oss_in_flight *in_flight,
-                      struct oss_settlement *settlement_out,
-                      struct oss_error **error_out);
+oss_append_result oss_append_settle(const struct oss_append_client *client,
+                                    const char *bucket,
+                                    const char *key,
+                                    const struct oss_append_in_flight *in_flight,
+                                    struct oss_append_settlement *settlement_out,
+                                    struct oss_append_error **error_out);
 
 /**
  * Writes `len` bytes at `data` as the object `key`, a Normal (not appendable) object, replacing any
  * object there. `(NULL, 0)` is an empty object. `options` may be NULL; its CRC is ignored.
  *
  * On success `*result_out` is written (when not NULL); on failure `*error_out` (when not NULL)
- * receives an error to release with `oss_error_free`. Thread-safe.
+ * receives an error to release with `oss_append_error_free`. Thread-safe.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
- * `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_INVALID_HEADER_VALUE`;
- * 2xx, 3xx codes; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+ * `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`;
+ * 2xx, 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
  */
-oss_result oss_put_object(const struct oss_client *client,
-                          const char *bucket,
-                          const char *key,
-                          const uint8_t *data,
-                          size_t len,
-                          const struct oss_object_options *options,
-                          struct oss_put_result *result_out,
-                          struct oss_error **error_out);
+oss_append_result oss_append_put_object(const struct oss_append_client *client,
+                                        const char *bucket,
+                                        const char *key,
+                                        const uint8_t *data,
+                                        size_t len,
+                                        const struct oss_append_options *options,
+                                        struct oss_append_put_receipt *result_out,
+                                        struct oss_append_error **error_out);
 
 /**
  * Deletes the object. Deleting a missing object succeeds, as the service does.
  *
- * On failure `*error_out` (when not NULL) receives an error to release with `oss_error_free`.
+ * On failure `*error_out` (when not NULL) receives an error to release with `oss_append_error_free`.
  * Thread-safe.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
- * `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+ * `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; 2xx and 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
  */
-oss_result oss_delete_object(const struct oss_client *client,
-                             const char *bucket,
-                             const char *key,
-                             struct oss_error **error_out);
+oss_append_result oss_append_delete_object(const struct oss_append_client *client,
+                                           const char *bucket,
+                                           const char *key,
+                                           struct oss_append_error **error_out);
 
 /**
  * Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
  *
  * `(NULL, 0)` is a zero-byte buffer (enough for an empty object). The buffer is written only on
- * success: an object larger than `capacity` fails with `OSS_RESULT_BUFFER_TOO_SMALL` and leaves
- * the buffer untouched (`oss_head_object` gives the size first). `cancel` may be NULL.
+ * success: an object larger than `capacity` fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL` and leaves
+ * the buffer untouched (`oss_append_head_object` gives the size first). `cancel` may be NULL.
  * On success `*result_out` (when not NULL) gets the byte count; on failure `*error_out` (when not
- * NULL) receives an error to release with `oss_error_free`. Thread-safe.
+ * NULL) receives an error to release with `oss_append_error_free`. Thread-safe.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
- * `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_BUFFER_TOO_SMALL`;
- * `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_RESULT_CRC_MISMATCH`;
- * `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+ * `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`;
+ * `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`;
+ * `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
  */
-oss_result oss_get_object(const struct oss_client *client,
-                          const char *bucket,
-                          const char *key,
-                          uint8_t *buffer,
-                          size_t capacity,
-                          const struct oss_cancel_token *cancel,
-                          struct oss_get_result *result_out,
-                          struct oss_error **error_out);
+oss_append_result oss_append_get_object(const struct oss_append_client *client,
+                                        const char *bucket,
+                                        const char *key,
+                                        uint8_t *buffer,
+                                        size_t capacity,
+                                        const struct oss_append_cancel_token *cancel,
+                                        struct oss_append_get_info *result_out,
+                                        struct oss_append_error **error_out);
 
 /**
  * Reads the whole object into the file at `path`, streaming it and checking its CRC-64.
@@ -1279,65 +1284,65 @@ oss_result oss_get_object(const struct oss_client *client,
  * The data goes to a temporary file beside `path` that replaces `path` only on success, so on
  * failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
  * `*result_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives an error
- * to release with `oss_error_free`. Thread-safe (give each call its own path).
+ * to release with `oss_append_error_free`. Thread-safe (give each call its own path).
  *
- * Returns as `oss_get_object` (without `OSS_RESULT_BUFFER_TOO_SMALL`), and `OSS_RESULT_IO` when the
- * file cannot be written, `OSS_RESULT_INVALID_ARGUMENT` for an empty path.
+ * Returns as `oss_append_get_object` (without `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`), and `OSS_APPEND_RESULT_IO` when the
+ * file cannot be written, `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty path.
  */
-oss_result oss_get_object_to_file(const struct oss_client *client,
-                                  const char *bucket,
-                                  const char *key,
-                                  const char *path,
-                                  const struct oss_cancel_token *cancel,
-                                  struct oss_get_result *result_out,
-                                  struct oss_error **error_out);
+oss_append_result oss_append_get_object_to_file(const struct oss_append_client *client,
+                                                const char *bucket,
+                                                const char *key,
+                                                const char *path,
+                                                const struct oss_append_cancel_token *cancel,
+                                                struct oss_append_get_info *result_out,
+                                                struct oss_append_error **error_out);
 
 /**
- * Reads an object's metadata (HEAD). A missing object fails with `OSS_RESULT_NO_SUCH_KEY`.
+ * Reads an object's metadata (HEAD). A missing object fails with `OSS_APPEND_RESULT_NO_SUCH_KEY`.
  *
- * On success `*meta_out` is owned by the caller and must be released with `oss_object_meta_free`;
+ * On success `*meta_out` is owned by the caller and must be released with `oss_append_object_meta_free`;
  * on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
- * with `oss_error_free`. Thread-safe.
+ * with `oss_append_error_free`. Thread-safe.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
- * `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
- * `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
- * the status); 3xx codes; `OSS_RESULT_CREDENTIALS`.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
+ * `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+ * `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
+ * the status); 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
  */
-oss_result oss_head_object(const struct oss_client *client,
-                           const char *bucket,
-                           const char *key,
-                           struct oss_object_meta **meta_out,
-                           struct oss_error **error_out);
+oss_append_result oss_append_head_object(const struct oss_append_client *client,
+                                         const char *bucket,
+                                         const char *key,
+                                         struct oss_append_object_meta **meta_out,
+                                         struct oss_append_error **error_out);
 
 /**
  * Releases object metadata. NULL does nothing.
  *
  * Must not run while another thread uses the handle.
  */
-void oss_object_meta_free(struct oss_object_meta *meta);
+void oss_append_object_meta_free(struct oss_append_object_meta *meta);
 
 /**
  * The object's length in bytes. NULL gives 0.
  *
  * Thread-safe.
  */
-uint64_t oss_object_meta_content_length(const struct oss_object_meta *meta);
+uint64_t oss_append_object_meta_content_length(const struct oss_append_object_meta *meta);
 
 /**
  * Whether the object was made by appends and takes more. NULL gives false.
  *
  * Thread-safe.
  */
-bool oss_object_meta_is_appendable(const struct oss_object_meta *meta);
+bool oss_append_object_meta_is_appendable(const struct oss_append_object_meta *meta);
 
 /**
- * For an appendable object, the position of the next append; `OSS_POSITION_UNKNOWN` otherwise.
- * NULL gives `OSS_POSITION_UNKNOWN`.
+ * For an appendable object, the position of the next append; `OSS_APPEND_POSITION_UNKNOWN` otherwise.
+ * NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
  *
  * Thread-safe.
  */
-uint64_t oss_object_meta_next_append_position(const struct oss_object_meta *meta);
+uint64_t oss_append_object_meta_next_append_position(const struct oss_append_object_meta *meta);
 
 /**
  * The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
@@ -1345,322 +1350,332 @@ uint64_t oss_object_meta_next_append_position(const struct oss_object_meta *meta
  *
  * Thread-safe.
  */
-bool oss_object_meta_crc64(const struct oss_object_meta *meta, uint64_t *crc64_out);
+bool oss_append_object_meta_crc64(const struct oss_append_object_meta *meta, uint64_t *crc64_out);
 
 /**
  * The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_object_type(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_object_type(const struct oss_append_object_meta *meta);
 
 /**
  * The `ETag`.
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_etag(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_etag(const struct oss_append_object_meta *meta);
 
 /**
  * The `Content-Type`.
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_content_type(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_content_type(const struct oss_append_object_meta *meta);
 
 /**
  * `Last-Modified`, as the service sent it (an HTTP date).
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_last_modified(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_last_modified(const struct oss_append_object_meta *meta);
 
 /**
  * `x-oss-storage-class`.
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_storage_class(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_storage_class(const struct oss_append_object_meta *meta);
 
 /**
  * `x-oss-request-id` of the HEAD request.
  *
- * Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_request_id(const struct oss_object_meta *meta);
+const char *oss_append_object_meta_request_id(const struct oss_append_object_meta *meta);
 
 /**
  * How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
  *
  * Thread-safe.
  */
-size_t oss_object_meta_metadata_count(const struct oss_object_meta *meta);
+size_t oss_append_object_meta_metadata_count(const struct oss_append_object_meta *meta);
 
 /**
  * The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
- * `index` is not below `oss_object_meta_metadata_count`. Owned by the handle, valid until
- * `oss_object_meta_free`.
+ * `index` is not below `oss_append_object_meta_metadata_count`. Owned by the handle, valid until
+ * `oss_append_object_meta_free`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_metadata_name(const struct oss_object_meta *meta, size_t index);
+const char *oss_append_object_meta_metadata_name(const struct oss_append_object_meta *meta, size_t index);
 
 /**
  * The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
- * the handle, valid until `oss_object_meta_free`.
+ * the handle, valid until `oss_append_object_meta_free`.
  *
  * Thread-safe.
  */
-const char *oss_object_meta_metadata_value(const struct oss_object_meta *meta, size_t index);
+const char *oss_append_object_meta_metadata_value(const struct oss_append_object_meta *meta, size_t index);
 
 /**
  * Makes empty options.
  *
- * On success `*options_out` is owned by the caller and must be released with `oss_object_options_free`.
- * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `options_out` is NULL.
+ * On success `*options_out` is owned by the caller and must be released with `oss_append_options_free`.
+ * Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when `options_out` is NULL.
  *
  * Thread-safe.
  */
-oss_result oss_object_options_new(struct oss_object_options **options_out);
+oss_append_result oss_append_options_new(struct oss_append_options **options_out);
 
 /**
  * Releases options. NULL does nothing.
  *
  * Must not run while another thread uses the handle.
  */
-void oss_object_options_free(struct oss_object_options *options);
+void oss_append_options_free(struct oss_append_options *options);
 
 /**
  * Sets `Content-Type`, e.g. `"text/plain"` (the service's default is `application/octet-stream`).
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_content_type(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_content_type(struct oss_append_options *options,
+                                                      const char *value);
 
 /**
  * Sets `Cache-Control`.
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_cache_control(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_cache_control(struct oss_append_options *options,
+                                                       const char *value);
 
 /**
  * Sets `Content-Disposition`.
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_content_disposition(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_content_disposition(struct oss_append_options *options,
+                                                             const char *value);
 
 /**
  * Sets `Content-Encoding`.
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_content_encoding(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_content_encoding(struct oss_append_options *options,
+                                                          const char *value);
 
 /**
  * Sets `Expires`, an HTTP date.
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_expires(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_expires(struct oss_append_options *options,
+                                                 const char *value);
 
 /**
  * Sets `x-oss-object-acl`: `"default"`, `"private"`, `"public-read"` or `"public-read-write"`
- * (another value fails the call with `OSS_RESULT_INVALID_HEADER_VALUE`).
+ * (another value fails the call with `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`).
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_object_acl(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_object_acl(struct oss_append_options *options,
+                                                    const char *value);
 
 /**
  * Sets `x-oss-storage-class`: `"Standard"`, `"IA"` or `"Archive"` (puts also take
  * `"ColdArchive"` and `"DeepColdArchive"`; another value fails the call).
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_storage_class(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_storage_class(struct oss_append_options *options,
+                                                       const char *value);
 
 /**
  * Sets `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"` (another value fails the call).
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_server_side_encryption(struct oss_object_options *options,
-                                                         const char *value);
+oss_append_result oss_append_options_set_server_side_encryption(struct oss_append_options *options,
+                                                                const char *value);
 
 /**
  * Sets `x-oss-tagging`, URL-encoded `"k1=v1&k2=v2"`.
  *
- * NULL `value` clears it. Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL),
- * `OSS_RESULT_INVALID_UTF8` or `OSS_RESULT_INVALID_HEADER_VALUE` (line break or control character).
+ * NULL `value` clears it. Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL),
+ * `OSS_APPEND_RESULT_INVALID_UTF8` or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_tagging(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_tagging(struct oss_append_options *options,
+                                                 const char *value);
 
 /**
  * Sets `Content-MD5` to `value`, the base64 MD5 of the body, sent as given; NULL sends none
- * (the default: the CRC-64 check covers the data already). Replaces `oss_object_options_compute_content_md5`.
+ * (the default: the CRC-64 check covers the data already). Replaces `oss_append_options_compute_content_md5`.
  *
- * Copied. Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (options NULL), `OSS_RESULT_INVALID_UTF8`
- * or `OSS_RESULT_INVALID_HEADER_VALUE`.
+ * Copied. Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (options NULL), `OSS_APPEND_RESULT_INVALID_UTF8`
+ * or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_content_md5(struct oss_object_options *options, const char *value);
+oss_append_result oss_append_options_set_content_md5(struct oss_append_options *options,
+                                                     const char *value);
 
 /**
  * Has the library compute `Content-MD5` from the body (a file body is read twice) when `compute`
- * is true; sends none when false. Replaces `oss_object_options_set_content_md5`.
+ * is true; sends none when false. Replaces `oss_append_options_set_content_md5`.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_compute_content_md5(struct oss_object_options *options, bool compute);
+oss_append_result oss_append_options_compute_content_md5(struct oss_append_options *options, bool compute);
 
 /**
  * Adds user metadata, sent as `x-oss-meta-<name>: <value>`. Names are letters, digits, `-` and `_`
  * (stored lower case by the service). Both strings are copied.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (any argument NULL), `OSS_RESULT_INVALID_UTF8`,
- * or `OSS_RESULT_INVALID_HEADER_VALUE` (bad name, or a value with a line break or control character).
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (any argument NULL), `OSS_APPEND_RESULT_INVALID_UTF8`,
+ * or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (bad name, or a value with a line break or control character).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_add_metadata(struct oss_object_options *options,
-                                           const char *name,
-                                           const char *value);
+oss_append_result oss_append_options_add_metadata(struct oss_append_options *options,
+                                                  const char *name,
+                                                  const char *value);
 
 /**
  * Removes every metadata pair added so far.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_clear_metadata(struct oss_object_options *options);
+oss_append_result oss_append_options_clear_metadata(struct oss_append_options *options);
 
 /**
  * Sets `x-oss-forbid-overwrite`: when true, a put refuses to replace an existing object.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_forbid_overwrite(struct oss_object_options *options, bool forbid);
+oss_append_result oss_append_options_set_forbid_overwrite(struct oss_append_options *options, bool forbid);
 
 /**
  * Sets `x-oss-traffic-limit` in bit/s, 245760 to 838860800; 0 removes the limit.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_HEADER_VALUE` outside the range.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` outside the range.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_traffic_limit(struct oss_object_options *options, uint64_t bits_per_second);
+oss_append_result oss_append_options_set_traffic_limit(struct oss_append_options *options,
+                                                       uint64_t bits_per_second);
 
 /**
  * Sets the object's CRC-64 before the append (the `crc64` of the previous append's result), so the
  * append is verified without a HEAD request. Ignored by puts.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_crc64(struct oss_object_options *options, uint64_t crc64);
+oss_append_result oss_append_options_set_crc64(struct oss_append_options *options, uint64_t crc64);
 
 /**
- * Forgets the CRC set by `oss_object_options_set_crc64`: the append then reads it with a HEAD
+ * Forgets the CRC set by `oss_append_options_set_crc64`: the append then reads it with a HEAD
  * request (none is needed at position 0).
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_clear_crc64(struct oss_object_options *options);
+oss_append_result oss_append_options_clear_crc64(struct oss_append_options *options);
 
 /**
  * Sets the progress callback and the `user_data` passed to it; a NULL callback removes it.
  * `user_data` must stay valid while a call uses these options.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER` (options NULL).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_progress(struct oss_object_options *options,
-                                           oss_progress_callback callback,
-                                           void *user_data);
+oss_append_result oss_append_options_set_progress(struct oss_append_options *options,
+                                                  oss_append_progress_fn callback,
+                                                  void *user_data);
 
 /**
  * Makes calls with these options cancellable by `token`; NULL removes the token. The options keep
  * their own reference: the token handle may be freed before them.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER` (options NULL).
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER` (options NULL).
  *
  * Not thread-safe: no other call may use `options` at the same time.
  */
-oss_result oss_object_options_set_cancel_token(struct oss_object_options *options,
-                                               const struct oss_cancel_token *token);
+oss_append_result oss_append_options_set_cancel_token(struct oss_append_options *options,
+                                                      const struct oss_append_cancel_token *token);
 
 /**
  * Makes a cancel token, not cancelled.
  *
- * On success `*token_out` is owned by the caller and must be released with `oss_cancel_token_free`.
- * Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `token_out` is NULL.
+ * On success `*token_out` is owned by the caller and must be released with `oss_append_cancel_token_free`.
+ * Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when `token_out` is NULL.
  *
  * Thread-safe.
  */
-oss_result oss_cancel_token_new(struct oss_cancel_token **token_out);
+oss_append_result oss_append_cancel_token_new(struct oss_append_cancel_token **token_out);
 
 /**
- * Cancels every call using this token, now and later: they stop promptly with `OSS_RESULT_CANCELLED`.
+ * Cancels every call using this token, now and later: they stop promptly with `OSS_APPEND_RESULT_CANCELLED`.
  * Cannot be undone. Thread-safe.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
  */
-oss_result oss_cancel_token_cancel(const struct oss_cancel_token *token);
+oss_append_result oss_append_cancel_token_cancel(const struct oss_append_cancel_token *token);
 
 /**
- * Whether `oss_cancel_token_cancel` was called. NULL gives false. Thread-safe.
+ * Whether `oss_append_cancel_token_cancel` was called. NULL gives false. Thread-safe.
  */
-bool oss_cancel_token_is_cancelled(const struct oss_cancel_token *token);
+bool oss_append_cancel_token_is_cancelled(const struct oss_append_cancel_token *token);
 
 /**
  * Releases a cancel token handle. NULL does nothing. Options and calls that use the token keep
@@ -1668,200 +1683,210 @@ bool oss_cancel_token_is_cancelled(const struct oss_cancel_token *token);
  *
  * Must not run while another thread uses the handle.
  */
-void oss_cancel_token_free(struct oss_cancel_token *token);
+void oss_append_cancel_token_free(struct oss_append_cancel_token *token);
 
 /**
- * The name of a result code, e.g. `"OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH"`; `"OSS_RESULT_UNKNOWN"`
+ * The name of a result code, e.g. `"OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH"`; `"OSS_APPEND_RESULT_UNKNOWN"`
  * for a value that is not a code.
  *
  * `result` is a plain `uint32_t`, so any value may be passed. The returned string is static: never
  * free it. Thread-safe.
  */
-const char *oss_result_name(uint32_t result);
+const char *oss_append_result_name(uint32_t result);
 
 /**
  * Whether a failure with this code left nothing written, so the same call may simply be made again
  * (after a pause): network failures, timeouts, 5xx, 429, 408, clock skew (the client corrected its
  * clock). The library's own classification, the one its other languages use. An
- * `OSS_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
+ * `OSS_APPEND_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
  *
  * `result` is a plain `uint32_t`: any value may be passed (unknown values give false). Thread-safe.
  */
-bool oss_result_is_retryable(uint32_t result);
+bool oss_append_result_is_retryable(uint32_t result);
 
 /**
  * Makes a spool config for objects in `bucket` named by `key_template` (`{seq}`, `{seq:WIDTH}`,
  * `{date}`, `{time}`, `{year}`, `{month}`, `{day}`, `{hour}`, `{minute}`, `{unix}`, and variables
- * set with `oss_spool_config_set_var`; checked by `oss_spool_open`). Both strings are copied.
+ * set with `oss_append_spool_config_set_var`; checked by `oss_append_spool_open`). Both strings are copied.
  *
- * On success `*config_out` is owned by the caller and must be released with `oss_spool_config_free`.
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_UTF8`. Thread-safe.
+ * On success `*config_out` is owned by the caller and must be released with `oss_append_spool_config_free`.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_UTF8`. Thread-safe.
  */
-oss_result oss_spool_config_new(const char *bucket,
-                                const char *key_template,
-                                struct oss_spool_config **config_out);
+oss_append_result oss_append_spool_config_new(const char *bucket,
+                                              const char *key_template,
+                                              struct oss_append_spool_config **config_out);
 
 /**
  * Releases a spool config. NULL does nothing. Spools opened with it are not affected.
  */
-void oss_spool_config_free(struct oss_spool_config *config);
+void oss_append_spool_config_free(struct oss_append_spool_config *config);
 
 /**
  * Sets a key template variable (`{name}` in the template). Both strings are copied.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_UTF8`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_UTF8`. Not thread-safe.
  */
-oss_result oss_spool_config_set_var(struct oss_spool_config *config, const char *name, const char *value);
+oss_append_result oss_append_spool_config_set_var(struct oss_append_spool_config *config,
+                                                  const char *name,
+                                                  const char *value);
 
 /**
- * Sets the sync policy: `OSS_SPOOL_SYNC_EVERY_WRITE`, `OSS_SPOOL_SYNC_INTERVAL` (every `interval_ms`,
- * more than 0) or `OSS_SPOOL_SYNC_NEVER`. A plain integer: any value is safe to pass.
+ * Sets the sync policy: `OSS_APPEND_SPOOL_SYNC_EVERY_WRITE`, `OSS_APPEND_SPOOL_SYNC_INTERVAL` (every `interval_ms`,
+ * more than 0) or `OSS_APPEND_SPOOL_SYNC_NEVER`. A plain integer: any value is safe to pass.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_ARGUMENT`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_ARGUMENT`. Not thread-safe.
  */
-oss_result oss_spool_config_set_sync(struct oss_spool_config *config, uint32_t policy, uint64_t interval_ms);
+oss_append_result oss_append_spool_config_set_sync(struct oss_append_spool_config *config,
+                                                   uint32_t policy,
+                                                   uint64_t interval_ms);
 
 /**
  * Sets when a batch is sent: once `batch_bytes` wait (default 1 MiB) or the oldest has waited
- * `batch_age_ms` (default 1000). Checked by `oss_spool_open`.
+ * `batch_age_ms` (default 1000). Checked by `oss_append_spool_open`.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Not thread-safe.
  */
-oss_result oss_spool_config_set_batch(struct oss_spool_config *config,
-                                      uint64_t batch_bytes,
-                                      uint64_t batch_age_ms);
+oss_append_result oss_append_spool_config_set_batch(struct oss_append_spool_config *config,
+                                                    uint64_t batch_bytes,
+                                                    uint64_t batch_age_ms);
 
 /**
  * Sets the journal's size limit on disk (`max_bytes`, default 256 MiB), what a write does when it is
- * full (`full`: an `oss_spool_full`; `block_timeout_ms` for `OSS_SPOOL_FULL_BLOCK`), and the age
+ * full (`full`: an `oss_append_spool_full`; `block_timeout_ms` for `OSS_APPEND_SPOOL_FULL_BLOCK`), and the age
  * after which unsent data is dropped (`max_age_ms`; 0: never, the default).
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_INVALID_ARGUMENT` (an unknown
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_ARGUMENT` (an unknown
  * `full`). Not thread-safe.
  */
-oss_result oss_spool_config_set_limits(struct oss_spool_config *config,
-                                       uint64_t max_bytes,
-                                       uint32_t full,
-                                       uint64_t block_timeout_ms,
-                                       uint64_t max_age_ms);
+oss_append_result oss_append_spool_config_set_limits(struct oss_append_spool_config *config,
+                                                     uint64_t max_bytes,
+                                                     uint32_t full,
+                                                     uint64_t block_timeout_ms,
+                                                     uint64_t max_age_ms);
 
 /**
  * Sets when the spool moves on to the next object: before it passes `bytes` (at most and by default
  * 5 GiB), and when it is `age_ms` old (0: never, the default).
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Not thread-safe.
  */
-oss_result oss_spool_config_set_rollover(struct oss_spool_config *config, uint64_t bytes, uint64_t age_ms);
+oss_append_result oss_append_spool_config_set_rollover(struct oss_append_spool_config *config,
+                                                       uint64_t bytes,
+                                                       uint64_t age_ms);
 
 /**
  * Sets the headers of the objects the spool creates (Content-Type, metadata, storage class, ...)
  * from `options` (copied; its CRC, progress and cancel token are not used).
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Not thread-safe.
  */
-oss_result oss_spool_config_set_headers(struct oss_spool_config *config,
-                                        const struct oss_object_options *options);
+oss_append_result oss_append_spool_config_set_headers(struct oss_append_spool_config *config,
+                                                      const struct oss_append_options *options);
 
 /**
- * Sets the listener told of every `oss_spool_event`; NULL removes it. `user_data` is passed to every
+ * Sets the listener told of every `oss_append_spool_event`; NULL removes it. `user_data` is passed to every
  * call; it must stay valid, and be usable from any thread, until the spool is freed.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Not thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Not thread-safe.
  */
-oss_result oss_spool_config_set_listener(struct oss_spool_config *config,
-                                         oss_spool_listener listener,
-                                         void *user_data);
+oss_append_result oss_append_spool_config_set_listener(struct oss_append_spool_config *config,
+                                                       oss_append_spool_listener listener,
+                                                       void *user_data);
 
 /**
  * Opens (or creates) the spool in directory `dir` with `client` and `config` (both only read:
- * they may be freed afterwards): takes the directory's lock (`OSS_RESULT_SPOOL_LOCKED` when another
+ * they may be freed afterwards): takes the directory's lock (`OSS_APPEND_RESULT_SPOOL_LOCKED` when another
  * process has it), recovers the journal, and starts the uploader, which first settles a batch a
  * crash left in flight.
  *
- * On success `*spool_out` is owned by the caller and must be released with `oss_spool_free`; on
- * failure `*error_out` (when not NULL) receives an error to release with `oss_error_free`.
+ * On success `*spool_out` is owned by the caller and must be released with `oss_append_spool_free`; on
+ * failure `*error_out` (when not NULL) receives an error to release with `oss_append_error_free`.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
- * `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_INVALID_ARGUMENT` (a bad
- * setting or key template); `OSS_RESULT_INVALID_HEADER_VALUE`; `OSS_RESULT_SPOOL_LOCKED`;
- * `OSS_RESULT_SPOOL_CORRUPT`; `OSS_RESULT_IO`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+ * `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a bad
+ * setting or key template); `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`; `OSS_APPEND_RESULT_SPOOL_LOCKED`;
+ * `OSS_APPEND_RESULT_SPOOL_CORRUPT`; `OSS_APPEND_RESULT_IO`. Thread-safe.
  */
-oss_result oss_spool_open(const struct oss_client *client,
-                          const char *dir,
-                          const struct oss_spool_config *config,
-                          struct oss_spool **spool_out,
-                          struct oss_error **error_out);
+oss_append_result oss_append_spool_open(const struct oss_append_client *client,
+                                        const char *dir,
+                                        const struct oss_append_spool_config *config,
+                                        struct oss_append_spool **spool_out,
+                                        struct oss_append_error **error_out);
 
 /**
  * Writes `len` bytes at `data` to the journal (durable per the sync policy when this returns); they
  * go to OSS in a batch, in order, once. `(NULL, 0)` writes nothing. When the journal is full, does
  * what the config's full policy says.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_SPOOL_FULL`;
- * `OSS_RESULT_RECORD_TOO_LARGE`; `OSS_RESULT_SPOOL_CLOSED`; `OSS_RESULT_IO`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_SPOOL_FULL`;
+ * `OSS_APPEND_RESULT_RECORD_TOO_LARGE`; `OSS_APPEND_RESULT_SPOOL_CLOSED`; `OSS_APPEND_RESULT_IO`. Thread-safe.
  */
-oss_result oss_spool_write(const struct oss_spool *spool,
-                           const uint8_t *data,
-                           size_t len,
-                           struct oss_error **error_out);
+oss_append_result oss_append_spool_write(const struct oss_append_spool *spool,
+                                         const uint8_t *data,
+                                         size_t len,
+                                         struct oss_append_error **error_out);
 
 /**
- * As `oss_spool_write`, with a `mark` (at most 65535 bytes, never sent to OSS) kept with the data in
+ * As `oss_append_spool_write`, with a `mark` (at most 65535 bytes, never sent to OSS) kept with the data in
  * the same record: the application's cursor, e.g. how far it has read a file.
- * `oss_spool_last_mark` gives it back after a restart. `(NULL, 0)` is no mark.
+ * `oss_append_spool_last_mark` gives it back after a restart. `(NULL, 0)` is no mark.
  *
- * Returns as `oss_spool_write`, and `OSS_RESULT_INVALID_ARGUMENT` for a mark too long. Thread-safe.
+ * Returns as `oss_append_spool_write`, and `OSS_APPEND_RESULT_INVALID_ARGUMENT` for a mark too long. Thread-safe.
  */
-oss_result oss_spool_write_with_mark(const struct oss_spool *spool,
-                                     const uint8_t *data,
-                                     size_t len,
-                                     const uint8_t *mark,
-                                     size_t mark_len,
-                                     struct oss_error **error_out);
+oss_append_result oss_append_spool_write_with_mark(const struct oss_append_spool *spool,
+                                                   const uint8_t *data,
+                                                   size_t len,
+                                                   const uint8_t *mark,
+                                                   size_t mark_len,
+                                                   struct oss_append_error **error_out);
 
 /**
  * Copies the mark of the last record written (kept across restarts) into `buffer` of `capacity`
  * bytes and writes its length to `*length_out` (0 when no record had one). A mark longer than
- * `capacity` fails with `OSS_RESULT_BUFFER_TOO_SMALL`, and `*length_out` says the size needed.
+ * `capacity` fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`, and `*length_out` says the size needed.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_BUFFER_TOO_SMALL`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`. Thread-safe.
  */
-oss_result oss_spool_last_mark(const struct oss_spool *spool,
-                               uint8_t *buffer,
-                               size_t capacity,
-                               size_t *length_out);
+oss_append_result oss_append_spool_last_mark(const struct oss_append_spool *spool,
+                                             uint8_t *buffer,
+                                             size_t capacity,
+                                             size_t *length_out);
 
 /**
  * Sends what waits now and waits until everything written before this call is in OSS, up to
  * `timeout_ms`.
  *
- * Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_FLUSH_TIMEOUT` (the data is kept
- * and still sent later); `OSS_RESULT_SPOOL_CLOSED`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_FLUSH_TIMEOUT` (the data is kept
+ * and still sent later); `OSS_APPEND_RESULT_SPOOL_CLOSED`. Thread-safe.
  */
-oss_result oss_spool_flush(const struct oss_spool *spool, uint64_t timeout_ms, struct oss_error **error_out);
+oss_append_result oss_append_spool_flush(const struct oss_append_spool *spool,
+                                         uint64_t timeout_ms,
+                                         struct oss_append_error **error_out);
 
 /**
  * Writes what the spool has done and is doing to `*status_out`.
  *
- * Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Thread-safe.
  */
-oss_result oss_spool_get_status(const struct oss_spool *spool, struct oss_spool_status *status_out);
+oss_append_result oss_append_spool_get_status(const struct oss_append_spool *spool,
+                                              struct oss_append_spool_status *status_out);
 
 /**
  * Stops the uploader (a request in flight is cancelled and settled at the next open), fsyncs the
  * journal and releases the directory. Data not yet in OSS stays in the journal for the next open:
- * `oss_spool_flush` first to send it. The handle stays valid until `oss_spool_free`; writes then fail
- * with `OSS_RESULT_SPOOL_CLOSED`.
+ * `oss_append_spool_flush` first to send it. The handle stays valid until `oss_append_spool_free`; writes then fail
+ * with `OSS_APPEND_RESULT_SPOOL_CLOSED`.
  *
- * Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` or `OSS_RESULT_IO`. Thread-safe.
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_IO`. Thread-safe.
  */
-oss_result oss_spool_close(const struct oss_spool *spool, struct oss_error **error_out);
+oss_append_result oss_append_spool_close(const struct oss_append_spool *spool,
+                                         struct oss_append_error **error_out);
 
 /**
- * Closes the spool (as `oss_spool_close`) and releases it. NULL does nothing. No other call may be
+ * Closes the spool (as `oss_append_spool_close`) and releases it. NULL does nothing. No other call may be
  * using it.
  */
-void oss_spool_free(struct oss_spool *spool);
+void oss_append_spool_free(struct oss_append_spool *spool);
 
 #ifdef __cplusplus
 }  // extern "C"

@@ -55,7 +55,7 @@ static_libs=("$lib_dir/liboss_append.a" -lpthread -ldl -lm)
 shared_libs=(-L"$lib_dir" -loss_append -Wl,-rpath,"$lib_dir" -lpthread)
 
 echo "== the header compiles alone as C11 and C++17"
-printf '#include "oss_append.h"\nint main(void) { return oss_version()[0] == 0; }\n' >"$out/header.c"
+printf '#include "oss_append.h"\nint main(void) { return oss_append_version()[0] == 0; }\n' >"$out/header.c"
 cp "$out/header.c" "$out/header.cpp"
 if gcc "${c_flags[@]}" -c "$out/header.c" -o "$out/header-c.o" 2>"$out/header-c.log"; then
   pass "header-c11"

@@ -7,7 +7,7 @@
  *   OSS_REGION         e.g. cn-hangzhou (optional for oss-<region>.aliyuncs.com endpoints)
  *   OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET, and OSS_SESSION_TOKEN for STS keys
  *
- * The first chunk goes at the object's end (OSS_POSITION_UNKNOWN: the library finds it, 0 for a new
+ * The first chunk goes at the object's end (OSS_APPEND_POSITION_UNKNOWN: the library finds it, 0 for a new
  * object); each later chunk goes at the position and with the CRC-64 the previous append returned,
  * so no request is spent finding them and every append is verified. */
 #include <inttypes.h>
@@ -33,35 +33,35 @@ static bool show_progress(void *user_data, uint64_t sent, uint64_t total) {
 }
 
 /* Prints a failed call's details and frees the error. */
-static void report(const char *what, oss_result result, oss_error *error) {
-  fprintf(stderr, "\n%s failed: %s (%u)\n", what, oss_result_name(result), (unsigned)result);
+static void report(const char *what, oss_append_result result, oss_append_error *error) {
+  fprintf(stderr, "\n%s failed: %s (%u)\n", what, oss_append_result_name(result), (unsigned)result);
   if (error != NULL) {
-    fprintf(stderr, "  %s\n", oss_error_message(error));
-    if (oss_error_next_position(error) != OSS_POSITION_UNKNOWN) {
-      fprintf(stderr, "  the object's length is %" PRIu64 "\n", oss_error_next_position(error));
+    fprintf(stderr, "  %s\n", oss_append_error_message(error));
+    if (oss_append_error_next_position(error) != OSS_APPEND_POSITION_UNKNOWN) {
+      fprintf(stderr, "  the object's length is %" PRIu64 "\n", oss_append_error_next_position(error));
     }
-    oss_error_free(error);
+    oss_append_error_free(error);
   }
 }
 
-static oss_client *client_from_env(void) {
+static oss_append_client *client_from_env(void) {
   const char *endpoint = getenv("OSS_ENDPOINT");
   if (endpoint == NULL) {
     fprintf(stderr, "set OSS_ENDPOINT (and OSS_REGION, OSS_ACCESS_KEY_ID, OSS_ACCESS_KEY_SECRET)\n");
     return NULL;
   }
-  oss_client_config *config = NULL;
-  oss_client *client = NULL;
-  oss_error *error = NULL;
-  if (oss_client_config_new(&config) != OSS_RESULT_OK) {
+  oss_append_config *config = NULL;
+  oss_append_client *client = NULL;
+  oss_append_error *error = NULL;
+  if (oss_append_config_new(&config) != OSS_APPEND_RESULT_OK) {
     return NULL;
   }
-  oss_client_config_set_endpoint(config, endpoint);
-  oss_client_config_set_region(config, getenv("OSS_REGION")); /* NULL keeps the default */
-  oss_client_config_set_credentials_from_env(config);
-  oss_result result = oss_client_new(config, &client, &error);
-  oss_client_config_free(config);
-  if (result != OSS_RESULT_OK) {
+  oss_append_config_set_endpoint(config, endpoint);
+  oss_append_config_set_region(config, getenv("OSS_REGION")); /* NULL keeps the default */
+  oss_append_config_set_credentials_from_env(config);
+  oss_append_result result = oss_append_client_new(config, &client, &error);
+  oss_append_config_free(config);
+  if (result != OSS_APPEND_RESULT_OK) {
     report("creating the client", result, error);
     return NULL;
   }
@@ -70,7 +70,7 @@ static oss_client *client_from_env(void) {
 
 int main(int argc, char **argv) {
   if (argc < 4 || argc > 5) {
-    fprintf(stderr, "usage: %s FILE BUCKET KEY [CHUNK_BYTES]   (oss-append %s)\n", argv[0], oss_version());
+    fprintf(stderr, "usage: %s FILE BUCKET KEY [CHUNK_BYTES]   (oss-append %s)\n", argv[0], oss_append_version());
     return 2;
   }
   const char *path = argv[1], *bucket = argv[2], *key = argv[3];
@@ -89,34 +89,34 @@ int main(int argc, char **argv) {
   long size = ftell(file);
   fseek(file, 0, SEEK_SET);
 
-  oss_client *client = client_from_env();
-  oss_object_options *options = NULL;
+  oss_append_client *client = client_from_env();
+  oss_append_options *options = NULL;
   uint8_t *chunk = malloc(chunk_size);
-  if (client == NULL || chunk == NULL || oss_object_options_new(&options) != OSS_RESULT_OK) {
+  if (client == NULL || chunk == NULL || oss_append_options_new(&options) != OSS_APPEND_RESULT_OK) {
     fclose(file);
     free(chunk);
-    oss_client_free(client);
+    oss_append_client_free(client);
     return 1;
   }
   struct progress progress = {0, size > 0 ? (uint64_t)size : 0};
-  oss_object_options_set_progress(options, show_progress, &progress);
-  oss_object_options_set_content_type(options, "text/plain"); /* sent only if this creates the object */
+  oss_append_options_set_progress(options, show_progress, &progress);
+  oss_append_options_set_content_type(options, "text/plain"); /* sent only if this creates the object */
 
-  uint64_t position = OSS_POSITION_UNKNOWN;
-  oss_append_result result;
+  uint64_t position = OSS_APPEND_POSITION_UNKNOWN;
+  oss_append_receipt result;
   memset(&result, 0, sizeof result);
   int status = 0;
   size_t length;
   while ((length = fread(chunk, 1, chunk_size, file)) > 0) {
-    oss_error *error = NULL;
-    oss_result code = oss_append_object(client, bucket, key, position, chunk, length, options, &result, &error);
-    if (code != OSS_RESULT_OK) {
+    oss_append_error *error = NULL;
+    oss_append_result code = oss_append_object(client, bucket, key, position, chunk, length, options, &result, &error);
+    if (code != OSS_APPEND_RESULT_OK) {
       report("append", code, error);
       status = 1;
       break;
     }
     position = result.next_position;
-    oss_object_options_set_crc64(options, result.crc64);
+    oss_append_options_set_crc64(options, result.crc64);
     progress.done += length;
   }
   if (status == 0) {
@@ -125,8 +125,8 @@ int main(int argc, char **argv) {
            progress.done, bucket, key, result.next_position, result.crc64, result.request_id);
   }
 
-  oss_object_options_free(options);
-  oss_client_free(client);
+  oss_append_options_free(options);
+  oss_append_client_free(client);
   free(chunk);
   fclose(file);
   return status;

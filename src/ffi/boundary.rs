@@ -1,18 +1,18 @@
 //! The panic boundary and the argument helpers every exported function uses.
 //!
 //! An exported body returns `Result<(), Failure>`; [`guard`] runs it inside `catch_unwind`, turns a
-//! failure or a panic into an [`oss_result`] and, when the caller asked for details, an [`oss_error`].
+//! failure or a panic into an [`oss_append_result`] and, when the caller asked for details, an [`oss_append_error`].
 
 use std::ffi::{c_char, CStr};
 use std::panic::{catch_unwind, AssertUnwindSafe};
 
-use super::error::oss_error;
-use super::result::oss_result;
+use super::error::oss_append_error;
+use super::result::oss_append_result;
 
-/// Why a call failed: the code, and the details an `oss_error` will carry.
+/// Why a call failed: the code, and the details an `oss_append_error` will carry.
 #[derive(Debug)]
 pub(crate) struct Failure {
-    pub(crate) result: oss_result,
+    pub(crate) result: oss_append_result,
     pub(crate) detail: Detail,
 }
 
@@ -26,26 +26,26 @@ pub(crate) enum Detail {
 }
 
 impl Failure {
-    pub(crate) fn new(result: oss_result, message: impl Into<String>) -> Self {
+    pub(crate) fn new(result: oss_append_result, message: impl Into<String>) -> Self {
         Self { result, detail: Detail::Message(message.into()) }
     }
 
     pub(crate) fn null(name: &str) -> Self {
-        Self::new(oss_result::NullPointer, format!("{name} is NULL"))
+        Self::new(oss_append_result::NullPointer, format!("{name} is NULL"))
     }
 }
 
 impl From<crate::Error> for Failure {
     fn from(error: crate::Error) -> Self {
-        Self { result: oss_result::from_core(&error), detail: Detail::Core(error) }
+        Self { result: oss_append_result::from_core(&error), detail: Detail::Core(error) }
     }
 }
 
 /// Runs an exported function's body: panics and failures become a result code, and an error handle
 /// is written to `error_out` (when it is not NULL) only on failure.
-pub(crate) fn guard(error_out: *mut *mut oss_error, body: impl FnOnce() -> Result<(), Failure>) -> oss_result {
+pub(crate) fn guard(error_out: *mut *mut oss_append_error, body: impl FnOnce() -> Result<(), Failure>) -> oss_append_result {
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
-        Ok(Ok(())) => return oss_result::Ok,
+        Ok(Ok(())) => return oss_append_result::Ok,
         Ok(Err(failure)) => failure,
         Err(payload) => {
             let what = payload
@@ -53,13 +53,13 @@ pub(crate) fn guard(error_out: *mut *mut oss_error, body: impl FnOnce() -> Resul
                 .map(|s| s.to_string())
                 .or_else(|| payload.downcast_ref::<String>().cloned())
                 .unwrap_or_else(|| "unknown panic payload".to_string());
-            Failure::new(oss_result::Panic, format!("internal error: the library panicked: {what}"))
+            Failure::new(oss_append_result::Panic, format!("internal error: the library panicked: {what}"))
         }
     };
     let result = failure.result;
     if !error_out.is_null() {
         // Building the handle allocates; a panic here must not cross the boundary either.
-        if let Ok(handle) = catch_unwind(AssertUnwindSafe(|| oss_error::from_failure(failure))) {
+        if let Ok(handle) = catch_unwind(AssertUnwindSafe(|| oss_append_error::from_failure(failure))) {
             // SAFETY: the caller passes either NULL (checked above) or a pointer to writable storage.
             unsafe { *error_out = Box::into_raw(Box::new(handle)) };
         }
@@ -67,7 +67,7 @@ pub(crate) fn guard(error_out: *mut *mut oss_error, body: impl FnOnce() -> Resul
     result
 }
 
-/// Runs a body that has no `oss_error **` out parameter and returns a plain value: a panic gives `fallback`.
+/// Runs a body that has no `oss_append_error **` out parameter and returns a plain value: a panic gives `fallback`.
 pub(crate) fn guard_value<T>(fallback: T, body: impl FnOnce() -> T) -> T {
     catch_unwind(AssertUnwindSafe(body)).unwrap_or(fallback)
 }
@@ -102,7 +102,7 @@ pub(crate) unsafe fn arg_str<'a>(ptr: *const c_char, name: &str) -> Result<&'a s
     let bytes = unsafe { CStr::from_ptr(ptr) }.to_bytes();
     std::str::from_utf8(bytes).map_err(|e| {
         Failure::new(
-            oss_result::InvalidUtf8,
+            oss_append_result::InvalidUtf8,
             format!("{name} is not valid UTF-8 (bad byte at offset {})", e.valid_up_to()),
         )
     })
@@ -130,11 +130,11 @@ pub(crate) unsafe fn arg_bytes<'a>(ptr: *const u8, len: usize, name: &str) -> Re
         return Ok(&[]);
     }
     if ptr.is_null() {
-        return Err(Failure::new(oss_result::NullPointer, format!("{name} is NULL but its length is {len}")));
+        return Err(Failure::new(oss_append_result::NullPointer, format!("{name} is NULL but its length is {len}")));
     }
     if len > isize::MAX as usize {
         return Err(Failure::new(
-            oss_result::InvalidArgument,
+            oss_append_result::InvalidArgument,
             format!("{name} length {len} is larger than any buffer"),
         ));
     }
@@ -203,9 +203,9 @@ mod tests {
 
     #[test]
     fn a_panic_becomes_a_code_and_an_error_handle() {
-        let mut error: *mut oss_error = std::ptr::null_mut();
+        let mut error: *mut oss_append_error = std::ptr::null_mut();
         let result = guard(&mut error, || panic!("boom"));
-        assert_eq!(result, oss_result::Panic);
+        assert_eq!(result, oss_append_result::Panic);
         assert!(!error.is_null());
         // SAFETY: written by `guard` just above.
         let handle = unsafe { &*error };
@@ -216,9 +216,9 @@ mod tests {
 
     #[test]
     fn success_leaves_error_out_untouched() {
-        let sentinel = std::ptr::dangling_mut::<oss_error>();
+        let sentinel = std::ptr::dangling_mut::<oss_append_error>();
         let mut error = sentinel;
-        assert_eq!(guard(&mut error, || Ok(())), oss_result::Ok);
+        assert_eq!(guard(&mut error, || Ok(())), oss_append_result::Ok);
         assert_eq!(error, sentinel);
     }
 
@@ -227,7 +227,7 @@ mod tests {
         // SAFETY: NULL with length 0 is the empty slice; NULL with a length is refused before any read.
         unsafe {
             assert_eq!(arg_bytes(std::ptr::null(), 0, "data").unwrap(), b"");
-            assert_eq!(arg_bytes(std::ptr::null(), 3, "data").unwrap_err().result, oss_result::NullPointer);
+            assert_eq!(arg_bytes(std::ptr::null(), 3, "data").unwrap_err().result, oss_append_result::NullPointer);
         }
     }
 
@@ -236,8 +236,8 @@ mod tests {
         let bad = c"\xff\xfe";
         // SAFETY: NUL-terminated literals and NULL.
         unsafe {
-            assert_eq!(arg_str(std::ptr::null(), "bucket").unwrap_err().result, oss_result::NullPointer);
-            assert_eq!(arg_str(bad.as_ptr(), "bucket").unwrap_err().result, oss_result::InvalidUtf8);
+            assert_eq!(arg_str(std::ptr::null(), "bucket").unwrap_err().result, oss_append_result::NullPointer);
+            assert_eq!(arg_str(bad.as_ptr(), "bucket").unwrap_err().result, oss_append_result::InvalidUtf8);
             assert_eq!(arg_str(c"ok".as_ptr(), "bucket").unwrap(), "ok");
             assert_eq!(arg_opt_str(std::ptr::null(), "token").unwrap(), None);
         }

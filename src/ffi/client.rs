@@ -1,58 +1,58 @@
-//! `oss_client_config` (the builder) and `oss_client` (the shared, thread-safe client).
+//! `oss_append_config` (the builder) and `oss_append_client` (the shared, thread-safe client).
 
 use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
 use super::boundary::{arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, write_handle, Failure};
-use super::credentials::{callback_provider, make_credentials, oss_credentials_callback, UserData};
-use super::error::oss_error;
-use super::result::oss_result;
+use super::credentials::{callback_provider, make_credentials, oss_append_credentials_fn, UserData};
+use super::error::oss_append_error;
+use super::result::oss_append_result;
 use crate::{Argument, Client, Config, Credentials, RetryPolicy, SignatureVersion};
 
-/// Signature versions, for `oss_client_config_set_signature_version`.
+/// Signature versions, for `oss_append_config_set_signature_version`.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum oss_signature_version {
+pub enum oss_append_signature_version {
     /// `OSS <AK>:<signature>` (HMAC-SHA1), for older deployments.
     V1 = 1,
     /// `OSS4-HMAC-SHA256`, the default.
     V4 = 4,
 }
 
-/// The settings of a client, filled by the `oss_client_config_set_*` functions and read by
-/// `oss_client_new`: the core's configuration, so every setting left unset keeps its default and is
+/// The settings of a client, filled by the `oss_append_config_set_*` functions and read by
+/// `oss_append_client_new`: the core's configuration, so every setting left unset keeps its default and is
 /// checked as in every other language.
 ///
-/// Made by `oss_client_config_new`, owned by the caller, released with `oss_client_config_free`.
+/// Made by `oss_append_config_new`, owned by the caller, released with `oss_append_config_free`.
 /// One config may make many clients. Not thread-safe: use it from one thread at a time.
-pub struct oss_client_config {
+pub struct oss_append_config {
     config: Config,
-    /// Credentials are read from the environment by `oss_client_new`.
+    /// Credentials are read from the environment by `oss_append_client_new`.
     credentials_from_env: bool,
 }
 
 /// A blocking OSS client: a connection pool, credentials and settings.
 ///
-/// Made by `oss_client_new`, owned by the caller, released with `oss_client_free`.
+/// Made by `oss_append_client_new`, owned by the caller, released with `oss_append_client_free`.
 /// Thread-safe: one client is meant to be shared by every thread of the program, concurrently;
-/// only `oss_client_free` must wait until no other call is using it.
-pub struct oss_client {
+/// only `oss_append_client_free` must wait until no other call is using it.
+pub struct oss_append_client {
     pub(crate) client: Client,
 }
 
 /// Makes an empty client config.
 ///
-/// On success `*config_out` is owned by the caller and must be released with `oss_client_config_free`.
-/// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when `config_out` is NULL.
+/// On success `*config_out` is owned by the caller and must be released with `oss_append_config_free`.
+/// Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when `config_out` is NULL.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config) -> oss_result {
+pub extern "C" fn oss_append_config_new(config_out: *mut *mut oss_append_config) -> oss_append_result {
     guard(std::ptr::null_mut(), || {
         let out = arg_out(config_out, "config_out")?;
-        let config = oss_client_config { config: Config::default(), credentials_from_env: false };
+        let config = oss_append_config { config: Config::default(), credentials_from_env: false };
         // SAFETY: checked non-NULL; the caller passes writable storage.
         unsafe { write_handle(out, config) };
         Ok(())
@@ -63,13 +63,13 @@ pub extern "C" fn oss_client_config_new(config_out: *mut *mut oss_client_config)
 ///
 /// Must not run while another thread uses the handle.
 #[no_mangle]
-pub extern "C" fn oss_client_config_free(config: *mut oss_client_config) {
-    // SAFETY: NULL or a handle from `oss_client_config_new`, freed once.
+pub extern "C" fn oss_append_config_free(config: *mut oss_append_config) {
+    // SAFETY: NULL or a handle from `oss_append_config_new`, freed once.
     unsafe { free_handle(config) }
 }
 
 /// Runs a setter: checks the config pointer, then applies `set`.
-fn set(config: *mut oss_client_config, set: impl FnOnce(&mut oss_client_config) -> Result<(), Failure>) -> oss_result {
+fn set(config: *mut oss_append_config, set: impl FnOnce(&mut oss_append_config) -> Result<(), Failure>) -> oss_append_result {
     guard(std::ptr::null_mut(), || {
         // SAFETY: NULL or a live config the caller does not use elsewhere during the call.
         let config = unsafe { arg_mut(config, "config")? };
@@ -78,16 +78,16 @@ fn set(config: *mut oss_client_config, set: impl FnOnce(&mut oss_client_config) 
 }
 
 /// Sets the service endpoint: a region endpoint such as `"https://oss-cn-hangzhou.aliyuncs.com"`, or
-/// any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_client_new`.
+/// any URL such as `"http://127.0.0.1:9000"`. Required. Copied. It is checked by `oss_append_client_new`.
 ///
-/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_RESULT_INVALID_UTF8`.
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config or endpoint NULL) or `OSS_APPEND_RESULT_INVALID_UTF8`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_endpoint(
-    config: *mut oss_client_config,
+pub extern "C" fn oss_append_config_set_endpoint(
+    config: *mut oss_append_config,
     endpoint: *const c_char,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
         config.config.endpoint = unsafe { arg_str(endpoint, "endpoint") }?.to_string();
@@ -99,11 +99,11 @@ pub extern "C" fn oss_client_config_set_endpoint(
 /// `oss-<region>.aliyuncs.com` endpoint; required for other endpoints with V4. NULL restores the
 /// default. Copied.
 ///
-/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL) or `OSS_RESULT_INVALID_UTF8`.
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL) or `OSS_APPEND_RESULT_INVALID_UTF8`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, region: *const c_char) -> oss_result {
+pub extern "C" fn oss_append_config_set_region(config: *mut oss_append_config, region: *const c_char) -> oss_append_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
         config.config.region = unsafe { arg_opt_str(region, "region") }?.map(str::to_string);
@@ -114,17 +114,17 @@ pub extern "C" fn oss_client_config_set_region(config: *mut oss_client_config, r
 /// Uses static keys, or STS keys when `security_token` is not NULL. Replaces any earlier credential
 /// setting. Every string is copied.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config, key id or secret NULL);
-/// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config, key id or secret NULL);
+/// `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty key id or secret.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_credentials(
-    config: *mut oss_client_config,
+pub extern "C" fn oss_append_config_set_credentials(
+    config: *mut oss_append_config,
     access_key_id: *const c_char,
     access_key_secret: *const c_char,
     security_token: *const c_char,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         // SAFETY: NULL or NUL-terminated strings.
         let (id, secret, token) = unsafe {
@@ -140,14 +140,14 @@ pub extern "C" fn oss_client_config_set_credentials(
     })
 }
 
-/// Uses credentials read by `oss_client_new` from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
+/// Uses credentials read by `oss_append_client_new` from `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
 /// when set, `OSS_SESSION_TOKEN`. Replaces any earlier credential setting.
 ///
-/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+/// Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_credentials_from_env(config: *mut oss_client_config) -> oss_result {
+pub extern "C" fn oss_append_config_set_credentials_from_env(config: *mut oss_append_config) -> oss_append_result {
     set(config, |config| {
         config.config.credentials = None;
         config.credentials_from_env = true;
@@ -162,13 +162,13 @@ pub extern "C" fn oss_client_config_set_credentials_from_env(config: *mut oss_cl
 /// thread, until every client made from this config is freed. Clients made from one config share
 /// the provider and its cache.
 ///
-/// Returns `OSS_RESULT_OK`, or `OSS_RESULT_NULL_POINTER` when config or callback is NULL.
+/// Returns `OSS_APPEND_RESULT_OK`, or `OSS_APPEND_RESULT_NULL_POINTER` when config or callback is NULL.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_credentials_provider(
-    config: *mut oss_client_config,
-    callback: oss_credentials_callback,
+pub extern "C" fn oss_append_config_set_credentials_provider(
+    config: *mut oss_append_config,
+    callback: oss_append_credentials_fn,
     user_data: *mut c_void,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         let callback = callback.ok_or_else(|| Failure::null("callback"))?;
         let provider = callback_provider(callback, UserData(user_data));
@@ -178,22 +178,22 @@ pub extern "C" fn oss_client_config_set_credentials_provider(
     })
 }
 
-/// Sets the signature version: `OSS_SIGNATURE_VERSION_V4` (the default) or `OSS_SIGNATURE_VERSION_V1`.
+/// Sets the signature version: `OSS_APPEND_SIGNATURE_VERSION_V4` (the default) or `OSS_APPEND_SIGNATURE_VERSION_V1`.
 /// `version` is a plain integer so any value is safe to pass.
 ///
-/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` for another value.
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or `OSS_APPEND_RESULT_INVALID_ARGUMENT` for another value.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_client_config, version: u32) -> oss_result {
+pub extern "C" fn oss_append_config_set_signature_version(config: *mut oss_append_config, version: u32) -> oss_append_result {
     set(config, |config| {
         config.config.signature_version = match version {
-            v if v == oss_signature_version::V1 as u32 => SignatureVersion::V1,
-            v if v == oss_signature_version::V4 as u32 => SignatureVersion::V4,
+            v if v == oss_append_signature_version::V1 as u32 => SignatureVersion::V1,
+            v if v == oss_append_signature_version::V4 as u32 => SignatureVersion::V4,
             other => {
                 return Err(Failure::new(
-                    oss_result::InvalidArgument,
-                    format!("signature version {other} is not OSS_SIGNATURE_VERSION_V1 (1) or _V4 (4)"),
+                    oss_append_result::InvalidArgument,
+                    format!("signature version {other} is not OSS_APPEND_SIGNATURE_VERSION_V1 (1) or _V4 (4)"),
                 ))
             }
         };
@@ -204,11 +204,11 @@ pub extern "C" fn oss_client_config_set_signature_version(config: *mut oss_clien
 /// Path style (`host/bucket/key`) when true, virtual-host style (`bucket.host/key`) when false.
 /// Default: virtual-host style, except for IP and `localhost` endpoints, which always use path style.
 ///
-/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+/// Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_config, path_style: bool) -> oss_result {
+pub extern "C" fn oss_append_config_set_path_style(config: *mut oss_append_config, path_style: bool) -> oss_append_result {
     set(config, |config| {
         config.config.path_style = Some(path_style);
         Ok(())
@@ -216,19 +216,19 @@ pub extern "C" fn oss_client_config_set_path_style(config: *mut oss_client_confi
 }
 
 /// Sets the connect, read/write and whole-request timeouts in milliseconds. Defaults: 10 000,
-/// 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_client_new` refuses it);
+/// 30 000 and none. `connect_ms` and `read_write_ms` must not be 0 (`oss_append_client_new` refuses it);
 /// `request_ms` 0 means no whole-request timeout (large bodies take long).
 ///
-/// Returns `OSS_RESULT_OK` or `OSS_RESULT_NULL_POINTER`.
+/// Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_timeouts(
-    config: *mut oss_client_config,
+pub extern "C" fn oss_append_config_set_timeouts(
+    config: *mut oss_append_config,
     connect_ms: u64,
     read_write_ms: u64,
     request_ms: u64,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         config.config.connect_timeout = Duration::from_millis(connect_ms);
         config.config.read_write_timeout = Duration::from_millis(read_write_ms);
@@ -241,17 +241,17 @@ pub extern "C" fn oss_client_config_set_timeouts(
 /// with full-jitter exponential backoff from `base_delay_ms` (default 200) up to `max_delay_ms`
 /// (default 20000) between attempts. Appends are retried safely: a retry never appends twice.
 ///
-/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER`, or `OSS_RESULT_INVALID_ARGUMENT` when
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or `OSS_APPEND_RESULT_INVALID_ARGUMENT` when
 /// `max_attempts` is 0 or `base_delay_ms > max_delay_ms`.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_retries(
-    config: *mut oss_client_config,
+pub extern "C" fn oss_append_config_set_retries(
+    config: *mut oss_append_config,
     max_attempts: u32,
     base_delay_ms: u64,
     max_delay_ms: u64,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         let retry = RetryPolicy {
             max_attempts,
@@ -266,15 +266,15 @@ pub extern "C" fn oss_client_config_set_retries(
 
 /// Sets the User-Agent header. Default `oss-append/<version>`. NULL restores the default. Copied.
 ///
-/// Returns `OSS_RESULT_OK`, `OSS_RESULT_NULL_POINTER` (config NULL), `OSS_RESULT_INVALID_UTF8`, or
-/// `OSS_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL), `OSS_APPEND_RESULT_INVALID_UTF8`, or
+/// `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` for a line break or control character.
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_client_config_set_user_agent(
-    config: *mut oss_client_config,
+pub extern "C" fn oss_append_config_set_user_agent(
+    config: *mut oss_append_config,
     user_agent: *const c_char,
-) -> oss_result {
+) -> oss_append_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
         let user_agent = unsafe { arg_opt_str(user_agent, "user_agent") }?;
@@ -288,22 +288,22 @@ pub extern "C" fn oss_client_config_set_user_agent(
 
 /// Makes a client from a config. The config is only read: it may be changed or freed afterwards.
 ///
-/// On success `*client_out` is owned by the caller and must be released with `oss_client_free`.
+/// On success `*client_out` is owned by the caller and must be released with `oss_append_client_free`.
 /// On failure nothing is written to `*client_out`, and `*error_out` (when `error_out` is not NULL)
-/// receives an error the caller releases with `oss_error_free`.
+/// receives an error the caller releases with `oss_append_error_free`.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (config or client_out NULL);
-/// `OSS_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
-/// `OSS_RESULT_INVALID_REGION`; `OSS_RESULT_CREDENTIALS` (none set, or the environment lacks them);
-/// `OSS_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_RESULT_INVALID_ARGUMENT`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config or client_out NULL);
+/// `OSS_APPEND_RESULT_INVALID_ENDPOINT` (missing or not an http(s) URL without a path);
+/// `OSS_APPEND_RESULT_INVALID_REGION`; `OSS_APPEND_RESULT_CREDENTIALS` (none set, or the environment lacks them);
+/// `OSS_APPEND_RESULT_INVALID_HEADER_VALUE` (user agent); `OSS_APPEND_RESULT_INVALID_ARGUMENT`.
 ///
 /// Thread-safe, as long as no setter changes `config` during the call.
 #[no_mangle]
-pub extern "C" fn oss_client_new(
-    config: *const oss_client_config,
-    client_out: *mut *mut oss_client,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+pub extern "C" fn oss_append_client_new(
+    config: *const oss_append_config,
+    client_out: *mut *mut oss_append_client,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: NULL or a live config.
         let config = unsafe { arg_ref(config, "config")? };
@@ -314,7 +314,7 @@ pub extern "C" fn oss_client_new(
         }
         let client = Client::new(core)?;
         // SAFETY: checked non-NULL; the caller passes writable storage.
-        unsafe { write_handle(out, oss_client { client }) };
+        unsafe { write_handle(out, oss_append_client { client }) };
         Ok(())
     })
 }
@@ -323,7 +323,7 @@ pub extern "C" fn oss_client_new(
 ///
 /// Must not run while another thread uses the handle.
 #[no_mangle]
-pub extern "C" fn oss_client_free(client: *mut oss_client) {
-    // SAFETY: NULL or a handle from `oss_client_new`, freed once.
+pub extern "C" fn oss_append_client_free(client: *mut oss_append_client) {
+    // SAFETY: NULL or a handle from `oss_append_client_new`, freed once.
     unsafe { free_handle(client) }
 }

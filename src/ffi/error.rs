@@ -1,27 +1,27 @@
-//! `oss_error`: the details of a failed call.
+//! `oss_append_error`: the details of a failed call.
 
 use std::ffi::{c_char, CString};
 
 use super::boundary::{free_handle, guard_value, Detail, Failure};
-use super::result::oss_result;
+use super::result::oss_append_result;
 use crate::{Error, InFlight};
 
-/// The value of `OSS_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
-pub const OSS_POSITION_UNKNOWN: u64 = u64::MAX;
+/// The value of `OSS_APPEND_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
+pub const OSS_APPEND_POSITION_UNKNOWN: u64 = u64::MAX;
 
 /// The largest object an append may produce: 5 GiB. An append past it fails with
-/// `OSS_RESULT_POSITION_TOO_LARGE` before anything is sent.
-pub const OSS_MAX_APPENDABLE_SIZE: u64 = 5_368_709_120;
+/// `OSS_APPEND_RESULT_POSITION_TOO_LARGE` before anything is sent.
+pub const OSS_APPEND_MAX_OBJECT_SIZE: u64 = 5_368_709_120;
 
 /// The details of a failed call: result code, HTTP status, and the service's Code, Message,
 /// RequestId, HostId and EC.
 ///
-/// Made by a failing call that was given a non-NULL `oss_error **error_out`; owned by the caller,
-/// who releases it with `oss_error_free`. Every string an accessor returns is owned by the handle,
-/// NUL-terminated, never NULL, and valid until `oss_error_free`. The handle is immutable:
+/// Made by a failing call that was given a non-NULL `oss_append_error **error_out`; owned by the caller,
+/// who releases it with `oss_append_error_free`. Every string an accessor returns is owned by the handle,
+/// NUL-terminated, never NULL, and valid until `oss_append_error_free`. The handle is immutable:
 /// its accessors may be called from any thread.
-pub struct oss_error {
-    result: oss_result,
+pub struct oss_append_error {
+    result: oss_append_result,
     http_status: u16,
     message: CString,
     code: CString,
@@ -35,11 +35,11 @@ pub struct oss_error {
     in_flight: Option<InFlight>,
 }
 
-/// An append whose outcome is unknown (`OSS_RESULT_UNSETTLED`): plain data to keep, for example in
-/// a file, and settle later with `oss_settle`. Nothing to free.
+/// An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
+/// a file, and settle later with `oss_append_settle`. Nothing to free.
 #[repr(C)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct oss_in_flight {
+pub struct oss_append_in_flight {
     /// Where the data was appended: the object's length before it.
     pub position: u64,
     /// How many bytes were appended (not zero).
@@ -52,7 +52,7 @@ pub struct oss_in_flight {
     pub has_crc64_before: bool,
 }
 
-impl oss_in_flight {
+impl oss_append_in_flight {
     pub(crate) fn from_core(in_flight: &InFlight) -> Self {
         Self {
             position: in_flight.position,
@@ -80,7 +80,7 @@ pub(crate) fn c_string(text: &str) -> CString {
     CString::new(text.replace('\0', "?")).unwrap_or_default()
 }
 
-impl oss_error {
+impl oss_append_error {
     pub(crate) fn from_failure(failure: Failure) -> Self {
         let empty = CString::default;
         let mut handle = Self {
@@ -139,7 +139,7 @@ impl oss_error {
 const EMPTY: &c_char = &0;
 
 /// Reads one field of an error handle; NULL or a panic gives `fallback`.
-fn field<T: Copy>(error: *const oss_error, fallback: T, read: impl FnOnce(&oss_error) -> T) -> T {
+fn field<T: Copy>(error: *const oss_append_error, fallback: T, read: impl FnOnce(&oss_append_error) -> T) -> T {
     guard_value(fallback, || {
         // SAFETY: the caller passes NULL or a live handle from this library.
         match unsafe { error.as_ref() } {
@@ -153,27 +153,27 @@ fn field<T: Copy>(error: *const oss_error, fallback: T, read: impl FnOnce(&oss_e
 ///
 /// Not thread-safe with respect to other uses of the same handle.
 #[no_mangle]
-pub extern "C" fn oss_error_free(error: *mut oss_error) {
+pub extern "C" fn oss_append_error_free(error: *mut oss_append_error) {
     // SAFETY: the caller passes NULL or a handle made by this library, freed once.
     unsafe { free_handle(error) }
 }
 
-/// The result code of the failed call. NULL gives `OSS_RESULT_NULL_POINTER`.
+/// The result code of the failed call. NULL gives `OSS_APPEND_RESULT_NULL_POINTER`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_result(error: *const oss_error) -> oss_result {
-    field(error, oss_result::NullPointer, |e| e.result)
+pub extern "C" fn oss_append_error_result(error: *const oss_append_error) -> oss_append_result {
+    field(error, oss_append_result::NullPointer, |e| e.result)
 }
 
 /// What went wrong, for a person: a full sentence with the advice that goes with it (for a service
 /// error: status, Code, Message, EC, request id). Never empty for a handle made by a failure.
 ///
-/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_message(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_message(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.message.as_ptr())
 }
 
@@ -182,73 +182,73 @@ pub extern "C" fn oss_error_message(error: *const oss_error) -> *const c_char {
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_http_status(error: *const oss_error) -> u16 {
+pub extern "C" fn oss_append_error_http_status(error: *const oss_append_error) -> u16 {
     field(error, 0, |e| e.http_status)
 }
 
 /// The service's error Code, e.g. `"PositionNotEqualToLength"`; `""` for errors that are not from the
 /// service (or a HEAD error, which has no body, except the codes the library infers: NoSuchKey,
-/// AccessDenied). Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// AccessDenied). Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_code(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_code(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.code.as_ptr())
 }
 
 /// The service's error Message, as sent; `""` when there is none.
-/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_service_message(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_service_message(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.service_message.as_ptr())
 }
 
 /// The request id (`x-oss-request-id`) of the failed request, for Alibaba Cloud support; `""` when
-/// there is none. Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// there is none. Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_request_id(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_request_id(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.request_id.as_ptr())
 }
 
 /// The service's HostId; `""` when there is none.
-/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_host_id(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_host_id(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.host_id.as_ptr())
 }
 
 /// The service's detailed error code EC, e.g. `"0026-00000016"`; `""` when there is none.
-/// Owned by the handle, valid until `oss_error_free`. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_error_free`. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_ec(error: *const oss_error) -> *const c_char {
+pub extern "C" fn oss_append_error_ec(error: *const oss_append_error) -> *const c_char {
     field(error, EMPTY as *const c_char, |e| e.ec.as_ptr())
 }
 
 /// The object's real length, where the next append must go: set for
-/// `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
-/// `OSS_RESULT_CRC_MISMATCH`; `OSS_POSITION_UNKNOWN` otherwise. NULL gives `OSS_POSITION_UNKNOWN`.
+/// `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` (from `x-oss-next-append-position`) and
+/// `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_POSITION_UNKNOWN` otherwise. NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_next_position(error: *const oss_error) -> u64 {
-    field(error, OSS_POSITION_UNKNOWN, |e| e.next_position.unwrap_or(OSS_POSITION_UNKNOWN))
+pub extern "C" fn oss_append_error_next_position(error: *const oss_append_error) -> u64 {
+    field(error, OSS_APPEND_POSITION_UNKNOWN, |e| e.next_position.unwrap_or(OSS_APPEND_POSITION_UNKNOWN))
 }
 
 /// The object's CRC-64 as the service reported it with the error, if it did: returns true and writes
-/// `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_RESULT_CRC_MISMATCH`
+/// `*crc64_out`; returns false and leaves it untouched otherwise. Set for `OSS_APPEND_RESULT_CRC_MISMATCH`
 /// and for a 409 that carried `x-oss-hash-crc64ecma`. NULL `error` or `crc64_out` gives false.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) -> bool {
+pub extern "C" fn oss_append_error_crc64(error: *const oss_append_error, crc64_out: *mut u64) -> bool {
     field(error, false, |e| match (e.crc64, crc64_out.is_null()) {
         (Some(crc), false) => {
             // SAFETY: not NULL; the caller passes writable storage.
@@ -260,26 +260,26 @@ pub extern "C" fn oss_error_crc64(error: *const oss_error, crc64_out: *mut u64) 
 }
 
 /// Whether the failed call left nothing written, so it may simply be made again (after a pause).
-/// The library's own classification: `OSS_RESULT_UNSETTLED` is never retryable. NULL gives false.
+/// The library's own classification: `OSS_APPEND_RESULT_UNSETTLED` is never retryable. NULL gives false.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_is_retryable(error: *const oss_error) -> bool {
+pub extern "C" fn oss_append_error_is_retryable(error: *const oss_append_error) -> bool {
     field(error, false, |e| e.retryable)
 }
 
-/// The append whose outcome is unknown, for `OSS_RESULT_UNSETTLED`: returns true and writes
+/// The append whose outcome is unknown, for `OSS_APPEND_RESULT_UNSETTLED`: returns true and writes
 /// `*in_flight_out`; returns false and leaves it untouched for any other error. Keep it (it is plain
-/// data) and pass it to `oss_settle` to learn whether the bytes landed before sending them again.
+/// data) and pass it to `oss_append_settle` to learn whether the bytes landed before sending them again.
 /// NULL `error` or `in_flight_out` gives false.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_error_in_flight(error: *const oss_error, in_flight_out: *mut oss_in_flight) -> bool {
+pub extern "C" fn oss_append_error_in_flight(error: *const oss_append_error, in_flight_out: *mut oss_append_in_flight) -> bool {
     field(error, false, |e| match (&e.in_flight, in_flight_out.is_null()) {
         (Some(in_flight), false) => {
             // SAFETY: not NULL; the caller passes writable storage.
-            unsafe { in_flight_out.write(oss_in_flight::from_core(in_flight)) };
+            unsafe { in_flight_out.write(oss_append_in_flight::from_core(in_flight)) };
             true
         }
         _ => false,
@@ -298,7 +298,7 @@ mod tests {
 
     #[test]
     fn the_c_size_limit_is_the_core_limit() {
-        assert_eq!(OSS_MAX_APPENDABLE_SIZE, crate::validate::MAX_APPENDABLE_SIZE);
+        assert_eq!(OSS_APPEND_MAX_OBJECT_SIZE, crate::validate::MAX_APPENDABLE_SIZE);
     }
 
     #[test]
@@ -311,22 +311,22 @@ mod tests {
         service.next_position = Some(42);
         service.server_crc64 = Some(7);
         service.position = Some(3);
-        let handle = oss_error::from_failure(crate::Error::from(service).into());
-        let error = &handle as *const oss_error;
-        assert_eq!(oss_error_result(error), oss_result::PositionNotEqualToLength);
-        assert_eq!(oss_error_http_status(error), 409);
-        assert_eq!(text(oss_error_code(error)), "PositionNotEqualToLength");
-        assert_eq!(text(oss_error_service_message(error)), "Position is not equal to file length");
+        let handle = oss_append_error::from_failure(crate::Error::from(service).into());
+        let error = &handle as *const oss_append_error;
+        assert_eq!(oss_append_error_result(error), oss_append_result::PositionNotEqualToLength);
+        assert_eq!(oss_append_error_http_status(error), 409);
+        assert_eq!(text(oss_append_error_code(error)), "PositionNotEqualToLength");
+        assert_eq!(text(oss_append_error_service_message(error)), "Position is not equal to file length");
         // An interior NUL, which C cannot hold, becomes '?'.
-        assert_eq!(text(oss_error_request_id(error)), "RID?X");
-        assert_eq!(text(oss_error_host_id(error)), "b.oss-cn-hangzhou.aliyuncs.com");
-        assert_eq!(text(oss_error_ec(error)), "0026-00000016");
-        assert_eq!(oss_error_next_position(error), 42);
+        assert_eq!(text(oss_append_error_request_id(error)), "RID?X");
+        assert_eq!(text(oss_append_error_host_id(error)), "b.oss-cn-hangzhou.aliyuncs.com");
+        assert_eq!(text(oss_append_error_ec(error)), "0026-00000016");
+        assert_eq!(oss_append_error_next_position(error), 42);
         let mut crc = 0;
-        assert!(oss_error_crc64(error, &mut crc));
+        assert!(oss_append_error_crc64(error, &mut crc));
         assert_eq!(crc, 7);
-        assert!(!oss_error_crc64(error, std::ptr::null_mut()));
-        let message = text(oss_error_message(error));
+        assert!(!oss_append_error_crc64(error, std::ptr::null_mut()));
+        let message = text(oss_append_error_message(error));
         assert!(message.contains("appended at 3, object length is 42"), "{message}");
     }
 
@@ -344,29 +344,29 @@ mod tests {
             in_flight: in_flight.clone(),
             cause: crate::Error::network("unreachable"),
         }));
-        let handle = oss_error::from_failure(error.into());
-        let error = &handle as *const oss_error;
-        assert_eq!(oss_error_result(error), oss_result::Unsettled);
-        assert!(!oss_error_is_retryable(error));
-        let mut out = oss_in_flight { position: 0, length: 0, body_crc64: 0, crc64_before: 0, has_crc64_before: false };
-        assert!(oss_error_in_flight(error, &mut out));
+        let handle = oss_append_error::from_failure(error.into());
+        let error = &handle as *const oss_append_error;
+        assert_eq!(oss_append_error_result(error), oss_append_result::Unsettled);
+        assert!(!oss_append_error_is_retryable(error));
+        let mut out = oss_append_in_flight { position: 0, length: 0, body_crc64: 0, crc64_before: 0, has_crc64_before: false };
+        assert!(oss_append_error_in_flight(error, &mut out));
         assert_eq!(out.to_core("b", "k"), in_flight);
-        assert!(!oss_error_in_flight(error, std::ptr::null_mut()));
-        assert!(text(oss_error_message(error)).contains("may have landed"));
+        assert!(!oss_append_error_in_flight(error, std::ptr::null_mut()));
+        assert!(text(oss_append_error_message(error)).contains("may have landed"));
         // Other errors have none, and say whether they are retryable.
-        let handle = oss_error::from_failure(crate::Error::network("reset").into());
-        assert!(!oss_error_in_flight(&handle, &mut out));
-        assert!(oss_error_is_retryable(&handle));
+        let handle = oss_append_error::from_failure(crate::Error::network("reset").into());
+        assert!(!oss_append_error_in_flight(&handle, &mut out));
+        assert!(oss_append_error_is_retryable(&handle));
     }
 
     #[test]
     fn a_local_error_has_empty_service_fields() {
-        let handle = oss_error::from_failure(crate::Error::Cancelled.into());
-        let error = &handle as *const oss_error;
-        assert_eq!(oss_error_result(error), oss_result::Cancelled);
-        assert_eq!(oss_error_http_status(error), 0);
-        assert_eq!(text(oss_error_code(error)), "");
-        assert_eq!(oss_error_next_position(error), OSS_POSITION_UNKNOWN);
-        assert_eq!(text(oss_error_message(error)), "cancelled by the caller");
+        let handle = oss_append_error::from_failure(crate::Error::Cancelled.into());
+        let error = &handle as *const oss_append_error;
+        assert_eq!(oss_append_error_result(error), oss_append_result::Cancelled);
+        assert_eq!(oss_append_error_http_status(error), 0);
+        assert_eq!(text(oss_append_error_code(error)), "");
+        assert_eq!(oss_append_error_next_position(error), OSS_APPEND_POSITION_UNKNOWN);
+        assert_eq!(text(oss_append_error_message(error)), "cancelled by the caller");
     }
 }

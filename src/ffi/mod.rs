@@ -4,10 +4,10 @@
 //! comment here is copied into it. The rules, after rustls-ffi:
 //!
 //! - Handles are opaque; `_new` pairs with `_free`, and `_free(NULL)` does nothing.
-//! - Every fallible function returns an [`oss_result`]; outputs go through `*_out` pointers and are
-//!   written only on success; details go to an optional `oss_error **error_out`.
+//! - Every fallible function returns an [`oss_append_result`]; outputs go through `*_out` pointers and are
+//!   written only on success; details go to an optional `oss_append_error **error_out`.
 //! - Every body runs inside one panic boundary (`boundary::guard`): a panic becomes
-//!   `OSS_RESULT_PANIC`, never an unwind across the boundary. NULL pointers and invalid UTF-8 are
+//!   `OSS_APPEND_RESULT_PANIC`, never an unwind across the boundary. NULL pointers and invalid UTF-8 are
 //!   refused with their own codes.
 //! - Callbacks are `Option<extern "C" fn>` type aliases; a NULL callback means none.
 
@@ -37,6 +37,6 @@ pub use spool::*;
 
 /// The library's version, e.g. `"0.1.0"`. The string is static: never free it. Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_version() -> *const c_char {
+pub extern "C" fn oss_append_version() -> *const c_char {
     concat!(env!("CARGO_PKG_VERSION"), "\0").as_ptr().cast()
 }

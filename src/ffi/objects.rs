@@ -6,51 +6,51 @@ use std::path::PathBuf;
 
 use super::boundary::{arg_bytes, arg_ref, arg_str, copy_to_array, free_handle, guard, guard_value, write_handle};
 use super::boundary::{arg_out, write_opt, Failure};
-use super::client::oss_client;
-use super::error::{c_string, oss_error, oss_in_flight, OSS_POSITION_UNKNOWN};
-use super::options::{oss_cancel_token, oss_object_options};
-use super::result::oss_result;
+use super::client::oss_append_client;
+use super::error::{c_string, oss_append_error, oss_append_in_flight, OSS_APPEND_POSITION_UNKNOWN};
+use super::options::{oss_append_cancel_token, oss_append_options};
+use super::result::oss_append_result;
 use crate::{AppendResult, Body, NotLandedReason, ObjectMeta, Settlement};
 
 /// Room for a request id or ETag in a result struct, NUL included. Longer values are cut at a UTF-8
 /// character boundary (request ids are 24 characters, ETags 34 to 40).
-pub const OSS_ID_CAPACITY: usize = 128;
+pub const OSS_APPEND_ID_CAPACITY: usize = 128;
 
 /// What a successful append returns. Plain data: nothing to free.
 #[repr(C)]
-pub struct oss_append_result {
+pub struct oss_append_receipt {
     /// Where the data was appended.
     pub position: u64,
     /// The object's new length: the position of the next append.
     pub next_position: u64,
     /// CRC-64 of the whole object after the append, verified against the service's. Pass it to
-    /// `oss_object_options_set_crc64` for the next append.
+    /// `oss_append_options_set_crc64` for the next append.
     pub crc64: u64,
     /// True when a response was lost and a retry proved, by length and CRC, that the first attempt
     /// had landed: the data was appended exactly once.
     pub reconciled: bool,
     /// `x-oss-request-id` of the response that confirmed the append, NUL-terminated.
-    pub request_id: [c_char; OSS_ID_CAPACITY],
+    pub request_id: [c_char; OSS_APPEND_ID_CAPACITY],
     /// `ETag`, NUL-terminated; empty when the response had none (a reconciled retry).
-    pub etag: [c_char; OSS_ID_CAPACITY],
+    pub etag: [c_char; OSS_APPEND_ID_CAPACITY],
 }
 
 /// What a successful put returns. Plain data: nothing to free.
 #[repr(C)]
-pub struct oss_put_result {
+pub struct oss_append_put_receipt {
     /// CRC-64 of the object, verified against the data sent; meaningful when `has_crc64`.
     pub crc64: u64,
     /// Whether the service reported the CRC-64.
     pub has_crc64: bool,
     /// `x-oss-request-id`, NUL-terminated.
-    pub request_id: [c_char; OSS_ID_CAPACITY],
+    pub request_id: [c_char; OSS_APPEND_ID_CAPACITY],
     /// `ETag`, NUL-terminated; empty when the response had none.
-    pub etag: [c_char; OSS_ID_CAPACITY],
+    pub etag: [c_char; OSS_APPEND_ID_CAPACITY],
 }
 
 /// What a successful get returns. Plain data: nothing to free.
 #[repr(C)]
-pub struct oss_get_result {
+pub struct oss_append_get_info {
     /// Bytes written to the buffer or file.
     pub bytes_written: u64,
     /// CRC-64 of the object as the service reported it (checked against the bytes read); meaningful
@@ -59,19 +59,19 @@ pub struct oss_get_result {
     /// Whether the service reported the CRC-64.
     pub has_crc64: bool,
     /// `x-oss-request-id`, NUL-terminated.
-    pub request_id: [c_char; OSS_ID_CAPACITY],
+    pub request_id: [c_char; OSS_APPEND_ID_CAPACITY],
     /// `ETag`, NUL-terminated; empty when the response had none.
-    pub etag: [c_char; OSS_ID_CAPACITY],
+    pub etag: [c_char; OSS_APPEND_ID_CAPACITY],
 }
 
-fn append_result(result: &AppendResult) -> oss_append_result {
-    let mut out = oss_append_result {
+fn append_result(result: &AppendResult) -> oss_append_receipt {
+    let mut out = oss_append_receipt {
         position: result.position,
         next_position: result.next_position,
         crc64: result.crc64,
         reconciled: result.reconciled,
-        request_id: [0; OSS_ID_CAPACITY],
-        etag: [0; OSS_ID_CAPACITY],
+        request_id: [0; OSS_APPEND_ID_CAPACITY],
+        etag: [0; OSS_APPEND_ID_CAPACITY],
     };
     copy_to_array(&result.request_id, &mut out.request_id);
     copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
@@ -83,7 +83,7 @@ fn append_result(result: &AppendResult) -> oss_append_result {
 /// # Safety
 /// Each pointer is NULL or valid as documented on the exported functions.
 unsafe fn target<'a>(
-    client: *const oss_client,
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
 ) -> Result<(&'a crate::Client, &'a str, &'a str), Failure> {
@@ -105,7 +105,7 @@ unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> 
         // SAFETY: not NULL, NUL-terminated by the caller's contract.
         let bytes = unsafe { std::ffi::CStr::from_ptr(path) }.to_bytes();
         if bytes.is_empty() {
-            return Err(Failure::new(oss_result::InvalidArgument, format!("{name} is empty")));
+            return Err(Failure::new(oss_append_result::InvalidArgument, format!("{name} is empty")));
         }
         Ok(PathBuf::from(std::ffi::OsStr::from_bytes(bytes)))
     }
@@ -114,57 +114,57 @@ unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> 
         // SAFETY: not NULL, NUL-terminated by the caller's contract.
         let text = unsafe { arg_str(path, name) }?;
         if text.is_empty() {
-            return Err(Failure::new(oss_result::InvalidArgument, format!("{name} is empty")));
+            return Err(Failure::new(oss_append_result::InvalidArgument, format!("{name} is empty")));
         }
         Ok(PathBuf::from(text))
     }
 }
 
 fn position_arg(position: u64) -> Option<u64> {
-    (position != OSS_POSITION_UNKNOWN).then_some(position)
+    (position != OSS_APPEND_POSITION_UNKNOWN).then_some(position)
 }
 
 /// Appends `len` bytes at `data` to the object `key` in `bucket`, creating it at position 0, and
 /// verifies the append with CRC-64.
 ///
-/// `position` is where the data goes, the object's current length, or `OSS_POSITION_UNKNOWN` to let
+/// `position` is where the data goes, the object's current length, or `OSS_APPEND_POSITION_UNKNOWN` to let
 /// the library find it (0 for a missing object, else its length, by a HEAD request). `(NULL, 0)` is
 /// empty data. `options` may be NULL (no headers, no callback). `bucket`, `key`, the data and the
 /// options are read during the call only; nothing is kept.
 ///
 /// On success `*result_out` is written (when `result_out` is not NULL). On failure nothing is written
 /// to it, and `*error_out` (when `error_out` is not NULL) receives an error the caller releases with
-/// `oss_error_free`; for `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_error_next_position` gives
+/// `oss_append_error_free`; for `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`, `oss_append_error_next_position` gives
 /// the object's real length.
 ///
 /// The outcome is total: when a response is lost after the data was sent, the call settles it
 /// before returning (success with `reconciled` when it landed). A failure for which
-/// `oss_result_is_retryable` is true left nothing written. `OSS_RESULT_CRC_MISMATCH` and
-/// `OSS_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_RESULT_UNSETTLED` means
-/// it may have landed: `oss_error_in_flight` and `oss_settle` tell.
+/// `oss_append_result_is_retryable` is true left nothing written. `OSS_APPEND_RESULT_CRC_MISMATCH` and
+/// `OSS_APPEND_RESULT_UNVERIFIED` mean the data landed (do not send it again); `OSS_APPEND_RESULT_UNSETTLED` means
+/// it may have landed: `oss_append_error_in_flight` and `oss_append_settle` tell.
 ///
 /// Blocks until done. Thread-safe: many threads may append through one client at once (to one object
-/// they race for positions, and the losers get `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
+/// they race for positions, and the losers get `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH`).
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
-/// a non-zero length); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
-/// `OSS_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_RESULT_INVALID_HEADER_VALUE`;
-/// `OSS_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
-/// code such as `OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_RESULT_OBJECT_NOT_APPENDABLE`;
-/// a 3xx transport code; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_UNVERIFIED`; `OSS_RESULT_UNSETTLED`;
-/// `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket or key NULL, or NULL data with
+/// a non-zero length); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+/// `OSS_APPEND_RESULT_POSITION_TOO_LARGE` (past 5 GiB); `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`;
+/// `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a length larger than any buffer); a 2xx service
+/// code such as `OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH` or `OSS_APPEND_RESULT_OBJECT_NOT_APPENDABLE`;
+/// a 3xx transport code; `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_RESULT_UNVERIFIED`; `OSS_APPEND_RESULT_UNSETTLED`;
+/// `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`; `OSS_APPEND_RESULT_PROTOCOL`.
 #[no_mangle]
 pub extern "C" fn oss_append_object(
-    client: *const oss_client,
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
     position: u64,
     data: *const u8,
     len: usize,
-    options: *const oss_object_options,
-    result_out: *mut oss_append_result,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    options: *const oss_append_options,
+    result_out: *mut oss_append_receipt,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), data, options) =
@@ -185,21 +185,21 @@ pub extern "C" fn oss_append_object(
 /// `path` is a NUL-terminated file name (any bytes on Unix). The file's length is taken when the call
 /// starts; it must not shrink during the call.
 ///
-/// Returns as `oss_append_object`, and `OSS_RESULT_NULL_POINTER` for a NULL path,
-/// `OSS_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_RESULT_IO` when the file cannot be opened or read.
+/// Returns as `oss_append_object`, and `OSS_APPEND_RESULT_NULL_POINTER` for a NULL path,
+/// `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty one, `OSS_APPEND_RESULT_IO` when the file cannot be opened or read.
 ///
 /// Thread-safe, as `oss_append_object`.
 #[no_mangle]
-pub extern "C" fn oss_append_object_from_file(
-    client: *const oss_client,
+pub extern "C" fn oss_append_file(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
     position: u64,
     path: *const c_char,
-    options: *const oss_object_options,
-    result_out: *mut oss_append_result,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    options: *const oss_append_options,
+    result_out: *mut oss_append_receipt,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), path, options) =
@@ -214,11 +214,11 @@ pub extern "C" fn oss_append_object_from_file(
     })
 }
 
-/// Why an append did not land, in `oss_settlement`.
+/// Why an append did not land, in `oss_append_settlement`.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum oss_not_landed_reason {
+pub enum oss_append_not_landed_reason {
     /// The append landed (`landed` is true).
     Landed = 0,
     /// The object ends at or before the append's position: nothing was appended there.
@@ -233,47 +233,47 @@ pub enum oss_not_landed_reason {
     NotAppendable = 5,
 }
 
-/// What `oss_settle` proved. Plain data: nothing to free.
+/// What `oss_append_settle` proved. Plain data: nothing to free.
 #[repr(C)]
-pub struct oss_settlement {
+pub struct oss_append_settlement {
     /// True when the bytes are in the object, once: `result` describes the append. False when they
     /// are not: sending them again appends them once.
     pub landed: bool,
     /// Why not, when `landed` is false.
-    pub reason: oss_not_landed_reason,
+    pub reason: oss_append_not_landed_reason,
     /// When not landed: the object's length now (where the next append goes), or
-    /// `OSS_POSITION_UNKNOWN` when it has none (missing, not appendable).
+    /// `OSS_APPEND_POSITION_UNKNOWN` when it has none (missing, not appendable).
     pub object_length: u64,
     /// When not landed: the object's CRC-64 now; meaningful when `has_object_crc64`.
     pub object_crc64: u64,
     /// Whether `object_crc64` is known.
     pub has_object_crc64: bool,
     /// When landed: the append, as a successful append would have returned it (`reconciled` true).
-    pub result: oss_append_result,
+    pub result: oss_append_receipt,
 }
 
-/// Proves whether an append whose outcome is unknown (`OSS_RESULT_UNSETTLED`, whose
-/// `oss_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
+/// Proves whether an append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`, whose
+/// `oss_append_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
 /// length and CRC-64, and, when they cannot tell, the bytes at its position.
 ///
 /// On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
 /// still unknown: settle again later, never send the bytes again before; `*error_out` (when not
-/// NULL) receives an error to release with `oss_error_free`. Blocks. Thread-safe.
+/// NULL) receives an error to release with `oss_append_error_free`. Blocks. Thread-safe.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
-/// settlement_out NULL); `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
-/// `OSS_RESULT_POSITION_TOO_LARGE`; `OSS_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
-/// changes nothing); 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`; `OSS_RESULT_PROTOCOL`;
-/// `OSS_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key, in_flight or
+/// settlement_out NULL); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+/// `OSS_APPEND_RESULT_POSITION_TOO_LARGE`; `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a zero length: an empty append
+/// changes nothing); 2xx and 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`; `OSS_APPEND_RESULT_PROTOCOL`;
+/// `OSS_APPEND_RESULT_UNVERIFIED` (the bytes are there but the service gives no CRC-64).
 #[no_mangle]
-pub extern "C" fn oss_settle(
-    client: *const oss_client,
+pub extern "C" fn oss_append_settle(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
-    in_flight: *const oss_in_flight,
-    settlement_out: *mut oss_settlement,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    in_flight: *const oss_append_in_flight,
+    settlement_out: *mut oss_append_settlement,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), in_flight) =
@@ -281,31 +281,31 @@ pub extern "C" fn oss_settle(
         let out = arg_out(settlement_out, "settlement_out")?;
         let empty = AppendResult {
             position: in_flight.position,
-            next_position: OSS_POSITION_UNKNOWN,
+            next_position: OSS_APPEND_POSITION_UNKNOWN,
             crc64: 0,
             request_id: String::new(),
             etag: None,
             reconciled: false,
         };
         let settlement = match client.settle(&in_flight.to_core(bucket, key))? {
-            Settlement::Landed(result) => oss_settlement {
+            Settlement::Landed(result) => oss_append_settlement {
                 landed: true,
-                reason: oss_not_landed_reason::Landed,
+                reason: oss_append_not_landed_reason::Landed,
                 object_length: result.next_position,
                 object_crc64: result.crc64,
                 has_object_crc64: true,
                 result: append_result(&result),
             },
-            Settlement::NotLanded(not_landed) => oss_settlement {
+            Settlement::NotLanded(not_landed) => oss_append_settlement {
                 landed: false,
                 reason: match not_landed.reason {
-                    NotLandedReason::NothingAtPosition => oss_not_landed_reason::NothingAtPosition,
-                    NotLandedReason::OtherWriter => oss_not_landed_reason::OtherWriter,
-                    NotLandedReason::MissingObject => oss_not_landed_reason::MissingObject,
-                    NotLandedReason::MissingBucket => oss_not_landed_reason::MissingBucket,
-                    NotLandedReason::NotAppendable => oss_not_landed_reason::NotAppendable,
+                    NotLandedReason::NothingAtPosition => oss_append_not_landed_reason::NothingAtPosition,
+                    NotLandedReason::OtherWriter => oss_append_not_landed_reason::OtherWriter,
+                    NotLandedReason::MissingObject => oss_append_not_landed_reason::MissingObject,
+                    NotLandedReason::MissingBucket => oss_append_not_landed_reason::MissingBucket,
+                    NotLandedReason::NotAppendable => oss_append_not_landed_reason::NotAppendable,
                 },
-                object_length: not_landed.object_length.unwrap_or(OSS_POSITION_UNKNOWN),
+                object_length: not_landed.object_length.unwrap_or(OSS_APPEND_POSITION_UNKNOWN),
                 object_crc64: not_landed.object_crc64.unwrap_or(0),
                 has_object_crc64: not_landed.object_crc64.is_some(),
                 result: append_result(&empty),
@@ -321,33 +321,33 @@ pub extern "C" fn oss_settle(
 /// object there. `(NULL, 0)` is an empty object. `options` may be NULL; its CRC is ignored.
 ///
 /// On success `*result_out` is written (when not NULL); on failure `*error_out` (when not NULL)
-/// receives an error to release with `oss_error_free`. Thread-safe.
+/// receives an error to release with `oss_append_error_free`. Thread-safe.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
-/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_INVALID_HEADER_VALUE`;
-/// 2xx, 3xx codes; `OSS_RESULT_CRC_MISMATCH`; `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+/// `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_INVALID_HEADER_VALUE`;
+/// 2xx, 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`; `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
 #[no_mangle]
-pub extern "C" fn oss_put_object(
-    client: *const oss_client,
+pub extern "C" fn oss_append_put_object(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
     data: *const u8,
     len: usize,
-    options: *const oss_object_options,
-    result_out: *mut oss_put_result,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    options: *const oss_append_options,
+    result_out: *mut oss_append_put_receipt,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), data, options) =
             unsafe { (target(client, bucket, key)?, arg_bytes(data, len, "data")?, options.as_ref()) };
-        let options = options.map(oss_object_options::to_put).unwrap_or_default();
+        let options = options.map(oss_append_options::to_put).unwrap_or_default();
         let result = client.put_object(bucket, key, data, &options)?;
-        let mut out = oss_put_result {
+        let mut out = oss_append_put_receipt {
             crc64: result.crc64.unwrap_or(0),
             has_crc64: result.crc64.is_some(),
-            request_id: [0; OSS_ID_CAPACITY],
-            etag: [0; OSS_ID_CAPACITY],
+            request_id: [0; OSS_APPEND_ID_CAPACITY],
+            etag: [0; OSS_APPEND_ID_CAPACITY],
         };
         copy_to_array(&result.request_id, &mut out.request_id);
         copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
@@ -359,18 +359,18 @@ pub extern "C" fn oss_put_object(
 
 /// Deletes the object. Deleting a missing object succeeds, as the service does.
 ///
-/// On failure `*error_out` (when not NULL) receives an error to release with `oss_error_free`.
+/// On failure `*error_out` (when not NULL) receives an error to release with `oss_append_error_free`.
 /// Thread-safe.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
-/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; 2xx and 3xx codes; `OSS_RESULT_CREDENTIALS`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+/// `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; 2xx and 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
 #[no_mangle]
-pub extern "C" fn oss_delete_object(
-    client: *const oss_client,
+pub extern "C" fn oss_append_delete_object(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let (client, bucket, key) = unsafe { target(client, bucket, key)? };
@@ -401,13 +401,13 @@ impl Write for Capped {
     }
 }
 
-fn get_result(result: &crate::GetResult) -> oss_get_result {
-    let mut out = oss_get_result {
+fn get_result(result: &crate::GetResult) -> oss_append_get_info {
+    let mut out = oss_append_get_info {
         bytes_written: result.bytes_written,
         crc64: result.crc64.unwrap_or(0),
         has_crc64: result.crc64.is_some(),
-        request_id: [0; OSS_ID_CAPACITY],
-        etag: [0; OSS_ID_CAPACITY],
+        request_id: [0; OSS_APPEND_ID_CAPACITY],
+        etag: [0; OSS_APPEND_ID_CAPACITY],
     };
     copy_to_array(&result.request_id, &mut out.request_id);
     copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
@@ -417,26 +417,26 @@ fn get_result(result: &crate::GetResult) -> oss_get_result {
 /// Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
 ///
 /// `(NULL, 0)` is a zero-byte buffer (enough for an empty object). The buffer is written only on
-/// success: an object larger than `capacity` fails with `OSS_RESULT_BUFFER_TOO_SMALL` and leaves
-/// the buffer untouched (`oss_head_object` gives the size first). `cancel` may be NULL.
+/// success: an object larger than `capacity` fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL` and leaves
+/// the buffer untouched (`oss_append_head_object` gives the size first). `cancel` may be NULL.
 /// On success `*result_out` (when not NULL) gets the byte count; on failure `*error_out` (when not
-/// NULL) receives an error to release with `oss_error_free`. Thread-safe.
+/// NULL) receives an error to release with `oss_append_error_free`. Thread-safe.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER`; `OSS_RESULT_INVALID_UTF8`;
-/// `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`; `OSS_RESULT_BUFFER_TOO_SMALL`;
-/// `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_RESULT_CRC_MISMATCH`;
-/// `OSS_RESULT_CANCELLED`; `OSS_RESULT_CREDENTIALS`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
+/// `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`;
+/// `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`;
+/// `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
 #[no_mangle]
-pub extern "C" fn oss_get_object(
-    client: *const oss_client,
+pub extern "C" fn oss_append_get_object(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
     buffer: *mut u8,
     capacity: usize,
-    cancel: *const oss_cancel_token,
-    result_out: *mut oss_get_result,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    cancel: *const oss_append_cancel_token,
+    result_out: *mut oss_append_get_info,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), cancel) = unsafe { (target(client, bucket, key)?, cancel.as_ref()) };
@@ -447,9 +447,9 @@ pub extern "C" fn oss_get_object(
         let outcome = client.get_object(bucket, key, None, &mut sink, cancel.map(|c| &c.token));
         if sink.overflowed {
             return Err(Failure::new(
-                oss_result::BufferTooSmall,
+                oss_append_result::BufferTooSmall,
                 format!(
-                    "the object {key} is larger than the buffer of {capacity} bytes; oss_head_object gives its size"
+                    "the object {key} is larger than the buffer of {capacity} bytes; oss_append_head_object gives its size"
                 ),
             ));
         }
@@ -469,26 +469,26 @@ pub extern "C" fn oss_get_object(
 /// The data goes to a temporary file beside `path` that replaces `path` only on success, so on
 /// failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
 /// `*result_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives an error
-/// to release with `oss_error_free`. Thread-safe (give each call its own path).
+/// to release with `oss_append_error_free`. Thread-safe (give each call its own path).
 ///
-/// Returns as `oss_get_object` (without `OSS_RESULT_BUFFER_TOO_SMALL`), and `OSS_RESULT_IO` when the
-/// file cannot be written, `OSS_RESULT_INVALID_ARGUMENT` for an empty path.
+/// Returns as `oss_append_get_object` (without `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`), and `OSS_APPEND_RESULT_IO` when the
+/// file cannot be written, `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty path.
 #[no_mangle]
-pub extern "C" fn oss_get_object_to_file(
-    client: *const oss_client,
+pub extern "C" fn oss_append_get_object_to_file(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
     path: *const c_char,
-    cancel: *const oss_cancel_token,
-    result_out: *mut oss_get_result,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    cancel: *const oss_append_cancel_token,
+    result_out: *mut oss_append_get_info,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let ((client, bucket, key), path, cancel) =
             unsafe { (target(client, bucket, key)?, arg_path(path, "path")?, cancel.as_ref()) };
         let file_name = path.file_name().ok_or_else(|| {
-            Failure::new(oss_result::InvalidArgument, format!("path {} names no file", path.display()))
+            Failure::new(oss_append_result::InvalidArgument, format!("path {} names no file", path.display()))
         })?;
         let mut temp_name = std::ffi::OsString::from(".");
         temp_name.push(file_name);
@@ -498,14 +498,14 @@ pub extern "C" fn oss_get_object_to_file(
         temp_name.push(format!(".oss-part-{}-{serial}", std::process::id()));
         let temp = path.with_file_name(temp_name);
         let io =
-            |what: &str, e: std::io::Error| Failure::new(oss_result::Io, format!("{what} {}: {e}", temp.display()));
+            |what: &str, e: std::io::Error| Failure::new(oss_append_result::Io, format!("{what} {}: {e}", temp.display()));
         let mut file = std::fs::File::create(&temp).map_err(|e| io("cannot create", e))?;
         let outcome = client.get_object(bucket, key, None, &mut file, cancel.map(|c| &c.token)).map_err(Failure::from);
         let finished = outcome.and_then(|result| {
             file.sync_all().map_err(|e| io("cannot write", e))?;
             drop(file);
             std::fs::rename(&temp, &path).map_err(|e| {
-                Failure::new(oss_result::Io, format!("cannot move the download to {}: {e}", path.display()))
+                Failure::new(oss_append_result::Io, format!("cannot move the download to {}: {e}", path.display()))
             })?;
             Ok(result)
         });
@@ -522,12 +522,12 @@ pub extern "C" fn oss_get_object_to_file(
     })
 }
 
-/// An object's metadata, from `oss_head_object`.
+/// An object's metadata, from `oss_append_head_object`.
 ///
-/// Owned by the caller, released with `oss_object_meta_free`. Every string an accessor returns is
-/// owned by the handle, NUL-terminated and valid until `oss_object_meta_free`. Immutable: the
+/// Owned by the caller, released with `oss_append_object_meta_free`. Every string an accessor returns is
+/// owned by the handle, NUL-terminated and valid until `oss_append_object_meta_free`. Immutable: the
 /// accessors may be called from any thread.
-pub struct oss_object_meta {
+pub struct oss_append_object_meta {
     meta: ObjectMeta,
     object_type: CString,
     etag: CString,
@@ -538,31 +538,31 @@ pub struct oss_object_meta {
     metadata: Vec<(CString, CString)>,
 }
 
-/// Reads an object's metadata (HEAD). A missing object fails with `OSS_RESULT_NO_SUCH_KEY`.
+/// Reads an object's metadata (HEAD). A missing object fails with `OSS_APPEND_RESULT_NO_SUCH_KEY`.
 ///
-/// On success `*meta_out` is owned by the caller and must be released with `oss_object_meta_free`;
+/// On success `*meta_out` is owned by the caller and must be released with `oss_append_object_meta_free`;
 /// on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
-/// with `oss_error_free`. Thread-safe.
+/// with `oss_append_error_free`. Thread-safe.
 ///
-/// Returns `OSS_RESULT_OK`; `OSS_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
-/// `OSS_RESULT_INVALID_UTF8`; `OSS_RESULT_INVALID_BUCKET`; `OSS_RESULT_INVALID_KEY`;
-/// `OSS_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
-/// the status); 3xx codes; `OSS_RESULT_CREDENTIALS`.
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
+/// `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+/// `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
+/// the status); 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
 #[no_mangle]
-pub extern "C" fn oss_head_object(
-    client: *const oss_client,
+pub extern "C" fn oss_append_head_object(
+    client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
-    meta_out: *mut *mut oss_object_meta,
-    error_out: *mut *mut oss_error,
-) -> oss_result {
+    meta_out: *mut *mut oss_append_object_meta,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: pointers are NULL or valid, as documented above.
         let (client, bucket, key) = unsafe { target(client, bucket, key)? };
         let out = arg_out(meta_out, "meta_out")?;
         let meta = client.head_object(bucket, key)?;
         let text = |value: &Option<String>| c_string(value.as_deref().unwrap_or_default());
-        let handle = oss_object_meta {
+        let handle = oss_append_object_meta {
             object_type: c_string(&meta.object_type),
             etag: text(&meta.etag),
             content_type: text(&meta.content_type),
@@ -582,13 +582,13 @@ pub extern "C" fn oss_head_object(
 ///
 /// Must not run while another thread uses the handle.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_free(meta: *mut oss_object_meta) {
-    // SAFETY: NULL or a handle from `oss_head_object`, freed once.
+pub extern "C" fn oss_append_object_meta_free(meta: *mut oss_append_object_meta) {
+    // SAFETY: NULL or a handle from `oss_append_head_object`, freed once.
     unsafe { free_handle(meta) }
 }
 
 /// Reads one field of a metadata handle; NULL or a panic gives `fallback`.
-fn meta_field<T: Copy>(meta: *const oss_object_meta, fallback: T, read: impl FnOnce(&oss_object_meta) -> T) -> T {
+fn meta_field<T: Copy>(meta: *const oss_append_object_meta, fallback: T, read: impl FnOnce(&oss_append_object_meta) -> T) -> T {
     guard_value(fallback, || {
         // SAFETY: NULL or a live handle from this library.
         match unsafe { meta.as_ref() } {
@@ -604,7 +604,7 @@ const EMPTY: &c_char = &0;
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_content_length(meta: *const oss_object_meta) -> u64 {
+pub extern "C" fn oss_append_object_meta_content_length(meta: *const oss_append_object_meta) -> u64 {
     meta_field(meta, 0, |m| m.meta.content_length)
 }
 
@@ -612,17 +612,17 @@ pub extern "C" fn oss_object_meta_content_length(meta: *const oss_object_meta) -
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_is_appendable(meta: *const oss_object_meta) -> bool {
+pub extern "C" fn oss_append_object_meta_is_appendable(meta: *const oss_append_object_meta) -> bool {
     meta_field(meta, false, |m| m.meta.is_appendable())
 }
 
-/// For an appendable object, the position of the next append; `OSS_POSITION_UNKNOWN` otherwise.
-/// NULL gives `OSS_POSITION_UNKNOWN`.
+/// For an appendable object, the position of the next append; `OSS_APPEND_POSITION_UNKNOWN` otherwise.
+/// NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_next_append_position(meta: *const oss_object_meta) -> u64 {
-    meta_field(meta, OSS_POSITION_UNKNOWN, |m| m.meta.next_append_position.unwrap_or(OSS_POSITION_UNKNOWN))
+pub extern "C" fn oss_append_object_meta_next_append_position(meta: *const oss_append_object_meta) -> u64 {
+    meta_field(meta, OSS_APPEND_POSITION_UNKNOWN, |m| m.meta.next_append_position.unwrap_or(OSS_APPEND_POSITION_UNKNOWN))
 }
 
 /// The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
@@ -630,7 +630,7 @@ pub extern "C" fn oss_object_meta_next_append_position(meta: *const oss_object_m
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out: *mut u64) -> bool {
+pub extern "C" fn oss_append_object_meta_crc64(meta: *const oss_append_object_meta, crc64_out: *mut u64) -> bool {
     meta_field(meta, false, |m| match (m.meta.crc64, crc64_out.is_null()) {
         (Some(crc), false) => {
             // SAFETY: not NULL; the caller passes writable storage.
@@ -643,61 +643,61 @@ pub extern "C" fn oss_object_meta_crc64(meta: *const oss_object_meta, crc64_out:
 
 /// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_object_type(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_object_type(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.object_type.as_ptr())
 }
 
 /// The `ETag`.
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_etag(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_etag(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.etag.as_ptr())
 }
 
 /// The `Content-Type`.
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_content_type(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_content_type(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.content_type.as_ptr())
 }
 
 /// `Last-Modified`, as the service sent it (an HTTP date).
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_last_modified(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_last_modified(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.last_modified.as_ptr())
 }
 
 /// `x-oss-storage-class`.
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_storage_class(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_storage_class(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.storage_class.as_ptr())
 }
 
 /// `x-oss-request-id` of the HEAD request.
 ///
-/// Owned by the handle, valid until `oss_object_meta_free`; `""` when absent. NULL gives `""`.
+/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_request_id(meta: *const oss_object_meta) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_request_id(meta: *const oss_append_object_meta) -> *const c_char {
     meta_field(meta, EMPTY as *const c_char, |m| m.request_id.as_ptr())
 }
 
@@ -705,25 +705,25 @@ pub extern "C" fn oss_object_meta_request_id(meta: *const oss_object_meta) -> *c
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_metadata_count(meta: *const oss_object_meta) -> usize {
+pub extern "C" fn oss_append_object_meta_metadata_count(meta: *const oss_append_object_meta) -> usize {
     meta_field(meta, 0, |m| m.metadata.len())
 }
 
 /// The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
-/// `index` is not below `oss_object_meta_metadata_count`. Owned by the handle, valid until
-/// `oss_object_meta_free`.
+/// `index` is not below `oss_append_object_meta_metadata_count`. Owned by the handle, valid until
+/// `oss_append_object_meta_free`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_metadata_name(meta: *const oss_object_meta, index: usize) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_metadata_name(meta: *const oss_append_object_meta, index: usize) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr()))
 }
 
 /// The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
-/// the handle, valid until `oss_object_meta_free`.
+/// the handle, valid until `oss_append_object_meta_free`.
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_object_meta_metadata_value(meta: *const oss_object_meta, index: usize) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_metadata_value(meta: *const oss_append_object_meta, index: usize) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr()))
 }

@@ -1,27 +1,27 @@
-//! `oss_result`: the one result code every fallible function returns.
+//! `oss_append_result`: the one result code every fallible function returns.
 
 use std::ffi::c_char;
 
 use crate::Error;
 
 /// The result of every fallible call. Numbered in groups and never renumbered: a retired value stays
-/// reserved. `OSS_RESULT_OK` (0) is success; every other value is a failure, and when the call was
-/// given an `oss_error **error_out` the failure's details are in that handle.
+/// reserved. `OSS_APPEND_RESULT_OK` (0) is success; every other value is a failure, and when the call was
+/// given an `oss_append_error **error_out` the failure's details are in that handle.
 ///
 /// - 1xx: an argument was refused before anything was sent.
-/// - 2xx: the service answered with an error (`oss_error_http_status` and `oss_error_code` tell more).
+/// - 2xx: the service answered with an error (`oss_append_error_http_status` and `oss_append_error_code` tell more).
 /// - 3xx: the network failed or a timeout fired.
 /// - 4xx: the call failed locally or its outcome needs care: CRC mismatch (landed), cancellation,
 ///   credentials, local I/O, protocol, unverified (landed), unsettled (may have landed).
 ///
-/// `oss_result_is_retryable` says which codes mean "nothing was written: the same call may be made
+/// `oss_append_result_is_retryable` says which codes mean "nothing was written: the same call may be made
 /// again".
 /// - 5xx: the spool refused or failed.
 /// - 9xx: a bug in the library (a panic was caught); please report it.
 #[allow(non_camel_case_types)]
 #[repr(u32)]
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum oss_result {
+pub enum oss_append_result {
     /// Success.
     Ok = 0,
 
@@ -50,7 +50,7 @@ pub enum oss_result {
     /// The service answered with an error not given its own code below.
     ServiceError = 200,
     /// 409 PositionNotEqualToLength: the position is not the object's length;
-    /// `oss_error_next_position` gives the real length.
+    /// `oss_append_error_next_position` gives the real length.
     PositionNotEqualToLength = 201,
     /// 409 ObjectNotAppendable: the object was made by a put or multipart upload.
     ObjectNotAppendable = 202,
@@ -99,7 +99,7 @@ pub enum oss_result {
     /// the data again.
     Unverified = 405,
     /// The append may have landed: its response was lost and settling it failed too. Never retry it
-    /// as it is: `oss_error_in_flight` gives the append, `oss_settle` proves whether it landed.
+    /// as it is: `oss_append_error_in_flight` gives the append, `oss_append_settle` proves whether it landed.
     Unsettled = 406,
     /// The bytes read do not match the object's CRC-64: read it again.
     DownloadCrcMismatch = 407,
@@ -124,54 +124,54 @@ pub enum oss_result {
 }
 
 /// Every code, for the name table and the tests.
-pub(crate) const ALL: &[(oss_result, &str)] = &[
-    (oss_result::Ok, "OSS_RESULT_OK\0"),
-    (oss_result::NullPointer, "OSS_RESULT_NULL_POINTER\0"),
-    (oss_result::InvalidUtf8, "OSS_RESULT_INVALID_UTF8\0"),
-    (oss_result::InvalidBucket, "OSS_RESULT_INVALID_BUCKET\0"),
-    (oss_result::InvalidKey, "OSS_RESULT_INVALID_KEY\0"),
-    (oss_result::InvalidArgument, "OSS_RESULT_INVALID_ARGUMENT\0"),
-    (oss_result::PositionTooLarge, "OSS_RESULT_POSITION_TOO_LARGE\0"),
-    (oss_result::InvalidHeaderValue, "OSS_RESULT_INVALID_HEADER_VALUE\0"),
-    (oss_result::InvalidEndpoint, "OSS_RESULT_INVALID_ENDPOINT\0"),
-    (oss_result::InvalidRegion, "OSS_RESULT_INVALID_REGION\0"),
-    (oss_result::BufferTooSmall, "OSS_RESULT_BUFFER_TOO_SMALL\0"),
-    (oss_result::ServiceError, "OSS_RESULT_SERVICE_ERROR\0"),
-    (oss_result::PositionNotEqualToLength, "OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH\0"),
-    (oss_result::ObjectNotAppendable, "OSS_RESULT_OBJECT_NOT_APPENDABLE\0"),
-    (oss_result::NoSuchKey, "OSS_RESULT_NO_SUCH_KEY\0"),
-    (oss_result::NoSuchBucket, "OSS_RESULT_NO_SUCH_BUCKET\0"),
-    (oss_result::AccessDenied, "OSS_RESULT_ACCESS_DENIED\0"),
-    (oss_result::SignatureDoesNotMatch, "OSS_RESULT_SIGNATURE_DOES_NOT_MATCH\0"),
-    (oss_result::InvalidAccessKeyId, "OSS_RESULT_INVALID_ACCESS_KEY_ID\0"),
-    (oss_result::SecurityTokenExpired, "OSS_RESULT_SECURITY_TOKEN_EXPIRED\0"),
-    (oss_result::RequestTimeTooSkewed, "OSS_RESULT_REQUEST_TIME_TOO_SKEWED\0"),
-    (oss_result::ServiceUnavailable, "OSS_RESULT_SERVICE_UNAVAILABLE\0"),
-    (oss_result::TooManyRequests, "OSS_RESULT_TOO_MANY_REQUESTS\0"),
-    (oss_result::ServiceRequestTimeout, "OSS_RESULT_SERVICE_REQUEST_TIMEOUT\0"),
-    (oss_result::Network, "OSS_RESULT_NETWORK\0"),
-    (oss_result::ConnectTimeout, "OSS_RESULT_CONNECT_TIMEOUT\0"),
-    (oss_result::ReadWriteTimeout, "OSS_RESULT_READ_WRITE_TIMEOUT\0"),
-    (oss_result::RequestTimeout, "OSS_RESULT_REQUEST_TIMEOUT\0"),
-    (oss_result::CrcMismatch, "OSS_RESULT_CRC_MISMATCH\0"),
-    (oss_result::Cancelled, "OSS_RESULT_CANCELLED\0"),
-    (oss_result::Credentials, "OSS_RESULT_CREDENTIALS\0"),
-    (oss_result::Io, "OSS_RESULT_IO\0"),
-    (oss_result::Protocol, "OSS_RESULT_PROTOCOL\0"),
-    (oss_result::Unverified, "OSS_RESULT_UNVERIFIED\0"),
-    (oss_result::Unsettled, "OSS_RESULT_UNSETTLED\0"),
-    (oss_result::DownloadCrcMismatch, "OSS_RESULT_DOWNLOAD_CRC_MISMATCH\0"),
-    (oss_result::SpoolFull, "OSS_RESULT_SPOOL_FULL\0"),
-    (oss_result::SpoolLocked, "OSS_RESULT_SPOOL_LOCKED\0"),
-    (oss_result::SpoolClosed, "OSS_RESULT_SPOOL_CLOSED\0"),
-    (oss_result::SpoolCorrupt, "OSS_RESULT_SPOOL_CORRUPT\0"),
-    (oss_result::FlushTimeout, "OSS_RESULT_FLUSH_TIMEOUT\0"),
-    (oss_result::RecordTooLarge, "OSS_RESULT_RECORD_TOO_LARGE\0"),
-    (oss_result::Panic, "OSS_RESULT_PANIC\0"),
-    (oss_result::Internal, "OSS_RESULT_INTERNAL\0"),
+pub(crate) const ALL: &[(oss_append_result, &str)] = &[
+    (oss_append_result::Ok, "OSS_APPEND_RESULT_OK\0"),
+    (oss_append_result::NullPointer, "OSS_APPEND_RESULT_NULL_POINTER\0"),
+    (oss_append_result::InvalidUtf8, "OSS_APPEND_RESULT_INVALID_UTF8\0"),
+    (oss_append_result::InvalidBucket, "OSS_APPEND_RESULT_INVALID_BUCKET\0"),
+    (oss_append_result::InvalidKey, "OSS_APPEND_RESULT_INVALID_KEY\0"),
+    (oss_append_result::InvalidArgument, "OSS_APPEND_RESULT_INVALID_ARGUMENT\0"),
+    (oss_append_result::PositionTooLarge, "OSS_APPEND_RESULT_POSITION_TOO_LARGE\0"),
+    (oss_append_result::InvalidHeaderValue, "OSS_APPEND_RESULT_INVALID_HEADER_VALUE\0"),
+    (oss_append_result::InvalidEndpoint, "OSS_APPEND_RESULT_INVALID_ENDPOINT\0"),
+    (oss_append_result::InvalidRegion, "OSS_APPEND_RESULT_INVALID_REGION\0"),
+    (oss_append_result::BufferTooSmall, "OSS_APPEND_RESULT_BUFFER_TOO_SMALL\0"),
+    (oss_append_result::ServiceError, "OSS_APPEND_RESULT_SERVICE_ERROR\0"),
+    (oss_append_result::PositionNotEqualToLength, "OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH\0"),
+    (oss_append_result::ObjectNotAppendable, "OSS_APPEND_RESULT_OBJECT_NOT_APPENDABLE\0"),
+    (oss_append_result::NoSuchKey, "OSS_APPEND_RESULT_NO_SUCH_KEY\0"),
+    (oss_append_result::NoSuchBucket, "OSS_APPEND_RESULT_NO_SUCH_BUCKET\0"),
+    (oss_append_result::AccessDenied, "OSS_APPEND_RESULT_ACCESS_DENIED\0"),
+    (oss_append_result::SignatureDoesNotMatch, "OSS_APPEND_RESULT_SIGNATURE_DOES_NOT_MATCH\0"),
+    (oss_append_result::InvalidAccessKeyId, "OSS_APPEND_RESULT_INVALID_ACCESS_KEY_ID\0"),
+    (oss_append_result::SecurityTokenExpired, "OSS_APPEND_RESULT_SECURITY_TOKEN_EXPIRED\0"),
+    (oss_append_result::RequestTimeTooSkewed, "OSS_APPEND_RESULT_REQUEST_TIME_TOO_SKEWED\0"),
+    (oss_append_result::ServiceUnavailable, "OSS_APPEND_RESULT_SERVICE_UNAVAILABLE\0"),
+    (oss_append_result::TooManyRequests, "OSS_APPEND_RESULT_TOO_MANY_REQUESTS\0"),
+    (oss_append_result::ServiceRequestTimeout, "OSS_APPEND_RESULT_SERVICE_REQUEST_TIMEOUT\0"),
+    (oss_append_result::Network, "OSS_APPEND_RESULT_NETWORK\0"),
+    (oss_append_result::ConnectTimeout, "OSS_APPEND_RESULT_CONNECT_TIMEOUT\0"),
+    (oss_append_result::ReadWriteTimeout, "OSS_APPEND_RESULT_READ_WRITE_TIMEOUT\0"),
+    (oss_append_result::RequestTimeout, "OSS_APPEND_RESULT_REQUEST_TIMEOUT\0"),
+    (oss_append_result::CrcMismatch, "OSS_APPEND_RESULT_CRC_MISMATCH\0"),
+    (oss_append_result::Cancelled, "OSS_APPEND_RESULT_CANCELLED\0"),
+    (oss_append_result::Credentials, "OSS_APPEND_RESULT_CREDENTIALS\0"),
+    (oss_append_result::Io, "OSS_APPEND_RESULT_IO\0"),
+    (oss_append_result::Protocol, "OSS_APPEND_RESULT_PROTOCOL\0"),
+    (oss_append_result::Unverified, "OSS_APPEND_RESULT_UNVERIFIED\0"),
+    (oss_append_result::Unsettled, "OSS_APPEND_RESULT_UNSETTLED\0"),
+    (oss_append_result::DownloadCrcMismatch, "OSS_APPEND_RESULT_DOWNLOAD_CRC_MISMATCH\0"),
+    (oss_append_result::SpoolFull, "OSS_APPEND_RESULT_SPOOL_FULL\0"),
+    (oss_append_result::SpoolLocked, "OSS_APPEND_RESULT_SPOOL_LOCKED\0"),
+    (oss_append_result::SpoolClosed, "OSS_APPEND_RESULT_SPOOL_CLOSED\0"),
+    (oss_append_result::SpoolCorrupt, "OSS_APPEND_RESULT_SPOOL_CORRUPT\0"),
+    (oss_append_result::FlushTimeout, "OSS_APPEND_RESULT_FLUSH_TIMEOUT\0"),
+    (oss_append_result::RecordTooLarge, "OSS_APPEND_RESULT_RECORD_TOO_LARGE\0"),
+    (oss_append_result::Panic, "OSS_APPEND_RESULT_PANIC\0"),
+    (oss_append_result::Internal, "OSS_APPEND_RESULT_INTERNAL\0"),
 ];
 
-impl oss_result {
+impl oss_append_result {
     /// The code for an error of the core library: a translation of its kind, nothing decided here.
     pub(crate) fn from_core(error: &Error) -> Self {
         use crate::{Argument as A, ServiceErrorKind as K, TimeoutKind};
@@ -243,30 +243,30 @@ impl oss_result {
         )
     }
 
-    /// The code's name with its NUL, e.g. `"OSS_RESULT_OK\0"`.
+    /// The code's name with its NUL, e.g. `"OSS_APPEND_RESULT_OK\0"`.
     pub(crate) fn name_with_nul(code: u32) -> &'static str {
-        ALL.iter().find(|(c, _)| *c as u32 == code).map(|(_, name)| *name).unwrap_or("OSS_RESULT_UNKNOWN\0")
+        ALL.iter().find(|(c, _)| *c as u32 == code).map(|(_, name)| *name).unwrap_or("OSS_APPEND_RESULT_UNKNOWN\0")
     }
 }
 
-/// The name of a result code, e.g. `"OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH"`; `"OSS_RESULT_UNKNOWN"`
+/// The name of a result code, e.g. `"OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH"`; `"OSS_APPEND_RESULT_UNKNOWN"`
 /// for a value that is not a code.
 ///
 /// `result` is a plain `uint32_t`, so any value may be passed. The returned string is static: never
 /// free it. Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_result_name(result: u32) -> *const c_char {
-    oss_result::name_with_nul(result).as_ptr().cast()
+pub extern "C" fn oss_append_result_name(result: u32) -> *const c_char {
+    oss_append_result::name_with_nul(result).as_ptr().cast()
 }
 
 /// Whether a failure with this code left nothing written, so the same call may simply be made again
 /// (after a pause): network failures, timeouts, 5xx, 429, 408, clock skew (the client corrected its
 /// clock). The library's own classification, the one its other languages use. An
-/// `OSS_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
+/// `OSS_APPEND_RESULT_UNSETTLED` append is never retryable: its bytes may be in the object.
 ///
 /// `result` is a plain `uint32_t`: any value may be passed (unknown values give false). Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_result_is_retryable(result: u32) -> bool {
+pub extern "C" fn oss_append_result_is_retryable(result: u32) -> bool {
     ALL.iter().find(|(code, _)| *code as u32 == result).is_some_and(|(code, _)| code.is_retryable())
 }
 
@@ -279,27 +279,27 @@ mod tests {
     fn names_are_unique_and_nul_terminated() {
         let mut seen = std::collections::HashSet::new();
         for (code, name) in ALL {
-            assert!(name.ends_with('\0') && name.starts_with("OSS_RESULT_"));
+            assert!(name.ends_with('\0') && name.starts_with("OSS_APPEND_RESULT_"));
             assert!(seen.insert(*code as u32), "duplicate {name}");
         }
-        assert_eq!(oss_result::name_with_nul(12345), "OSS_RESULT_UNKNOWN\0");
+        assert_eq!(oss_append_result::name_with_nul(12345), "OSS_APPEND_RESULT_UNKNOWN\0");
     }
 
     #[test]
     fn service_errors_map_by_code_then_status() {
         let service = |status, code: &str| Error::from(ServiceError::new(status, code));
         assert_eq!(
-            oss_result::from_core(&service(409, "PositionNotEqualToLength")),
-            oss_result::PositionNotEqualToLength
+            oss_append_result::from_core(&service(409, "PositionNotEqualToLength")),
+            oss_append_result::PositionNotEqualToLength
         );
-        assert_eq!(oss_result::from_core(&service(409, "ObjectNotAppendable")), oss_result::ObjectNotAppendable);
-        assert_eq!(oss_result::from_core(&service(403, "SignatureDoesNotMatch")), oss_result::SignatureDoesNotMatch);
-        assert_eq!(oss_result::from_core(&service(403, "InvalidSecurityToken")), oss_result::SecurityTokenExpired);
-        assert_eq!(oss_result::from_core(&service(403, "Whatever")), oss_result::AccessDenied);
-        assert_eq!(oss_result::from_core(&service(404, "")), oss_result::NoSuchKey);
-        assert_eq!(oss_result::from_core(&service(404, "NoSuchBucket")), oss_result::NoSuchBucket);
-        assert_eq!(oss_result::from_core(&service(503, "ServiceUnavailable")), oss_result::ServiceUnavailable);
-        assert_eq!(oss_result::from_core(&service(400, "InvalidArgument")), oss_result::ServiceError);
+        assert_eq!(oss_append_result::from_core(&service(409, "ObjectNotAppendable")), oss_append_result::ObjectNotAppendable);
+        assert_eq!(oss_append_result::from_core(&service(403, "SignatureDoesNotMatch")), oss_append_result::SignatureDoesNotMatch);
+        assert_eq!(oss_append_result::from_core(&service(403, "InvalidSecurityToken")), oss_append_result::SecurityTokenExpired);
+        assert_eq!(oss_append_result::from_core(&service(403, "Whatever")), oss_append_result::AccessDenied);
+        assert_eq!(oss_append_result::from_core(&service(404, "")), oss_append_result::NoSuchKey);
+        assert_eq!(oss_append_result::from_core(&service(404, "NoSuchBucket")), oss_append_result::NoSuchBucket);
+        assert_eq!(oss_append_result::from_core(&service(503, "ServiceUnavailable")), oss_append_result::ServiceUnavailable);
+        assert_eq!(oss_append_result::from_core(&service(400, "InvalidArgument")), oss_append_result::ServiceError);
     }
 
     #[test]
@@ -351,28 +351,28 @@ mod tests {
             Error::Protocol("junk".into()),
         ];
         for error in &errors {
-            let code = oss_result::from_core(error);
+            let code = oss_append_result::from_core(error);
             assert_eq!(code.is_retryable(), error.is_retryable(), "{error:?} -> {code:?}");
-            assert_eq!(oss_result_is_retryable(code as u32), error.is_retryable(), "{error:?}");
-            assert_ne!(code, oss_result::Internal, "{error:?}");
+            assert_eq!(oss_append_result_is_retryable(code as u32), error.is_retryable(), "{error:?}");
+            assert_ne!(code, oss_append_result::Internal, "{error:?}");
         }
-        assert!(!oss_result_is_retryable(12345));
-        assert!(!oss_result_is_retryable(oss_result::Ok as u32));
+        assert!(!oss_append_result_is_retryable(12345));
+        assert!(!oss_append_result_is_retryable(oss_append_result::Ok as u32));
     }
 
     #[test]
     fn local_errors_map_by_kind() {
-        assert_eq!(oss_result::from_core(&Error::Cancelled), oss_result::Cancelled);
+        assert_eq!(oss_append_result::from_core(&Error::Cancelled), oss_append_result::Cancelled);
         assert_eq!(
-            oss_result::from_core(&Error::InvalidArgument {
+            oss_append_result::from_core(&Error::InvalidArgument {
                 argument: crate::Argument::StorageClass,
                 reason: String::new()
             }),
-            oss_result::InvalidHeaderValue
+            oss_append_result::InvalidHeaderValue
         );
         assert_eq!(
-            oss_result::from_core(&Error::Timeout { kind: crate::TimeoutKind::Connect, millis: 1 }),
-            oss_result::ConnectTimeout
+            oss_append_result::from_core(&Error::Timeout { kind: crate::TimeoutKind::Connect, millis: 1 }),
+            oss_append_result::ConnectTimeout
         );
     }
 }

@@ -33,10 +33,10 @@ static int check_cases_failed = 0;
 /* Checks a call's result code, printing both names when they differ. */
 #define CHECK_RESULT(expr, expected)                                                         \
   do {                                                                                       \
-    oss_result check_got_ = (expr);                                                          \
+    oss_append_result check_got_ = (expr);                                                          \
     if (check_got_ != (expected)) {                                                          \
       fprintf(stderr, "    %s:%d: %s\n      gave %s, expected %s\n", __FILE__, __LINE__, #expr, \
-              oss_result_name(check_got_), oss_result_name(expected));                       \
+              oss_append_result_name(check_got_), oss_append_result_name(expected));                       \
       check_failures_in_case++;                                                              \
     }                                                                                        \
   } while (0)
@@ -64,10 +64,10 @@ static int check_cases_failed = 0;
   } while (0)
 
 /* Prints an error handle's details (for a failing check's context), then frees it. */
-static inline void check_print_and_free_error(oss_error *error) {
+static inline void check_print_and_free_error(oss_append_error *error) {
   if (error != NULL) {
-    fprintf(stderr, "      error: %s\n", oss_error_message(error));
-    oss_error_free(error);
+    fprintf(stderr, "      error: %s\n", oss_append_error_message(error));
+    oss_append_error_free(error);
   }
 }
 
@@ -104,27 +104,27 @@ static inline const char *check_env(const char *name) {
 
 /* A client of the test emulator with the given keys (NULL: the emulator's own), no retries unless
  * asked. Returns NULL (and counts a failed check) when it cannot be made. */
-static inline oss_client *check_client_with(const char *access_key_id, const char *access_key_secret,
+static inline oss_append_client *check_client_with(const char *access_key_id, const char *access_key_secret,
                                             const char *security_token, uint32_t max_attempts) {
-  oss_client_config *config = NULL;
-  oss_client *client = NULL;
-  oss_error *error = NULL;
-  CHECK_RESULT(oss_client_config_new(&config), OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_config_set_endpoint(config, check_env("OSS_TEST_ENDPOINT")), OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_config_set_region(config, "cn-hangzhou"), OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_config_set_credentials(
+  oss_append_config *config = NULL;
+  oss_append_client *client = NULL;
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_config_new(&config), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_endpoint(config, check_env("OSS_TEST_ENDPOINT")), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(config, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials(
                    config, access_key_id ? access_key_id : check_env("OSS_TEST_ACCESS_KEY_ID"),
                    access_key_secret ? access_key_secret : check_env("OSS_TEST_ACCESS_KEY_SECRET"), security_token),
-               OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_config_set_retries(config, max_attempts, 10, 100), OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_config_set_timeouts(config, 5000, 10000, 0), OSS_RESULT_OK);
-  CHECK_RESULT(oss_client_new(config, &client, &error), OSS_RESULT_OK);
+               OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_retries(config, max_attempts, 10, 100), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_timeouts(config, 5000, 10000, 0), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_client_new(config, &client, &error), OSS_APPEND_RESULT_OK);
   check_print_and_free_error(error);
-  oss_client_config_free(config);
+  oss_append_config_free(config);
   return client;
 }
 
-static inline oss_client *check_client(void) { return check_client_with(NULL, NULL, NULL, 3); }
+static inline oss_append_client *check_client(void) { return check_client_with(NULL, NULL, NULL, 3); }
 
 /* Sends `method` to the test emulator's admin endpoint, e.g. ("POST", "faults?kind=drop-after-commit")
  * or ("DELETE", "faults"), over a plain socket; counts a failed check unless it answers 200. */

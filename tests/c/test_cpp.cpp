@@ -24,30 +24,30 @@ struct Deleter {
   void operator()(T *handle) const noexcept { Free(handle); }
 };
 
-using ClientPtr = std::unique_ptr<oss_client, Deleter<oss_client, oss_client_free>>;
-using ConfigPtr = std::unique_ptr<oss_client_config, Deleter<oss_client_config, oss_client_config_free>>;
-using OptionsPtr = std::unique_ptr<oss_object_options, Deleter<oss_object_options, oss_object_options_free>>;
-using ErrorPtr = std::unique_ptr<oss_error, Deleter<oss_error, oss_error_free>>;
-using MetaPtr = std::unique_ptr<oss_object_meta, Deleter<oss_object_meta, oss_object_meta_free>>;
+using ClientPtr = std::unique_ptr<oss_append_client, Deleter<oss_append_client, oss_append_client_free>>;
+using ConfigPtr = std::unique_ptr<oss_append_config, Deleter<oss_append_config, oss_append_config_free>>;
+using OptionsPtr = std::unique_ptr<oss_append_options, Deleter<oss_append_options, oss_append_options_free>>;
+using ErrorPtr = std::unique_ptr<oss_append_error, Deleter<oss_append_error, oss_append_error_free>>;
+using MetaPtr = std::unique_ptr<oss_append_object_meta, Deleter<oss_append_object_meta, oss_append_object_meta_free>>;
 
-// A failed call, with the details of its oss_error.
+// A failed call, with the details of its oss_append_error.
 class Error : public std::runtime_error {
  public:
-  explicit Error(oss_result code, oss_error *raw)
-      : std::runtime_error(raw ? oss_error_message(raw) : oss_result_name(code)),
+  explicit Error(oss_append_result code, oss_append_error *raw)
+      : std::runtime_error(raw ? oss_append_error_message(raw) : oss_append_result_name(code)),
         code_(code),
-        service_code_(raw ? oss_error_code(raw) : ""),
-        http_status_(raw ? oss_error_http_status(raw) : 0),
-        next_position_(raw ? oss_error_next_position(raw) : OSS_POSITION_UNKNOWN) {
+        service_code_(raw ? oss_append_error_code(raw) : ""),
+        http_status_(raw ? oss_append_error_http_status(raw) : 0),
+        next_position_(raw ? oss_append_error_next_position(raw) : OSS_APPEND_POSITION_UNKNOWN) {
     ErrorPtr owned(raw);  // copied what we need; the handle is freed here
   }
-  oss_result code() const { return code_; }
+  oss_append_result code() const { return code_; }
   const std::string &service_code() const { return service_code_; }
   uint16_t http_status() const { return http_status_; }
   uint64_t next_position() const { return next_position_; }
 
  private:
-  oss_result code_;
+  oss_append_result code_;
   std::string service_code_;
   uint16_t http_status_;
   uint64_t next_position_;
@@ -55,8 +55,8 @@ class Error : public std::runtime_error {
 
 // Call the C function first and pass its `error` afterwards: as two arguments of one call, the
 // handle could be read before the function wrote it (argument order is unspecified).
-inline void check(oss_result code, oss_error *error = nullptr) {
-  if (code != OSS_RESULT_OK) {
+inline void check(oss_append_result code, oss_append_error *error = nullptr) {
+  if (code != OSS_APPEND_RESULT_OK) {
     throw Error(code, error);
   }
   ErrorPtr unused(error);
@@ -65,24 +65,24 @@ inline void check(oss_result code, oss_error *error = nullptr) {
 class Client {
  public:
   Client(const std::string &endpoint, const std::string &access_key_id, const std::string &secret) {
-    oss_client_config *raw_config = nullptr;
-    check(oss_client_config_new(&raw_config));
+    oss_append_config *raw_config = nullptr;
+    check(oss_append_config_new(&raw_config));
     ConfigPtr config(raw_config);
-    check(oss_client_config_set_endpoint(config.get(), endpoint.c_str()));
-    check(oss_client_config_set_region(config.get(), "cn-hangzhou"));
-    check(oss_client_config_set_credentials(config.get(), access_key_id.c_str(), secret.c_str(), nullptr));
-    oss_client *raw = nullptr;
-    oss_error *error = nullptr;
-    const oss_result code = oss_client_new(config.get(), &raw, &error);
+    check(oss_append_config_set_endpoint(config.get(), endpoint.c_str()));
+    check(oss_append_config_set_region(config.get(), "cn-hangzhou"));
+    check(oss_append_config_set_credentials(config.get(), access_key_id.c_str(), secret.c_str(), nullptr));
+    oss_append_client *raw = nullptr;
+    oss_append_error *error = nullptr;
+    const oss_append_result code = oss_append_client_new(config.get(), &raw, &error);
     check(code, error);
     client_.reset(raw);
   }
 
-  oss_append_result append(const std::string &bucket, const std::string &key, uint64_t position,
-                           const std::string &data, const oss_object_options *options = nullptr) const {
-    oss_append_result result{};
-    oss_error *error = nullptr;
-    const oss_result code =
+  oss_append_receipt append(const std::string &bucket, const std::string &key, uint64_t position,
+                           const std::string &data, const oss_append_options *options = nullptr) const {
+    oss_append_receipt result{};
+    oss_append_error *error = nullptr;
+    const oss_append_result code =
         oss_append_object(client_.get(), bucket.c_str(), key.c_str(), position,
                           reinterpret_cast<const uint8_t *>(data.data()), data.size(), options, &result, &error);
     check(code, error);
@@ -90,15 +90,15 @@ class Client {
   }
 
   std::string get(const std::string &bucket, const std::string &key) const {
-    oss_object_meta *raw_meta = nullptr;
-    oss_error *error = nullptr;
-    oss_result code = oss_head_object(client_.get(), bucket.c_str(), key.c_str(), &raw_meta, &error);
+    oss_append_object_meta *raw_meta = nullptr;
+    oss_append_error *error = nullptr;
+    oss_append_result code = oss_append_head_object(client_.get(), bucket.c_str(), key.c_str(), &raw_meta, &error);
     check(code, error);
     MetaPtr meta(raw_meta);
-    std::vector<uint8_t> buffer(oss_object_meta_content_length(meta.get()));
-    oss_get_result got{};
+    std::vector<uint8_t> buffer(oss_append_object_meta_content_length(meta.get()));
+    oss_append_get_info got{};
     error = nullptr;
-    code = oss_get_object(client_.get(), bucket.c_str(), key.c_str(), buffer.data(), buffer.size(), nullptr, &got,
+    code = oss_append_get_object(client_.get(), bucket.c_str(), key.c_str(), buffer.data(), buffer.size(), nullptr, &got,
                           &error);
     check(code, error);
     return std::string(buffer.begin(), buffer.begin() + static_cast<std::ptrdiff_t>(got.bytes_written));
@@ -154,8 +154,8 @@ static void run(const char *name, F test) {
 }
 
 int main() {
-  static_assert(std::is_same<std::underlying_type<oss_result>::type, uint32_t>::value,
-                "oss_result is a uint32_t enum in C++");
+  static_assert(std::is_same<std::underlying_type<oss_append_result>::type, uint32_t>::value,
+                "oss_append_result is a uint32_t enum in C++");
   std::srand(static_cast<unsigned>(std::time(nullptr)) ^ static_cast<unsigned>(std::hash<std::thread::id>()(std::this_thread::get_id())));
   const std::string bucket = env("OSS_TEST_BUCKET");
   const oss::Client client(env("OSS_TEST_ENDPOINT"), env("OSS_TEST_ACCESS_KEY_ID"), env("OSS_TEST_ACCESS_KEY_SECRET"));
@@ -176,7 +176,7 @@ int main() {
       client.append(bucket, k, 1, "x");
       EXPECT(false);
     } catch (const oss::Error &e) {
-      EXPECT(e.code() == OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH);
+      EXPECT(e.code() == OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH);
       EXPECT(e.service_code() == "PositionNotEqualToLength");
       EXPECT(e.http_status() == 409);
       EXPECT(e.next_position() == 5);
@@ -185,12 +185,12 @@ int main() {
 
   run("a_lambda_is_the_progress_callback", [&] {
     const std::string k = key("progress.bin");
-    oss_object_options *raw = nullptr;
-    oss::check(oss_object_options_new(&raw));
+    oss_append_options *raw = nullptr;
+    oss::check(oss_append_options_new(&raw));
     oss::OptionsPtr options(raw);
     std::vector<std::pair<uint64_t, uint64_t>> calls;
     // A captureless lambda converts to the C function pointer; state goes through user_data.
-    oss::check(oss_object_options_set_progress(
+    oss::check(oss_append_options_set_progress(
         options.get(),
         [](void *user_data, uint64_t sent, uint64_t total) noexcept -> bool {
           static_cast<std::vector<std::pair<uint64_t, uint64_t>> *>(user_data)->emplace_back(sent, total);
@@ -237,12 +237,12 @@ int main() {
       client.append("Bad_Bucket", "key", 0, "x");
       EXPECT(false);
     } catch (const oss::Error &e) {
-      EXPECT(e.code() == OSS_RESULT_INVALID_BUCKET);
+      EXPECT(e.code() == OSS_APPEND_RESULT_INVALID_BUCKET);
       EXPECT(std::string(e.what()).find("bucket") != std::string::npos);
     }
     EXPECT(oss_append_object(nullptr, nullptr, nullptr, 0, nullptr, 0, nullptr, nullptr, nullptr) ==
-           OSS_RESULT_NULL_POINTER);
-    EXPECT(std::string(oss_result_name(OSS_RESULT_CANCELLED)) == "OSS_RESULT_CANCELLED");
+           OSS_APPEND_RESULT_NULL_POINTER);
+    EXPECT(std::string(oss_append_result_name(OSS_APPEND_RESULT_CANCELLED)) == "OSS_APPEND_RESULT_CANCELLED");
   });
 
   std::printf("test_cpp: %d passed, %d failed\n", passed, failed);

@@ -11,7 +11,7 @@
 static const char *bucket(void) { return check_env("OSS_TEST_BUCKET"); }
 
 struct worker {
-  oss_client *client; /* shared by every worker */
+  oss_append_client *client; /* shared by every worker */
   int index;
   char own_key[256];
   const char *shared_key;
@@ -31,8 +31,8 @@ static void make_line(char *line, int thread, int append) {
 
 static void *work(void *arg) {
   struct worker *worker = arg;
-  oss_object_options *options = NULL;
-  if (oss_object_options_new(&options) != OSS_RESULT_OK) {
+  oss_append_options *options = NULL;
+  if (oss_append_options_new(&options) != OSS_APPEND_RESULT_OK) {
     worker->failures++;
     return NULL;
   }
@@ -40,47 +40,47 @@ static void *work(void *arg) {
   for (int i = 0; i < APPENDS_PER_THREAD; i++) {
     char line[LINE_LENGTH];
     make_line(line, worker->index, i);
-    oss_append_result result;
-    oss_error *error = NULL;
+    oss_append_receipt result;
+    oss_append_error *error = NULL;
     /* Its own object: position and CRC carried from each result to the next append. */
     if (oss_append_object(worker->client, bucket(), worker->own_key, position, (const uint8_t *)line, LINE_LENGTH,
-                          options, &result, &error) != OSS_RESULT_OK) {
-      fprintf(stderr, "    thread %d: %s\n", worker->index, oss_error_message(error));
-      oss_error_free(error);
+                          options, &result, &error) != OSS_APPEND_RESULT_OK) {
+      fprintf(stderr, "    thread %d: %s\n", worker->index, oss_append_error_message(error));
+      oss_append_error_free(error);
       worker->failures++;
       break;
     }
     position = result.next_position;
-    oss_object_options_set_crc64(options, result.crc64);
+    oss_append_options_set_crc64(options, result.crc64);
 
     /* The shared object: a lost race gives PositionNotEqualToLength with the real length; retry there. */
-    uint64_t shared_position = OSS_POSITION_UNKNOWN;
+    uint64_t shared_position = OSS_APPEND_POSITION_UNKNOWN;
     for (int attempt = 0; attempt < 200; attempt++) {
       error = NULL;
-      oss_result code = oss_append_object(worker->client, bucket(), worker->shared_key, shared_position,
+      oss_append_result code = oss_append_object(worker->client, bucket(), worker->shared_key, shared_position,
                                           (const uint8_t *)line, LINE_LENGTH, NULL, NULL, &error);
-      if (code == OSS_RESULT_OK) {
+      if (code == OSS_APPEND_RESULT_OK) {
         worker->shared_appends++;
         break;
       }
-      if (code == OSS_RESULT_POSITION_NOT_EQUAL_TO_LENGTH) {
+      if (code == OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH) {
         worker->conflicts++;
-        shared_position = oss_error_next_position(error);
-        oss_error_free(error);
+        shared_position = oss_append_error_next_position(error);
+        oss_append_error_free(error);
         continue;
       }
-      fprintf(stderr, "    thread %d shared: %s\n", worker->index, oss_error_message(error));
-      oss_error_free(error);
+      fprintf(stderr, "    thread %d shared: %s\n", worker->index, oss_append_error_message(error));
+      oss_append_error_free(error);
       worker->failures++;
       break;
     }
   }
-  oss_object_options_free(options);
+  oss_append_options_free(options);
   return NULL;
 }
 
 static void threads_share_one_client(void) {
-  oss_client *client = check_client();
+  oss_append_client *client = check_client();
   char shared_key[256];
   check_key(shared_key, sizeof shared_key, "shared.log");
   struct worker workers[THREADS];
@@ -110,9 +110,9 @@ static void threads_share_one_client(void) {
   size_t shared_length = own_length * THREADS;
   uint8_t *buffer = malloc(shared_length);
   for (int i = 0; i < THREADS; i++) {
-    oss_get_result got;
-    CHECK_RESULT(oss_get_object(client, bucket(), workers[i].own_key, buffer, own_length, NULL, &got, NULL),
-                 OSS_RESULT_OK);
+    oss_append_get_info got;
+    CHECK_RESULT(oss_append_get_object(client, bucket(), workers[i].own_key, buffer, own_length, NULL, &got, NULL),
+                 OSS_APPEND_RESULT_OK);
     CHECK_U64(got.bytes_written, own_length);
     for (int a = 0; a < APPENDS_PER_THREAD; a++) {
       char line[LINE_LENGTH];
@@ -120,8 +120,8 @@ static void threads_share_one_client(void) {
       CHECK(memcmp(buffer + (size_t)a * LINE_LENGTH, line, LINE_LENGTH) == 0);
     }
   }
-  oss_get_result got;
-  CHECK_RESULT(oss_get_object(client, bucket(), shared_key, buffer, shared_length, NULL, &got, NULL), OSS_RESULT_OK);
+  oss_append_get_info got;
+  CHECK_RESULT(oss_append_get_object(client, bucket(), shared_key, buffer, shared_length, NULL, &got, NULL), OSS_APPEND_RESULT_OK);
   CHECK_U64(got.bytes_written, shared_length);
   /* Each thread's lines appear once each, in the thread's order. */
   for (int i = 0; i < THREADS; i++) {
@@ -136,7 +136,7 @@ static void threads_share_one_client(void) {
     CHECK(next == APPENDS_PER_THREAD);
   }
   free(buffer);
-  oss_client_free(client);
+  oss_append_client_free(client);
 }
 
 int main(void) {
