@@ -125,13 +125,23 @@ impl Client {
             content_type: header(headers, "content-type"),
             last_modified: header(headers, "last-modified"),
             storage_class: header(headers, "x-oss-storage-class"),
+            cache_control: header(headers, "cache-control"),
+            content_disposition: header(headers, "content-disposition"),
+            content_encoding: header(headers, "content-encoding"),
+            expires: header(headers, "expires"),
+            server_side_encryption: header(headers, "x-oss-server-side-encryption"),
+            server_side_encryption_key_id: header(headers, "x-oss-server-side-encryption-key-id"),
+            tagging_count: header_u64(headers, "x-oss-tagging-count"),
+            version_id: header(headers, "x-oss-version-id"),
             metadata,
             request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
         })
     }
 
     /// Streams an object, or a byte range of it, into `writer`. Reading the whole object checks its
-    /// CRC-64 against the service's.
+    /// CRC-64 against the service's. A range that starts at or past the end reads nothing (see
+    /// [`ByteRange`]); every ranged read asks for the service's standard range behavior, and a server
+    /// that answers a range with the whole object still gives the range.
     pub fn get_object(
         &self,
         bucket: &str,
@@ -140,34 +150,135 @@ impl Client {
         writer: &mut dyn Write,
         cancel: Option<&CancelToken>,
     ) -> Result<GetResult, Error> {
+        self.get(bucket, key, range, cancel, &mut |_| Ok(()), writer)
+    }
+
+    /// Reads an object, or a byte range of it, into `buffer`: the bytes go to `buffer[..bytes_written]`.
+    /// A read longer than the buffer fails with [`Error::BufferTooSmall`], saying the size needed,
+    /// and leaves the buffer untouched.
+    pub fn get_object_into(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+        buffer: &mut [u8],
+        cancel: Option<&CancelToken>,
+    ) -> Result<GetResult, Error> {
+        let capacity = buffer.len() as u64;
+        // Straight into the buffer when the response says its length (and it fits); else aside first.
+        let direct = std::cell::Cell::new(false);
+        let mut sink = IntoBuffer { buffer, len: 0, aside: Vec::new(), direct: &direct };
+        let mut result = self.get(
+            bucket,
+            key,
+            range,
+            cancel,
+            &mut |length| match length {
+                Some(needed) if needed > capacity => Err(Error::BufferTooSmall { needed, capacity }),
+                Some(_) => {
+                    direct.set(true);
+                    Ok(())
+                }
+                None => Ok(()),
+            },
+            &mut sink,
+        )?;
+        if !direct.get() {
+            let needed = sink.aside.len();
+            if needed as u64 > capacity {
+                return Err(Error::BufferTooSmall { needed: needed as u64, capacity });
+            }
+            sink.buffer[..needed].copy_from_slice(&sink.aside);
+            result.bytes_written = needed as u64;
+        }
+        Ok(result)
+    }
+
+    /// The one GET: `on_length` is told the number of bytes about to be written to `writer` (when
+    /// the response says it) before any is, and may refuse.
+    fn get(
+        &self,
+        bucket: &str,
+        key: &str,
+        range: Option<ByteRange>,
+        cancel: Option<&CancelToken>,
+        on_length: &mut dyn FnMut(Option<u64>) -> Result<(), Error>,
+        writer: &mut dyn Write,
+    ) -> Result<GetResult, Error> {
         validate::bucket(bucket)?;
         validate::key(key)?;
         let mut headers = Vec::new();
         if let Some(range) = range {
-            if range.end.is_some_and(|end| end < range.start) {
-                return Err(Error::invalid(
-                    Argument::Range,
-                    format!("end {:?} is before start {}", range.end, range.start),
-                ));
+            match range {
+                ByteRange::Span { first, last } if last < first => {
+                    return Err(Error::invalid(
+                        Argument::Range,
+                        format!("last byte {last} is before first byte {first}"),
+                    ));
+                }
+                ByteRange::Last(0) => return Err(Error::invalid(Argument::Range, "the last 0 bytes is no range")),
+                _ => {}
             }
-            let end = range.end.map(|e| e.to_string()).unwrap_or_default();
-            headers.push(("Range".to_string(), format!("bytes={}-{end}", range.start)));
+            headers.push(("Range".to_string(), range.header()));
+            // Without it the service answers a range past the object with the whole object.
+            headers.push(("x-oss-range-behavior".to_string(), "standard".to_string()));
         }
         let call = Call { method: "GET", bucket, key: Some(key), query: Vec::new(), headers };
         // Only the response headers are retried; once bytes reach the writer they cannot be taken back.
         let transport = self.transport();
-        let response = transport.retrying(cancel, |_| transport.send(&call, None))?;
+        let response = match transport.retrying(cancel, |_| transport.send(&call, None)) {
+            Ok(response) => response,
+            // Nothing of the object is in the range: nothing to read (yet).
+            Err(Error::Service(e)) if range.is_some() && e.status == 416 => {
+                let start = match range {
+                    Some(ByteRange::Span { first, .. } | ByteRange::From(first)) => first,
+                    _ => e.object_size.unwrap_or(0),
+                };
+                return Ok(GetResult {
+                    bytes_written: 0,
+                    start,
+                    object_size: e.object_size,
+                    crc64: None,
+                    etag: None,
+                    object_type: None,
+                    request_id: e.request_id,
+                });
+            }
+            Err(e) => return Err(e),
+        };
         let status = response.status().as_u16();
         let headers = response.headers().clone();
         let server_crc = header_u64(&headers, "x-oss-hash-crc64ecma");
-        let object_size = match header(&headers, "content-range") {
-            Some(content_range) => content_range.rsplit('/').next().and_then(|s| s.parse().ok()),
-            None => header_u64(&headers, "content-length"),
-        };
+        let content_length = header_u64(&headers, "content-length");
+        let content_range = header(&headers, "content-range");
         let request_id = header(&headers, "x-oss-request-id").unwrap_or_default();
+        // What of the body to write: (skip, take, where it starts in the object, the object's size).
+        let (skip, take, start, object_size) = match (status, range, &content_range) {
+            (206, _, Some(content_range)) => {
+                let (span, size) = content_range.trim_start_matches("bytes ").split_once('/').unwrap_or(("", ""));
+                let start = span.split_once('-').and_then(|(a, _)| a.parse().ok()).unwrap_or(0);
+                (0, content_length, start, size.parse().ok())
+            }
+            // A range answered with the whole object (a server or proxy that does not do ranges):
+            // the range is cut from it here.
+            (200, Some(range), _) => match content_length {
+                Some(size) => {
+                    let (start, length) = range.within(size);
+                    (start.min(size), Some(length), start, Some(size))
+                }
+                None => {
+                    return Err(Error::Protocol(format!(
+                        "the range {} was answered with the whole object, of unknown length",
+                        range.header()
+                    )))
+                }
+            },
+            _ => (0, content_length, 0, content_length),
+        };
+        on_length(take)?;
         let mut reader = response.into_body().into_reader();
         let mut crc = Crc64::new();
-        let mut written = 0u64;
+        let (mut offset, mut written) = (0u64, 0u64);
         let mut buf = vec![0u8; 64 * 1024];
         loop {
             check_cancel(cancel)?;
@@ -175,22 +286,33 @@ impl Client {
             if n == 0 {
                 break;
             }
-            writer.write_all(&buf[..n]).map_err(Error::Body)?;
-            crc.update(&buf[..n]);
-            written += n as u64;
+            let chunk = &buf[..n];
+            crc.update(chunk);
+            // The part of this chunk inside [skip, skip + take).
+            let from = skip.saturating_sub(offset).min(n as u64) as usize;
+            let to = match take {
+                Some(take) => (skip + take).saturating_sub(offset).min(n as u64) as usize,
+                None => n,
+            };
+            if from < to {
+                writer.write_all(&chunk[from..to]).map_err(Error::Body)?;
+                written += (to - from) as u64;
+            }
+            offset += n as u64;
         }
         if let (200, Some(server_crc)) = (status, server_crc) {
             if crc.value() != server_crc {
                 return Err(Error::DownloadCrcMismatch {
                     computed_crc64: crc.value(),
                     server_crc64: server_crc,
-                    bytes_read: written,
+                    bytes_read: offset,
                     request_id,
                 });
             }
         }
         Ok(GetResult {
             bytes_written: written,
+            start,
             object_size,
             crc64: server_crc,
             etag: header(&headers, "etag"),
@@ -270,4 +392,34 @@ fn assert_send_sync() {
     is::<AppendOptions>();
     is::<crate::Appender>();
     is::<Config>();
+}
+
+/// The writer of [`Client::get_object_into`]: into the caller's buffer once its length is known to
+/// fit (`direct`), else into `aside`.
+struct IntoBuffer<'a> {
+    buffer: &'a mut [u8],
+    len: usize,
+    aside: Vec<u8>,
+    direct: &'a std::cell::Cell<bool>,
+}
+
+impl Write for IntoBuffer<'_> {
+    fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
+        if !self.direct.get() {
+            self.aside.extend_from_slice(bytes);
+            return Ok(bytes.len());
+        }
+        let end = self.len + bytes.len();
+        let slot = self
+            .buffer
+            .get_mut(self.len..end)
+            .ok_or_else(|| std::io::Error::other("the response is longer than its Content-Length"))?;
+        slot.copy_from_slice(bytes);
+        self.len = end;
+        Ok(bytes.len())
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
 }

@@ -209,6 +209,9 @@ pub struct ServiceError {
     pub server_crc64: Option<u64>,
     /// The position this request asked to append at, for append requests.
     pub position: Option<u64>,
+    /// The object's length, when the error says it (a 416 InvalidRange: `ActualObjectSize`, or
+    /// `Content-Range: bytes */LENGTH`).
+    pub object_size: Option<u64>,
 }
 
 impl ServiceError {
@@ -546,6 +549,15 @@ pub enum Error {
     /// The server's response could not be understood.
     #[error("unexpected response: {0}")]
     Protocol(String),
+
+    /// A read into a caller's buffer that does not hold it; nothing was written to the buffer.
+    #[error("the buffer of {capacity} bytes is too small: {needed} bytes are needed")]
+    BufferTooSmall {
+        /// The bytes the read has.
+        needed: u64,
+        /// The buffer's size.
+        capacity: u64,
+    },
 
     /// The spool refused or failed: full, locked by another process, closed, or its directory failed.
     #[error("spool: {0}")]

@@ -354,6 +354,22 @@ pub struct ObjectMeta {
     pub last_modified: Option<String>,
     /// `x-oss-storage-class`.
     pub storage_class: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
+    /// `Expires`, as sent.
+    pub expires: Option<String>,
+    /// `x-oss-server-side-encryption` (`AES256`, `KMS`, `SM4`).
+    pub server_side_encryption: Option<String>,
+    /// `x-oss-server-side-encryption-key-id`, for KMS.
+    pub server_side_encryption_key_id: Option<String>,
+    /// `x-oss-tagging-count`: how many tags the object has.
+    pub tagging_count: Option<u64>,
+    /// `x-oss-version-id`, in a versioned bucket.
+    pub version_id: Option<String>,
     /// User metadata (names without the `x-oss-meta-` prefix, lower case).
     pub metadata: Vec<(String, String)>,
     /// `x-oss-request-id`.
@@ -367,13 +383,43 @@ impl ObjectMeta {
     }
 }
 
-/// A byte range to read: `start..=end`, or from `start` to the end of the object.
+/// A byte range to read. A range that starts at or past the object's end reads nothing (a reader
+/// tailing a growing object gets no bytes, not an error); one that ends past it stops at the end.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct ByteRange {
-    /// First byte.
-    pub start: u64,
-    /// Last byte, inclusive; none reads to the end.
-    pub end: Option<u64>,
+#[non_exhaustive]
+pub enum ByteRange {
+    /// Bytes `first..=last`.
+    Span {
+        /// First byte.
+        first: u64,
+        /// Last byte, inclusive.
+        last: u64,
+    },
+    /// From `first` to the end of the object.
+    From(u64),
+    /// The last `n` bytes (the whole object when it is shorter).
+    Last(u64),
+}
+
+impl ByteRange {
+    /// The `Range` header's value.
+    pub(crate) fn header(self) -> String {
+        match self {
+            ByteRange::Span { first, last } => format!("bytes={first}-{last}"),
+            ByteRange::From(first) => format!("bytes={first}-"),
+            ByteRange::Last(n) => format!("bytes=-{n}"),
+        }
+    }
+
+    /// Where the range falls in an object of `size` bytes: (first byte, length).
+    pub(crate) fn within(self, size: u64) -> (u64, u64) {
+        match self {
+            ByteRange::Span { first, .. } | ByteRange::From(first) if first >= size => (first, 0),
+            ByteRange::Span { first, last } => (first, last.min(size - 1) - first + 1),
+            ByteRange::From(first) => (first, size - first),
+            ByteRange::Last(n) => (size - n.min(size), n.min(size)),
+        }
+    }
 }
 
 /// What a successful get returns (the bytes went to the writer).
@@ -382,6 +428,9 @@ pub struct ByteRange {
 pub struct GetResult {
     /// Bytes written to the writer.
     pub bytes_written: u64,
+    /// Where in the object the first byte written is (0 for a whole object; for a range that starts
+    /// past the end, where it starts).
+    pub start: u64,
     /// The object's whole length, as the response reported it.
     pub object_size: Option<u64>,
     /// CRC-64 of the whole object; checked against the bytes when the whole object was read.

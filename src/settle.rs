@@ -204,7 +204,7 @@ impl Client {
             length > end && meta.crc64.is_some() && (f.crc64_before.is_none() || length - end <= MAX_TAIL_READ);
         let read_to = if derive_end_crc { length } else { end };
         let mut crcs = SplitCrc { split: f.length, written: 0, head: Crc64::new(), tail: Crc64::new() };
-        let range = ByteRange { start: f.position, end: Some(read_to - 1) };
+        let range = ByteRange::Span { first: f.position, last: read_to - 1 };
         let read = self.get_object(&f.bucket, &f.key, Some(range), &mut crcs, cancel)?;
         let replaced =
             read.object_type.as_deref().is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("Appendable"));

@@ -317,6 +317,8 @@ pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8])
         ec: header(headers, "x-oss-ec").unwrap_or_default(),
         next_position: header_u64(headers, "x-oss-next-append-position"),
         server_crc64: header_u64(headers, "x-oss-hash-crc64ecma"),
+        object_size: header(headers, "content-range")
+            .and_then(|range| range.strip_prefix("bytes */").and_then(|n| n.trim().parse().ok())),
         ..ServiceError::default()
     };
     use quick_xml::events::Event;
@@ -346,6 +348,7 @@ pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8])
                     b"RequestId" if !value.is_empty() => error.request_id = value,
                     b"HostId" => error.host_id = value,
                     b"EC" => error.ec = value,
+                    b"ActualObjectSize" => error.object_size = value.trim().parse().ok().or(error.object_size),
                     _ => {}
                 }
             }

@@ -212,6 +212,14 @@ fn create_time_headers_go_only_on_the_creating_append() {
     assert_eq!(meta.crc64, Some(checksum(b"firstsecond")));
     assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
     assert_eq!(meta.storage_class.as_deref(), Some("IA"));
+    // Every header the service returns for an appendable object.
+    assert_eq!(meta.cache_control.as_deref(), Some("no-cache"));
+    assert_eq!(meta.content_disposition.as_deref(), Some("attachment; filename=a.log"));
+    assert_eq!(meta.content_encoding.as_deref(), Some("identity"));
+    assert_eq!(meta.expires.as_deref(), Some("Wed, 21 Oct 2026 07:28:00 GMT"));
+    assert_eq!(meta.server_side_encryption.as_deref(), Some("AES256"));
+    assert_eq!(meta.tagging_count, Some(2));
+    assert_eq!(meta.version_id, None, "the emulator's buckets are not versioned");
     let mut metadata = meta.metadata.clone();
     metadata.sort();
     assert_eq!(metadata, vec![("owner".to_string(), "ops".to_string()), ("run_id".to_string(), "42".to_string())]);
@@ -229,9 +237,9 @@ fn a_file_body_is_streamed_and_a_range_reads_back() {
     let result = client.append_object(BUCKET, "file", Body::File(&path), &AppendOptions::new()).unwrap();
     assert_eq!(result.next_position, content.len() as u64);
     assert_eq!(result.crc64, checksum(&content));
-    let range = client.get_object_to_vec(BUCKET, "file", Some(ByteRange { start: 100, end: Some(199) })).unwrap();
+    let range = client.get_object_to_vec(BUCKET, "file", Some(ByteRange::Span { first: 100, last: 199 })).unwrap();
     assert_eq!(range, &content[100..200]);
-    let tail = client.get_object_to_vec(BUCKET, "file", Some(ByteRange { start: 3 * 1024 * 1024, end: None })).unwrap();
+    let tail = client.get_object_to_vec(BUCKET, "file", Some(ByteRange::From(3 * 1024 * 1024))).unwrap();
     assert_eq!(tail, &content[3 * 1024 * 1024..]);
     std::fs::remove_dir_all(&dir).unwrap();
 }

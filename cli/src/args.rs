@@ -268,7 +268,7 @@ pub struct GetArgs {
     pub object: ObjectArgs,
 
     /// Bytes to read: FIRST-LAST (inclusive, from 0) or FIRST- (to the end)
-    #[arg(long, value_name = "FIRST-LAST", value_parser = parse_range)]
+    #[arg(long, value_name = "FIRST-LAST|FIRST-|-N", value_parser = parse_range)]
     pub range: Option<ByteRange>,
 
     /// Write the object to this file instead of standard output (and print the result)
@@ -422,18 +422,18 @@ fn parse_metadata(value: &str) -> Result<(String, String), String> {
     }
 }
 
+/// `FIRST-LAST`, `FIRST-` or `-N` into a range; what the range may be is the core's to check.
 fn parse_range(value: &str) -> Result<ByteRange, String> {
-    let bad = || format!("expected FIRST-LAST or FIRST- (byte offsets from 0), got {value:?}");
+    let bad =
+        || format!("expected FIRST-LAST, FIRST- or -N (byte offsets from 0; -N: the last N bytes), got {value:?}");
     let (first, last) = value.split_once('-').ok_or_else(bad)?;
-    let start: u64 = first.trim().parse().map_err(|_| bad())?;
-    let end = match last.trim() {
-        "" => None,
-        last => Some(last.parse::<u64>().map_err(|_| bad())?),
-    };
-    if end.is_some_and(|end| end < start) {
-        return Err(format!("the last byte {} is before the first {start}", end.unwrap_or_default()));
+    let number = |text: &str| text.trim().parse::<u64>().map_err(|_| bad());
+    match (first.trim(), last.trim()) {
+        ("", "") => Err(bad()),
+        ("", n) => Ok(ByteRange::Last(number(n)?)),
+        (first, "") => Ok(ByteRange::From(number(first)?)),
+        (first, last) => Ok(ByteRange::Span { first: number(first)?, last: number(last)? }),
     }
-    Ok(ByteRange { start, end })
 }
 
 #[cfg(test)]
@@ -480,10 +480,11 @@ mod tests {
 
     #[test]
     fn ranges() {
-        assert_eq!(parse_range("0-9"), Ok(ByteRange { start: 0, end: Some(9) }));
-        assert_eq!(parse_range("5-"), Ok(ByteRange { start: 5, end: None }));
-        assert!(parse_range("9-3").is_err());
-        assert!(parse_range("-3").is_err());
+        assert_eq!(parse_range("0-9"), Ok(ByteRange::Span { first: 0, last: 9 }));
+        assert_eq!(parse_range("5-"), Ok(ByteRange::From(5)));
+        assert_eq!(parse_range("-3"), Ok(ByteRange::Last(3)));
+        assert!(parse_range("-").is_err());
         assert!(parse_range("x").is_err());
+        assert!(parse_range("1-x").is_err());
     }
 }

@@ -126,13 +126,14 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
                 Some("omit-crc") => shared.faults.omit_crc(count),
                 Some("gateway-error-after-commit") => shared.faults.gateway_error_after_commit(count),
                 Some("bare-head") => shared.faults.bare_head(count),
+                Some("ignore-range") => shared.faults.ignore_range(count),
                 Some("commit-late") => match number("millis", 500) {
                     Ok(ms) => shared.faults.commit_late(count, Duration::from_millis(ms)),
                     Err(e) => return bad(&e),
                 },
                 _ => {
                     return bad(
-                        "kind must be fail, delay, drop-before-commit, drop-after-commit, corrupt-crc, omit-crc, \
+                        "kind must be fail, delay, drop-before-commit, drop-after-commit, corrupt-crc, omit-crc, ignore-range, \
                          gateway-error-after-commit, commit-late or bare-head",
                     );
                 }

@@ -17,6 +17,8 @@
 //!   connection at once, and committed only later (a request still under way when its client gave up);
 //! - [`Faults::bare_head`]: HEAD answers without `x-oss-object-type` and `x-oss-hash-crc64ecma`, as a
 //!   minimal OSS-compatible server might.
+//! - [`Faults::ignore_range`]: a ranged GET is answered with the whole object and 200, as a server
+//!   (or a proxy) that does not do ranges would.
 
 use std::sync::Mutex;
 use std::time::Duration;
@@ -70,6 +72,7 @@ struct State {
     gateway_error_after_commit: u32,
     commit_late: Vec<(u32, Duration)>,
     bare_head: u32,
+    ignore_range: u32,
     met: std::collections::BTreeMap<&'static str, u64>,
 }
 
@@ -96,6 +99,8 @@ pub struct PendingFaults {
     pub commit_late: Vec<(u32, Duration)>,
     /// HEADs still to be answered without type and CRC.
     pub bare_head: u32,
+    /// Ranged GETs still to be answered with the whole object.
+    pub ignore_range: u32,
 }
 
 impl PendingFaults {
@@ -189,6 +194,12 @@ impl Faults {
         state.bare_head = state.bare_head.saturating_add(count);
     }
 
+    /// Answers the next `count` GET requests that carry a Range header with the whole object and 200.
+    pub fn ignore_range(&self, count: u32) {
+        let mut state = self.lock();
+        state.ignore_range = state.ignore_range.saturating_add(count);
+    }
+
     /// Holds back the next `count` responses by `delay` each.
     pub fn delay_next(&self, count: u32, delay: Duration) {
         queue(&mut self.lock().delay, count, delay);
@@ -235,6 +246,7 @@ impl Faults {
             gateway_error_after_commit: state.gateway_error_after_commit,
             commit_late: state.commit_late.clone(),
             bare_head: state.bare_head,
+            ignore_range: state.ignore_range,
         }
     }
 
@@ -282,6 +294,10 @@ impl Faults {
 
     pub(crate) fn take_bare_head(&self) -> bool {
         self.take_counted("bare head", |s| &mut s.bare_head)
+    }
+
+    pub(crate) fn take_ignore_range(&self) -> bool {
+        self.take_counted("ignore range", |s| &mut s.ignore_range)
     }
 
     pub(crate) fn take_omit_crc(&self) -> bool {

@@ -413,13 +413,17 @@ async fn route(shared: &Shared, parts: &hyper::http::request::Parts, host: Optio
             set(&mut r, "x-oss-hash-crc64ecma", &info.crc64.to_string());
             Ok(r)
         }
-        Method::GET | Method::HEAD => get_object(&the_bucket, &key, parts, &query).map(|mut r| {
-            if parts.method == Method::HEAD && shared.faults.take_bare_head() {
-                r.headers_mut().remove("x-oss-object-type");
-                r.headers_mut().remove("x-oss-hash-crc64ecma");
-            }
-            r
-        }),
+        Method::GET | Method::HEAD => {
+            let ignore_range =
+                parts.method == Method::GET && parts.headers.contains_key("range") && shared.faults.take_ignore_range();
+            get_object(&the_bucket, &key, parts, &query, ignore_range).map(|mut r| {
+                if parts.method == Method::HEAD && shared.faults.take_bare_head() {
+                    r.headers_mut().remove("x-oss-object-type");
+                    r.headers_mut().remove("x-oss-hash-crc64ecma");
+                }
+                r
+            })
+        }
         Method::DELETE => {
             blocking(&shared.store, || the_bucket.delete(&key))
                 .map_err(|e| OssError::internal(format!("deleting failed: {e}")))?;
@@ -721,15 +725,20 @@ async fn put_object(
 /// What a Range header asks for.
 #[derive(Debug, PartialEq, Eq)]
 enum RangeRequest {
-    /// No range, or one the service ignores (malformed, several ranges): the whole object.
+    /// No range, or one the service ignores (malformed, several ranges, or out of the object without
+    /// `x-oss-range-behavior: standard`): the whole object, 200.
     Whole,
     /// `start`, `length`.
     Part(u64, u64),
-    /// Nothing of the object is in the range.
+    /// Nothing of the object is in the range (only with `x-oss-range-behavior: standard`): 416.
     Unsatisfiable,
 }
 
-fn parse_range(value: Option<&str>, length: u64) -> RangeRequest {
+/// The service's reading of a Range header on an object of `length` bytes. Without `standard`
+/// (`x-oss-range-behavior: standard`) a range that reaches past the object is ignored: the whole
+/// object is sent with 200. With it, a range that starts past the end is refused with 416 and one
+/// that ends past it is cut at the end.
+fn parse_range(value: Option<&str>, length: u64, standard: bool) -> RangeRequest {
     let Some(spec) = value.and_then(|v| v.trim().strip_prefix("bytes=")) else { return RangeRequest::Whole };
     if spec.contains(',') {
         return RangeRequest::Whole;
@@ -737,12 +746,14 @@ fn parse_range(value: Option<&str>, length: u64) -> RangeRequest {
     let Some((a, b)) = spec.trim().split_once('-') else { return RangeRequest::Whole };
     let (a, b) = (a.trim(), b.trim());
     let num = |s: &str| if s.bytes().all(|c| c.is_ascii_digit()) { s.parse::<u64>().ok() } else { None };
+    let out_of_object = if standard { RangeRequest::Unsatisfiable } else { RangeRequest::Whole };
     match (a.is_empty(), b.is_empty()) {
         (true, true) => RangeRequest::Whole,
         (true, false) => match num(b) {
             None => RangeRequest::Whole,
-            Some(0) => RangeRequest::Unsatisfiable,
-            Some(_) if length == 0 => RangeRequest::Unsatisfiable,
+            Some(0) => out_of_object,
+            Some(_) if length == 0 => out_of_object,
+            Some(n) if n > length && !standard => RangeRequest::Whole,
             Some(n) => {
                 let n = n.min(length);
                 RangeRequest::Part(length - n, n)
@@ -750,13 +761,15 @@ fn parse_range(value: Option<&str>, length: u64) -> RangeRequest {
         },
         (false, true) => match num(a) {
             None => RangeRequest::Whole,
-            Some(start) if start >= length => RangeRequest::Unsatisfiable,
+            Some(start) if start >= length => out_of_object,
             Some(start) => RangeRequest::Part(start, length - start),
         },
         (false, false) => match (num(a), num(b)) {
             (Some(start), Some(end)) if start <= end => {
                 if start >= length {
-                    RangeRequest::Unsatisfiable
+                    out_of_object
+                } else if end >= length && !standard {
+                    RangeRequest::Whole
                 } else {
                     let end = end.min(length - 1);
                     RangeRequest::Part(start, end - start + 1)
@@ -796,13 +809,15 @@ fn get_object(
     key: &str,
     parts: &hyper::http::request::Parts,
     query: &[(String, String)],
+    ignore_range: bool,
 ) -> Reply {
     let is_head = parts.method == Method::HEAD;
-    let range = header(&parts.headers, "range").map(str::to_string);
+    let range = header(&parts.headers, "range").filter(|_| !ignore_range).map(str::to_string);
+    let standard = header(&parts.headers, "x-oss-range-behavior").is_some_and(|v| v.eq_ignore_ascii_case("standard"));
     let mut wanted = RangeRequest::Whole;
     let (info, snapshot) = bucket
         .read(key, |info| {
-            wanted = if is_head { RangeRequest::Whole } else { parse_range(range.as_deref(), info.length) };
+            wanted = if is_head { RangeRequest::Whole } else { parse_range(range.as_deref(), info.length, standard) };
             match wanted {
                 _ if is_head => None,
                 RangeRequest::Whole => Some((0, info.length)),
@@ -1156,17 +1171,31 @@ mod tests {
     }
 
     #[test]
-    fn ranges() {
-        assert_eq!(parse_range(Some("bytes=0-3"), 10), RangeRequest::Part(0, 4));
-        assert_eq!(parse_range(Some("bytes=5-"), 10), RangeRequest::Part(5, 5));
-        assert_eq!(parse_range(Some("bytes=-3"), 10), RangeRequest::Part(7, 3));
-        assert_eq!(parse_range(Some("bytes=-30"), 10), RangeRequest::Part(0, 10));
-        assert_eq!(parse_range(Some("bytes=8-100"), 10), RangeRequest::Part(8, 2));
-        assert_eq!(parse_range(Some("bytes=10-"), 10), RangeRequest::Unsatisfiable);
-        assert_eq!(parse_range(Some("bytes=3-1"), 10), RangeRequest::Whole);
-        assert_eq!(parse_range(Some("bytes=0-1,3-4"), 10), RangeRequest::Whole);
-        assert_eq!(parse_range(Some("items=0-1"), 10), RangeRequest::Whole);
-        assert_eq!(parse_range(None, 10), RangeRequest::Whole);
+    fn ranges_with_the_standard_behavior() {
+        let r = |spec: Option<&str>| parse_range(spec, 10, true);
+        assert_eq!(r(Some("bytes=0-3")), RangeRequest::Part(0, 4));
+        assert_eq!(r(Some("bytes=5-")), RangeRequest::Part(5, 5));
+        assert_eq!(r(Some("bytes=-3")), RangeRequest::Part(7, 3));
+        assert_eq!(r(Some("bytes=-30")), RangeRequest::Part(0, 10));
+        assert_eq!(r(Some("bytes=8-100")), RangeRequest::Part(8, 2));
+        assert_eq!(r(Some("bytes=10-")), RangeRequest::Unsatisfiable);
+        assert_eq!(r(Some("bytes=10-20")), RangeRequest::Unsatisfiable);
+        assert_eq!(r(Some("bytes=3-1")), RangeRequest::Whole);
+        assert_eq!(r(Some("bytes=0-1,3-4")), RangeRequest::Whole);
+        assert_eq!(r(Some("items=0-1")), RangeRequest::Whole);
+        assert_eq!(r(None), RangeRequest::Whole);
+    }
+
+    #[test]
+    fn ranges_past_the_object_are_ignored_without_the_standard_behavior() {
+        let r = |spec: &str| parse_range(Some(spec), 10, false);
+        assert_eq!(r("bytes=0-3"), RangeRequest::Part(0, 4));
+        assert_eq!(r("bytes=5-"), RangeRequest::Part(5, 5));
+        assert_eq!(r("bytes=-3"), RangeRequest::Part(7, 3));
+        assert_eq!(r("bytes=8-100"), RangeRequest::Whole);
+        assert_eq!(r("bytes=10-"), RangeRequest::Whole);
+        assert_eq!(r("bytes=10-20"), RangeRequest::Whole);
+        assert_eq!(r("bytes=-30"), RangeRequest::Whole);
     }
 
     #[test]

@@ -43,7 +43,10 @@ impl From<crate::Error> for Failure {
 
 /// Runs an exported function's body: panics and failures become a result code, and an error handle
 /// is written to `error_out` (when it is not NULL) only on failure.
-pub(crate) fn guard(error_out: *mut *mut oss_append_error, body: impl FnOnce() -> Result<(), Failure>) -> oss_append_result {
+pub(crate) fn guard(
+    error_out: *mut *mut oss_append_error,
+    body: impl FnOnce() -> Result<(), Failure>,
+) -> oss_append_result {
     let failure = match catch_unwind(AssertUnwindSafe(body)) {
         Ok(Ok(())) => return oss_append_result::Ok,
         Ok(Err(failure)) => failure,

@@ -69,7 +69,10 @@ pub extern "C" fn oss_append_config_free(config: *mut oss_append_config) {
 }
 
 /// Runs a setter: checks the config pointer, then applies `set`.
-fn set(config: *mut oss_append_config, set: impl FnOnce(&mut oss_append_config) -> Result<(), Failure>) -> oss_append_result {
+fn set(
+    config: *mut oss_append_config,
+    set: impl FnOnce(&mut oss_append_config) -> Result<(), Failure>,
+) -> oss_append_result {
     guard(std::ptr::null_mut(), || {
         // SAFETY: NULL or a live config the caller does not use elsewhere during the call.
         let config = unsafe { arg_mut(config, "config")? };
@@ -103,7 +106,10 @@ pub extern "C" fn oss_append_config_set_endpoint(
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_append_config_set_region(config: *mut oss_append_config, region: *const c_char) -> oss_append_result {
+pub extern "C" fn oss_append_config_set_region(
+    config: *mut oss_append_config,
+    region: *const c_char,
+) -> oss_append_result {
     set(config, |config| {
         // SAFETY: NULL or a NUL-terminated string.
         config.config.region = unsafe { arg_opt_str(region, "region") }?.map(str::to_string);
@@ -185,7 +191,10 @@ pub extern "C" fn oss_append_config_set_credentials_provider(
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_append_config_set_signature_version(config: *mut oss_append_config, version: u32) -> oss_append_result {
+pub extern "C" fn oss_append_config_set_signature_version(
+    config: *mut oss_append_config,
+    version: u32,
+) -> oss_append_result {
     set(config, |config| {
         config.config.signature_version = match version {
             v if v == oss_append_signature_version::V1 as u32 => SignatureVersion::V1,
@@ -208,7 +217,10 @@ pub extern "C" fn oss_append_config_set_signature_version(config: *mut oss_appen
 ///
 /// Not thread-safe: no other call may use `config` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_append_config_set_path_style(config: *mut oss_append_config, path_style: bool) -> oss_append_result {
+pub extern "C" fn oss_append_config_set_path_style(
+    config: *mut oss_append_config,
+    path_style: bool,
+) -> oss_append_result {
     set(config, |config| {
         config.config.path_style = Some(path_style);
         Ok(())

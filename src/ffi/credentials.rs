@@ -75,7 +75,10 @@ pub(crate) fn make_credentials(
     credentials.validate()?;
     if expiration_unix_secs != 0 {
         let at = SystemTime::UNIX_EPOCH.checked_add(Duration::from_secs(expiration_unix_secs)).ok_or_else(|| {
-            Failure::new(oss_append_result::InvalidArgument, format!("expiration {expiration_unix_secs} is out of range"))
+            Failure::new(
+                oss_append_result::InvalidArgument,
+                format!("expiration {expiration_unix_secs} is out of range"),
+            )
         })?;
         credentials = credentials.with_expiration(at);
     }

@@ -275,7 +275,10 @@ pub extern "C" fn oss_append_error_is_retryable(error: *const oss_append_error) 
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_error_in_flight(error: *const oss_append_error, in_flight_out: *mut oss_append_in_flight) -> bool {
+pub extern "C" fn oss_append_error_in_flight(
+    error: *const oss_append_error,
+    in_flight_out: *mut oss_append_in_flight,
+) -> bool {
     field(error, false, |e| match (&e.in_flight, in_flight_out.is_null()) {
         (Some(in_flight), false) => {
             // SAFETY: not NULL; the caller passes writable storage.
@@ -348,7 +351,8 @@ mod tests {
         let error = &handle as *const oss_append_error;
         assert_eq!(oss_append_error_result(error), oss_append_result::Unsettled);
         assert!(!oss_append_error_is_retryable(error));
-        let mut out = oss_append_in_flight { position: 0, length: 0, body_crc64: 0, crc64_before: 0, has_crc64_before: false };
+        let mut out =
+            oss_append_in_flight { position: 0, length: 0, body_crc64: 0, crc64_before: 0, has_crc64_before: false };
         assert!(oss_append_error_in_flight(error, &mut out));
         assert_eq!(out.to_core("b", "k"), in_flight);
         assert!(!oss_append_error_in_flight(error, std::ptr::null_mut()));

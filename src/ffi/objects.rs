@@ -497,8 +497,9 @@ pub extern "C" fn oss_append_get_object_to_file(
         let serial = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
         temp_name.push(format!(".oss-part-{}-{serial}", std::process::id()));
         let temp = path.with_file_name(temp_name);
-        let io =
-            |what: &str, e: std::io::Error| Failure::new(oss_append_result::Io, format!("{what} {}: {e}", temp.display()));
+        let io = |what: &str, e: std::io::Error| {
+            Failure::new(oss_append_result::Io, format!("{what} {}: {e}", temp.display()))
+        };
         let mut file = std::fs::File::create(&temp).map_err(|e| io("cannot create", e))?;
         let outcome = client.get_object(bucket, key, None, &mut file, cancel.map(|c| &c.token)).map_err(Failure::from);
         let finished = outcome.and_then(|result| {
@@ -588,7 +589,11 @@ pub extern "C" fn oss_append_object_meta_free(meta: *mut oss_append_object_meta)
 }
 
 /// Reads one field of a metadata handle; NULL or a panic gives `fallback`.
-fn meta_field<T: Copy>(meta: *const oss_append_object_meta, fallback: T, read: impl FnOnce(&oss_append_object_meta) -> T) -> T {
+fn meta_field<T: Copy>(
+    meta: *const oss_append_object_meta,
+    fallback: T,
+    read: impl FnOnce(&oss_append_object_meta) -> T,
+) -> T {
     guard_value(fallback, || {
         // SAFETY: NULL or a live handle from this library.
         match unsafe { meta.as_ref() } {
@@ -622,7 +627,9 @@ pub extern "C" fn oss_append_object_meta_is_appendable(meta: *const oss_append_o
 /// Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_append_object_meta_next_append_position(meta: *const oss_append_object_meta) -> u64 {
-    meta_field(meta, OSS_APPEND_POSITION_UNKNOWN, |m| m.meta.next_append_position.unwrap_or(OSS_APPEND_POSITION_UNKNOWN))
+    meta_field(meta, OSS_APPEND_POSITION_UNKNOWN, |m| {
+        m.meta.next_append_position.unwrap_or(OSS_APPEND_POSITION_UNKNOWN)
+    })
 }
 
 /// The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
@@ -715,7 +722,10 @@ pub extern "C" fn oss_append_object_meta_metadata_count(meta: *const oss_append_
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_object_meta_metadata_name(meta: *const oss_append_object_meta, index: usize) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_metadata_name(
+    meta: *const oss_append_object_meta,
+    index: usize,
+) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr()))
 }
 
@@ -724,6 +734,9 @@ pub extern "C" fn oss_append_object_meta_metadata_name(meta: *const oss_append_o
 ///
 /// Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_object_meta_metadata_value(meta: *const oss_append_object_meta, index: usize) -> *const c_char {
+pub extern "C" fn oss_append_object_meta_metadata_value(
+    meta: *const oss_append_object_meta,
+    index: usize,
+) -> *const c_char {
     meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr()))
 }

@@ -162,7 +162,10 @@ pub extern "C" fn oss_append_options_set_content_encoding(
 ///
 /// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_append_options_set_expires(options: *mut oss_append_options, value: *const c_char) -> oss_append_result {
+pub extern "C" fn oss_append_options_set_expires(
+    options: *mut oss_append_options,
+    value: *const c_char,
+) -> oss_append_result {
     set_text(options, value, Argument::Expires, |h| &mut h.expires)
 }
 
@@ -217,7 +220,10 @@ pub extern "C" fn oss_append_options_set_server_side_encryption(
 ///
 /// Not thread-safe: no other call may use `options` at the same time.
 #[no_mangle]
-pub extern "C" fn oss_append_options_set_tagging(options: *mut oss_append_options, value: *const c_char) -> oss_append_result {
+pub extern "C" fn oss_append_options_set_tagging(
+    options: *mut oss_append_options,
+    value: *const c_char,
+) -> oss_append_result {
     set_text(options, value, Argument::Tagging, |h| &mut h.tagging)
 }
 

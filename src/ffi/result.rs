@@ -215,6 +215,7 @@ impl oss_append_result {
             Error::Credentials { .. } => Self::Credentials,
             Error::Body(_) => Self::Io,
             Error::Protocol(_) => Self::Protocol,
+            Error::BufferTooSmall { .. } => Self::BufferTooSmall,
             Error::Spool(spool) => match spool {
                 crate::SpoolError::Full { .. } => Self::SpoolFull,
                 crate::SpoolError::Locked { .. } => Self::SpoolLocked,
@@ -292,13 +293,25 @@ mod tests {
             oss_append_result::from_core(&service(409, "PositionNotEqualToLength")),
             oss_append_result::PositionNotEqualToLength
         );
-        assert_eq!(oss_append_result::from_core(&service(409, "ObjectNotAppendable")), oss_append_result::ObjectNotAppendable);
-        assert_eq!(oss_append_result::from_core(&service(403, "SignatureDoesNotMatch")), oss_append_result::SignatureDoesNotMatch);
-        assert_eq!(oss_append_result::from_core(&service(403, "InvalidSecurityToken")), oss_append_result::SecurityTokenExpired);
+        assert_eq!(
+            oss_append_result::from_core(&service(409, "ObjectNotAppendable")),
+            oss_append_result::ObjectNotAppendable
+        );
+        assert_eq!(
+            oss_append_result::from_core(&service(403, "SignatureDoesNotMatch")),
+            oss_append_result::SignatureDoesNotMatch
+        );
+        assert_eq!(
+            oss_append_result::from_core(&service(403, "InvalidSecurityToken")),
+            oss_append_result::SecurityTokenExpired
+        );
         assert_eq!(oss_append_result::from_core(&service(403, "Whatever")), oss_append_result::AccessDenied);
         assert_eq!(oss_append_result::from_core(&service(404, "")), oss_append_result::NoSuchKey);
         assert_eq!(oss_append_result::from_core(&service(404, "NoSuchBucket")), oss_append_result::NoSuchBucket);
-        assert_eq!(oss_append_result::from_core(&service(503, "ServiceUnavailable")), oss_append_result::ServiceUnavailable);
+        assert_eq!(
+            oss_append_result::from_core(&service(503, "ServiceUnavailable")),
+            oss_append_result::ServiceUnavailable
+        );
         assert_eq!(oss_append_result::from_core(&service(400, "InvalidArgument")), oss_append_result::ServiceError);
     }
 

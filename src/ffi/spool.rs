@@ -113,7 +113,8 @@ pub struct oss_append_spool_event {
 /// error, dropped for age), on the writing thread (blocked, dropped when full) or in `oss_append_spool_open`
 /// (quarantined, dropped for damage); it must be quick, must not unwind, and must not call
 /// `oss_append_spool_close` or `oss_append_spool_free`.
-pub type oss_append_spool_listener = Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const oss_append_spool_event)>;
+pub type oss_append_spool_listener =
+    Option<unsafe extern "C" fn(user_data: *mut c_void, event: *const oss_append_spool_event)>;
 
 /// A spool's settings, filled by the `oss_append_spool_config_set_*` functions and read by `oss_append_spool_open`.
 ///
@@ -198,7 +199,10 @@ pub extern "C" fn oss_append_spool_config_free(config: *mut oss_append_spool_con
     unsafe { free_handle(config) }
 }
 
-fn set(config: *mut oss_append_spool_config, set: impl FnOnce(&mut SpoolConfig) -> Result<(), Failure>) -> oss_append_result {
+fn set(
+    config: *mut oss_append_spool_config,
+    set: impl FnOnce(&mut SpoolConfig) -> Result<(), Failure>,
+) -> oss_append_result {
     guard(std::ptr::null_mut(), || {
         // SAFETY: NULL or a live config the caller does not use elsewhere during the call.
         let config = unsafe { arg_mut(config, "config")? };
@@ -239,7 +243,10 @@ pub extern "C" fn oss_append_spool_config_set_sync(
             p if p == oss_append_spool_sync::Interval as u32 => SyncPolicy::Interval(millis(interval_ms)),
             p if p == oss_append_spool_sync::Never as u32 => SyncPolicy::Never,
             other => {
-                return Err(Failure::new(oss_append_result::InvalidArgument, format!("sync policy {other} is not 1, 2 or 3")))
+                return Err(Failure::new(
+                    oss_append_result::InvalidArgument,
+                    format!("sync policy {other} is not 1, 2 or 3"),
+                ))
             }
         };
         Ok(())
@@ -283,7 +290,10 @@ pub extern "C" fn oss_append_spool_config_set_limits(
             f if f == oss_append_spool_full::RejectNew as u32 => FullPolicy::RejectNew,
             f if f == oss_append_spool_full::DropOldest as u32 => FullPolicy::DropOldest,
             other => {
-                return Err(Failure::new(oss_append_result::InvalidArgument, format!("full policy {other} is not 1, 2 or 3")))
+                return Err(Failure::new(
+                    oss_append_result::InvalidArgument,
+                    format!("full policy {other} is not 1, 2 or 3"),
+                ))
             }
         };
         config.max_bytes = max_bytes;
@@ -297,7 +307,11 @@ pub extern "C" fn oss_append_spool_config_set_limits(
 ///
 /// Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Not thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_spool_config_set_rollover(config: *mut oss_append_spool_config, bytes: u64, age_ms: u64) -> oss_append_result {
+pub extern "C" fn oss_append_spool_config_set_rollover(
+    config: *mut oss_append_spool_config,
+    bytes: u64,
+    age_ms: u64,
+) -> oss_append_result {
     set(config, |config| {
         config.rollover_bytes = bytes;
         config.rollover_age = (age_ms != 0).then(|| millis(age_ms));
@@ -539,7 +553,10 @@ pub extern "C" fn oss_append_spool_flush(
 ///
 /// Returns `OSS_APPEND_RESULT_OK` or `OSS_APPEND_RESULT_NULL_POINTER`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_spool_get_status(spool: *const oss_append_spool, status_out: *mut oss_append_spool_status) -> oss_append_result {
+pub extern "C" fn oss_append_spool_get_status(
+    spool: *const oss_append_spool,
+    status_out: *mut oss_append_spool_status,
+) -> oss_append_result {
     guard(std::ptr::null_mut(), || {
         // SAFETY: NULL or a live spool.
         let spool = unsafe { arg_ref(spool, "spool")? };
@@ -574,7 +591,10 @@ pub extern "C" fn oss_append_spool_get_status(spool: *const oss_append_spool, st
 ///
 /// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_IO`. Thread-safe.
 #[no_mangle]
-pub extern "C" fn oss_append_spool_close(spool: *const oss_append_spool, error_out: *mut *mut oss_append_error) -> oss_append_result {
+pub extern "C" fn oss_append_spool_close(
+    spool: *const oss_append_spool,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
     guard(error_out, || {
         // SAFETY: NULL or a live spool.
         let spool = unsafe { arg_ref(spool, "spool")? };

@@ -215,6 +215,7 @@ impl From<Error> for OssError {
             Error::Credentials { reason } => OssError::Credentials { reason },
             Error::Body(e) => OssError::Body { reason: e.to_string() },
             Error::Protocol(reason) => OssError::Protocol { reason },
+            Error::BufferTooSmall { .. } => OssError::InvalidArgument { name: "buffer".to_string(), reason: text },
             Error::Spool(spool) => OssError::Spool { kind: (&spool).into(), reason: text },
         }
     }

@@ -189,6 +189,22 @@ pub struct ObjectMeta {
     pub last_modified: Option<String>,
     /// `x-oss-storage-class`.
     pub storage_class: Option<String>,
+    /// `Cache-Control`.
+    pub cache_control: Option<String>,
+    /// `Content-Disposition`.
+    pub content_disposition: Option<String>,
+    /// `Content-Encoding`.
+    pub content_encoding: Option<String>,
+    /// `Expires`, as sent.
+    pub expires: Option<String>,
+    /// `x-oss-server-side-encryption`.
+    pub server_side_encryption: Option<String>,
+    /// `x-oss-server-side-encryption-key-id`, for KMS.
+    pub server_side_encryption_key_id: Option<String>,
+    /// `x-oss-tagging-count`.
+    pub tagging_count: Option<u64>,
+    /// `x-oss-version-id`, in a versioned bucket.
+    pub version_id: Option<String>,
     /// User metadata (names without the `x-oss-meta-` prefix, lower case).
     pub metadata: HashMap<String, String>,
     /// `x-oss-request-id`.
@@ -206,25 +222,50 @@ impl From<crate::ObjectMeta> for ObjectMeta {
             content_type: m.content_type,
             last_modified: m.last_modified,
             storage_class: m.storage_class,
+            cache_control: m.cache_control,
+            content_disposition: m.content_disposition,
+            content_encoding: m.content_encoding,
+            expires: m.expires,
+            server_side_encryption: m.server_side_encryption,
+            server_side_encryption_key_id: m.server_side_encryption_key_id,
+            tagging_count: m.tagging_count,
+            version_id: m.version_id,
             metadata: m.metadata.into_iter().collect(),
             request_id: m.request_id,
         }
     }
 }
 
-/// A byte range to read: `start..=end`, or from `start` to the end of the object.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Record)]
-pub struct ByteRange {
-    /// First byte.
-    pub start: u64,
-    /// Last byte, inclusive; null reads to the end.
-    #[uniffi(default = None)]
-    pub end: Option<u64>,
+/// A byte range to read. A range that starts at or past the object's end reads nothing (a reader
+/// tailing a growing object gets no bytes, not an error); one that ends past it stops at the end.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum ByteRange {
+    /// Bytes `first..=last`.
+    Span {
+        /// First byte.
+        first: u64,
+        /// Last byte, inclusive.
+        last: u64,
+    },
+    /// From `first` to the end of the object.
+    From {
+        /// First byte.
+        first: u64,
+    },
+    /// The last `length` bytes (the whole object when it is shorter).
+    Last {
+        /// How many bytes.
+        length: u64,
+    },
 }
 
 impl From<ByteRange> for crate::ByteRange {
     fn from(r: ByteRange) -> Self {
-        crate::ByteRange { start: r.start, end: r.end }
+        match r {
+            ByteRange::Span { first, last } => crate::ByteRange::Span { first, last },
+            ByteRange::From { first } => crate::ByteRange::From(first),
+            ByteRange::Last { length } => crate::ByteRange::Last(length),
+        }
     }
 }
 
@@ -233,6 +274,8 @@ impl From<ByteRange> for crate::ByteRange {
 pub struct GetResult {
     /// The bytes read.
     pub data: Vec<u8>,
+    /// Where in the object `data` starts.
+    pub start: u64,
     /// The object's whole length, as the response reported it.
     pub object_size: Option<u64>,
     /// CRC-64 of the whole object; checked against the bytes when the whole object was read.
@@ -249,6 +292,7 @@ impl GetResult {
     pub(crate) fn new(data: Vec<u8>, r: crate::GetResult) -> Self {
         GetResult {
             data,
+            start: r.start,
             object_size: r.object_size,
             crc64: r.crc64,
             etag: r.etag,

@@ -58,7 +58,7 @@ final class AppendTests: XCTestCase {
         let result = try client.appendFile(bucket: bucket, key: key, path: path.path)
         XCTAssertEqual(result.position, 6)
         XCTAssertEqual(result.nextPosition, 6 + UInt64(bytes.count))
-        XCTAssertEqual(try client.get(bucket: bucket, key: key, range: ByteRange(start: 6)).data, bytes)
+        XCTAssertEqual(try client.get(bucket: bucket, key: key, range: .from(first: 6)).data, bytes)
     }
 
     func testPutGetRangeAndDelete() throws {
@@ -68,7 +68,7 @@ final class AppendTests: XCTestCase {
                                  headers: ObjectHeaders(contentType: "text/plain"))
         XCTAssertFalse(put.requestId.isEmpty)
         XCTAssertEqual(try client.head(bucket: bucket, key: key).objectType, "Normal")
-        XCTAssertEqual(try client.get(bucket: bucket, key: key, range: ByteRange(start: 3, end: 5)).data, Data("345".utf8))
+        XCTAssertEqual(try client.get(bucket: bucket, key: key, range: .span(first: 3, last: 5)).data, Data("345".utf8))
         XCTAssertFalse(try client.delete(bucket: bucket, key: key).isEmpty)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key)) { error in
             guard case OssError.Service(_, let status, _, _, _, _, _, _, _, _) = error else {

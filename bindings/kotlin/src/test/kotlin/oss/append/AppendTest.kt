@@ -64,7 +64,7 @@ class AppendTest {
         val result = client.appendFile(bucket, key, file.path)
         assertEquals(6uL, result.position)
         assertEquals(6uL + bytes.size.toULong(), result.nextPosition)
-        val back = client.get(bucket, key, ByteRange(start = 6uL)).data
+        val back = client.get(bucket, key, ByteRange.From(6uL)).data
         assertEquals(checksum(bytes), checksum(back))
     }
 
@@ -74,7 +74,7 @@ class AppendTest {
         val put = client.put(bucket, key, "0123456789".toByteArray(), ObjectHeaders(contentType = "text/plain"))
         assertTrue(put.requestId.isNotEmpty())
         assertEquals("Normal", client.head(bucket, key).objectType)
-        assertArrayEquals("345".toByteArray(), client.get(bucket, key, ByteRange(3uL, 5uL)).data)
+        assertArrayEquals("345".toByteArray(), client.get(bucket, key, ByteRange.Span(3uL, 5uL)).data)
         assertTrue(client.delete(bucket, key).isNotEmpty())
         val missing = assertThrows<OssException.Service> { client.head(bucket, key) }
         assertEquals(404.toUShort(), missing.status)
