@@ -27,7 +27,21 @@ fn main() {
 }
 
 fn regenerate(crate_dir: &Path) -> Result<(), String> {
-    let config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    let mut config = cbindgen::Config::from_file(crate_dir.join("cbindgen.toml")).map_err(|e| e.to_string())?;
+    // The version macros, from the crate's version (oss_append_version() returns the same string).
+    let part = |name: &str| std::env::var(name).unwrap_or_else(|_| "0".to_string());
+    let (major, minor, patch) =
+        (part("CARGO_PKG_VERSION_MAJOR"), part("CARGO_PKG_VERSION_MINOR"), part("CARGO_PKG_VERSION_PATCH"));
+    config.after_includes = Some(format!(
+        "\n/** The library's version, as oss_append_version() returns it at run time. */\n\
+         #define OSS_APPEND_VERSION_MAJOR {major}\n\
+         #define OSS_APPEND_VERSION_MINOR {minor}\n\
+         #define OSS_APPEND_VERSION_PATCH {patch}\n\
+         #define OSS_APPEND_VERSION_STRING \"{}\"\n\
+         /** MAJOR * 10000 + MINOR * 100 + PATCH, for #if. */\n\
+         #define OSS_APPEND_VERSION_NUMBER ({major} * 10000 + {minor} * 100 + {patch})\n",
+        std::env::var("CARGO_PKG_VERSION").unwrap_or_default()
+    ));
     // Only src/ffi/mod.rs and the modules it declares are parsed: the header is the C ABI and
     // nothing else of the crate.
     let bindings = cbindgen::Builder::new()

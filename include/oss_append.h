@@ -5,9 +5,12 @@
  *
  * Conventions:
  * - Handles are opaque. Each *_new has a *_free; *_free(NULL) does nothing.
- * - Fallible functions return oss_append_result; OSS_APPEND_RESULT_OK (0) is success. Outputs (*_out) are written
- *   only on success. Given a non-NULL `oss_append_error **error_out`, a failure stores there an error the
- *   caller releases with oss_append_error_free; on success *error_out is left untouched.
+ * - Fallible functions return oss_append_result; OSS_APPEND_RESULT_OK (0) is success. Outputs (*_out) are
+ *   written only on success.
+ * - Errors: given a non-NULL `oss_append_error **error_out`, a call first frees the error *error_out
+ *   holds (if any) and sets it to NULL, then, if it fails, stores its own error there. So one
+ *   NULL-initialised variable serves every call, and one oss_append_error_free at the end releases
+ *   the last error: no leak, no double free (freeing an error twice does nothing).
  * - Strings are NUL-terminated UTF-8 (file paths: any bytes on Unix). (NULL, 0) is empty data.
  *   Arguments are copied or only read during the call unless a function says otherwise.
  * - A panic inside the library is caught and returned as OSS_APPEND_RESULT_PANIC.
@@ -20,6 +23,15 @@
 #include <stdbool.h>
 #include <stddef.h>
 #include <stdint.h>
+
+/** The library's version, as oss_append_version() returns it at run time. */
+#define OSS_APPEND_VERSION_MAJOR 0
+#define OSS_APPEND_VERSION_MINOR 1
+#define OSS_APPEND_VERSION_PATCH 0
+#define OSS_APPEND_VERSION_STRING "0.1.0"
+/** MAJOR * 10000 + MINOR * 100 + PATCH, for #if. */
+#define OSS_APPEND_VERSION_NUMBER (0 * 10000 + 1 * 100 + 0)
+
 
 /**
  * The value of `OSS_APPEND_POSITION_UNKNOWN`: "no position given" in calls, "not known" in results.
@@ -37,6 +49,11 @@
  * character boundary (request ids are 24 characters, ETags 34 to 40).
  */
 #define OSS_APPEND_ID_CAPACITY 128
+
+/**
+ * `last` of `oss_append_get_range`: read to the end of the object.
+ */
+#define OSS_APPEND_RANGE_END UINT64_MAX
 
 /**
  * The result of every fallible call. Numbered in groups and never renumbered: a retired value stays
@@ -481,6 +498,20 @@ typedef uint32_t oss_append_spool_drop;
 #endif // __cplusplus
 
 /**
+ * The appends to one object: the position and CRC-64 of each append carried to the next, so no
+ * append needs a HEAD after the first (none at all after `oss_append_appender_resume`), and each is
+ * verified against the object's CRC. An append whose response is lost is settled before the call
+ * returns; one left unsettled is settled before the next append.
+ *
+ * Made by `oss_append_appender_new`, owned by the caller, released with `oss_append_appender_free`.
+ * It keeps its own reference to the client's connections and settings: the client handle may be
+ * freed first. Thread-safe: calls from several threads take turns (one append at a time, in the
+ * order they get the appender), and only `oss_append_appender_free` must wait until no other call
+ * is using it.
+ */
+typedef struct oss_append_appender oss_append_appender;
+
+/**
  * A flag that cancels the calls using it, set from any thread.
  *
  * Made by `oss_append_cancel_token_new`, owned by the caller, released with `oss_append_cancel_token_free`.
@@ -518,10 +549,16 @@ typedef struct oss_append_credentials_sink oss_append_credentials_sink;
  * The details of a failed call: result code, HTTP status, and the service's Code, Message,
  * RequestId, HostId and EC.
  *
- * Made by a failing call that was given a non-NULL `oss_append_error **error_out`; owned by the caller,
- * who releases it with `oss_append_error_free`. Every string an accessor returns is owned by the handle,
- * NUL-terminated, never NULL, and valid until `oss_append_error_free`. The handle is immutable:
- * its accessors may be called from any thread.
+ * Made by a failing call that was given a non-NULL `oss_append_error **error_out`. One variable may
+ * serve every call: each call given `error_out` first frees the error `*error_out` holds (if any)
+ * and sets it to NULL, then stores a new error only if it fails; so after any call, `*error_out` is
+ * that call's error or NULL, and the one `oss_append_error_free` at the end releases the last. Keep
+ * the variable NULL-initialised. The library knows which errors are alive: freeing one twice, or
+ * passing one already freed back as `*error_out`, does nothing.
+ *
+ * Every string an accessor returns is owned by the handle, NUL-terminated, never NULL, and valid
+ * until the handle is freed (by `oss_append_error_free` or by the next call given its variable).
+ * The handle is immutable: its accessors may be called from any thread.
  */
 typedef struct oss_append_error oss_append_error;
 
@@ -567,48 +604,6 @@ typedef struct oss_append_spool oss_append_spool;
 typedef struct oss_append_spool_config oss_append_spool_config;
 
 /**
- * Fetches credentials for the client, for example STS credentials from the application's server.
- *
- * Called with the `user_data` given to `oss_append_config_set_credentials_provider` and a sink.
- * It calls `oss_append_credentials_sink_set` once and returns true; returning false (or true without
- * setting them) fails the request with `OSS_APPEND_RESULT_CREDENTIALS`.
- *
- * Called on the thread making a request, before the first request and again whenever the cached
- * credentials are within 5 minutes of the expiration they were given with (credentials without an
- * expiration are kept for the client's lifetime). Calls are serialized: never two at once for one
- * provider, but successive calls may come from different threads. It must not unwind (a C++
- * callback must catch its exceptions) and must not call into the same client.
- */
-typedef bool (*oss_append_credentials_fn)(void *user_data, struct oss_append_credentials_sink *sink);
-
-/**
- * An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
- * a file, and settle later with `oss_append_settle`. Nothing to free.
- */
-typedef struct oss_append_in_flight {
-  /**
-   * Where the data was appended: the object's length before it.
-   */
-  uint64_t position;
-  /**
-   * How many bytes were appended (not zero).
-   */
-  uint64_t length;
-  /**
-   * CRC-64 of the data alone.
-   */
-  uint64_t body_crc64;
-  /**
-   * CRC-64 of the object before the append; meaningful when `has_crc64_before`.
-   */
-  uint64_t crc64_before;
-  /**
-   * Whether `crc64_before` is known.
-   */
-  bool has_crc64_before;
-} oss_append_in_flight;
-
-/**
  * What a successful append returns. Plain data: nothing to free.
  */
 typedef struct oss_append_receipt {
@@ -639,6 +634,33 @@ typedef struct oss_append_receipt {
    */
   char etag[OSS_APPEND_ID_CAPACITY];
 } oss_append_receipt;
+
+/**
+ * An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
+ * a file, and settle later with `oss_append_settle`. Nothing to free.
+ */
+typedef struct oss_append_in_flight {
+  /**
+   * Where the data was appended: the object's length before it.
+   */
+  uint64_t position;
+  /**
+   * How many bytes were appended (not zero).
+   */
+  uint64_t length;
+  /**
+   * CRC-64 of the data alone.
+   */
+  uint64_t body_crc64;
+  /**
+   * CRC-64 of the object before the append; meaningful when `has_crc64_before`.
+   */
+  uint64_t crc64_before;
+  /**
+   * Whether `crc64_before` is known.
+   */
+  bool has_crc64_before;
+} oss_append_in_flight;
 
 /**
  * What `oss_append_settle` proved. Plain data: nothing to free.
@@ -673,6 +695,21 @@ typedef struct oss_append_settlement {
 } oss_append_settlement;
 
 /**
+ * Fetches credentials for the client, for example STS credentials from the application's server.
+ *
+ * Called with the `user_data` given to `oss_append_config_set_credentials_provider` and a sink.
+ * It calls `oss_append_credentials_sink_set` once and returns true; returning false (or true without
+ * setting them) fails the request with `OSS_APPEND_RESULT_CREDENTIALS`.
+ *
+ * Called on the thread making a request, before the first request and again whenever the cached
+ * credentials are within 5 minutes of the expiration they were given with (credentials without an
+ * expiration are kept for the client's lifetime). Calls are serialized: never two at once for one
+ * provider, but successive calls may come from different threads. It must not unwind (a C++
+ * callback must catch its exceptions) and must not call into the same client.
+ */
+typedef bool (*oss_append_credentials_fn)(void *user_data, struct oss_append_credentials_sink *sink);
+
+/**
  * What a successful put returns. Plain data: nothing to free.
  */
 typedef struct oss_append_put_receipt {
@@ -695,7 +732,17 @@ typedef struct oss_append_put_receipt {
 } oss_append_put_receipt;
 
 /**
- * What a successful get returns. Plain data: nothing to free.
+ * Reports upload progress: `sent` bytes of `total` have gone out. Return true to go on, false to
+ * cancel the call (it then fails with `OSS_APPEND_RESULT_CANCELLED`).
+ *
+ * Called on the thread that made the call, during the call, with `sent` increasing up to `total`;
+ * a retry starts again from 0. It must not unwind (a C++ callback must catch its exceptions) and
+ * must not free the options or the client in use.
+ */
+typedef bool (*oss_append_progress_fn)(void *user_data, uint64_t sent, uint64_t total);
+
+/**
+ * What a successful read returns. Plain data: nothing to free.
  */
 typedef struct oss_append_get_info {
   /**
@@ -703,8 +750,21 @@ typedef struct oss_append_get_info {
    */
   uint64_t bytes_written;
   /**
-   * CRC-64 of the object as the service reported it (checked against the bytes read); meaningful
-   * when `has_crc64`.
+   * Where in the object the first byte written is: 0 for a whole object; for a range, its first
+   * byte (for one that starts at or past the end, where it starts: nothing was there yet).
+   */
+  uint64_t start;
+  /**
+   * The object's whole length; meaningful when `has_object_size`.
+   */
+  uint64_t object_size;
+  /**
+   * Whether the service said the object's length.
+   */
+  bool has_object_size;
+  /**
+   * CRC-64 of the whole object as the service reported it (checked against the bytes read when
+   * the whole object was read); meaningful when `has_crc64`.
    */
   uint64_t crc64;
   /**
@@ -720,16 +780,6 @@ typedef struct oss_append_get_info {
    */
   char etag[OSS_APPEND_ID_CAPACITY];
 } oss_append_get_info;
-
-/**
- * Reports upload progress: `sent` bytes of `total` have gone out. Return true to go on, false to
- * cancel the call (it then fails with `OSS_APPEND_RESULT_CANCELLED`).
- *
- * Called on the thread that made the call, during the call, with `sent` increasing up to `total`;
- * a retry starts again from 0. It must not unwind (a C++ callback must catch its exceptions) and
- * must not free the options or the client in use.
- */
-typedef bool (*oss_append_progress_fn)(void *user_data, uint64_t sent, uint64_t total);
 
 /**
  * One event of a spool, for its listener. Every pointer is valid during the call only; strings
@@ -846,6 +896,104 @@ extern "C" {
 const char *oss_append_version(void);
 
 /**
+ * Makes an appender for the object `key` in `bucket`. `options` (may be NULL) is copied: the headers
+ * of the append that creates the object, and the progress callback and cancel token of every append
+ * (its CRC-64 is ignored: the appender carries its own). Nothing is sent until the first append,
+ * which finds the object's end (0 for a new object) unless `oss_append_appender_resume` said it.
+ *
+ * On success `*appender_out` is owned by the caller and must be released with
+ * `oss_append_appender_free`.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or appender_out
+ * NULL); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`;
+ * `OSS_APPEND_RESULT_INVALID_KEY`. Thread-safe.
+ */
+oss_append_result oss_append_appender_new(const struct oss_append_client *client,
+                                          const char *bucket,
+                                          const char *key,
+                                          const struct oss_append_options *options,
+                                          struct oss_append_appender **appender_out);
+
+/**
+ * Releases an appender. NULL does nothing. Must not run while another thread uses the handle.
+ */
+void oss_append_appender_free(struct oss_append_appender *appender);
+
+/**
+ * Says where the object ends and its CRC-64 there, as a receipt or a store of the application gave
+ * them (for example after a restart): the next append goes there with no HEAD, and is verified
+ * against that CRC (a wrong CRC shows as `OSS_APPEND_RESULT_CRC_MISMATCH`).
+ *
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, or
+ * `OSS_APPEND_RESULT_POSITION_TOO_LARGE` for a position past 5 GiB. Thread-safe.
+ */
+oss_append_result oss_append_appender_resume(const struct oss_append_appender *appender,
+                                             uint64_t position,
+                                             uint64_t crc64);
+
+/**
+ * Appends `len` bytes at `data` where the object ends, as `oss_append_object` does (`(NULL, 0)` is
+ * empty data), and carries the new position and CRC-64 to the next append.
+ *
+ * On success `*receipt_out` (when not NULL) is written; on failure `*error_out` (when not NULL)
+ * receives the error. `OSS_APPEND_RESULT_UNSETTLED`: the append may have landed; the next append (or
+ * `oss_append_appender_settle`) settles it first, so sending the same bytes again is never needed
+ * blindly. Blocks. Thread-safe.
+ *
+ * Returns as `oss_append_object`.
+ */
+oss_append_result oss_append_appender_append(const struct oss_append_appender *appender,
+                                             const uint8_t *data,
+                                             size_t len,
+                                             struct oss_append_receipt *receipt_out,
+                                             struct oss_append_error **error_out);
+
+/**
+ * Appends the contents of the file at `path` (streamed), as `oss_append_appender_append` appends
+ * bytes and `oss_append_file` reads a file.
+ *
+ * Returns as `oss_append_file`.
+ */
+oss_append_result oss_append_appender_append_file(const struct oss_append_appender *appender,
+                                                  const char *path,
+                                                  struct oss_append_receipt *receipt_out,
+                                                  struct oss_append_error **error_out);
+
+/**
+ * Where the next append goes, when known (after an append, or `oss_append_appender_resume`):
+ * returns true and writes `*position_out`; false otherwise, or for NULL arguments. Thread-safe.
+ */
+bool oss_append_appender_next_position(const struct oss_append_appender *appender, uint64_t *position_out);
+
+/**
+ * The object's CRC-64 after the last append, when known: returns true and writes `*crc64_out`; false
+ * otherwise, or for NULL arguments. Thread-safe.
+ */
+bool oss_append_appender_crc64(const struct oss_append_appender *appender, uint64_t *crc64_out);
+
+/**
+ * The append whose outcome is unknown, after `OSS_APPEND_RESULT_UNSETTLED`: returns true and writes
+ * `*in_flight_out` (plain data, to keep); false when there is none, or for NULL arguments.
+ * Thread-safe.
+ */
+bool oss_append_appender_in_flight(const struct oss_append_appender *appender,
+                                   struct oss_append_in_flight *in_flight_out);
+
+/**
+ * Settles the append left unsettled (see `oss_append_appender_in_flight`) now, instead of at the
+ * next append. With one unsettled: `*settled_out` (when not NULL) is set to true and
+ * `*settlement_out` (when not NULL) says whether it landed; the appender goes on from the object's
+ * end either way. With none: `*settled_out` is set to false and `*settlement_out` is untouched.
+ * On failure the append is still unsettled. Blocks. Thread-safe.
+ *
+ * Returns as `oss_append_settle`.
+ */
+oss_append_result oss_append_appender_settle(const struct oss_append_appender *appender,
+                                             bool *settled_out,
+                                             struct oss_append_settlement *settlement_out,
+                                             struct oss_append_error **error_out);
+
+/**
  * Makes an empty client config.
  *
  * On success `*config_out` is owned by the caller and must be released with `oss_append_config_free`.
@@ -854,6 +1002,22 @@ const char *oss_append_version(void);
  * Thread-safe.
  */
 oss_append_result oss_append_config_new(struct oss_append_config **config_out);
+
+/**
+ * Makes a client config from the environment, in one call: the endpoint (`OSS_ENDPOINT`), the region
+ * (`OSS_REGION`, optional) and the credentials (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
+ * for STS, `OSS_SESSION_TOKEN`) — the variables the official SDKs and the emulator's banner use.
+ * Other settings keep their defaults; the `oss_append_config_set_*` functions still apply.
+ *
+ * On success `*config_out` is owned by the caller and must be released with `oss_append_config_free`;
+ * on failure `*error_out` (when not NULL) receives the error.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_ENDPOINT`
+ * (`OSS_ENDPOINT` unset); `OSS_APPEND_RESULT_CREDENTIALS` (a key unset, empty or with a line break).
+ * Thread-safe, as far as the environment is not changed during the call.
+ */
+oss_append_result oss_append_config_from_env(struct oss_append_config **config_out,
+                                             struct oss_append_error **error_out);
 
 /**
  * Releases a client config. NULL does nothing. Clients made from it are not affected.
@@ -1028,7 +1192,8 @@ oss_append_result oss_append_credentials_sink_set(struct oss_append_credentials_
                                                   uint64_t expiration_unix_secs);
 
 /**
- * Releases an error handle. NULL does nothing. The handle and its strings must not be used afterwards.
+ * Releases an error handle. NULL, or a handle already freed, does nothing. The handle and its
+ * strings must not be used afterwards.
  *
  * Not thread-safe with respect to other uses of the same handle.
  */
@@ -1119,6 +1284,14 @@ uint64_t oss_append_error_next_position(const struct oss_append_error *error);
 bool oss_append_error_crc64(const struct oss_append_error *error, uint64_t *crc64_out);
 
 /**
+ * For `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`: the buffer size the read needs (the object's, or the
+ * range's, length when the service answered); 0 for any other error. NULL gives 0.
+ *
+ * Thread-safe.
+ */
+uint64_t oss_append_error_size_needed(const struct oss_append_error *error);
+
+/**
  * Whether the failed call left nothing written, so it may simply be made again (after a pause).
  * The library's own classification: `OSS_APPEND_RESULT_UNSETTLED` is never retryable. NULL gives false.
  *
@@ -1136,6 +1309,209 @@ bool oss_append_error_is_retryable(const struct oss_append_error *error);
  */
 bool oss_append_error_in_flight(const struct oss_append_error *error,
                                 struct oss_append_in_flight *in_flight_out);
+
+/**
+ * Reads an object's metadata (HEAD). A missing object fails with `OSS_APPEND_RESULT_NO_SUCH_KEY`.
+ *
+ * On success `*meta_out` is owned by the caller and must be released with `oss_append_object_meta_free`;
+ * on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
+ * with `oss_append_error_free`. Thread-safe.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
+ * `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
+ * `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
+ * the status); 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
+ */
+oss_append_result oss_append_head_object(const struct oss_append_client *client,
+                                         const char *bucket,
+                                         const char *key,
+                                         struct oss_append_object_meta **meta_out,
+                                         struct oss_append_error **error_out);
+
+/**
+ * Releases object metadata. NULL does nothing.
+ *
+ * Must not run while another thread uses the handle.
+ */
+void oss_append_object_meta_free(struct oss_append_object_meta *meta);
+
+/**
+ * The object's length in bytes. NULL gives 0.
+ *
+ * Thread-safe.
+ */
+uint64_t oss_append_object_meta_content_length(const struct oss_append_object_meta *meta);
+
+/**
+ * Whether the object was made by appends and takes more. NULL gives false.
+ *
+ * Thread-safe.
+ */
+bool oss_append_object_meta_is_appendable(const struct oss_append_object_meta *meta);
+
+/**
+ * For an appendable object, the position of the next append; `OSS_APPEND_POSITION_UNKNOWN` otherwise.
+ * NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
+ *
+ * Thread-safe.
+ */
+uint64_t oss_append_object_meta_next_append_position(const struct oss_append_object_meta *meta);
+
+/**
+ * The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
+ * returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
+ *
+ * Thread-safe.
+ */
+bool oss_append_object_meta_crc64(const struct oss_append_object_meta *meta, uint64_t *crc64_out);
+
+/**
+ * The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_object_type(const struct oss_append_object_meta *meta);
+
+/**
+ * The `ETag`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_etag(const struct oss_append_object_meta *meta);
+
+/**
+ * The `Content-Type`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_content_type(const struct oss_append_object_meta *meta);
+
+/**
+ * `Last-Modified`, as the service sent it (an HTTP date).
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_last_modified(const struct oss_append_object_meta *meta);
+
+/**
+ * `x-oss-storage-class`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_storage_class(const struct oss_append_object_meta *meta);
+
+/**
+ * `Cache-Control`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_cache_control(const struct oss_append_object_meta *meta);
+
+/**
+ * `Content-Disposition`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_content_disposition(const struct oss_append_object_meta *meta);
+
+/**
+ * `Content-Encoding`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_content_encoding(const struct oss_append_object_meta *meta);
+
+/**
+ * `Expires`, as the service sent it.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_expires(const struct oss_append_object_meta *meta);
+
+/**
+ * `x-oss-server-side-encryption`: `"AES256"`, `"KMS"` or `"SM4"`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_server_side_encryption(const struct oss_append_object_meta *meta);
+
+/**
+ * `x-oss-server-side-encryption-key-id`: the KMS key, for `"KMS"`.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_server_side_encryption_key_id(const struct oss_append_object_meta *meta);
+
+/**
+ * `x-oss-version-id`, in a versioned bucket.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_version_id(const struct oss_append_object_meta *meta);
+
+/**
+ * How many tags the object has (`x-oss-tagging-count`); 0 when it has none. NULL gives 0.
+ *
+ * Thread-safe.
+ */
+uint64_t oss_append_object_meta_tagging_count(const struct oss_append_object_meta *meta);
+
+/**
+ * `x-oss-request-id` of the HEAD request.
+ *
+ * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_request_id(const struct oss_append_object_meta *meta);
+
+/**
+ * How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
+ *
+ * Thread-safe.
+ */
+size_t oss_append_object_meta_metadata_count(const struct oss_append_object_meta *meta);
+
+/**
+ * The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
+ * `index` is not below `oss_append_object_meta_metadata_count`. Owned by the handle, valid until
+ * `oss_append_object_meta_free`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_metadata_name(const struct oss_append_object_meta *meta, size_t index);
+
+/**
+ * The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
+ * the handle, valid until `oss_append_object_meta_free`.
+ *
+ * Thread-safe.
+ */
+const char *oss_append_object_meta_metadata_value(const struct oss_append_object_meta *meta, size_t index);
 
 /**
  * Appends `len` bytes at `data` to the object `key` in `bucket`, creating it at position 0, and
@@ -1254,181 +1630,6 @@ oss_append_result oss_append_delete_object(const struct oss_append_client *clien
                                            const char *bucket,
                                            const char *key,
                                            struct oss_append_error **error_out);
-
-/**
- * Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
- *
- * `(NULL, 0)` is a zero-byte buffer (enough for an empty object). The buffer is written only on
- * success: an object larger than `capacity` fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL` and leaves
- * the buffer untouched (`oss_append_head_object` gives the size first). `cancel` may be NULL.
- * On success `*result_out` (when not NULL) gets the byte count; on failure `*error_out` (when not
- * NULL) receives an error to release with `oss_append_error_free`. Thread-safe.
- *
- * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
- * `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`;
- * `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`;
- * `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
- */
-oss_append_result oss_append_get_object(const struct oss_append_client *client,
-                                        const char *bucket,
-                                        const char *key,
-                                        uint8_t *buffer,
-                                        size_t capacity,
-                                        const struct oss_append_cancel_token *cancel,
-                                        struct oss_append_get_info *result_out,
-                                        struct oss_append_error **error_out);
-
-/**
- * Reads the whole object into the file at `path`, streaming it and checking its CRC-64.
- *
- * The data goes to a temporary file beside `path` that replaces `path` only on success, so on
- * failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
- * `*result_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives an error
- * to release with `oss_append_error_free`. Thread-safe (give each call its own path).
- *
- * Returns as `oss_append_get_object` (without `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`), and `OSS_APPEND_RESULT_IO` when the
- * file cannot be written, `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty path.
- */
-oss_append_result oss_append_get_object_to_file(const struct oss_append_client *client,
-                                                const char *bucket,
-                                                const char *key,
-                                                const char *path,
-                                                const struct oss_append_cancel_token *cancel,
-                                                struct oss_append_get_info *result_out,
-                                                struct oss_append_error **error_out);
-
-/**
- * Reads an object's metadata (HEAD). A missing object fails with `OSS_APPEND_RESULT_NO_SUCH_KEY`.
- *
- * On success `*meta_out` is owned by the caller and must be released with `oss_append_object_meta_free`;
- * on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
- * with `oss_append_error_free`. Thread-safe.
- *
- * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
- * `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
- * `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
- * the status); 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
- */
-oss_append_result oss_append_head_object(const struct oss_append_client *client,
-                                         const char *bucket,
-                                         const char *key,
-                                         struct oss_append_object_meta **meta_out,
-                                         struct oss_append_error **error_out);
-
-/**
- * Releases object metadata. NULL does nothing.
- *
- * Must not run while another thread uses the handle.
- */
-void oss_append_object_meta_free(struct oss_append_object_meta *meta);
-
-/**
- * The object's length in bytes. NULL gives 0.
- *
- * Thread-safe.
- */
-uint64_t oss_append_object_meta_content_length(const struct oss_append_object_meta *meta);
-
-/**
- * Whether the object was made by appends and takes more. NULL gives false.
- *
- * Thread-safe.
- */
-bool oss_append_object_meta_is_appendable(const struct oss_append_object_meta *meta);
-
-/**
- * For an appendable object, the position of the next append; `OSS_APPEND_POSITION_UNKNOWN` otherwise.
- * NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
- *
- * Thread-safe.
- */
-uint64_t oss_append_object_meta_next_append_position(const struct oss_append_object_meta *meta);
-
-/**
- * The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
- * returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
- *
- * Thread-safe.
- */
-bool oss_append_object_meta_crc64(const struct oss_append_object_meta *meta, uint64_t *crc64_out);
-
-/**
- * The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_object_type(const struct oss_append_object_meta *meta);
-
-/**
- * The `ETag`.
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_etag(const struct oss_append_object_meta *meta);
-
-/**
- * The `Content-Type`.
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_content_type(const struct oss_append_object_meta *meta);
-
-/**
- * `Last-Modified`, as the service sent it (an HTTP date).
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_last_modified(const struct oss_append_object_meta *meta);
-
-/**
- * `x-oss-storage-class`.
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_storage_class(const struct oss_append_object_meta *meta);
-
-/**
- * `x-oss-request-id` of the HEAD request.
- *
- * Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_request_id(const struct oss_append_object_meta *meta);
-
-/**
- * How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
- *
- * Thread-safe.
- */
-size_t oss_append_object_meta_metadata_count(const struct oss_append_object_meta *meta);
-
-/**
- * The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
- * `index` is not below `oss_append_object_meta_metadata_count`. Owned by the handle, valid until
- * `oss_append_object_meta_free`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_metadata_name(const struct oss_append_object_meta *meta, size_t index);
-
-/**
- * The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
- * the handle, valid until `oss_append_object_meta_free`.
- *
- * Thread-safe.
- */
-const char *oss_append_object_meta_metadata_value(const struct oss_append_object_meta *meta, size_t index);
 
 /**
  * Makes empty options.
@@ -1684,6 +1885,120 @@ bool oss_append_cancel_token_is_cancelled(const struct oss_append_cancel_token *
  * Must not run while another thread uses the handle.
  */
 void oss_append_cancel_token_free(struct oss_append_cancel_token *token);
+
+/**
+ * Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
+ *
+ * `(NULL, 0)` is a zero-byte buffer (enough for an empty object). An object larger than `capacity`
+ * fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`, leaves the buffer untouched, and
+ * `oss_append_error_size_needed` says how large it is: a growing object may be read in ranges
+ * instead (`oss_append_get_range`). `cancel` may be NULL. On success `*info_out` (when not NULL)
+ * says how many bytes were written; on failure `*error_out` (when not NULL) receives the error.
+ * Thread-safe.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket or key NULL, or a NULL
+ * buffer with a capacity); `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`;
+ * `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`; `OSS_APPEND_RESULT_NO_SUCH_KEY` and
+ * other 2xx codes; 3xx codes; `OSS_APPEND_RESULT_DOWNLOAD_CRC_MISMATCH`; `OSS_APPEND_RESULT_CANCELLED`;
+ * `OSS_APPEND_RESULT_CREDENTIALS`.
+ */
+oss_append_result oss_append_get_object(const struct oss_append_client *client,
+                                        const char *bucket,
+                                        const char *key,
+                                        uint8_t *buffer,
+                                        size_t capacity,
+                                        const struct oss_append_cancel_token *cancel,
+                                        struct oss_append_get_info *info_out,
+                                        struct oss_append_error **error_out);
+
+/**
+ * Reads bytes `first` to `last` (inclusive) of the object into `buffer`; `last` =
+ * `OSS_APPEND_RANGE_END` reads to the end. A range that ends past the object stops at its end; one
+ * that starts at or past the end reads nothing and succeeds (`bytes_written` 0: a reader tailing a
+ * growing object has nothing new yet). Otherwise as `oss_append_get_object` (a range's bytes are
+ * not checked against the object's CRC-64, which covers the whole object).
+ *
+ * Returns as `oss_append_get_object`, and `OSS_APPEND_RESULT_INVALID_ARGUMENT` when `last` is before `first`.
+ */
+oss_append_result oss_append_get_range(const struct oss_append_client *client,
+                                       const char *bucket,
+                                       const char *key,
+                                       uint64_t first,
+                                       uint64_t last,
+                                       uint8_t *buffer,
+                                       size_t capacity,
+                                       const struct oss_append_cancel_token *cancel,
+                                       struct oss_append_get_info *info_out,
+                                       struct oss_append_error **error_out);
+
+/**
+ * Reads the last `length` bytes of the object (all of it when it is shorter) into `buffer`;
+ * `info_out->start` says where they start. Otherwise as `oss_append_get_range`.
+ *
+ * Returns as `oss_append_get_object`, and `OSS_APPEND_RESULT_INVALID_ARGUMENT` when `length` is 0.
+ */
+oss_append_result oss_append_get_last(const struct oss_append_client *client,
+                                      const char *bucket,
+                                      const char *key,
+                                      uint64_t length,
+                                      uint8_t *buffer,
+                                      size_t capacity,
+                                      const struct oss_append_cancel_token *cancel,
+                                      struct oss_append_get_info *info_out,
+                                      struct oss_append_error **error_out);
+
+/**
+ * Reads the whole object into the file at `path`, streaming it and checking its CRC-64.
+ *
+ * The data goes to a temporary file beside `path` that replaces `path` only on success, so on
+ * failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
+ * `*info_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives the
+ * error. Thread-safe (give each call its own path).
+ *
+ * Returns as `oss_append_get_object` (without `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`), and
+ * `OSS_APPEND_RESULT_IO` when the file cannot be written, `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an
+ * empty path.
+ */
+oss_append_result oss_append_get_object_to_file(const struct oss_append_client *client,
+                                                const char *bucket,
+                                                const char *key,
+                                                const char *path,
+                                                const struct oss_append_cancel_token *cancel,
+                                                struct oss_append_get_info *info_out,
+                                                struct oss_append_error **error_out);
+
+/**
+ * Reads bytes `first` to `last` (`OSS_APPEND_RANGE_END`: to the end) into the file at `path`, as
+ * `oss_append_get_range` reads them and `oss_append_get_object_to_file` writes them (a range that
+ * starts past the end makes an empty file).
+ *
+ * Returns as `oss_append_get_object_to_file`, and `OSS_APPEND_RESULT_INVALID_ARGUMENT` when `last` is
+ * before `first`.
+ */
+oss_append_result oss_append_get_range_to_file(const struct oss_append_client *client,
+                                               const char *bucket,
+                                               const char *key,
+                                               uint64_t first,
+                                               uint64_t last,
+                                               const char *path,
+                                               const struct oss_append_cancel_token *cancel,
+                                               struct oss_append_get_info *info_out,
+                                               struct oss_append_error **error_out);
+
+/**
+ * Reads the last `length` bytes of the object into the file at `path`, as `oss_append_get_last`
+ * reads them and `oss_append_get_object_to_file` writes them.
+ *
+ * Returns as `oss_append_get_object_to_file`, and `OSS_APPEND_RESULT_INVALID_ARGUMENT` when `length` is 0.
+ */
+oss_append_result oss_append_get_last_to_file(const struct oss_append_client *client,
+                                              const char *bucket,
+                                              const char *key,
+                                              uint64_t length,
+                                              const char *path,
+                                              const struct oss_append_cancel_token *cancel,
+                                              struct oss_append_get_info *info_out,
+                                              struct oss_append_error **error_out);
 
 /**
  * The name of a result code, e.g. `"OSS_APPEND_RESULT_POSITION_NOT_EQUAL_TO_LENGTH"`; `"OSS_APPEND_RESULT_UNKNOWN"`

@@ -111,7 +111,7 @@ run_test() { # name, variant, command...
   fi
 }
 
-for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threads.c tests/c/test_spool.c tests/c/test_cpp.cpp; do
+for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threads.c tests/c/test_spool.c tests/c/test_api2.c tests/c/test_cpp.cpp; do
   name=$(basename "${source%.*}")
   case "$source" in
     *.cpp) compiler=g++ flags=("${cxx_flags[@]}") ;;

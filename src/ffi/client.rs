@@ -59,6 +59,31 @@ pub extern "C" fn oss_append_config_new(config_out: *mut *mut oss_append_config)
     })
 }
 
+/// Makes a client config from the environment, in one call: the endpoint (`OSS_ENDPOINT`), the region
+/// (`OSS_REGION`, optional) and the credentials (`OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and,
+/// for STS, `OSS_SESSION_TOKEN`) — the variables the official SDKs and the emulator's banner use.
+/// Other settings keep their defaults; the `oss_append_config_set_*` functions still apply.
+///
+/// On success `*config_out` is owned by the caller and must be released with `oss_append_config_free`;
+/// on failure `*error_out` (when not NULL) receives the error.
+///
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_ENDPOINT`
+/// (`OSS_ENDPOINT` unset); `OSS_APPEND_RESULT_CREDENTIALS` (a key unset, empty or with a line break).
+/// Thread-safe, as far as the environment is not changed during the call.
+#[no_mangle]
+pub extern "C" fn oss_append_config_from_env(
+    config_out: *mut *mut oss_append_config,
+    error_out: *mut *mut oss_append_error,
+) -> oss_append_result {
+    guard(error_out, || {
+        let out = arg_out(config_out, "config_out")?;
+        let config = oss_append_config { config: Config::from_env()?, credentials_from_env: false };
+        // SAFETY: checked non-NULL; the caller passes writable storage.
+        unsafe { write_handle(out, config) };
+        Ok(())
+    })
+}
+
 /// Releases a client config. NULL does nothing. Clients made from it are not affected.
 ///
 /// Must not run while another thread uses the handle.

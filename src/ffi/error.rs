@@ -1,6 +1,8 @@
 //! `oss_append_error`: the details of a failed call.
 
+use std::collections::BTreeSet;
 use std::ffi::{c_char, CString};
+use std::sync::Mutex;
 
 use super::boundary::{free_handle, guard_value, Detail, Failure};
 use super::result::oss_append_result;
@@ -16,10 +18,16 @@ pub const OSS_APPEND_MAX_OBJECT_SIZE: u64 = 5_368_709_120;
 /// The details of a failed call: result code, HTTP status, and the service's Code, Message,
 /// RequestId, HostId and EC.
 ///
-/// Made by a failing call that was given a non-NULL `oss_append_error **error_out`; owned by the caller,
-/// who releases it with `oss_append_error_free`. Every string an accessor returns is owned by the handle,
-/// NUL-terminated, never NULL, and valid until `oss_append_error_free`. The handle is immutable:
-/// its accessors may be called from any thread.
+/// Made by a failing call that was given a non-NULL `oss_append_error **error_out`. One variable may
+/// serve every call: each call given `error_out` first frees the error `*error_out` holds (if any)
+/// and sets it to NULL, then stores a new error only if it fails; so after any call, `*error_out` is
+/// that call's error or NULL, and the one `oss_append_error_free` at the end releases the last. Keep
+/// the variable NULL-initialised. The library knows which errors are alive: freeing one twice, or
+/// passing one already freed back as `*error_out`, does nothing.
+///
+/// Every string an accessor returns is owned by the handle, NUL-terminated, never NULL, and valid
+/// until the handle is freed (by `oss_append_error_free` or by the next call given its variable).
+/// The handle is immutable: its accessors may be called from any thread.
 pub struct oss_append_error {
     result: oss_append_result,
     http_status: u16,
@@ -33,6 +41,7 @@ pub struct oss_append_error {
     crc64: Option<u64>,
     retryable: bool,
     in_flight: Option<InFlight>,
+    size_needed: u64,
 }
 
 /// An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
@@ -96,6 +105,7 @@ impl oss_append_error {
             crc64: None,
             retryable: false,
             in_flight: None,
+            size_needed: 0,
         };
         match failure.detail {
             Detail::Message(message) => handle.message = c_string(&message),
@@ -123,6 +133,7 @@ impl oss_append_error {
                         handle.request_id = c_string(request_id);
                         handle.next_position = Some(*next_position);
                     }
+                    Error::BufferTooSmall { needed, .. } => handle.size_needed = *needed,
                     _ => {}
                 }
             }
@@ -138,24 +149,53 @@ impl oss_append_error {
 
 const EMPTY: &c_char = &0;
 
-/// Reads one field of an error handle; NULL or a panic gives `fallback`.
+/// The addresses of the error handles alive: what may be freed, and read.
+static LIVE: Mutex<BTreeSet<usize>> = Mutex::new(BTreeSet::new());
+
+fn live() -> std::sync::MutexGuard<'static, BTreeSet<usize>> {
+    LIVE.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+impl oss_append_error {
+    /// Moves the handle to the heap and records it as alive.
+    pub(crate) fn into_raw(self) -> *mut oss_append_error {
+        let ptr = Box::into_raw(Box::new(self));
+        live().insert(ptr as usize);
+        ptr
+    }
+}
+
+/// Frees `error` if it is a live handle; anything else (NULL, freed before, never made here) is left.
+pub(crate) fn release(error: *mut oss_append_error) {
+    if !error.is_null() && live().remove(&(error as usize)) {
+        // SAFETY: alive, so made by `into_raw` and not freed since; no longer recorded, so freed once.
+        unsafe { free_handle(error) }
+    }
+}
+
+/// Whether `error` is a live handle.
+pub(crate) fn is_live(error: *const oss_append_error) -> bool {
+    !error.is_null() && live().contains(&(error as usize))
+}
+
+/// Reads one field of an error handle; NULL, a handle not alive, or a panic gives `fallback`.
 fn field<T: Copy>(error: *const oss_append_error, fallback: T, read: impl FnOnce(&oss_append_error) -> T) -> T {
     guard_value(fallback, || {
-        // SAFETY: the caller passes NULL or a live handle from this library.
-        match unsafe { error.as_ref() } {
-            Some(error) => read(error),
-            None => fallback,
+        if !is_live(error) {
+            return fallback;
         }
+        // SAFETY: a live handle from this library.
+        read(unsafe { &*error })
     })
 }
 
-/// Releases an error handle. NULL does nothing. The handle and its strings must not be used afterwards.
+/// Releases an error handle. NULL, or a handle already freed, does nothing. The handle and its
+/// strings must not be used afterwards.
 ///
 /// Not thread-safe with respect to other uses of the same handle.
 #[no_mangle]
 pub extern "C" fn oss_append_error_free(error: *mut oss_append_error) {
-    // SAFETY: the caller passes NULL or a handle made by this library, freed once.
-    unsafe { free_handle(error) }
+    guard_value((), || release(error))
 }
 
 /// The result code of the failed call. NULL gives `OSS_APPEND_RESULT_NULL_POINTER`.
@@ -259,6 +299,15 @@ pub extern "C" fn oss_append_error_crc64(error: *const oss_append_error, crc64_o
     })
 }
 
+/// For `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`: the buffer size the read needs (the object's, or the
+/// range's, length when the service answered); 0 for any other error. NULL gives 0.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn oss_append_error_size_needed(error: *const oss_append_error) -> u64 {
+    field(error, 0, |e| e.size_needed)
+}
+
 /// Whether the failed call left nothing written, so it may simply be made again (after a pause).
 /// The library's own classification: `OSS_APPEND_RESULT_UNSETTLED` is never retryable. NULL gives false.
 ///
@@ -314,8 +363,8 @@ mod tests {
         service.next_position = Some(42);
         service.server_crc64 = Some(7);
         service.position = Some(3);
-        let handle = oss_append_error::from_failure(crate::Error::from(service).into());
-        let error = &handle as *const oss_append_error;
+        let error: *const oss_append_error =
+            oss_append_error::from_failure(crate::Error::from(service).into()).into_raw();
         assert_eq!(oss_append_error_result(error), oss_append_result::PositionNotEqualToLength);
         assert_eq!(oss_append_error_http_status(error), 409);
         assert_eq!(text(oss_append_error_code(error)), "PositionNotEqualToLength");
@@ -331,6 +380,11 @@ mod tests {
         assert!(!oss_append_error_crc64(error, std::ptr::null_mut()));
         let message = text(oss_append_error_message(error));
         assert!(message.contains("appended at 3, object length is 42"), "{message}");
+        release(error.cast_mut());
+        // Freed: the accessors see no handle, and a second free does nothing.
+        assert_eq!(oss_append_error_result(error), oss_append_result::NullPointer);
+        assert_eq!(text(oss_append_error_code(error)), "");
+        oss_append_error_free(error.cast_mut());
     }
 
     #[test]
@@ -347,8 +401,7 @@ mod tests {
             in_flight: in_flight.clone(),
             cause: crate::Error::network("unreachable"),
         }));
-        let handle = oss_append_error::from_failure(error.into());
-        let error = &handle as *const oss_append_error;
+        let error: *const oss_append_error = oss_append_error::from_failure(error.into()).into_raw();
         assert_eq!(oss_append_error_result(error), oss_append_result::Unsettled);
         assert!(!oss_append_error_is_retryable(error));
         let mut out =
@@ -357,20 +410,23 @@ mod tests {
         assert_eq!(out.to_core("b", "k"), in_flight);
         assert!(!oss_append_error_in_flight(error, std::ptr::null_mut()));
         assert!(text(oss_append_error_message(error)).contains("may have landed"));
+        release(error.cast_mut());
         // Other errors have none, and say whether they are retryable.
-        let handle = oss_append_error::from_failure(crate::Error::network("reset").into());
-        assert!(!oss_append_error_in_flight(&handle, &mut out));
-        assert!(oss_append_error_is_retryable(&handle));
+        let error: *const oss_append_error =
+            oss_append_error::from_failure(crate::Error::network("reset").into()).into_raw();
+        assert!(!oss_append_error_in_flight(error, &mut out));
+        assert!(oss_append_error_is_retryable(error));
+        release(error.cast_mut());
     }
 
     #[test]
     fn a_local_error_has_empty_service_fields() {
-        let handle = oss_append_error::from_failure(crate::Error::Cancelled.into());
-        let error = &handle as *const oss_append_error;
+        let error: *const oss_append_error = oss_append_error::from_failure(crate::Error::Cancelled.into()).into_raw();
         assert_eq!(oss_append_error_result(error), oss_append_result::Cancelled);
         assert_eq!(oss_append_error_http_status(error), 0);
         assert_eq!(text(oss_append_error_code(error)), "");
         assert_eq!(oss_append_error_next_position(error), OSS_APPEND_POSITION_UNKNOWN);
         assert_eq!(text(oss_append_error_message(error)), "cancelled by the caller");
+        release(error.cast_mut());
     }
 }

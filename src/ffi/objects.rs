@@ -1,16 +1,15 @@
 //! The object operations: append (bytes or a file), head, get (into a buffer or a file), put, delete.
 
-use std::ffi::{c_char, CString};
-use std::io::Write;
+use std::ffi::c_char;
 use std::path::PathBuf;
 
-use super::boundary::{arg_bytes, arg_ref, arg_str, copy_to_array, free_handle, guard, guard_value, write_handle};
+use super::boundary::{arg_bytes, arg_ref, arg_str, copy_to_array, guard};
 use super::boundary::{arg_out, write_opt, Failure};
 use super::client::oss_append_client;
-use super::error::{c_string, oss_append_error, oss_append_in_flight, OSS_APPEND_POSITION_UNKNOWN};
-use super::options::{oss_append_cancel_token, oss_append_options};
+use super::error::{oss_append_error, oss_append_in_flight, OSS_APPEND_POSITION_UNKNOWN};
+use super::options::oss_append_options;
 use super::result::oss_append_result;
-use crate::{AppendResult, Body, NotLandedReason, ObjectMeta, Settlement};
+use crate::{AppendResult, Body, NotLandedReason, Settlement};
 
 /// Room for a request id or ETag in a result struct, NUL included. Longer values are cut at a UTF-8
 /// character boundary (request ids are 24 characters, ETags 34 to 40).
@@ -48,23 +47,7 @@ pub struct oss_append_put_receipt {
     pub etag: [c_char; OSS_APPEND_ID_CAPACITY],
 }
 
-/// What a successful get returns. Plain data: nothing to free.
-#[repr(C)]
-pub struct oss_append_get_info {
-    /// Bytes written to the buffer or file.
-    pub bytes_written: u64,
-    /// CRC-64 of the object as the service reported it (checked against the bytes read); meaningful
-    /// when `has_crc64`.
-    pub crc64: u64,
-    /// Whether the service reported the CRC-64.
-    pub has_crc64: bool,
-    /// `x-oss-request-id`, NUL-terminated.
-    pub request_id: [c_char; OSS_APPEND_ID_CAPACITY],
-    /// `ETag`, NUL-terminated; empty when the response had none.
-    pub etag: [c_char; OSS_APPEND_ID_CAPACITY],
-}
-
-fn append_result(result: &AppendResult) -> oss_append_receipt {
+pub(crate) fn append_result(result: &AppendResult) -> oss_append_receipt {
     let mut out = oss_append_receipt {
         position: result.position,
         next_position: result.next_position,
@@ -82,7 +65,7 @@ fn append_result(result: &AppendResult) -> oss_append_receipt {
 ///
 /// # Safety
 /// Each pointer is NULL or valid as documented on the exported functions.
-unsafe fn target<'a>(
+pub(crate) unsafe fn target<'a>(
     client: *const oss_append_client,
     bucket: *const c_char,
     key: *const c_char,
@@ -95,7 +78,7 @@ unsafe fn target<'a>(
 ///
 /// # Safety
 /// `path` is NULL or a NUL-terminated string.
-unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> {
+pub(crate) unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> {
     if path.is_null() {
         return Err(Failure::null(name));
     }
@@ -120,7 +103,7 @@ unsafe fn arg_path(path: *const c_char, name: &str) -> Result<PathBuf, Failure> 
     }
 }
 
-fn position_arg(position: u64) -> Option<u64> {
+pub(crate) fn position_arg(position: u64) -> Option<u64> {
     (position != OSS_APPEND_POSITION_UNKNOWN).then_some(position)
 }
 
@@ -252,6 +235,42 @@ pub struct oss_append_settlement {
     pub result: oss_append_receipt,
 }
 
+/// A settlement for C, of an append made at `position`.
+pub(crate) fn settlement(outcome: Settlement, position: u64) -> oss_append_settlement {
+    let empty = AppendResult {
+        position,
+        next_position: OSS_APPEND_POSITION_UNKNOWN,
+        crc64: 0,
+        request_id: String::new(),
+        etag: None,
+        reconciled: false,
+    };
+    match outcome {
+        Settlement::Landed(result) => oss_append_settlement {
+            landed: true,
+            reason: oss_append_not_landed_reason::Landed,
+            object_length: result.next_position,
+            object_crc64: result.crc64,
+            has_object_crc64: true,
+            result: append_result(&result),
+        },
+        Settlement::NotLanded(not_landed) => oss_append_settlement {
+            landed: false,
+            reason: match not_landed.reason {
+                NotLandedReason::NothingAtPosition => oss_append_not_landed_reason::NothingAtPosition,
+                NotLandedReason::OtherWriter => oss_append_not_landed_reason::OtherWriter,
+                NotLandedReason::MissingObject => oss_append_not_landed_reason::MissingObject,
+                NotLandedReason::MissingBucket => oss_append_not_landed_reason::MissingBucket,
+                NotLandedReason::NotAppendable => oss_append_not_landed_reason::NotAppendable,
+            },
+            object_length: not_landed.object_length.unwrap_or(OSS_APPEND_POSITION_UNKNOWN),
+            object_crc64: not_landed.object_crc64.unwrap_or(0),
+            has_object_crc64: not_landed.object_crc64.is_some(),
+            result: append_result(&empty),
+        },
+    }
+}
+
 /// Proves whether an append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`, whose
 /// `oss_append_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
 /// length and CRC-64, and, when they cannot tell, the bytes at its position.
@@ -279,38 +298,7 @@ pub extern "C" fn oss_append_settle(
         let ((client, bucket, key), in_flight) =
             unsafe { (target(client, bucket, key)?, arg_ref(in_flight, "in_flight")?) };
         let out = arg_out(settlement_out, "settlement_out")?;
-        let empty = AppendResult {
-            position: in_flight.position,
-            next_position: OSS_APPEND_POSITION_UNKNOWN,
-            crc64: 0,
-            request_id: String::new(),
-            etag: None,
-            reconciled: false,
-        };
-        let settlement = match client.settle(&in_flight.to_core(bucket, key))? {
-            Settlement::Landed(result) => oss_append_settlement {
-                landed: true,
-                reason: oss_append_not_landed_reason::Landed,
-                object_length: result.next_position,
-                object_crc64: result.crc64,
-                has_object_crc64: true,
-                result: append_result(&result),
-            },
-            Settlement::NotLanded(not_landed) => oss_append_settlement {
-                landed: false,
-                reason: match not_landed.reason {
-                    NotLandedReason::NothingAtPosition => oss_append_not_landed_reason::NothingAtPosition,
-                    NotLandedReason::OtherWriter => oss_append_not_landed_reason::OtherWriter,
-                    NotLandedReason::MissingObject => oss_append_not_landed_reason::MissingObject,
-                    NotLandedReason::MissingBucket => oss_append_not_landed_reason::MissingBucket,
-                    NotLandedReason::NotAppendable => oss_append_not_landed_reason::NotAppendable,
-                },
-                object_length: not_landed.object_length.unwrap_or(OSS_APPEND_POSITION_UNKNOWN),
-                object_crc64: not_landed.object_crc64.unwrap_or(0),
-                has_object_crc64: not_landed.object_crc64.is_some(),
-                result: append_result(&empty),
-            },
-        };
+        let settlement = settlement(client.settle(&in_flight.to_core(bucket, key))?, in_flight.position);
         // SAFETY: checked non-NULL; the caller passes writable storage.
         unsafe { out.write(settlement) };
         Ok(())
@@ -377,366 +365,4 @@ pub extern "C" fn oss_append_delete_object(
         client.delete_object(bucket, key)?;
         Ok(())
     })
-}
-
-/// Collects a download up to the caller's capacity; one byte more means the buffer is too small.
-struct Capped {
-    bytes: Vec<u8>,
-    capacity: usize,
-    overflowed: bool,
-}
-
-impl Write for Capped {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        if self.bytes.len() + buf.len() > self.capacity {
-            self.overflowed = true;
-            return Err(std::io::Error::new(std::io::ErrorKind::WriteZero, "the caller's buffer is full"));
-        }
-        self.bytes.extend_from_slice(buf);
-        Ok(buf.len())
-    }
-
-    fn flush(&mut self) -> std::io::Result<()> {
-        Ok(())
-    }
-}
-
-fn get_result(result: &crate::GetResult) -> oss_append_get_info {
-    let mut out = oss_append_get_info {
-        bytes_written: result.bytes_written,
-        crc64: result.crc64.unwrap_or(0),
-        has_crc64: result.crc64.is_some(),
-        request_id: [0; OSS_APPEND_ID_CAPACITY],
-        etag: [0; OSS_APPEND_ID_CAPACITY],
-    };
-    copy_to_array(&result.request_id, &mut out.request_id);
-    copy_to_array(result.etag.as_deref().unwrap_or_default(), &mut out.etag);
-    out
-}
-
-/// Reads the whole object into the caller's `buffer` of `capacity` bytes, checking its CRC-64.
-///
-/// `(NULL, 0)` is a zero-byte buffer (enough for an empty object). The buffer is written only on
-/// success: an object larger than `capacity` fails with `OSS_APPEND_RESULT_BUFFER_TOO_SMALL` and leaves
-/// the buffer untouched (`oss_append_head_object` gives the size first). `cancel` may be NULL.
-/// On success `*result_out` (when not NULL) gets the byte count; on failure `*error_out` (when not
-/// NULL) receives an error to release with `oss_append_error_free`. Thread-safe.
-///
-/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_INVALID_UTF8`;
-/// `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`; `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`;
-/// `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes; 3xx codes; `OSS_APPEND_RESULT_CRC_MISMATCH`;
-/// `OSS_APPEND_RESULT_CANCELLED`; `OSS_APPEND_RESULT_CREDENTIALS`.
-#[no_mangle]
-pub extern "C" fn oss_append_get_object(
-    client: *const oss_append_client,
-    bucket: *const c_char,
-    key: *const c_char,
-    buffer: *mut u8,
-    capacity: usize,
-    cancel: *const oss_append_cancel_token,
-    result_out: *mut oss_append_get_info,
-    error_out: *mut *mut oss_append_error,
-) -> oss_append_result {
-    guard(error_out, || {
-        // SAFETY: pointers are NULL or valid, as documented above.
-        let ((client, bucket, key), cancel) = unsafe { (target(client, bucket, key)?, cancel.as_ref()) };
-        // Checked as a read-only slice first: the same NULL and length rules.
-        // SAFETY: as documented, `buffer` is NULL or `capacity` writable bytes.
-        unsafe { arg_bytes(buffer, capacity, "buffer")? };
-        let mut sink = Capped { bytes: Vec::new(), capacity, overflowed: false };
-        let outcome = client.get_object(bucket, key, None, &mut sink, cancel.map(|c| &c.token));
-        if sink.overflowed {
-            return Err(Failure::new(
-                oss_append_result::BufferTooSmall,
-                format!(
-                    "the object {key} is larger than the buffer of {capacity} bytes; oss_append_head_object gives its size"
-                ),
-            ));
-        }
-        let result = outcome?;
-        if !sink.bytes.is_empty() {
-            // SAFETY: `buffer` holds `capacity >= sink.bytes.len()` writable bytes, checked non-NULL above.
-            unsafe { std::ptr::copy_nonoverlapping(sink.bytes.as_ptr(), buffer, sink.bytes.len()) };
-        }
-        // SAFETY: NULL or writable storage for a result.
-        unsafe { write_opt(result_out, get_result(&result)) };
-        Ok(())
-    })
-}
-
-/// Reads the whole object into the file at `path`, streaming it and checking its CRC-64.
-///
-/// The data goes to a temporary file beside `path` that replaces `path` only on success, so on
-/// failure an existing file at `path` is left as it was. `cancel` may be NULL. On success
-/// `*result_out` (when not NULL) is written; on failure `*error_out` (when not NULL) receives an error
-/// to release with `oss_append_error_free`. Thread-safe (give each call its own path).
-///
-/// Returns as `oss_append_get_object` (without `OSS_APPEND_RESULT_BUFFER_TOO_SMALL`), and `OSS_APPEND_RESULT_IO` when the
-/// file cannot be written, `OSS_APPEND_RESULT_INVALID_ARGUMENT` for an empty path.
-#[no_mangle]
-pub extern "C" fn oss_append_get_object_to_file(
-    client: *const oss_append_client,
-    bucket: *const c_char,
-    key: *const c_char,
-    path: *const c_char,
-    cancel: *const oss_append_cancel_token,
-    result_out: *mut oss_append_get_info,
-    error_out: *mut *mut oss_append_error,
-) -> oss_append_result {
-    guard(error_out, || {
-        // SAFETY: pointers are NULL or valid, as documented above.
-        let ((client, bucket, key), path, cancel) =
-            unsafe { (target(client, bucket, key)?, arg_path(path, "path")?, cancel.as_ref()) };
-        let file_name = path.file_name().ok_or_else(|| {
-            Failure::new(oss_append_result::InvalidArgument, format!("path {} names no file", path.display()))
-        })?;
-        let mut temp_name = std::ffi::OsString::from(".");
-        temp_name.push(file_name);
-        // Unique per call; no thread handle is made, as valgrind counts the main thread's as possibly lost.
-        static DOWNLOADS: std::sync::atomic::AtomicU64 = std::sync::atomic::AtomicU64::new(0);
-        let serial = DOWNLOADS.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
-        temp_name.push(format!(".oss-part-{}-{serial}", std::process::id()));
-        let temp = path.with_file_name(temp_name);
-        let io = |what: &str, e: std::io::Error| {
-            Failure::new(oss_append_result::Io, format!("{what} {}: {e}", temp.display()))
-        };
-        let mut file = std::fs::File::create(&temp).map_err(|e| io("cannot create", e))?;
-        let outcome = client.get_object(bucket, key, None, &mut file, cancel.map(|c| &c.token)).map_err(Failure::from);
-        let finished = outcome.and_then(|result| {
-            file.sync_all().map_err(|e| io("cannot write", e))?;
-            drop(file);
-            std::fs::rename(&temp, &path).map_err(|e| {
-                Failure::new(oss_append_result::Io, format!("cannot move the download to {}: {e}", path.display()))
-            })?;
-            Ok(result)
-        });
-        let result = match finished {
-            Ok(result) => result,
-            Err(failure) => {
-                let _ = std::fs::remove_file(&temp);
-                return Err(failure);
-            }
-        };
-        // SAFETY: NULL or writable storage for a result.
-        unsafe { write_opt(result_out, get_result(&result)) };
-        Ok(())
-    })
-}
-
-/// An object's metadata, from `oss_append_head_object`.
-///
-/// Owned by the caller, released with `oss_append_object_meta_free`. Every string an accessor returns is
-/// owned by the handle, NUL-terminated and valid until `oss_append_object_meta_free`. Immutable: the
-/// accessors may be called from any thread.
-pub struct oss_append_object_meta {
-    meta: ObjectMeta,
-    object_type: CString,
-    etag: CString,
-    content_type: CString,
-    last_modified: CString,
-    storage_class: CString,
-    request_id: CString,
-    metadata: Vec<(CString, CString)>,
-}
-
-/// Reads an object's metadata (HEAD). A missing object fails with `OSS_APPEND_RESULT_NO_SUCH_KEY`.
-///
-/// On success `*meta_out` is owned by the caller and must be released with `oss_append_object_meta_free`;
-/// on failure nothing is written to it and `*error_out` (when not NULL) receives an error to release
-/// with `oss_append_error_free`. Thread-safe.
-///
-/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (client, bucket, key or meta_out NULL);
-/// `OSS_APPEND_RESULT_INVALID_UTF8`; `OSS_APPEND_RESULT_INVALID_BUCKET`; `OSS_APPEND_RESULT_INVALID_KEY`;
-/// `OSS_APPEND_RESULT_NO_SUCH_KEY` and other 2xx codes (a HEAD error has no body: the code is inferred from
-/// the status); 3xx codes; `OSS_APPEND_RESULT_CREDENTIALS`.
-#[no_mangle]
-pub extern "C" fn oss_append_head_object(
-    client: *const oss_append_client,
-    bucket: *const c_char,
-    key: *const c_char,
-    meta_out: *mut *mut oss_append_object_meta,
-    error_out: *mut *mut oss_append_error,
-) -> oss_append_result {
-    guard(error_out, || {
-        // SAFETY: pointers are NULL or valid, as documented above.
-        let (client, bucket, key) = unsafe { target(client, bucket, key)? };
-        let out = arg_out(meta_out, "meta_out")?;
-        let meta = client.head_object(bucket, key)?;
-        let text = |value: &Option<String>| c_string(value.as_deref().unwrap_or_default());
-        let handle = oss_append_object_meta {
-            object_type: c_string(&meta.object_type),
-            etag: text(&meta.etag),
-            content_type: text(&meta.content_type),
-            last_modified: text(&meta.last_modified),
-            storage_class: text(&meta.storage_class),
-            request_id: c_string(&meta.request_id),
-            metadata: meta.metadata.iter().map(|(n, v)| (c_string(n), c_string(v))).collect(),
-            meta,
-        };
-        // SAFETY: checked non-NULL; the caller passes writable storage.
-        unsafe { write_handle(out, handle) };
-        Ok(())
-    })
-}
-
-/// Releases object metadata. NULL does nothing.
-///
-/// Must not run while another thread uses the handle.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_free(meta: *mut oss_append_object_meta) {
-    // SAFETY: NULL or a handle from `oss_append_head_object`, freed once.
-    unsafe { free_handle(meta) }
-}
-
-/// Reads one field of a metadata handle; NULL or a panic gives `fallback`.
-fn meta_field<T: Copy>(
-    meta: *const oss_append_object_meta,
-    fallback: T,
-    read: impl FnOnce(&oss_append_object_meta) -> T,
-) -> T {
-    guard_value(fallback, || {
-        // SAFETY: NULL or a live handle from this library.
-        match unsafe { meta.as_ref() } {
-            Some(meta) => read(meta),
-            None => fallback,
-        }
-    })
-}
-
-const EMPTY: &c_char = &0;
-
-/// The object's length in bytes. NULL gives 0.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_content_length(meta: *const oss_append_object_meta) -> u64 {
-    meta_field(meta, 0, |m| m.meta.content_length)
-}
-
-/// Whether the object was made by appends and takes more. NULL gives false.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_is_appendable(meta: *const oss_append_object_meta) -> bool {
-    meta_field(meta, false, |m| m.meta.is_appendable())
-}
-
-/// For an appendable object, the position of the next append; `OSS_APPEND_POSITION_UNKNOWN` otherwise.
-/// NULL gives `OSS_APPEND_POSITION_UNKNOWN`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_next_append_position(meta: *const oss_append_object_meta) -> u64 {
-    meta_field(meta, OSS_APPEND_POSITION_UNKNOWN, |m| {
-        m.meta.next_append_position.unwrap_or(OSS_APPEND_POSITION_UNKNOWN)
-    })
-}
-
-/// The object's CRC-64, when the service reported it: returns true and writes `*crc64_out`;
-/// returns false and leaves it untouched otherwise. NULL `meta` or `crc64_out` gives false.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_crc64(meta: *const oss_append_object_meta, crc64_out: *mut u64) -> bool {
-    meta_field(meta, false, |m| match (m.meta.crc64, crc64_out.is_null()) {
-        (Some(crc), false) => {
-            // SAFETY: not NULL; the caller passes writable storage.
-            unsafe { crc64_out.write(crc) };
-            true
-        }
-        _ => false,
-    })
-}
-
-/// The object type: `"Normal"`, `"Appendable"` or `"Multipart"`.
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_object_type(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.object_type.as_ptr())
-}
-
-/// The `ETag`.
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_etag(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.etag.as_ptr())
-}
-
-/// The `Content-Type`.
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_content_type(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.content_type.as_ptr())
-}
-
-/// `Last-Modified`, as the service sent it (an HTTP date).
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_last_modified(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.last_modified.as_ptr())
-}
-
-/// `x-oss-storage-class`.
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_storage_class(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.storage_class.as_ptr())
-}
-
-/// `x-oss-request-id` of the HEAD request.
-///
-/// Owned by the handle, valid until `oss_append_object_meta_free`; `""` when absent. NULL gives `""`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_request_id(meta: *const oss_append_object_meta) -> *const c_char {
-    meta_field(meta, EMPTY as *const c_char, |m| m.request_id.as_ptr())
-}
-
-/// How many user metadata pairs (`x-oss-meta-*`) the object has. NULL gives 0.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_metadata_count(meta: *const oss_append_object_meta) -> usize {
-    meta_field(meta, 0, |m| m.metadata.len())
-}
-
-/// The name (without `x-oss-meta-`, lower case) of metadata pair `index`; NULL when `meta` is NULL or
-/// `index` is not below `oss_append_object_meta_metadata_count`. Owned by the handle, valid until
-/// `oss_append_object_meta_free`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_metadata_name(
-    meta: *const oss_append_object_meta,
-    index: usize,
-) -> *const c_char {
-    meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(name, _)| name.as_ptr()))
-}
-
-/// The value of metadata pair `index`; NULL when `meta` is NULL or `index` is out of range. Owned by
-/// the handle, valid until `oss_append_object_meta_free`.
-///
-/// Thread-safe.
-#[no_mangle]
-pub extern "C" fn oss_append_object_meta_metadata_value(
-    meta: *const oss_append_object_meta,
-    index: usize,
-) -> *const c_char {
-    meta_field(meta, std::ptr::null(), |m| m.metadata.get(index).map_or(std::ptr::null(), |(_, value)| value.as_ptr()))
 }
