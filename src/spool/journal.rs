@@ -32,6 +32,14 @@ pub(crate) struct Record {
     pub payload: Vec<u8>,
 }
 
+impl Recovery {
+    /// The damaged stream bytes at `offset` or after (bytes before it were sent before they went
+    /// bad).
+    pub(crate) fn corrupt_from(&self, offset: u64) -> u64 {
+        self.corrupt.iter().map(|&(start, end)| end.saturating_sub(start.max(offset))).sum()
+    }
+}
+
 impl Record {
     pub(crate) fn end(&self) -> u64 {
         self.offset + self.payload.len() as u64
@@ -69,7 +77,7 @@ fn decode(bytes: &[u8]) -> Option<(Record, usize)> {
     let offset = u64::from_le_bytes(bytes[8..16].try_into().ok()?);
     let mark_len = u16::from_le_bytes(bytes[16..18].try_into().ok()?) as usize;
     let crc = u64::from_le_bytes(bytes[18..26].try_into().ok()?);
-    let size = HEADER + mark_len + length as usize;
+    let size = HEADER.checked_add(mark_len)?.checked_add(usize::try_from(length).ok()?)?;
     if bytes.len() < size {
         return None;
     }
@@ -104,8 +112,9 @@ pub(crate) struct Segment {
 /// What recovery found and repaired.
 #[derive(Debug, Default, Clone, PartialEq, Eq)]
 pub(crate) struct Recovery {
-    /// Stream bytes lost to damaged records in the middle of the journal (quarantined).
-    pub corrupt_bytes: u64,
+    /// Stream ranges `[start, end)` lost to damaged records in the middle of the journal
+    /// (quarantined).
+    pub corrupt: Vec<(u64, u64)>,
     /// Segments copied to `quarantine/` before their good records were kept.
     pub quarantined: Vec<PathBuf>,
     /// File bytes cut from the end of the last segment (a write torn by a crash).
@@ -157,9 +166,11 @@ pub(crate) fn recover(dir: &Path, quarantine: &Path) -> io::Result<(Vec<Segment>
                     }
                     let contiguous = expected == Some(record.offset);
                     if !contiguous {
-                        if let Some(e) = expected {
-                            // Records are contiguous in a segment: a gap is damage that was skipped.
-                            recovery.corrupt_bytes += record.offset - e;
+                        // Records are contiguous in a segment, from the offset in its name: a gap
+                        // is damage that was skipped.
+                        let from = expected.unwrap_or(named_offset);
+                        if record.offset > from {
+                            recovery.corrupt.push((from, record.offset));
                         }
                         let path = if runs.is_empty() { path.clone() } else { dir.join(segment_name(record.offset)) };
                         let segment = Segment {
@@ -251,7 +262,7 @@ pub(crate) fn recover(dir: &Path, quarantine: &Path) -> io::Result<(Vec<Segment>
     }
     for pair in segments.windows(2) {
         if recovery.damaged_ends.contains(&pair[0].end_offset) && pair[1].first_offset > pair[0].end_offset {
-            recovery.corrupt_bytes += pair[1].first_offset - pair[0].end_offset;
+            recovery.corrupt.push((pair[0].end_offset, pair[1].first_offset));
         }
     }
     Ok((segments, recovery))
@@ -392,9 +403,15 @@ fn read_record(file: &mut File, pos: u64) -> io::Result<Option<(Record, usize)>>
     if !read_full(file, &mut header)? {
         return Ok(None);
     }
-    let length = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default()) as usize;
-    let mark_len = u16::from_le_bytes(header[16..18].try_into().unwrap_or_default()) as usize;
-    let mut bytes = vec![0u8; HEADER + mark_len + length];
+    let length = u32::from_le_bytes(header[4..8].try_into().unwrap_or_default()) as u64;
+    let mark_len = u16::from_le_bytes(header[16..18].try_into().unwrap_or_default()) as u64;
+    // A length the file cannot hold is damage, not a reason to allocate it.
+    let size = HEADER as u64 + mark_len + length;
+    if pos.saturating_add(size) > file.metadata()?.len() {
+        return Ok(None);
+    }
+    let Ok(size) = usize::try_from(size) else { return Ok(None) };
+    let mut bytes = vec![0u8; size];
     bytes[..HEADER].copy_from_slice(&header);
     if !read_full(file, &mut bytes[HEADER..])? {
         return Ok(None);
@@ -474,7 +491,7 @@ mod tests {
         file.write_all(&tail[..tail.len() - 2]).unwrap();
         let (segments, recovery) = recover(&dir, &dir.join("quarantine")).unwrap();
         assert_eq!(recovery.torn_bytes, tail.len() as u64 - 2);
-        assert_eq!(recovery.corrupt_bytes, 0);
+        assert_eq!(recovery.corrupt_from(0), 0);
         assert!(recovery.quarantined.is_empty());
         assert_eq!(recovery.last_mark.as_deref(), Some(&b"m1"[..]));
         assert_eq!((segments[0].first_offset, segments[0].end_offset), (0, 6));
@@ -493,7 +510,7 @@ mod tests {
         bytes[second + HEADER + 1] ^= 0xff; // a payload byte of "bbbb"
         fs::write(&path, &bytes).unwrap();
         let (segments, recovery) = recover(&dir, &dir.join("quarantine")).unwrap();
-        assert_eq!(recovery.corrupt_bytes, 4, "the damaged record's bytes are counted");
+        assert_eq!(recovery.corrupt_from(0), 4, "the damaged record's bytes are counted");
         assert_eq!(recovery.quarantined.len(), 1);
         assert!(recovery.quarantined[0].exists());
         let records = read_all(&segments);

@@ -135,8 +135,9 @@ pub enum SpoolEvent {
 
 /// Told of every [`SpoolEvent`]. Called on the uploader's thread (`Appended`, `RolledOver`, `Error`,
 /// `Dropped` for age), on the writing thread (`Blocked`, `Dropped` when full) or in `open`
-/// (`Quarantined`, `Dropped` for damage). Keep it quick; it must not call back into the spool's
-/// `close`.
+/// (`Quarantined`, `Dropped` for damage), never while the spool holds a lock: it may call `status`,
+/// `last_mark`, `write` or `flush` (not `close`, which waits for the uploader's thread). Keep it
+/// quick: the uploader waits for it.
 pub trait SpoolListener: Send + Sync {
     /// One event.
     fn on_event(&self, event: &SpoolEvent);
@@ -372,6 +373,9 @@ struct Writer {
     dirty: bool,
     last_mark: Option<Vec<u8>>,
     buffer: Vec<u8>,
+    /// A failed write whose record could not be cut off again: writes are refused until a reopen
+    /// repairs the journal.
+    broken: Option<String>,
 }
 
 /// The uploader's side, shared with `status` and `flush`.
@@ -381,8 +385,10 @@ struct Upload {
     dropped_total: u64,
     last_error: Option<String>,
     next_try: Option<SystemTime>,
-    /// Set by `flush`: send what waits without waiting for the batch age, and skip a backoff.
+    /// Set by `flush`: send what waits without waiting for the batch age.
     hurry: bool,
+    /// How many flushes were asked for: one asked during a failed attempt cuts its backoff short.
+    flushes: u64,
     closing: bool,
     /// The uploader stopped on an error it cannot get past (its message).
     stopped: Option<String>,
@@ -506,26 +512,39 @@ impl Spool {
                 }
             }
         };
-        if checkpoint.acked > end || checkpoint.in_flight.is_some_and(|b| b.end > end) {
+        if checkpoint.in_flight.is_some_and(|b| b.end > end) {
+            // A batch is fsynced in the journal before it is recorded in flight: never expected.
             return Err(corrupt(format!(
-                "it says {} bytes were sent but the journal ends at {end}",
-                checkpoint.in_flight.map_or(checkpoint.acked, |b| b.end)
+                "the batch in flight ends at {} but the journal ends at {end}",
+                checkpoint.in_flight.map_or(0, |b| b.end)
             )));
         }
-        checkpoint.corrupt_total += recovery.corrupt_bytes;
+        // Bytes before `acked` are in OSS: damage there changes nothing. (Damage in the batch in
+        // flight is counted, and taken back if the batch proves landed.)
+        let corrupt_bytes = recovery.corrupt_from(checkpoint.acked);
+        checkpoint.corrupt_total += corrupt_bytes;
+        let pending = pending_after(&segments, checkpoint.acked).map_err(io_error(&journal_dir))?;
+        // Every stream byte is appended, pending, dropped or lost to damage. Counts that do not add
+        // up (a bug, or damage the counts cannot place) are mended, never a reason not to open.
+        let accounted = checkpoint.appended_total + pending + checkpoint.corrupt_total;
+        let stream_end = end.max(checkpoint.acked);
+        if accounted > stream_end {
+            checkpoint.corrupt_total = checkpoint.corrupt_total.saturating_sub(accounted - stream_end);
+        }
+        let dropped_total = stream_end.saturating_sub(checkpoint.appended_total + pending + checkpoint.corrupt_total);
         checkpoint.store(&checkpoint_path).map_err(io_error(&checkpoint_path))?;
 
-        let pending = pending_after(&segments, checkpoint.acked).map_err(io_error(&journal_dir))?;
-        // Every stream byte is appended, pending, dropped or lost to damage.
-        let accounted = checkpoint.appended_total + pending + checkpoint.corrupt_total;
-        let Some(dropped_total) = end.checked_sub(accounted) else {
-            return Err(corrupt(format!(
-                "the journal ends at {end} but {} bytes are appended, {pending} pending and {} damaged",
-                checkpoint.appended_total, checkpoint.corrupt_total
-            )));
-        };
-        let active = Active::open(&journal_dir, segments.last(), end).map_err(io_error(&journal_dir))?;
         let mut segments = segments;
+        let active = if checkpoint.acked > end {
+            // The journal's tail was lost (a power cut before the system wrote it back) after it
+            // was sent: the stream goes on from what OSS has, in a new segment.
+            let active = Active::create(&journal_dir, checkpoint.acked).map_err(io_error(&journal_dir))?;
+            segments.push(active.segment.clone());
+            active
+        } else {
+            Active::open(&journal_dir, segments.last(), end).map_err(io_error(&journal_dir))?
+        };
+        let end = stream_end;
         if segments.is_empty() {
             segments.push(active.segment.clone());
         }
@@ -545,6 +564,7 @@ impl Spool {
                 dirty: false,
                 last_mark: recovery.last_mark.clone(),
                 buffer: Vec::new(),
+                broken: None,
             }),
             space: Condvar::new(),
             upload: Mutex::new(Upload {
@@ -554,6 +574,7 @@ impl Spool {
                 last_error: None,
                 next_try: None,
                 hurry: false,
+                flushes: 0,
                 closing: false,
                 stopped: None,
             }),
@@ -568,8 +589,8 @@ impl Spool {
         for path in recovery.quarantined {
             shared.emit(SpoolEvent::Quarantined { path });
         }
-        if recovery.corrupt_bytes > 0 {
-            shared.emit(SpoolEvent::Dropped { bytes: recovery.corrupt_bytes, reason: DropReason::Corrupt });
+        if corrupt_bytes > 0 {
+            shared.emit(SpoolEvent::Dropped { bytes: corrupt_bytes, reason: DropReason::Corrupt });
         }
         let mut threads = Vec::new();
         let uploading = shared.clone();
@@ -620,18 +641,60 @@ impl Spool {
         if size > config.max_bytes / 2 {
             return Err(SpoolError::TooLarge { bytes: size, max: config.max_bytes / 2 }.into());
         }
-        let mut writer = self.make_room(size)?;
-        let path = writer.active.segment.path.clone();
-        if writer.active.segment.file_bytes >= config.segment_bytes {
+        // Events of the full journal are told once the writer's lock is released: a listener may
+        // call the spool.
+        let mut events = Vec::new();
+        let written = self.append_record(bytes, mark, size, &mut events);
+        for event in events {
+            shared.emit(event);
+        }
+        let (end, wake) = written?;
+        if wake {
+            shared.changed.notify_all();
+        }
+        Ok(end)
+    }
+
+    /// Writes one record to the active segment (making room first); returns the stream's new end,
+    /// and whether the uploader needs waking.
+    fn append_record(
+        &self,
+        bytes: &[u8],
+        mark: &[u8],
+        size: u64,
+        events: &mut Vec<SpoolEvent>,
+    ) -> Result<(u64, bool), Error> {
+        let shared = &self.shared;
+        let config = &shared.config;
+        let mut writer = self.make_room(size, events)?;
+        if let Some(reason) = &writer.broken {
+            return Err(Error::Spool(SpoolError::Io {
+                path: writer.active.segment.path.clone(),
+                source: std::io::Error::other(format!("an earlier write failed ({reason}); reopen the spool")),
+            }));
+        }
+        // A segment is left only once its records moved the stream on: the next one is named by the
+        // stream's end, which records of marks alone do not move.
+        if writer.active.segment.file_bytes >= config.segment_bytes && writer.end > writer.active.segment.first_offset {
             self.next_segment(&mut writer)?;
         }
         let writer = &mut *writer;
+        let path = writer.active.segment.path.clone();
         writer.buffer.clear();
         journal::encode(writer.end, mark, bytes, &mut writer.buffer);
-        writer.active.file.write_all(&writer.buffer).map_err(io_error(&path))?;
-        if config.sync == SyncPolicy::EveryWrite {
-            writer.active.file.sync_data().map_err(io_error(&path))?;
-        } else {
+        let mut written = writer.active.file.write_all(&writer.buffer);
+        if written.is_ok() && config.sync == SyncPolicy::EveryWrite {
+            written = writer.active.file.sync_data();
+        }
+        if let Err(error) = written {
+            // Whatever part of the record reached the file is cut off again, so that the next
+            // record follows the last whole one; if even that fails, no more writes until a reopen.
+            if let Err(cut) = writer.active.file.set_len(writer.active.segment.file_bytes) {
+                writer.broken = Some(format!("{error}; cutting the record off failed: {cut}"));
+            }
+            return Err(io_error(&path)(error));
+        }
+        if config.sync != SyncPolicy::EveryWrite {
             writer.dirty = true;
         }
         writer.end += bytes.len() as u64;
@@ -646,29 +709,30 @@ impl Spool {
         if !mark.is_empty() {
             writer.last_mark = Some(mark.to_vec());
         }
-        let end = writer.end;
-        shared.end.store(end, Ordering::SeqCst);
+        shared.end.store(writer.end, Ordering::SeqCst);
+        // Counted before the writer's lock is released, so the uploader never acknowledges a record
+        // not yet counted.
         let mut upload = lock(&shared.upload);
         let before = upload.pending_bytes;
         upload.pending_bytes += bytes.len() as u64;
         // The uploader waits for a first byte, a full batch or a batch's age: only the first two need
         // a wake-up (waking it on every write costs more than the write).
-        let batch = shared.config.batch_bytes;
+        let batch = config.batch_bytes;
         let wake = before == 0 || (before < batch && upload.pending_bytes >= batch);
-        drop(upload);
-        if wake {
-            shared.changed.notify_all();
-        }
-        Ok(end)
+        Ok((writer.end, wake))
     }
 
-    /// Waits, drops or refuses until `size` more bytes fit the journal, per the full policy.
-    fn make_room(&self, size: u64) -> Result<MutexGuard<'_, Writer>, Error> {
+    /// Waits, drops or refuses until `size` more bytes fit the journal, per the full policy. Events
+    /// to tell go to `events` (a `Blocked` is told at once, without the lock).
+    fn make_room(&self, size: u64, events: &mut Vec<SpoolEvent>) -> Result<MutexGuard<'_, Writer>, Error> {
         let shared = &self.shared;
         let max = shared.config.max_bytes;
         let mut writer = lock(&shared.writer);
         let mut blocked_since: Option<Instant> = None;
         while writer.file_bytes + size > max {
+            if shared.closed.load(Ordering::SeqCst) {
+                return Err(SpoolError::Closed.into());
+            }
             let pending_bytes = lock(&shared.upload).pending_bytes;
             let full = || Error::Spool(SpoolError::Full { pending_bytes, max_bytes: max });
             match shared.config.full {
@@ -679,18 +743,19 @@ impl Spool {
                     if dropped == 0 {
                         return Err(full());
                     }
+                    events.push(SpoolEvent::Dropped { bytes: dropped, reason: DropReason::Full });
                 }
                 FullPolicy::Block(timeout) => {
-                    let since = *blocked_since.get_or_insert_with(|| {
+                    let Some(since) = blocked_since else {
+                        blocked_since = Some(Instant::now());
+                        drop(writer);
                         shared.emit(SpoolEvent::Blocked { pending_bytes });
-                        Instant::now()
-                    });
+                        writer = lock(&shared.writer);
+                        continue;
+                    };
                     let Some(left) = timeout.checked_sub(since.elapsed()).filter(|l| !l.is_zero()) else {
                         return Err(full());
                     };
-                    if shared.closed.load(Ordering::SeqCst) {
-                        return Err(SpoolError::Closed.into());
-                    }
                     writer = shared.space.wait_timeout(writer, left).unwrap_or_else(|p| p.into_inner()).0;
                 }
             }
@@ -726,6 +791,7 @@ impl Spool {
         let deadline = Instant::now() + timeout;
         let mut upload = lock(&shared.upload);
         upload.hurry = true;
+        upload.flushes += 1;
         shared.changed.notify_all();
         loop {
             if upload.checkpoint.acked >= target {
@@ -839,12 +905,26 @@ fn drop_oldest(shared: &Shared, writer: &mut Writer, need: u64) -> Result<u64, E
     if dropped > 0 {
         journal::sync_dir(&shared.journal_dir).map_err(io_error(&shared.journal_dir))?;
         let mut upload = lock(&shared.upload);
-        upload.pending_bytes -= dropped;
+        upload.pending_bytes = upload.pending_bytes.saturating_sub(dropped);
         upload.dropped_total += dropped;
-        drop(upload);
-        shared.emit(SpoolEvent::Dropped { bytes: dropped, reason: DropReason::Full });
     }
     Ok(dropped)
+}
+
+impl Shared {
+    /// Fsyncs what was written to the journal and not yet synced (a no-op under `EveryWrite`).
+    fn sync_journal(&self) -> Result<(), Error> {
+        let files: Vec<File> = {
+            let mut writer = lock(&self.writer);
+            let mut files = std::mem::take(&mut writer.unsynced);
+            if writer.dirty {
+                writer.dirty = false;
+                files.push(writer.active.file.try_clone().map_err(io_error(&writer.active.segment.path))?);
+            }
+            files
+        };
+        files.iter().try_for_each(File::sync_data).map_err(io_error(&self.journal_dir))
+    }
 }
 
 /// The sync thread (`SyncPolicy::Interval`): fsyncs what was written since the last time.
@@ -864,19 +944,11 @@ fn sync_every(shared: &Shared, interval: Duration) {
             upload = shared.changed.wait_timeout(upload, deadline - now).unwrap_or_else(|p| p.into_inner()).0;
         }
         drop(upload);
-        let files: Vec<File> = {
-            let mut writer = lock(&shared.writer);
-            let mut files = std::mem::take(&mut writer.unsynced);
-            if writer.dirty {
-                writer.dirty = false;
-                if let Ok(active) = writer.active.file.try_clone() {
-                    files.push(active);
-                }
-            }
-            files
-        };
-        for file in files {
-            let _ = file.sync_data();
+        if let Err(error) = shared.sync_journal() {
+            // Said, not hidden: under Interval a failed fsync widens what a power cut would lose.
+            let message = format!("fsyncing the journal failed: {error}");
+            lock(&shared.upload).last_error = Some(message.clone());
+            shared.emit(SpoolEvent::Error { message, retryable: true, retry_at: SystemTime::now() + interval });
         }
     }
 }

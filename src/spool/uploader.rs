@@ -7,7 +7,7 @@ use std::sync::atomic::Ordering;
 use std::time::{Duration, Instant, SystemTime};
 
 use super::checkpoint::{Batch, Checkpoint};
-use super::journal::{self, Reader, Record};
+use super::journal::{self, Reader, Record, Segment};
 use super::{lock, DropReason, RolloverReason, Shared, SpoolEvent, Upload};
 use crate::crc64;
 use crate::error::{Argument, Error, ServiceErrorKind};
@@ -34,6 +34,8 @@ struct Uploader<'s> {
     failures: u32,
     /// When data began to wait for a batch.
     waiting_since: Option<Instant>,
+    /// `Upload::flushes` when the current attempt began.
+    flushes_seen: u64,
 }
 
 pub(super) fn run(shared: &Shared) {
@@ -46,6 +48,7 @@ pub(super) fn run(shared: &Shared) {
         must_settle: checkpoint.in_flight.is_some(),
         failures: 0,
         waiting_since: None,
+        flushes_seen: 0,
     };
     {
         let writer = lock(&shared.writer);
@@ -65,6 +68,7 @@ impl Uploader<'_> {
             if lock(&self.shared.upload).closing {
                 return;
             }
+            self.flushes_seen = lock(&self.shared.upload).flushes;
             let step = match self.drop_old() {
                 Err(error) => Err(error),
                 Ok(()) if self.must_settle => self.settle(),
@@ -73,6 +77,12 @@ impl Uploader<'_> {
             match step {
                 Ok(Step::Continue) => {}
                 Ok(Step::Stop) => return,
+                // The journal cannot be read on: stop, keeping everything for a reopen to repair.
+                Err(error @ Error::Spool(crate::SpoolError::Corrupt { .. })) => {
+                    self.report(&error, None);
+                    self.stop(error.to_string());
+                    return;
+                }
                 Err(error) => self.back_off(&error),
             }
         }
@@ -84,8 +94,24 @@ impl Uploader<'_> {
 
     /// Stores `checkpoint` durably, then makes it the one everybody sees.
     fn commit(&self, checkpoint: Checkpoint, update: impl FnOnce(&mut Upload)) -> Result<(), Error> {
+        self.commit_telling(checkpoint, None, update)
+    }
+
+    /// As `commit`, telling `event` once the checkpoint is stored and before anyone waiting sees it
+    /// (a flush returns after its batches were told).
+    fn commit_telling(
+        &self,
+        checkpoint: Checkpoint,
+        event: Option<SpoolEvent>,
+        update: impl FnOnce(&mut Upload),
+    ) -> Result<(), Error> {
         self.shared.store(&checkpoint)?;
-        let droppable = checkpoint.in_flight.map_or(checkpoint.acked, |b| b.end);
+        if let Some(event) = event {
+            self.shared.emit(event);
+        }
+        // Nothing the uploader holds (a batch read, not yet in flight) may be dropped either.
+        let held = self.batch.as_ref().map_or(0, |b| b.end);
+        let droppable = checkpoint.in_flight.map_or(checkpoint.acked, |b| b.end).max(held);
         self.shared.droppable_from.store(droppable, Ordering::SeqCst);
         let mut upload = lock(&self.shared.upload);
         upload.checkpoint = checkpoint;
@@ -133,6 +159,12 @@ impl Uploader<'_> {
         match settlement {
             Settlement::Landed(result) => self.landed(batch, Some(result.crc64))?,
             Settlement::NotLanded(not_landed) => match not_landed.reason {
+                // The object ends before the batch's position: it is not what this spool made it.
+                NotLandedReason::NothingAtPosition
+                    if not_landed.object_length.is_some_and(|length| length != batch.position) =>
+                {
+                    self.roll(RolloverReason::OtherWriter)?
+                }
                 NotLandedReason::NothingAtPosition => {}
                 NotLandedReason::MissingObject if batch.position == 0 => {}
                 NotLandedReason::MissingObject | NotLandedReason::OtherWriter => {
@@ -233,8 +265,15 @@ impl Uploader<'_> {
                 None => self.reader.next(&writer.segments, limit).map_err(io)?,
             };
             let Some(record) = record else {
-                // Everything before `limit` is read: what was not in a record was dropped.
                 if data.is_empty() {
+                    // Nothing more to read before `limit`: only gaps (dropped segments) may be
+                    // skipped. A segment still holding payload after `start` is unreadable there.
+                    if writer.segments.iter().any(|s| s.end_offset > start && s.payload_bytes > 0) {
+                        return Err(Error::Spool(crate::SpoolError::Corrupt {
+                            path: shared.journal_dir.clone(),
+                            reason: format!("the journal cannot be read at stream offset {start}"),
+                        }));
+                    }
                     end = limit;
                 }
                 break;
@@ -290,6 +329,9 @@ impl Uploader<'_> {
             crc64_before: checkpoint.crc64,
         };
         if checkpoint.in_flight != Some(batch) {
+            // The batch's records are on disk before the checkpoint says they were sent, so a power
+            // cut never leaves a checkpoint ahead of the journal.
+            self.shared.sync_journal()?;
             checkpoint.in_flight = Some(batch);
             self.commit(checkpoint.clone(), |_| {})?;
         }
@@ -313,7 +355,9 @@ impl Uploader<'_> {
             }
             Err(Error::Cancelled) => return Ok(Step::Stop),
             Err(error) => match error.service_kind() {
-                Some(ServiceErrorKind::PositionNotEqualToLength) => self.roll(RolloverReason::OtherWriter)?,
+                // The object is not where the checkpoint says: this batch landed before (its answer
+                // or its checkpoint was lost) or another writer appended. Settling tells which.
+                Some(ServiceErrorKind::PositionNotEqualToLength) => self.must_settle = true,
                 Some(ServiceErrorKind::ObjectNotAppendable) => self.roll(RolloverReason::NotAppendable)?,
                 _ if matches!(error, Error::InvalidArgument { argument: Argument::Position, .. }) => {
                     self.roll(RolloverReason::Size)?
@@ -331,17 +375,28 @@ impl Uploader<'_> {
         checkpoint.position = batch.position + batch.length;
         checkpoint.crc64 = crc64;
         checkpoint.appended_total += batch.length;
+        // Records of the batch that went bad in the journal after it was sent were counted as
+        // damaged when the spool opened: they are in OSS after all.
+        let read_back = self.batch.as_ref().map_or(batch.length, |b| b.data.len() as u64);
+        checkpoint.corrupt_total = checkpoint.corrupt_total.saturating_sub(batch.length.saturating_sub(read_back));
         checkpoint.in_flight = None;
-        if batch.length > 0 {
-            // Said before a flush waiting for it returns: the bytes are in OSS already.
-            let key = checkpoint.key.clone();
-            self.shared.emit(SpoolEvent::Appended { key, position: batch.position, length: batch.length });
-        }
-        self.commit(checkpoint, |upload| {
+        // Told once the checkpoint says so (never twice), before a flush waiting for it returns.
+        let event = (batch.length > 0).then(|| SpoolEvent::Appended {
+            key: checkpoint.key.clone(),
+            position: batch.position,
+            length: batch.length,
+        });
+        let committed = self.commit_telling(checkpoint, event, |upload| {
             upload.pending_bytes -= batch.length.min(upload.pending_bytes);
             upload.last_error = None;
             upload.next_try = None;
-        })?;
+        });
+        if let Err(error) = committed {
+            // The batch is in the object but the checkpoint does not say so: settle it again (it
+            // proves landed) rather than send it again.
+            self.must_settle = true;
+            return Err(error);
+        }
         self.batch = None;
         self.failures = 0;
         self.waiting_since = None;
@@ -372,20 +427,10 @@ impl Uploader<'_> {
         let acked = lock(&shared.upload).checkpoint.acked;
         let mut writer = lock(&shared.writer);
         let active = writer.active.segment.first_offset;
-        let mut deleted = false;
-        let mut kept = Vec::with_capacity(writer.segments.len());
-        for segment in std::mem::take(&mut writer.segments) {
-            if segment.end_offset <= acked && segment.first_offset != active {
-                std::fs::remove_file(&segment.path).map_err(super::io_error(&segment.path))?;
-                writer.file_bytes -= segment.file_bytes;
-                deleted = true;
-            } else {
-                kept.push(segment);
-            }
-        }
-        writer.segments = kept;
+        let sent = |s: &Segment| s.end_offset <= acked && s.first_offset != active;
+        let deleted = remove_segments(&mut writer, sent)?;
         drop(writer);
-        if deleted {
+        if deleted.files > 0 {
             journal::sync_dir(&shared.journal_dir).map_err(super::io_error(&shared.journal_dir))?;
             shared.space.notify_all();
         }
@@ -399,23 +444,16 @@ impl Uploader<'_> {
         let from = shared.droppable_from.load(Ordering::SeqCst);
         let mut writer = lock(&shared.writer);
         let active = writer.active.segment.first_offset;
-        let mut dropped = 0;
-        let mut kept = Vec::with_capacity(writer.segments.len());
-        for segment in std::mem::take(&mut writer.segments) {
-            let old = std::fs::metadata(&segment.path)
-                .and_then(|m| m.modified())
-                .ok()
-                .and_then(|modified| modified.elapsed().ok())
-                .is_some_and(|age| age >= max_age);
-            if old && segment.first_offset >= from && segment.first_offset != active {
-                std::fs::remove_file(&segment.path).map_err(super::io_error(&segment.path))?;
-                writer.file_bytes -= segment.file_bytes;
-                dropped += segment.payload_bytes;
-            } else {
-                kept.push(segment);
-            }
-        }
-        writer.segments = kept;
+        let old = |segment: &Segment| {
+            segment.first_offset >= from
+                && segment.first_offset != active
+                && std::fs::metadata(&segment.path)
+                    .and_then(|m| m.modified())
+                    .ok()
+                    .and_then(|modified| modified.elapsed().ok())
+                    .is_some_and(|age| age >= max_age)
+        };
+        let dropped = remove_segments(&mut writer, old)?.payload_bytes;
         drop(writer);
         if dropped > 0 {
             journal::sync_dir(&shared.journal_dir).map_err(super::io_error(&shared.journal_dir))?;
@@ -441,8 +479,8 @@ impl Uploader<'_> {
         self.report(error, Some(wait));
         let deadline = Instant::now() + wait;
         let mut upload = lock(&self.shared.upload);
-        upload.hurry = false;
-        while !upload.closing && !upload.hurry {
+        // A flush asked for since this attempt began (during it, too) tries again at once.
+        while !upload.closing && upload.flushes == self.flushes_seen {
             let now = Instant::now();
             if now >= deadline {
                 break;
@@ -474,6 +512,42 @@ impl Uploader<'_> {
 enum Step {
     Continue,
     Stop,
+}
+
+/// What [`remove_segments`] removed.
+struct Removed {
+    files: usize,
+    payload_bytes: u64,
+}
+
+/// Deletes the segments `remove` picks and takes them off the writer's list; a file already gone
+/// counts as deleted. The list stays whole when a deletion fails.
+fn remove_segments(writer: &mut super::Writer, remove: impl Fn(&Segment) -> bool) -> Result<Removed, Error> {
+    let mut removed = Removed { files: 0, payload_bytes: 0 };
+    let mut file_bytes = 0;
+    let mut failure = None;
+    writer.segments.retain(|segment| {
+        if failure.is_some() || !remove(segment) {
+            return true;
+        }
+        match std::fs::remove_file(&segment.path) {
+            Ok(()) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+            Err(e) => {
+                failure = Some(super::io_error(&segment.path)(e));
+                return true;
+            }
+        }
+        removed.files += 1;
+        removed.payload_bytes += segment.payload_bytes;
+        file_bytes += segment.file_bytes;
+        false
+    });
+    writer.file_bytes -= file_bytes.min(writer.file_bytes);
+    match failure {
+        Some(error) => Err(error),
+        None => Ok(removed),
+    }
 }
 
 fn unix_now() -> u64 {
