@@ -2506,75 +2506,6 @@ public func FfiConverterTypeAppendResult_lower(_ value: AppendResult) -> RustBuf
 
 
 /**
- * A byte range to read: `start..=end`, or from `start` to the end of the object.
- */
-public struct ByteRange: Equatable, Hashable {
-    /**
-     * First byte.
-     */
-    public let start: UInt64
-    /**
-     * Last byte, inclusive; null reads to the end.
-     */
-    public let end: UInt64?
-
-    // Default memberwise initializers are never public by default, so we
-    // declare one manually.
-    public init(
-        /**
-         * First byte.
-         */start: UInt64, 
-        /**
-         * Last byte, inclusive; null reads to the end.
-         */end: UInt64? = nil) {
-        self.start = start
-        self.end = end
-    }
-
-    
-
-    
-}
-
-#if compiler(>=6)
-extension ByteRange: Sendable {}
-#endif
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public struct FfiConverterTypeByteRange: FfiConverterRustBuffer {
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ByteRange {
-        return
-            try ByteRange(
-                start: FfiConverterUInt64.read(from: &buf), 
-                end: FfiConverterOptionUInt64.read(from: &buf)
-        )
-    }
-
-    public static func write(_ value: ByteRange, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.start, into: &buf)
-        FfiConverterOptionUInt64.write(value.end, into: &buf)
-    }
-}
-
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeByteRange_lift(_ buf: RustBuffer) throws -> ByteRange {
-    return try FfiConverterTypeByteRange.lift(buf)
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-public func FfiConverterTypeByteRange_lower(_ value: ByteRange) -> RustBuffer {
-    return FfiConverterTypeByteRange.lower(value)
-}
-
-
-/**
  * Client settings. Only `endpoint` is required; whatever is left null takes the core's default.
  */
 public struct ClientConfig: Equatable, Hashable {
@@ -2833,6 +2764,10 @@ public struct GetResult: Equatable, Hashable {
      */
     public let data: Data
     /**
+     * Where in the object `data` starts.
+     */
+    public let start: UInt64
+    /**
      * The object's whole length, as the response reported it.
      */
     public let objectSize: UInt64?
@@ -2860,6 +2795,9 @@ public struct GetResult: Equatable, Hashable {
          * The bytes read.
          */data: Data, 
         /**
+         * Where in the object `data` starts.
+         */start: UInt64, 
+        /**
          * The object's whole length, as the response reported it.
          */objectSize: UInt64?, 
         /**
@@ -2875,6 +2813,7 @@ public struct GetResult: Equatable, Hashable {
          * `x-oss-request-id`.
          */requestId: String) {
         self.data = data
+        self.start = start
         self.objectSize = objectSize
         self.crc64 = crc64
         self.etag = etag
@@ -2899,6 +2838,7 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
         return
             try GetResult(
                 data: FfiConverterData.read(from: &buf), 
+                start: FfiConverterUInt64.read(from: &buf), 
                 objectSize: FfiConverterOptionUInt64.read(from: &buf), 
                 crc64: FfiConverterOptionUInt64.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
@@ -2909,6 +2849,7 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
 
     public static func write(_ value: GetResult, into buf: inout [UInt8]) {
         FfiConverterData.write(value.data, into: &buf)
+        FfiConverterUInt64.write(value.start, into: &buf)
         FfiConverterOptionUInt64.write(value.objectSize, into: &buf)
         FfiConverterOptionUInt64.write(value.crc64, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
@@ -3262,6 +3203,38 @@ public struct ObjectMeta: Equatable, Hashable {
      */
     public let storageClass: String?
     /**
+     * `Cache-Control`.
+     */
+    public let cacheControl: String?
+    /**
+     * `Content-Disposition`.
+     */
+    public let contentDisposition: String?
+    /**
+     * `Content-Encoding`.
+     */
+    public let contentEncoding: String?
+    /**
+     * `Expires`, as sent.
+     */
+    public let expires: String?
+    /**
+     * `x-oss-server-side-encryption`.
+     */
+    public let serverSideEncryption: String?
+    /**
+     * `x-oss-server-side-encryption-key-id`, for KMS.
+     */
+    public let serverSideEncryptionKeyId: String?
+    /**
+     * `x-oss-tagging-count`.
+     */
+    public let taggingCount: UInt64?
+    /**
+     * `x-oss-version-id`, in a versioned bucket.
+     */
+    public let versionId: String?
+    /**
      * User metadata (names without the `x-oss-meta-` prefix, lower case).
      */
     public let metadata: [String: String]
@@ -3298,6 +3271,30 @@ public struct ObjectMeta: Equatable, Hashable {
          * `x-oss-storage-class`.
          */storageClass: String?, 
         /**
+         * `Cache-Control`.
+         */cacheControl: String?, 
+        /**
+         * `Content-Disposition`.
+         */contentDisposition: String?, 
+        /**
+         * `Content-Encoding`.
+         */contentEncoding: String?, 
+        /**
+         * `Expires`, as sent.
+         */expires: String?, 
+        /**
+         * `x-oss-server-side-encryption`.
+         */serverSideEncryption: String?, 
+        /**
+         * `x-oss-server-side-encryption-key-id`, for KMS.
+         */serverSideEncryptionKeyId: String?, 
+        /**
+         * `x-oss-tagging-count`.
+         */taggingCount: UInt64?, 
+        /**
+         * `x-oss-version-id`, in a versioned bucket.
+         */versionId: String?, 
+        /**
          * User metadata (names without the `x-oss-meta-` prefix, lower case).
          */metadata: [String: String], 
         /**
@@ -3311,6 +3308,14 @@ public struct ObjectMeta: Equatable, Hashable {
         self.contentType = contentType
         self.lastModified = lastModified
         self.storageClass = storageClass
+        self.cacheControl = cacheControl
+        self.contentDisposition = contentDisposition
+        self.contentEncoding = contentEncoding
+        self.expires = expires
+        self.serverSideEncryption = serverSideEncryption
+        self.serverSideEncryptionKeyId = serverSideEncryptionKeyId
+        self.taggingCount = taggingCount
+        self.versionId = versionId
         self.metadata = metadata
         self.requestId = requestId
     }
@@ -3339,6 +3344,14 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
                 contentType: FfiConverterOptionString.read(from: &buf), 
                 lastModified: FfiConverterOptionString.read(from: &buf), 
                 storageClass: FfiConverterOptionString.read(from: &buf), 
+                cacheControl: FfiConverterOptionString.read(from: &buf), 
+                contentDisposition: FfiConverterOptionString.read(from: &buf), 
+                contentEncoding: FfiConverterOptionString.read(from: &buf), 
+                expires: FfiConverterOptionString.read(from: &buf), 
+                serverSideEncryption: FfiConverterOptionString.read(from: &buf), 
+                serverSideEncryptionKeyId: FfiConverterOptionString.read(from: &buf), 
+                taggingCount: FfiConverterOptionUInt64.read(from: &buf), 
+                versionId: FfiConverterOptionString.read(from: &buf), 
                 metadata: FfiConverterDictionaryStringString.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf)
         )
@@ -3353,6 +3366,14 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.contentType, into: &buf)
         FfiConverterOptionString.write(value.lastModified, into: &buf)
         FfiConverterOptionString.write(value.storageClass, into: &buf)
+        FfiConverterOptionString.write(value.cacheControl, into: &buf)
+        FfiConverterOptionString.write(value.contentDisposition, into: &buf)
+        FfiConverterOptionString.write(value.contentEncoding, into: &buf)
+        FfiConverterOptionString.write(value.expires, into: &buf)
+        FfiConverterOptionString.write(value.serverSideEncryption, into: &buf)
+        FfiConverterOptionString.write(value.serverSideEncryptionKeyId, into: &buf)
+        FfiConverterOptionUInt64.write(value.taggingCount, into: &buf)
+        FfiConverterOptionString.write(value.versionId, into: &buf)
         FfiConverterDictionaryStringString.write(value.metadata, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
     }
@@ -3799,6 +3820,114 @@ public func FfiConverterTypeSpoolStatus_lift(_ buf: RustBuffer) throws -> SpoolS
 public func FfiConverterTypeSpoolStatus_lower(_ value: SpoolStatus) -> RustBuffer {
     return FfiConverterTypeSpoolStatus.lower(value)
 }
+
+
+/**
+ * A byte range to read. A range that starts at or past the object's end reads nothing (a reader
+ * tailing a growing object gets no bytes, not an error); one that ends past it stops at the end.
+ */
+
+public enum ByteRange: Equatable, Hashable {
+    
+    /**
+     * Bytes `first..=last`.
+     */
+    case span(
+        /**
+         * First byte.
+         */first: UInt64, 
+        /**
+         * Last byte, inclusive.
+         */last: UInt64
+    )
+    /**
+     * From `first` to the end of the object.
+     */
+    case from(
+        /**
+         * First byte.
+         */first: UInt64
+    )
+    /**
+     * The last `length` bytes (the whole object when it is shorter).
+     */
+    case last(
+        /**
+         * How many bytes.
+         */length: UInt64
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ByteRange: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeByteRange: FfiConverterRustBuffer {
+    typealias SwiftType = ByteRange
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ByteRange {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .span(first: try FfiConverterUInt64.read(from: &buf), last: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 2: return .from(first: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        case 3: return .last(length: try FfiConverterUInt64.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ByteRange, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case let .span(first,last):
+            writeInt(&buf, Int32(1))
+            FfiConverterUInt64.write(first, into: &buf)
+            FfiConverterUInt64.write(last, into: &buf)
+            
+        
+        case let .from(first):
+            writeInt(&buf, Int32(2))
+            FfiConverterUInt64.write(first, into: &buf)
+            
+        
+        case let .last(length):
+            writeInt(&buf, Int32(3))
+            FfiConverterUInt64.write(length, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeByteRange_lift(_ buf: RustBuffer) throws -> ByteRange {
+    return try FfiConverterTypeByteRange.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeByteRange_lower(_ value: ByteRange) -> RustBuffer {
+    return FfiConverterTypeByteRange.lower(value)
+}
+
 
 
 /**
@@ -5789,30 +5918,6 @@ fileprivate struct FfiConverterOptionTypeAppendOptions: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionTypeByteRange: FfiConverterRustBuffer {
-    typealias SwiftType = ByteRange?
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        guard let value = value else {
-            writeInt(&buf, Int8(0))
-            return
-        }
-        writeInt(&buf, Int8(1))
-        FfiConverterTypeByteRange.write(value, into: &buf)
-    }
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
-        switch try readInt(&buf) as Int8 {
-        case 0: return nil
-        case 1: return try FfiConverterTypeByteRange.read(from: &buf)
-        default: throw UniffiInternalError.unexpectedOptionalTag
-        }
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
 fileprivate struct FfiConverterOptionTypeInFlight: FfiConverterRustBuffer {
     typealias SwiftType = InFlight?
 
@@ -5853,6 +5958,30 @@ fileprivate struct FfiConverterOptionTypeObjectHeaders: FfiConverterRustBuffer {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
         case 1: return try FfiConverterTypeObjectHeaders.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeByteRange: FfiConverterRustBuffer {
+    typealias SwiftType = ByteRange?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeByteRange.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeByteRange.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6115,7 +6244,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_delete() != 6938) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_get() != 45356) {
+    if (uniffi_oss_append_checksum_method_ossclient_get() != 57679) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_ossclient_head() != 11152) {

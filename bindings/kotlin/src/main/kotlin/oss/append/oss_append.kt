@@ -1102,7 +1102,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_delete() and 0xFFFF) != 6938) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_get() and 0xFFFF) != 45356) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_get() and 0xFFFF) != 57679) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_ossclient_head() and 0xFFFF) != 11152) {
@@ -4412,53 +4412,6 @@ public object FfiConverterTypeAppendResult: FfiConverterRustBuffer<AppendResult>
 
 
 /**
- * A byte range to read: `start..=end`, or from `start` to the end of the object.
- */
-data class ByteRange (
-    /**
-     * First byte.
-     */
-    val `start`: kotlin.ULong
-    , 
-    /**
-     * Last byte, inclusive; null reads to the end.
-     */
-    val `end`: kotlin.ULong? = null 
-    
-){
-    
-
-    
-
-    
-    companion object
-}
-
-/**
- * @suppress
- */
-public object FfiConverterTypeByteRange: FfiConverterRustBuffer<ByteRange> {
-    override fun read(buf: ByteBuffer): ByteRange {
-        return ByteRange(
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-        )
-    }
-
-    override fun allocationSize(value: ByteRange) = (
-            FfiConverterULong.allocationSize(value.`start`) +
-            FfiConverterOptionalULong.allocationSize(value.`end`)
-    )
-
-    override fun write(value: ByteRange, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`start`, buf)
-            FfiConverterOptionalULong.write(value.`end`, buf)
-    }
-}
-
-
-
-/**
  * Client settings. Only `endpoint` is required; whatever is left null takes the core's default.
  */
 data class ClientConfig (
@@ -4651,6 +4604,11 @@ data class GetResult (
     val `data`: kotlin.ByteArray
     , 
     /**
+     * Where in the object `data` starts.
+     */
+    val `start`: kotlin.ULong
+    , 
+    /**
      * The object's whole length, as the response reported it.
      */
     val `objectSize`: kotlin.ULong?
@@ -4691,6 +4649,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
     override fun read(buf: ByteBuffer): GetResult {
         return GetResult(
             FfiConverterByteArray.read(buf),
+            FfiConverterULong.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -4701,6 +4660,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
     override fun allocationSize(value: GetResult) = (
             FfiConverterByteArray.allocationSize(value.`data`) +
+            FfiConverterULong.allocationSize(value.`start`) +
             FfiConverterOptionalULong.allocationSize(value.`objectSize`) +
             FfiConverterOptionalULong.allocationSize(value.`crc64`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
@@ -4710,6 +4670,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
     override fun write(value: GetResult, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`data`, buf)
+            FfiConverterULong.write(value.`start`, buf)
             FfiConverterOptionalULong.write(value.`objectSize`, buf)
             FfiConverterOptionalULong.write(value.`crc64`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
@@ -4983,6 +4944,46 @@ data class ObjectMeta (
     val `storageClass`: kotlin.String?
     , 
     /**
+     * `Cache-Control`.
+     */
+    val `cacheControl`: kotlin.String?
+    , 
+    /**
+     * `Content-Disposition`.
+     */
+    val `contentDisposition`: kotlin.String?
+    , 
+    /**
+     * `Content-Encoding`.
+     */
+    val `contentEncoding`: kotlin.String?
+    , 
+    /**
+     * `Expires`, as sent.
+     */
+    val `expires`: kotlin.String?
+    , 
+    /**
+     * `x-oss-server-side-encryption`.
+     */
+    val `serverSideEncryption`: kotlin.String?
+    , 
+    /**
+     * `x-oss-server-side-encryption-key-id`, for KMS.
+     */
+    val `serverSideEncryptionKeyId`: kotlin.String?
+    , 
+    /**
+     * `x-oss-tagging-count`.
+     */
+    val `taggingCount`: kotlin.ULong?
+    , 
+    /**
+     * `x-oss-version-id`, in a versioned bucket.
+     */
+    val `versionId`: kotlin.String?
+    , 
+    /**
      * User metadata (names without the `x-oss-meta-` prefix, lower case).
      */
     val `metadata`: Map<kotlin.String, kotlin.String>
@@ -5015,6 +5016,14 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalString.read(buf),
             FfiConverterMapStringString.read(buf),
             FfiConverterString.read(buf),
         )
@@ -5029,6 +5038,14 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.allocationSize(value.`contentType`) +
             FfiConverterOptionalString.allocationSize(value.`lastModified`) +
             FfiConverterOptionalString.allocationSize(value.`storageClass`) +
+            FfiConverterOptionalString.allocationSize(value.`cacheControl`) +
+            FfiConverterOptionalString.allocationSize(value.`contentDisposition`) +
+            FfiConverterOptionalString.allocationSize(value.`contentEncoding`) +
+            FfiConverterOptionalString.allocationSize(value.`expires`) +
+            FfiConverterOptionalString.allocationSize(value.`serverSideEncryption`) +
+            FfiConverterOptionalString.allocationSize(value.`serverSideEncryptionKeyId`) +
+            FfiConverterOptionalULong.allocationSize(value.`taggingCount`) +
+            FfiConverterOptionalString.allocationSize(value.`versionId`) +
             FfiConverterMapStringString.allocationSize(value.`metadata`) +
             FfiConverterString.allocationSize(value.`requestId`)
     )
@@ -5042,6 +5059,14 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.write(value.`contentType`, buf)
             FfiConverterOptionalString.write(value.`lastModified`, buf)
             FfiConverterOptionalString.write(value.`storageClass`, buf)
+            FfiConverterOptionalString.write(value.`cacheControl`, buf)
+            FfiConverterOptionalString.write(value.`contentDisposition`, buf)
+            FfiConverterOptionalString.write(value.`contentEncoding`, buf)
+            FfiConverterOptionalString.write(value.`expires`, buf)
+            FfiConverterOptionalString.write(value.`serverSideEncryption`, buf)
+            FfiConverterOptionalString.write(value.`serverSideEncryptionKeyId`, buf)
+            FfiConverterOptionalULong.write(value.`taggingCount`, buf)
+            FfiConverterOptionalString.write(value.`versionId`, buf)
             FfiConverterMapStringString.write(value.`metadata`, buf)
             FfiConverterString.write(value.`requestId`, buf)
     }
@@ -5363,6 +5388,142 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
             FfiConverterOptionalTimestamp.write(value.`nextTry`, buf)
     }
 }
+
+
+
+/**
+ * A byte range to read. A range that starts at or past the object's end reads nothing (a reader
+ * tailing a growing object gets no bytes, not an error); one that ends past it stops at the end.
+ */
+sealed class ByteRange {
+    
+    /**
+     * Bytes `first..=last`.
+     */
+    data class Span(
+        /**
+         * First byte.
+         */
+        val `first`: kotlin.ULong, 
+        /**
+         * Last byte, inclusive.
+         */
+        val `last`: kotlin.ULong) : ByteRange()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * From `first` to the end of the object.
+     */
+    data class From(
+        /**
+         * First byte.
+         */
+        val `first`: kotlin.ULong) : ByteRange()
+        
+    {
+        
+
+        companion object
+    }
+    
+    /**
+     * The last `length` bytes (the whole object when it is shorter).
+     */
+    data class Last(
+        /**
+         * How many bytes.
+         */
+        val `length`: kotlin.ULong) : ByteRange()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeByteRange : FfiConverterRustBuffer<ByteRange>{
+    override fun read(buf: ByteBuffer): ByteRange {
+        return when(buf.getInt()) {
+            1 -> ByteRange.Span(
+                FfiConverterULong.read(buf),
+                FfiConverterULong.read(buf),
+                )
+            2 -> ByteRange.From(
+                FfiConverterULong.read(buf),
+                )
+            3 -> ByteRange.Last(
+                FfiConverterULong.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ByteRange): ULong = when(value) {
+        is ByteRange.Span -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`first`)
+                + FfiConverterULong.allocationSize(value.`last`)
+            )
+        }
+        is ByteRange.From -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`first`)
+            )
+        }
+        is ByteRange.Last -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterULong.allocationSize(value.`length`)
+            )
+        }
+    }
+
+    override fun write(value: ByteRange, buf: ByteBuffer) {
+        when(value) {
+            is ByteRange.Span -> {
+                buf.putInt(1)
+                FfiConverterULong.write(value.`first`, buf)
+                FfiConverterULong.write(value.`last`, buf)
+                Unit
+            }
+            is ByteRange.From -> {
+                buf.putInt(2)
+                FfiConverterULong.write(value.`first`, buf)
+                Unit
+            }
+            is ByteRange.Last -> {
+                buf.putInt(3)
+                FfiConverterULong.write(value.`length`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
 
 
 
@@ -7247,38 +7408,6 @@ public object FfiConverterOptionalTypeAppendOptions: FfiConverterRustBuffer<Appe
 /**
  * @suppress
  */
-public object FfiConverterOptionalTypeByteRange: FfiConverterRustBuffer<ByteRange?> {
-    override fun read(buf: ByteBuffer): ByteRange? {
-        if (buf.get().toInt() == 0) {
-            return null
-        }
-        return FfiConverterTypeByteRange.read(buf)
-    }
-
-    override fun allocationSize(value: ByteRange?): ULong {
-        if (value == null) {
-            return 1UL
-        } else {
-            return 1UL + FfiConverterTypeByteRange.allocationSize(value)
-        }
-    }
-
-    override fun write(value: ByteRange?, buf: ByteBuffer) {
-        if (value == null) {
-            buf.put(0)
-        } else {
-            buf.put(1)
-            FfiConverterTypeByteRange.write(value, buf)
-        }
-    }
-}
-
-
-
-
-/**
- * @suppress
- */
 public object FfiConverterOptionalTypeInFlight: FfiConverterRustBuffer<InFlight?> {
     override fun read(buf: ByteBuffer): InFlight? {
         if (buf.get().toInt() == 0) {
@@ -7333,6 +7462,38 @@ public object FfiConverterOptionalTypeObjectHeaders: FfiConverterRustBuffer<Obje
         } else {
             buf.put(1)
             FfiConverterTypeObjectHeaders.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeByteRange: FfiConverterRustBuffer<ByteRange?> {
+    override fun read(buf: ByteBuffer): ByteRange? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeByteRange.read(buf)
+    }
+
+    override fun allocationSize(value: ByteRange?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeByteRange.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ByteRange?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeByteRange.write(value, buf)
         }
     }
 }
