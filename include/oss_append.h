@@ -423,7 +423,7 @@ enum oss_append_spool_full
   OSS_APPEND_SPOOL_FULL_REJECT_NEW = 2,
   /**
    * Drops the oldest data not yet sent (whole journal segments, never the batch in flight), counted
-   * and reported with `OSS_APPEND_SPOOL_EVENT_DROPPED`.
+   * and reported with `OSS_APPEND_SPOOL_EVENT_KIND_DROPPED`.
    */
   OSS_APPEND_SPOOL_FULL_DROP_OLDEST = 3,
 };

@@ -38,6 +38,8 @@ install_if_missing() { # command, Debian package
 install_if_missing gcc gcc
 install_if_missing g++ g++
 install_if_missing valgrind valgrind
+install_if_missing cmake cmake
+install_if_missing pkg-config pkgconf
 
 echo "== building liboss_append and the emulator"
 if ! cargo build -q -p oss-append --lib || ! cargo build -q -p oss-emulator --bin oss-emulator; then
@@ -54,9 +56,16 @@ asan_flags=(-fsanitize=address,undefined -fno-sanitize-recover=all -fno-omit-fra
 static_libs=("$lib_dir/liboss_append.a" -lpthread -ldl -lm)
 shared_libs=(-L"$lib_dir" -loss_append -Wl,-rpath,"$lib_dir" -lpthread)
 
-echo "== the header compiles alone as C11 and C++17"
+echo "== the header compiles alone as C11 and C++17, and the C++ wrapper as C++17"
 printf '#include "oss_append.h"\nint main(void) { return oss_append_version()[0] == 0; }\n' >"$out/header.c"
 cp "$out/header.c" "$out/header.cpp"
+printf '#include "oss_append.hpp"\nint main() { return oss_append::version().empty(); }\n' >"$out/wrapper.cpp"
+if g++ "${cxx_flags[@]}" -Wshadow -Wconversion -c "$out/wrapper.cpp" -o "$out/wrapper.o" 2>"$out/wrapper.log"; then
+  pass "header-hpp-c++17"
+else
+  cat "$out/wrapper.log"
+  fail "header-hpp-c++17"
+fi
 if gcc "${c_flags[@]}" -c "$out/header.c" -o "$out/header-c.o" 2>"$out/header-c.log"; then
   pass "header-c11"
 else
@@ -68,6 +77,15 @@ if g++ "${cxx_flags[@]}" -c "$out/header.cpp" -o "$out/header-cpp.o" 2>"$out/hea
 else
   cat "$out/header-cpp.log"
   fail "header-c++17"
+fi
+
+echo "== no identifier or symbol is the official C SDK's"
+if bash scripts/check-c-names.sh >"$out/names.log" 2>&1; then
+  sed 's/^/    /' "$out/names.log"
+  pass "names"
+else
+  cat "$out/names.log"
+  fail "names"
 fi
 
 echo "== starting the emulator"
@@ -111,7 +129,7 @@ run_test() { # name, variant, command...
   fi
 }
 
-for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threads.c tests/c/test_spool.c tests/c/test_api2.c tests/c/test_cpp.cpp; do
+for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threads.c tests/c/test_spool.c tests/c/test_api2.c tests/c/test_cpp.cpp tests/c/test_hpp.cpp; do
   name=$(basename "${source%.*}")
   case "$source" in
     *.cpp) compiler=g++ flags=("${cxx_flags[@]}") ;;
@@ -134,14 +152,56 @@ done
 
 echo "== examples/c: make demo (strict flags)"
 if make -s -C examples/c demo EXTRA_CFLAGS=-Werror >"$out/example.log" 2>&1 &&
-  [ "$(grep -c '^appended' "$out/example.log")" -eq 2 ]; then
+  [ "$(grep -c '^appended [0-9]* bytes to' "$out/example.log")" -eq 2 ] &&
+  grep -q 'read .* new bytes: line 3 of 3' "$out/example.log"; then
   grep '^appended' "$out/example.log" | sed 's/^/    /'
   pass "example append_file"
 else
   cat "$out/example.log"
   fail "example append_file"
 fi
-rm -f examples/c/append_file
+rm -f examples/c/append_file examples/c/tail_log
+
+echo "== installed: scripts/install-c.sh, then examples/c built with pkg-config and with CMake"
+prefix="$out/prefix"
+rm -rf "$prefix" "$out/cmake-build"
+run_examples() { # label, append_file binary, tail_log binary
+  local log="$out/installed-$1.log"
+  printf 'installed package %s\n' "$1" >"$out/installed-body.txt"
+  if OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST OSS_ACCESS_KEY_SECRET=SK-C-TEST \
+    "$2" "$out/installed-body.txt" c-abi-test "installed/$1-$$.txt" 8 >"$log" 2>&1 &&
+    OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST OSS_ACCESS_KEY_SECRET=SK-C-TEST \
+      "$3" c-abi-test "installed/$1-$$.log" 3 >>"$log" 2>&1 &&
+    grep -q '^appended' "$log" && grep -q 'read .* new bytes: line 3 of 3' "$log"; then
+    pass "installed package [$1]"
+  else
+    cat "$log"
+    fail "installed package [$1]"
+  fi
+}
+if bash scripts/install-c.sh --prefix "$prefix" --debug >"$out/install.log" 2>&1; then
+  export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
+  # Only the installed files: no include/ or target/ of this checkout on the command lines.
+  if gcc -std=c11 -Wall -Wextra -Werror examples/c/append_file.c $(pkg-config --cflags --libs oss-append) \
+    -Wl,-rpath,"$(pkg-config --variable=libdir oss-append)" -o "$out/pc-append_file" 2>"$out/pc-build.log" &&
+    g++ -std=c++17 -Wall -Wextra -Werror examples/c/tail_log.cpp $(pkg-config --cflags --libs oss-append) \
+      -Wl,-rpath,"$(pkg-config --variable=libdir oss-append)" -o "$out/pc-tail_log" 2>>"$out/pc-build.log"; then
+    run_examples pkg-config "$out/pc-append_file" "$out/pc-tail_log"
+  else
+    cat "$out/pc-build.log"
+    fail "installed package [pkg-config build]"
+  fi
+  if cmake -S examples/c -B "$out/cmake-build" -DCMAKE_PREFIX_PATH="$prefix" >"$out/cmake.log" 2>&1 &&
+    cmake --build "$out/cmake-build" >>"$out/cmake.log" 2>&1; then
+    run_examples cmake "$out/cmake-build/append_file" "$out/cmake-build/tail_log"
+  else
+    cat "$out/cmake.log"
+    fail "installed package [cmake build]"
+  fi
+else
+  cat "$out/install.log"
+  fail "scripts/install-c.sh"
+fi
 
 summary
 [ "$failed" -eq 0 ]

@@ -36,7 +36,7 @@ pub enum oss_append_spool_full {
     /// Fails at once with `OSS_APPEND_RESULT_SPOOL_FULL`.
     RejectNew = 2,
     /// Drops the oldest data not yet sent (whole journal segments, never the batch in flight), counted
-    /// and reported with `OSS_APPEND_SPOOL_EVENT_DROPPED`.
+    /// and reported with `OSS_APPEND_SPOOL_EVENT_KIND_DROPPED`.
     DropOldest = 3,
 }
 
