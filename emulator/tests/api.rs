@@ -265,8 +265,17 @@ fn get_serves_ranges_with_206_and_content_range() {
         assert_eq!(r.body, body, "{range}");
         assert_eq!(r.header("content-range"), Some(content_range), "{range}");
     }
+    // Past the end: the whole object, as the service answers by default; 416 with the standard
+    // range behavior, and a range's end past the object is then cut at the end.
     let r = client.get("k", &[("Range", "bytes=16-")]);
+    assert_eq!((r.status, r.body.as_slice()), (200, &b"0123456789abcdef"[..]));
+    assert_eq!(client.get("k", &[("Range", "bytes=14-99")]).status, 200);
+    let standard = ("x-oss-range-behavior", "standard");
+    let r = client.get("k", &[("Range", "bytes=16-"), standard]);
     assert_eq!((r.status, r.code().as_str()), (416, "InvalidRange"));
+    assert_eq!(r.header("content-range"), Some("bytes */16"));
+    let r = client.get("k", &[("Range", "bytes=14-99"), standard]);
+    assert_eq!((r.status, r.body.as_slice()), (206, &b"ef"[..]));
     // A malformed range is ignored, as the service does.
     assert_eq!(client.get("k", &[("Range", "bytes=5-2")]).status, 200);
 }
