@@ -51,7 +51,7 @@ impl AppendStream {
         // Headers are checked now so bad input fails before any request, HEAD included.
         options.headers.to_headers(true, true)?;
         let cancel = options.cancel.as_ref();
-        let (position, crc_before) = self.start(client, options)?;
+        let (position, crc_before) = self.start(client, options, &mut source)?;
         validate::append_range(position, length)?;
 
         let mut headers = options.headers.to_headers(position == 0, true)?;
@@ -233,17 +233,38 @@ impl AppendStream {
 
     /// Position and CRC before the next append: known, learnt from a HEAD, or found by settling
     /// the append before it.
-    fn start(&mut self, client: &Client, options: &AppendOptions) -> Result<(u64, Option<u64>), Error> {
+    fn start(
+        &mut self,
+        client: &Client,
+        options: &AppendOptions,
+        source: &mut Source<'_>,
+    ) -> Result<(u64, Option<u64>), Error> {
         let cancel = options.cancel.as_ref();
         if let Tail::Unsettled(in_flight) = &self.tail {
-            // Sending more now would leave the caller not knowing whether to send that append again.
-            return Err(Error::Unsettled(Box::new(Unsettled {
-                in_flight: in_flight.clone(),
-                cause: Error::invalid(
-                    crate::error::Argument::InFlight,
-                    "an earlier append is unsettled: settle it first (Appender::settle), then send it again only if it did not land",
-                ),
-            })));
+            // The append before this one is settled first (the caller may have settled it already).
+            let in_flight = in_flight.clone();
+            match self.settle_pending(client, options) {
+                Ok(Some(Settlement::NotLanded(_))) => {
+                    // Those bytes are not in the object. This call may be them, sent again; anything
+                    // else would leave them out without a word: refused, sending nothing.
+                    if !same_body(source, &in_flight)? {
+                        return Err(Error::invalid(
+                            crate::error::Argument::InFlight,
+                            format!(
+                                "the earlier append of {} bytes at position {} did not land (settled just now, before \
+                                 this one was sent): send those bytes again first, or call again to go on without them",
+                                in_flight.length, in_flight.position
+                            ),
+                        ));
+                    }
+                }
+                Ok(_) => {}
+                // Landed, only not verified: the stream goes on after it.
+                Err(landed) if landed.landed() => {}
+                // Not settled yet: this call sent nothing, and fails as the settling did.
+                Err(Error::Unsettled(unsettled)) => return Err(unsettled.cause),
+                Err(other) => return Err(other),
+            }
         }
         let wanted = match self.tail {
             Tail::At { position, crc64: Some(crc) } => return Ok((position, Some(crc))),
@@ -282,6 +303,21 @@ impl AppendStream {
             _ => {}
         }
     }
+}
+
+/// Whether `source` holds the bytes of `in_flight` (same length and CRC-64; a body that cannot be
+/// read twice is compared by length).
+fn same_body(source: &mut Source<'_>, in_flight: &InFlight) -> Result<bool, Error> {
+    if source.len() != in_flight.length {
+        return Ok(false);
+    }
+    if !source.can_rewind() {
+        return Ok(true);
+    }
+    let mut crc = Crc64::new();
+    source.scan(|chunk| crc.update(chunk))?;
+    source.rewind()?;
+    Ok(crc.value() == in_flight.body_crc64)
 }
 
 /// Where the object ends once an append is known not to have landed.

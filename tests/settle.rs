@@ -261,19 +261,66 @@ fn an_appender_holds_an_unsettled_append_and_settles_it_before_the_next() {
     log.append(b"three").unwrap();
     assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three");
 
-    // Until it is settled, the appender sends nothing more: the caller must know first.
+    // The next append settles it first. Landed: the new bytes follow it.
     emu.faults().drop_after_commit(1);
     emu.faults().fail_next_method("HEAD", 3, 503);
     assert!(matches!(log.append(b",four"), Err(Error::Unsettled(_))));
-    emu.clear_requests();
-    let refused = log.append(b",five").unwrap_err();
-    assert!(matches!(&refused, Error::Unsettled(u) if u.in_flight.position == 13), "{refused:?}");
-    assert!(refused.to_string().contains("settle it first"), "{refused}");
-    assert!(emu.requests().is_empty(), "nothing sent");
-    assert!(matches!(log.settle().unwrap(), Some(Settlement::Landed(_))));
     let result = log.append(b",five").unwrap();
     assert_eq!(result.position, 18);
     assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three,four,five");
+}
+
+#[test]
+fn an_unsettled_append_settled_by_the_client_leaves_the_appender_going_on() {
+    // The soak found it: an append settled with Client::settle, then the appender's next append
+    // was refused with an Unsettled error carrying the earlier append, which the caller took for
+    // the new one's (and settled: "landed") — the new bytes were never sent.
+    let emu = emulator();
+    // No retries: a lost request is not simply sent again within the call.
+    let client = Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy::none())
+        .build()
+        .unwrap();
+    let mut log = client.appender(BUCKET, "k");
+    log.append(b"one,").unwrap();
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let Err(Error::Unsettled(unsettled)) = log.append(b"two,") else { panic!("unsettled expected") };
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::Landed(_)));
+    let result = log.append(b"three").unwrap();
+    assert_eq!(result.position, 8);
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three");
+
+    // Not landed: sending the same bytes again appends them once; other bytes first are refused
+    // (sending nothing), so that those bytes are never left out without a word.
+    emu.faults().drop_before_commit(1);
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let four = log.append(b",four");
+    let Err(Error::Unsettled(unsettled)) = four else { panic!("unsettled expected: {four:?}") };
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::NotLanded(_)));
+    emu.clear_requests();
+    let refused = log.append(b",five").unwrap_err();
+    assert!(matches!(refused, Error::InvalidArgument { argument: Argument::InFlight, .. }), "{refused:?}");
+    assert!(!refused.is_retryable() && !refused.landed() && refused.in_flight().is_none(), "{refused:?}");
+    assert!(refused.to_string().contains("did not land"), "{refused}");
+    assert!(emu.requests().iter().all(|r| r.method != "POST"), "nothing appended");
+    log.append(b",four").unwrap();
+    log.append(b",five").unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three,four,five");
+
+    // Settling cannot be done yet: the new append fails as it would have (nothing of it was sent),
+    // not as the earlier append's Unsettled.
+    emu.faults().drop_after_commit(1);
+    emu.faults().fail_next_method("HEAD", 2, 503);
+    assert!(matches!(log.append(b",six"), Err(Error::Unsettled(_))));
+    let err = log.append(b",seven").unwrap_err();
+    assert!(!matches!(err, Error::Unsettled(_)) && err.is_retryable(), "{err:?}");
+    emu.faults().clear();
+    log.append(b",seven").unwrap();
+    assert_eq!(emu.object_data(BUCKET, "k").unwrap(), b"one,two,three,four,five,six,seven");
 }
 
 #[test]
