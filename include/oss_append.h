@@ -191,6 +191,12 @@ enum oss_append_result
    */
   OSS_APPEND_RESULT_REQUEST_TIMEOUT = 303,
   /**
+   * The TLS connection could not be made (`oss_append_error_tls_kind` says why: an untrusted
+   * certificate, another name, out of date, a plain-HTTP server). Not retryable: the trust (a CA
+   * bundle) or the endpoint must change.
+   */
+  OSS_APPEND_RESULT_TLS = 304,
+  /**
    * The service's CRC-64 after the append differs from the one computed here: the data reached the
    * server but is not what was sent, or the object CRC given in the options was wrong.
    */

@@ -8,6 +8,7 @@ use std::time::Duration;
 use crate::credentials::{Credentials, CredentialsProvider, SharedProvider};
 use crate::error::{Argument, Error};
 use crate::sign::SignatureVersion;
+pub use crate::tls::Trust;
 
 /// How failed requests are retried: full-jitter exponential backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -184,6 +185,34 @@ pub struct Config {
     pub user_agent: String,
     /// Idle keep-alive connections kept in the pool. Default 32.
     pub max_idle_connections: usize,
+    /// Which servers to trust over HTTPS. Default: the platform's trust store.
+    pub trust: Trust,
+    /// The proxy requests go through. Default [`Proxy::FromEnvironment`].
+    pub proxy: Proxy,
+}
+
+/// The proxy a client's requests go through.
+#[derive(Clone, PartialEq, Eq, Default)]
+#[non_exhaustive]
+pub enum Proxy {
+    /// `HTTPS_PROXY` for https endpoints and `HTTP_PROXY` for http ones (or `ALL_PROXY`; lower case
+    /// too), skipping the hosts of `NO_PROXY`, as curl does. The default.
+    #[default]
+    FromEnvironment,
+    /// No proxy, whatever the environment says.
+    Direct,
+    /// This proxy: `http://[user:password@]host:port` (CONNECT for https endpoints).
+    Url(String),
+}
+
+impl fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Proxy::FromEnvironment => f.write_str("FromEnvironment"),
+            Proxy::Direct => f.write_str("Direct"),
+            Proxy::Url(url) => f.debug_tuple("Url").field(&redacted(url)).finish(),
+        }
+    }
 }
 
 impl Default for Config {
@@ -200,6 +229,8 @@ impl Default for Config {
             retry: RetryPolicy::default(),
             user_agent: format!("oss-append/{}", env!("CARGO_PKG_VERSION")),
             max_idle_connections: 32,
+            trust: Trust::default(),
+            proxy: Proxy::default(),
         }
     }
 }
@@ -218,6 +249,8 @@ impl fmt::Debug for Config {
             .field("retry", &self.retry)
             .field("user_agent", &self.user_agent)
             .field("max_idle_connections", &self.max_idle_connections)
+            .field("trust", &self.trust)
+            .field("proxy", &self.proxy)
             .finish()
     }
 }
@@ -230,14 +263,21 @@ fn env(name: &str) -> Option<String> {
 impl Config {
     /// The defaults, with the endpoint, region and credentials of the environment: `OSS_ENDPOINT`,
     /// `OSS_REGION`, `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and `OSS_SESSION_TOKEN` (the variables
-    /// the official SDKs and the emulator's banner use). Fails when the endpoint or a key is missing.
+    /// the official SDKs and the emulator's banner use), and `OSS_CA_BUNDLE`, a file of certificate
+    /// authorities to trust besides the platform's. Fails when the endpoint or a key is missing, or
+    /// the CA bundle cannot be read.
     pub fn from_env() -> Result<Self, Error> {
         let endpoint = env("OSS_ENDPOINT")
             .ok_or_else(|| Error::invalid(Argument::Endpoint, "OSS_ENDPOINT is not set in the environment"))?;
+        let trust = match env("OSS_CA_BUNDLE") {
+            Some(path) => Trust::with_ca_pem(read_ca_bundle(std::path::Path::new(&path))?),
+            None => Trust::default(),
+        };
         Ok(Self {
             endpoint,
             region: env("OSS_REGION"),
             credentials: Some(Arc::new(Credentials::from_env()?)),
+            trust,
             ..Self::default()
         })
     }
@@ -292,6 +332,17 @@ impl Config {
         self.retry.validate()?;
         crate::validate::header_value(Argument::UserAgent, &self.user_agent)?;
         let path_style = endpoint.needs_path_style() || self.path_style.unwrap_or(false);
+        let tls = crate::tls::client_config(&self.trust)?;
+        let proxy = match &self.proxy {
+            Proxy::FromEnvironment => ureq::Proxy::try_from_env(),
+            Proxy::Direct => None,
+            Proxy::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
+                Error::invalid(
+                    Argument::Proxy,
+                    format!("{} is not a proxy URL such as http://host:3128: {e}", redacted(url)),
+                )
+            })?),
+        };
         Ok(Settings {
             endpoint,
             region,
@@ -304,8 +355,15 @@ impl Config {
             retry: self.retry,
             user_agent: self.user_agent,
             max_idle_connections: self.max_idle_connections,
+            tls,
+            proxy,
         })
     }
+}
+
+/// The certificates of a CA bundle file.
+pub(crate) fn read_ca_bundle(path: &std::path::Path) -> Result<Vec<u8>, Error> {
+    std::fs::read(path).map_err(|e| Error::invalid(Argument::CaBundle, format!("cannot read {}: {e}", path.display())))
 }
 
 /// A [`Config`] after its checks, with the endpoint parsed and the region and style decided.
@@ -322,6 +380,8 @@ pub(crate) struct Settings {
     pub retry: RetryPolicy,
     pub user_agent: String,
     pub max_idle_connections: usize,
+    pub tls: Arc<rustls::ClientConfig>,
+    pub proxy: Option<ureq::Proxy>,
 }
 
 /// Builds a [`Client`](crate::Client): setters over a [`Config`].
@@ -338,12 +398,48 @@ pub struct ClientBuilder {
     config: Config,
     /// A credential source that failed when set (the environment), reported by `build`.
     credentials_error: Option<Error>,
+    /// A CA bundle file that could not be read, reported by `build`.
+    ca_error: Option<Error>,
 }
 
 impl ClientBuilder {
+    /// Trusts the certificate authorities in `pem` (PEM certificates) besides the platform's store,
+    /// or instead of it with [`ca_bundle_only`](Self::ca_bundle_only).
+    pub fn ca_bundle_pem(mut self, pem: impl Into<Vec<u8>>) -> Self {
+        self.config.trust.ca_pem = Some(pem.into());
+        self
+    }
+
+    /// As [`ca_bundle_pem`](Self::ca_bundle_pem), from a file read now (a failure shows at `build`).
+    pub fn ca_bundle_file(mut self, path: impl AsRef<std::path::Path>) -> Self {
+        match read_ca_bundle(path.as_ref()) {
+            Ok(pem) => self.config.trust.ca_pem = Some(pem),
+            Err(e) => self.ca_error = Some(e),
+        }
+        self
+    }
+
+    /// Trusts only the CA bundle, not the platform's store too.
+    pub fn ca_bundle_only(mut self, only: bool) -> Self {
+        self.config.trust.ca_only = only;
+        self
+    }
+
+    /// Sends every request through this proxy (`http://[user:password@]host:port`).
+    pub fn proxy(mut self, url: impl Into<String>) -> Self {
+        self.config.proxy = Proxy::Url(url.into());
+        self
+    }
+
+    /// Sends requests directly, whatever `HTTPS_PROXY` and the like say.
+    pub fn no_proxy(mut self) -> Self {
+        self.config.proxy = Proxy::Direct;
+        self
+    }
+
     /// A builder starting from `config`.
     pub fn from_config(config: Config) -> Self {
-        Self { config, credentials_error: None }
+        Self { config, credentials_error: None, ca_error: None }
     }
 
     /// The service endpoint: a region endpoint such as `https://oss-cn-hangzhou.aliyuncs.com`, or any
@@ -440,7 +536,7 @@ impl ClientBuilder {
 
     /// Checks the settings and makes the client.
     pub fn build(self) -> Result<crate::Client, Error> {
-        if let Some(error) = self.credentials_error {
+        if let Some(error) = self.credentials_error.or(self.ca_error) {
             return Err(error);
         }
         crate::Client::new(self.config)

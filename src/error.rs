@@ -309,6 +309,10 @@ pub enum Argument {
     Range,
     /// An in-flight append given to settle.
     InFlight,
+    /// A CA bundle: certificate authorities to trust.
+    CaBundle,
+    /// A proxy URL.
+    Proxy,
     /// `Content-Type`.
     ContentType,
     /// `Cache-Control`.
@@ -366,6 +370,8 @@ impl Argument {
             A::Body => "body",
             A::Range => "range",
             A::InFlight => "in-flight append",
+            A::CaBundle => "CA bundle",
+            A::Proxy => "proxy",
             A::ContentType => "content type",
             A::CacheControl => "cache control",
             A::ContentDisposition => "content disposition",
@@ -549,6 +555,21 @@ pub enum Error {
     /// The server's response could not be understood.
     #[error("unexpected response: {0}")]
     Protocol(String),
+
+    /// The TLS connection could not be made: the server's certificate is not trusted, is for another
+    /// name or out of date, or the server does not speak TLS. Never retryable: the trust or the
+    /// endpoint must change.
+    #[error("TLS with {host} failed: {message}; {hint}")]
+    Tls {
+        /// What went wrong.
+        kind: crate::tls::TlsErrorKind,
+        /// The host the client was connecting to.
+        host: String,
+        /// The TLS library's message.
+        message: String,
+        /// What to do about it.
+        hint: String,
+    },
 
     /// A read into a caller's buffer that does not hold it; nothing was written to the buffer.
     #[error("the buffer of {capacity} bytes is too small: {needed} bytes are needed")]

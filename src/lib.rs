@@ -35,13 +35,14 @@ mod settle;
 pub mod sign;
 mod spool;
 mod stream;
+mod tls;
 mod transport;
 pub mod validate;
 
 pub use appender::Appender;
 pub use body::{Body, CancelToken, ProgressFn};
 pub use client::Client;
-pub use config::{ClientBuilder, Config, RetryPolicy};
+pub use config::{ClientBuilder, Config, Proxy, RetryPolicy};
 pub use credentials::{Credentials, CredentialsProvider, RefreshingProvider};
 pub use error::{Argument, Error, ServiceError, ServiceErrorKind, SpoolError, TimeoutKind, Unsettled};
 pub use options::{
@@ -52,6 +53,7 @@ pub use sign::SignatureVersion;
 pub use spool::{
     DropReason, FullPolicy, RolloverReason, Spool, SpoolConfig, SpoolEvent, SpoolListener, SpoolStatus, SyncPolicy,
 };
+pub use tls::{TlsErrorKind, Trust};
 
 #[cfg(feature = "mobile")]
 uniffi::setup_scaffolding!();

@@ -12,7 +12,7 @@ use ureq::http::{self, HeaderMap};
 
 use crate::body::{CancelToken, Upload};
 use crate::config::Settings;
-use crate::error::{Error, ServiceError, ServiceErrorKind, TimeoutKind};
+use crate::error::{Argument, Error, ServiceError, ServiceErrorKind, TimeoutKind};
 use crate::sign::{self, v1, v4, SignRequest, SignatureVersion};
 
 /// Largest error body read from a response.
@@ -55,12 +55,21 @@ pub(crate) struct Transport {
     suspects: Mutex<VecDeque<(String, String, u64)>>,
 }
 
+/// The connection chain: a CONNECT proxy when there is one, TCP, then TLS for https.
+fn connector(settings: &Settings) -> impl ureq::unversioned::transport::Connector {
+    use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+    ().chain(ConnectProxyConnector::default())
+        .chain(TcpConnector::default())
+        .chain(crate::tls::TlsConnector { config: settings.tls.clone() })
+}
+
 /// How many suspect appends a client remembers.
 const SUSPECTS: usize = 64;
 
 impl Transport {
     pub(crate) fn new(settings: Settings) -> Self {
         let agent_config = ureq::Agent::config_builder()
+            .proxy(settings.proxy.clone())
             .http_status_as_error(false)
             .max_redirects(0)
             .timeout_connect(Some(settings.connect_timeout))
@@ -72,7 +81,11 @@ impl Transport {
             .max_idle_connections_per_host(settings.max_idle_connections)
             .build();
         Self {
-            agent: ureq::Agent::new_with_config(agent_config),
+            agent: ureq::Agent::with_parts(
+                agent_config,
+                connector(&settings),
+                ureq::unversioned::resolver::DefaultResolver::default(),
+            ),
             settings,
             clock_offset: AtomicI64::new(0),
             suspects: Mutex::new(VecDeque::new()),
@@ -229,7 +242,21 @@ impl Transport {
             ureq::Error::ConnectionFailed => {
                 Error::network(format!("cannot connect to {}", settings.endpoint.authority(None)))
             }
+            ureq::Error::Protocol(e) if settings.endpoint.scheme == "http" => Error::Protocol(format!(
+                "the server's answer is not HTTP/1.1: {e}; if the server speaks HTTPS, use an https:// endpoint"
+            )),
             ureq::Error::Protocol(e) => Error::Protocol(format!("the server's answer is not HTTP/1.1: {e}")),
+            ureq::Error::Other(other) => match other.downcast::<crate::tls::TlsFailure>() {
+                Ok(tls) => {
+                    let hint = tls.kind.hint(&tls.host);
+                    Error::Tls { kind: tls.kind, host: tls.host, message: tls.message, hint }
+                }
+                Err(other) => Error::network(other.to_string()),
+            },
+            ureq::Error::ConnectProxyFailed(reason) => {
+                Error::network(format!("the proxy refused the connection: {reason}"))
+            }
+            ureq::Error::InvalidProxyUrl => Error::invalid(Argument::Proxy, "not a proxy URL such as http://host:3128"),
             other => Error::network(other.to_string()),
         }
     }

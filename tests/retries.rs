@@ -113,9 +113,7 @@ fn a_concurrent_writer_of_the_same_size_is_not_mistaken_for_our_append() {
 #[test]
 fn a_slow_response_times_out_with_the_read_write_timeout() {
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
+    let client = builder(&emu)
         .credentials(Credentials::new(AK, SK))
         .read_write_timeout(Duration::from_millis(200))
         .retry_policy(RetryPolicy::none())
@@ -152,12 +150,7 @@ fn a_refreshing_provider_is_asked_again_when_the_token_nears_expiry() {
             .with_security_token(STS_TOKEN)
             .with_expiration(std::time::SystemTime::now() + Duration::from_secs(30)))
     });
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(Arc::new(provider))
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials_provider(Arc::new(provider)).build().unwrap();
     let mut log = client.appender(BUCKET, "sts.log");
     log.append(b"a").unwrap();
     log.append(b"b").unwrap();
@@ -183,13 +176,7 @@ fn a_skewed_clock_is_corrected_from_the_service_date_and_retried() {
 #[test]
 fn without_retries_a_skewed_clock_reports_request_time_too_skewed() {
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     emu.set_clock_offset(-3600);
     let err = client.head_object(BUCKET, "k").unwrap_err();
     let service = err.service().unwrap();

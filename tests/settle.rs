@@ -6,7 +6,7 @@ mod common;
 use common::*;
 use oss_append::crc64::checksum;
 use oss_append::{
-    AppendOptions, Argument, CancelToken, Client, Credentials, CredentialsProvider, Error, InFlight, NotLandedReason,
+    AppendOptions, Argument, CancelToken, Credentials, CredentialsProvider, Error, InFlight, NotLandedReason,
     PutOptions, RetryPolicy, ServiceErrorKind, Settlement,
 };
 use std::sync::Arc;
@@ -56,9 +56,7 @@ fn the_last_attempt_lost_after_two_dropped_ones_lands_once() {
 #[test]
 fn a_read_timeout_after_the_body_was_sent_is_settled() {
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
+    let client = builder(&emu)
         .credentials(Credentials::new(AK, SK))
         .read_write_timeout(Duration::from_millis(300))
         .retry_policy(RetryPolicy::none())
@@ -113,13 +111,7 @@ fn a_byte_identical_append_by_another_writer_counts_as_landed() {
 #[test]
 fn a_gateway_error_after_the_commit_is_settled() {
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     emu.faults().gateway_error_after_commit(1);
     let result = client.append_object(BUCKET, "k", b"data", &AppendOptions::new().position(0)).unwrap();
     assert!(result.reconciled);
@@ -152,13 +144,7 @@ fn a_commit_that_comes_after_settling_is_caught_by_the_resend() {
     // commits later. The appender's resend at the same position meets PositionNotEqualToLength,
     // settles it, and finds its bytes: landed once, never a false conflict.
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     let mut log = client.appender(BUCKET, "k");
     log.append(b"head,").unwrap();
     emu.faults().commit_late(1, Duration::from_millis(300));
@@ -277,13 +263,7 @@ fn an_unsettled_append_settled_by_the_client_leaves_the_appender_going_on() {
     // the new one's (and settled: "landed") — the new bytes were never sent.
     let emu = emulator();
     // No retries: a lost request is not simply sent again within the call.
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     let mut log = client.appender(BUCKET, "k");
     log.append(b"one,").unwrap();
     emu.faults().drop_after_commit(1);
@@ -326,13 +306,7 @@ fn an_unsettled_append_settled_by_the_client_leaves_the_appender_going_on() {
 #[test]
 fn a_server_without_type_or_crc_in_head_is_settled_by_the_bytes() {
     let emu = emulator();
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .retry_policy(RetryPolicy::none())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     client.append_object(BUCKET, "k", b"abc", &AppendOptions::new().position(0)).unwrap();
     // No type (it is not taken for "not appendable") and no CRC: the bytes decide.
     emu.faults().bare_head(1);
@@ -480,11 +454,7 @@ fn head_errors_name_their_kind_from_the_ec() {
 #[test]
 fn credentials_with_a_line_break_are_a_credentials_error_before_anything_is_sent() {
     let emu = emulator();
-    let built = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials(Credentials::new("ak\n", SK))
-        .build();
+    let built = builder(&emu).credentials(Credentials::new("ak\n", SK)).build();
     assert!(matches!(built, Err(Error::Credentials { .. })), "{built:?}");
     struct Bad;
     impl CredentialsProvider for Bad {
@@ -492,12 +462,7 @@ fn credentials_with_a_line_break_are_a_credentials_error_before_anything_is_sent
             Ok(Credentials::new(AK, SK).with_security_token("tok\r\nX-Evil: 1"))
         }
     }
-    let client = Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(Arc::new(Bad))
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials_provider(Arc::new(Bad)).build().unwrap();
     let err = client.append_object(BUCKET, "k", b"x", &AppendOptions::new()).unwrap_err();
     assert!(matches!(err, Error::Credentials { .. }), "{err:?}");
     assert!(!err.to_string().contains("X-Evil"), "{err}");

@@ -455,13 +455,7 @@ fn an_sts_token_expiring_mid_stream_pauses_and_asks_again_never_dropping() {
             _ => Credentials::new("sts-b", "sk-b").with_security_token("token-b").with_expiration(hour),
         })
     });
-    let client = oss_append::Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(Arc::new(provider))
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap();
+    let client = builder(&emu).credentials_provider(Arc::new(provider)).retry_policy(quick_retries()).build().unwrap();
     let dir = temp_dir("sts");
     let events = Events::default();
     let spool = Spool::open(&dir, client, events.config(config("k"))).unwrap();

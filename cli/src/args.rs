@@ -24,10 +24,14 @@ Exit codes:
      whether the append landed; do NOT run the command again: run the
      `settle` command line printed with the error
   9  settle: the append did not land (sending it again appends it once)
+ 10  TLS: the server's certificate is not trusted (--ca-bundle), is for
+     another name or out of date, or the server speaks plain HTTP (use
+     http://); running the command again does not help
 
 Credentials and endpoint may also come from OSS_ACCESS_KEY_ID,
-OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_ENDPOINT and OSS_REGION;
-flags win over the environment.";
+OSS_ACCESS_KEY_SECRET, OSS_SESSION_TOKEN, OSS_ENDPOINT and OSS_REGION, the
+CA bundle from OSS_CA_BUNDLE or SSL_CERT_FILE, the proxy from HTTPS_PROXY,
+HTTP_PROXY, ALL_PROXY and NO_PROXY; flags win over the environment.";
 
 #[derive(Debug, Parser)]
 #[command(
@@ -102,6 +106,24 @@ pub struct Global {
     /// Seconds allowed for any single read or write on an open connection
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true, value_name = "SECONDS")]
     pub read_timeout: u64,
+
+    /// A PEM file of certificate authorities to trust besides the system's (a private CA, a TLS
+    /// proxy's, the emulator's) [default: OSS_CA_BUNDLE, else SSL_CERT_FILE]
+    #[arg(long, global = true, value_name = "FILE")]
+    pub ca_bundle: Option<PathBuf>,
+
+    /// Trust only the --ca-bundle authorities, not the system's too
+    #[arg(long, global = true, requires = "ca_bundle")]
+    pub ca_bundle_only: bool,
+
+    /// Send requests through this proxy, e.g. http://proxy:3128 (CONNECT for https endpoints)
+    /// [default: HTTPS_PROXY / HTTP_PROXY / ALL_PROXY, except the hosts in NO_PROXY]
+    #[arg(long, global = true, value_name = "URL", conflicts_with = "no_proxy")]
+    pub proxy: Option<String>,
+
+    /// Connect directly, whatever HTTPS_PROXY and the like say
+    #[arg(long, global = true)]
+    pub no_proxy: bool,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]

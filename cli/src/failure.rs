@@ -18,6 +18,7 @@ pub enum ExitClass {
     NotFound = 7,
     Unsettled = 8,
     NotLanded = 9,
+    Tls = 10,
 }
 
 /// A failed command, ready to print.
@@ -47,6 +48,10 @@ impl Failure {
         let class = classify(error);
         let mut failure = match error {
             Error::Service(service) => from_service(context, class, service),
+            // The hint goes on its own line.
+            Error::Tls { host, message, .. } => {
+                Failure::new(class, format!("{context}: TLS with {host} failed: {message}"))
+            }
             other => Failure::new(class, format!("{context}: {other}")),
         };
         if failure.hint.is_none() {
@@ -57,6 +62,12 @@ impl Failure {
                         .into(),
                 ),
                 Error::Unsettled(unsettled) => Some(settle_hint(&unsettled.in_flight)),
+                Error::Tls { kind, .. } if *kind == oss_append::TlsErrorKind::UnknownIssuer => Some(
+                    "give the certificate authority with --ca-bundle FILE (or OSS_CA_BUNDLE); running the command \
+                     again does not help"
+                        .into(),
+                ),
+                Error::Tls { hint, .. } => Some(format!("{hint}; running the command again does not help")),
                 Error::CrcMismatch { .. } | Error::Unverified { .. } => Some(
                     "the data is in the object: do not send it again; read the object back (get-object) and \
                      compare before appending more"
@@ -198,6 +209,7 @@ pub fn classify(error: &Error) -> ExitClass {
         Error::CrcMismatch { .. } | Error::Unverified { .. } => ExitClass::CrcMismatch,
         Error::Unsettled(_) => ExitClass::Unsettled,
         Error::Credentials { .. } => ExitClass::Auth,
+        Error::Tls { .. } => ExitClass::Tls,
         Error::InvalidArgument { .. } => ExitClass::Usage,
         e if e.is_retryable() => ExitClass::Network,
         _ => ExitClass::Other,

@@ -149,6 +149,18 @@ fn build_client(global: &Global) -> Result<Client, Failure> {
     if global.path_style {
         builder = builder.path_style(true);
     }
+    // A CA bundle: the flag, else OSS_CA_BUNDLE, else SSL_CERT_FILE (as curl and OpenSSL read it).
+    let variable = |name: &str| std::env::var_os(name).filter(|v| !v.is_empty()).map(PathBuf::from);
+    if let Some(path) =
+        global.ca_bundle.clone().or_else(|| variable("OSS_CA_BUNDLE")).or_else(|| variable("SSL_CERT_FILE"))
+    {
+        builder = builder.ca_bundle_file(path).ca_bundle_only(global.ca_bundle_only);
+    }
+    if let Some(proxy) = &global.proxy {
+        builder = builder.proxy(proxy);
+    } else if global.no_proxy {
+        builder = builder.no_proxy();
+    }
     builder.build().map_err(|e| Failure::from_error("configuration", &e))
 }
 

@@ -22,6 +22,7 @@ mod faults;
 mod pool;
 mod server;
 mod store;
+pub mod tls;
 mod xml;
 
 use std::io;
@@ -62,6 +63,18 @@ pub struct EmulatorBuilder {
     header_timeout: Duration,
     log_requests: bool,
     worker_threads: Option<usize>,
+    /// HTTPS: the certificate chain and key (PEM), and the authority's certificate when made here.
+    tls: Option<(Vec<u8>, SecretPem, Option<String>)>,
+}
+
+/// A private key, kept out of `Debug`.
+#[derive(Clone)]
+struct SecretPem(Vec<u8>);
+
+impl std::fmt::Debug for SecretPem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("<private key>")
+    }
 }
 
 impl Default for EmulatorBuilder {
@@ -78,6 +91,7 @@ impl Default for EmulatorBuilder {
             header_timeout: Duration::from_secs(120),
             log_requests: false,
             worker_threads: None,
+            tls: None,
         }
     }
 }
@@ -172,6 +186,23 @@ impl EmulatorBuilder {
         self
     }
 
+    /// Serves HTTPS with this certificate chain and private key (PEM).
+    pub fn tls_pem(mut self, chain_pem: impl Into<Vec<u8>>, key_pem: impl Into<Vec<u8>>) -> Self {
+        self.tls = Some((chain_pem.into(), SecretPem(key_pem.into()), None));
+        self
+    }
+
+    /// Serves HTTPS with a certificate for localhost, `*.localhost`, 127.0.0.1 and ::1 from a
+    /// certificate authority made now; [`Emulator::ca_pem`] is the authority's certificate, for the
+    /// client to trust.
+    pub fn tls_generated(mut self) -> io::Result<Self> {
+        let authority = tls::Authority::new().map_err(io::Error::other)?;
+        let issued = authority.issue(tls::LOCAL_NAMES).map_err(io::Error::other)?;
+        let ca = Some(authority.certificate_pem().to_string());
+        self.tls = Some((issued.chain_pem.into_bytes(), SecretPem(issued.key_pem.into_bytes()), ca));
+        Ok(self)
+    }
+
     /// Threads serving connections (default: one per core).
     pub fn worker_threads(mut self, threads: usize) -> Self {
         self.worker_threads = Some(threads.max(1));
@@ -206,6 +237,10 @@ impl EmulatorBuilder {
             self.log_requests,
         ));
 
+        let acceptor = match &self.tls {
+            Some((chain, key, _)) => Some(tokio_rustls::TlsAcceptor::from(tls::server_config(chain, &key.0)?)),
+            None => None,
+        };
         let listener = TcpListener::bind(self.listen)?;
         listener.set_nonblocking(true)?;
         let addr = listener.local_addr()?;
@@ -223,10 +258,19 @@ impl EmulatorBuilder {
         let serving = shared.clone();
         let header_timeout = self.header_timeout;
         let thread = std::thread::Builder::new().name("oss-emulator-accept".into()).spawn(move || {
-            runtime.block_on(serve(listener, serving, stopped, header_timeout));
+            runtime.block_on(serve(listener, serving, stopped, header_timeout, acceptor));
             runtime.shutdown_timeout(Duration::from_secs(1));
         })?;
-        Ok(Emulator { addr, shared, stop, thread: Some(thread), anonymous: self.credentials.is_empty() })
+        let ca_pem = self.tls.as_ref().and_then(|(_, _, ca)| ca.clone());
+        Ok(Emulator {
+            addr,
+            shared,
+            stop,
+            thread: Some(thread),
+            anonymous: self.credentials.is_empty(),
+            https: self.tls.is_some(),
+            ca_pem,
+        })
     }
 }
 
@@ -235,6 +279,7 @@ async fn serve(
     shared: Arc<server::Shared>,
     mut stopped: watch::Receiver<bool>,
     header_timeout: Duration,
+    acceptor: Option<tokio_rustls::TlsAcceptor>,
 ) {
     loop {
         let stream = tokio::select! {
@@ -250,21 +295,38 @@ async fn serve(
         };
         let _ = stream.set_nodelay(true);
         let shared = shared.clone();
-        let mut stopped = stopped.clone();
+        let stopped = stopped.clone();
+        let acceptor = acceptor.clone();
         tokio::spawn(async move {
-            let service = service_fn(move |request| server::handle(shared.clone(), request));
-            let connection = http1::Builder::new()
-                .timer(TokioTimer::new())
-                .header_read_timeout(header_timeout)
-                .keep_alive(true)
-                .max_headers(200)
-                .max_buf_size(1 << 20)
-                .serve_connection(TokioIo::new(stream), service);
-            tokio::select! {
-                _ = connection => {}
-                _ = stopped.changed() => {}
+            match acceptor {
+                // A handshake that fails (a plain-HTTP client, an untrusting one) ends the connection.
+                Some(acceptor) => {
+                    if let Ok(Ok(tls)) = tokio::time::timeout(header_timeout, acceptor.accept(stream)).await {
+                        connection(tls, shared, stopped, header_timeout).await
+                    }
+                }
+                None => connection(stream, shared, stopped, header_timeout).await,
             }
         });
+    }
+}
+
+/// Serves HTTP/1.1 on one connection, plain or TLS.
+async fn connection<I>(io: I, shared: Arc<server::Shared>, mut stopped: watch::Receiver<bool>, header_timeout: Duration)
+where
+    I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
+{
+    let service = service_fn(move |request| server::handle(shared.clone(), request));
+    let connection = http1::Builder::new()
+        .timer(TokioTimer::new())
+        .header_read_timeout(header_timeout)
+        .keep_alive(true)
+        .max_headers(200)
+        .max_buf_size(1 << 20)
+        .serve_connection(TokioIo::new(io), service);
+    tokio::select! {
+        _ = connection => {}
+        _ = stopped.changed() => {}
     }
 }
 
@@ -276,6 +338,8 @@ pub struct Emulator {
     stop: watch::Sender<bool>,
     thread: Option<JoinHandle<()>>,
     anonymous: bool,
+    https: bool,
+    ca_pem: Option<String>,
 }
 
 impl std::fmt::Debug for server::Shared {
@@ -296,9 +360,15 @@ impl Emulator {
         self.shared.set_clock_offset(seconds);
     }
 
-    /// `http://127.0.0.1:PORT`.
+    /// `http://127.0.0.1:PORT`, or `https://` when it serves TLS.
     pub fn endpoint(&self) -> String {
-        format!("http://{}", self.addr)
+        format!("{}://{}", if self.https { "https" } else { "http" }, self.addr)
+    }
+
+    /// The certificate of the authority that issued its TLS certificate, when it made one
+    /// ([`EmulatorBuilder::tls_generated`]): what a client is given to trust.
+    pub fn ca_pem(&self) -> Option<&str> {
+        self.ca_pem.as_deref()
     }
 
     /// The address it listens on.

@@ -58,6 +58,25 @@ fn command() -> Command {
                 .help("Serve the admin endpoint (fault injection, request log) under /-/emulator/"),
         )
         .arg(
+            Arg::new("tls-cert")
+                .long("tls-cert")
+                .value_name("FILE")
+                .requires("tls-key")
+                .conflicts_with("tls-generate")
+                .help("Serve HTTPS with this certificate chain (PEM)"),
+        )
+        .arg(
+            Arg::new("tls-key")
+                .long("tls-key")
+                .value_name("FILE")
+                .requires("tls-cert")
+                .help("The private key (PEM) of --tls-cert"),
+        )
+        .arg(Arg::new("tls-generate").long("tls-generate").value_name("CA_FILE").help(
+            "Serve HTTPS with a certificate for localhost/127.0.0.1 from a certificate authority made now, \
+                       whose certificate is written to CA_FILE for clients to trust (OSS_CA_BUNDLE)",
+        ))
+        .arg(
             Arg::new("verbose")
                 .long("verbose")
                 .short('v')
@@ -94,6 +113,25 @@ fn main() -> ExitCode {
         }
         first_credentials.get_or_insert(parts.iter().map(|s| s.to_string()).collect::<Vec<_>>());
     }
+    if let (Some(cert), Some(key)) = (matches.get_one::<String>("tls-cert"), matches.get_one::<String>("tls-key")) {
+        match (std::fs::read(cert), std::fs::read(key)) {
+            (Ok(cert), Ok(key)) => builder = builder.tls_pem(cert, key),
+            (Err(e), _) | (_, Err(e)) => {
+                eprintln!("oss-emulator: cannot read the TLS certificate or key: {e}");
+                return ExitCode::from(2);
+            }
+        }
+    }
+    let ca_file = matches.get_one::<String>("tls-generate").cloned();
+    if ca_file.is_some() {
+        builder = match builder.tls_generated() {
+            Ok(builder) => builder,
+            Err(e) => {
+                eprintln!("oss-emulator: cannot make a TLS certificate: {e}");
+                return ExitCode::FAILURE;
+            }
+        };
+    }
     let buckets: Vec<String> = matches.get_many::<String>("bucket").into_iter().flatten().cloned().collect();
     for bucket in &buckets {
         builder = builder.bucket(bucket);
@@ -107,6 +145,12 @@ fn main() -> ExitCode {
         }
     };
 
+    if let (Some(path), Some(ca)) = (&ca_file, emulator.ca_pem()) {
+        if let Err(e) = std::fs::write(path, ca) {
+            eprintln!("oss-emulator: cannot write the CA certificate to {path}: {e}");
+            return ExitCode::FAILURE;
+        }
+    }
     let endpoint = emulator.endpoint();
     let mut out = std::io::stdout().lock();
     let _ = writeln!(out, "listening on {endpoint}");
@@ -119,6 +163,10 @@ fn main() -> ExitCode {
     }
     if let Some(bucket) = buckets.first() {
         env.push_str(&format!(" OSS_BUCKET={bucket}"));
+    }
+    if let Some(path) = &ca_file {
+        let absolute = std::fs::canonicalize(path).map(|p| p.display().to_string()).unwrap_or_else(|_| path.clone());
+        env.push_str(&format!(" OSS_CA_BUNDLE={absolute}"));
     }
     let _ = writeln!(out, "{env}");
     if first_credentials.is_none() {

@@ -83,6 +83,10 @@ pub enum oss_append_result {
     ReadWriteTimeout = 302,
     /// The whole-request timeout fired.
     RequestTimeout = 303,
+    /// The TLS connection could not be made (`oss_append_error_tls_kind` says why: an untrusted
+    /// certificate, another name, out of date, a plain-HTTP server). Not retryable: the trust (a CA
+    /// bundle) or the endpoint must change.
+    Tls = 304,
 
     /// The service's CRC-64 after the append differs from the one computed here: the data reached the
     /// server but is not what was sent, or the object CRC given in the options was wrong.
@@ -153,6 +157,7 @@ pub(crate) const ALL: &[(oss_append_result, &str)] = &[
     (oss_append_result::ConnectTimeout, "OSS_APPEND_RESULT_CONNECT_TIMEOUT\0"),
     (oss_append_result::ReadWriteTimeout, "OSS_APPEND_RESULT_READ_WRITE_TIMEOUT\0"),
     (oss_append_result::RequestTimeout, "OSS_APPEND_RESULT_REQUEST_TIMEOUT\0"),
+    (oss_append_result::Tls, "OSS_APPEND_RESULT_TLS\0"),
     (oss_append_result::CrcMismatch, "OSS_APPEND_RESULT_CRC_MISMATCH\0"),
     (oss_append_result::Cancelled, "OSS_APPEND_RESULT_CANCELLED\0"),
     (oss_append_result::Credentials, "OSS_APPEND_RESULT_CREDENTIALS\0"),
@@ -216,6 +221,7 @@ impl oss_append_result {
             Error::Body(_) => Self::Io,
             Error::Protocol(_) => Self::Protocol,
             Error::BufferTooSmall { .. } => Self::BufferTooSmall,
+            Error::Tls { .. } => Self::Tls,
             Error::Spool(spool) => match spool {
                 crate::SpoolError::Full { .. } => Self::SpoolFull,
                 crate::SpoolError::Locked { .. } => Self::SpoolLocked,

@@ -39,6 +39,33 @@ impl From<&crate::SpoolError> for SpoolErrorKind {
     }
 }
 
+/// Why a TLS connection could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum TlsErrorKind {
+    /// The server's certificate is not signed by an authority the client trusts.
+    UnknownIssuer,
+    /// The certificate is for another name.
+    NameMismatch,
+    /// The certificate has expired or is not valid yet.
+    Expired,
+    /// The server speaks plain HTTP: use an http:// endpoint.
+    PlainHttp,
+    /// Another handshake failure.
+    Other,
+}
+
+impl From<crate::TlsErrorKind> for TlsErrorKind {
+    fn from(kind: crate::TlsErrorKind) -> Self {
+        match kind {
+            crate::TlsErrorKind::UnknownIssuer => Self::UnknownIssuer,
+            crate::TlsErrorKind::NameMismatch => Self::NameMismatch,
+            crate::TlsErrorKind::Expired => Self::Expired,
+            crate::TlsErrorKind::PlainHttp => Self::PlainHttp,
+            _ => Self::Other,
+        }
+    }
+}
+
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TimeoutKind {
@@ -144,9 +171,17 @@ pub enum OssError {
         /// The library's message.
         reason: String,
     },
-    /// The connection failed or broke (DNS, refused, reset, TLS).
+    /// The connection failed or broke (DNS, refused, reset).
     Network {
         /// What failed.
+        reason: String,
+    },
+    /// The TLS connection could not be made: not retryable, the trust (a CA bundle) or the
+    /// endpoint must change.
+    Tls {
+        /// Why.
+        kind: TlsErrorKind,
+        /// The library's message, with what to do.
         reason: String,
     },
     /// A timeout fired.
@@ -207,6 +242,7 @@ impl From<Error> for OssError {
                 OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
             }
             Error::Network { message, .. } => OssError::Network { reason: message },
+            Error::Tls { kind, .. } => OssError::Tls { kind: kind.into(), reason: text },
             Error::Timeout { kind, millis } => OssError::Timeout { kind: kind.into(), millis },
             Error::Cancelled => OssError::Cancelled,
             Error::InvalidArgument { argument, reason } => {
@@ -261,7 +297,9 @@ impl fmt::Display for OssError {
                 Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
             }
             OssError::Unverified { next_position, request_id } => Error::Unverified { next_position, request_id },
-            OssError::Unsettled { reason, .. } | OssError::Spool { reason, .. } => return f.write_str(&reason),
+            OssError::Unsettled { reason, .. } | OssError::Spool { reason, .. } | OssError::Tls { reason, .. } => {
+                return f.write_str(&reason)
+            }
             OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
                 Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
             }

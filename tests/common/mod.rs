@@ -1,7 +1,7 @@
 //! Shared setup: an in-process emulator and clients pointed at it.
 #![allow(dead_code)]
 
-use oss_append::{Client, Credentials, CredentialsProvider, Error, RetryPolicy, SignatureVersion};
+use oss_append::{Client, ClientBuilder, Credentials, CredentialsProvider, Error, RetryPolicy, SignatureVersion};
 use oss_emulator::Emulator;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::{Arc, Mutex};
@@ -14,14 +14,31 @@ pub const STS_AK: &str = "sts-ak";
 pub const STS_SK: &str = "sts-secret";
 pub const STS_TOKEN: &str = "sts-token-value";
 
+/// Whether the tests run over HTTPS (`OSS_APPEND_TEST_TLS=1`): the emulator serves TLS with a
+/// certificate from an authority made at its start, and every client of [`builder`] trusts it.
+pub fn over_tls() -> bool {
+    std::env::var("OSS_APPEND_TEST_TLS").is_ok_and(|v| v == "1")
+}
+
 pub fn emulator() -> Emulator {
-    Emulator::builder()
+    let mut builder = Emulator::builder()
         .credentials(AK, SK)
         .sts_credentials(STS_AK, STS_SK, STS_TOKEN)
         .bucket(BUCKET)
-        .region("cn-hangzhou")
-        .start()
-        .expect("the emulator starts")
+        .region("cn-hangzhou");
+    if over_tls() {
+        builder = builder.tls_generated().expect("a TLS certificate is made");
+    }
+    builder.start().expect("the emulator starts")
+}
+
+/// A client builder for `emu`: its endpoint, the region, and its CA when it serves TLS.
+pub fn builder(emu: &Emulator) -> ClientBuilder {
+    let builder = Client::builder().endpoint(emu.endpoint()).region("cn-hangzhou");
+    match emu.ca_pem() {
+        Some(ca) => builder.ca_bundle_pem(ca),
+        None => builder,
+    }
 }
 
 /// Fast retries so tests do not sleep.
@@ -34,9 +51,7 @@ pub fn client(emu: &Emulator) -> Client {
 }
 
 pub fn client_with(emu: &Emulator, version: SignatureVersion, credentials: Credentials) -> Client {
-    Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
+    builder(emu)
         .signature_version(version)
         .credentials(credentials)
         .retry_policy(quick_retries())
@@ -74,11 +89,5 @@ impl CredentialsProvider for HookOnCall {
 
 pub fn client_hooked(emu: &oss_emulator::Emulator, nth: u32, hook: impl FnOnce() + Send + 'static) -> Client {
     let provider = HookOnCall { nth, calls: AtomicU32::new(0), hook: Mutex::new(Some(Box::new(hook))) };
-    Client::builder()
-        .endpoint(emu.endpoint())
-        .region("cn-hangzhou")
-        .credentials_provider(Arc::new(provider))
-        .retry_policy(quick_retries())
-        .build()
-        .unwrap()
+    builder(emu).credentials_provider(Arc::new(provider)).retry_policy(quick_retries()).build().unwrap()
 }

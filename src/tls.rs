@@ -1,0 +1,366 @@
+//! HTTPS: which servers the client trusts, the TLS connection itself, and what its failures mean.
+//!
+//! The client makes its own TLS connector (rustls) for ureq's connection chain, so that it can:
+//! - trust what the platform trusts (rustls-platform-verifier: the OS's verifier on Apple platforms,
+//!   Android and Windows, the system store on Linux), with Mozilla's bundled roots as the fallback
+//!   where the platform cannot be asked (Android before the app's one-line init);
+//! - trust certificate authorities the application gives (a private CA, a corporate proxy's, the
+//!   emulator's), in addition to the defaults or instead of them;
+//! - tell a certificate its authority does not vouch for from one for another name, an expired one,
+//!   or a server that speaks plain HTTP: [`TlsErrorKind`], never retryable, each with the fix.
+
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::WebPkiServerVerifier;
+use rustls::crypto::CryptoProvider;
+use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned};
+use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use ureq::unversioned::transport::{
+    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport, TransportAdapter,
+};
+
+use crate::error::{Argument, Error};
+
+/// Which servers a client trusts over HTTPS. The default is the platform's trust store.
+#[derive(Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Trust {
+    /// Certificates of authorities to trust (PEM: one or more `BEGIN CERTIFICATE` blocks), for a
+    /// private CA, a corporate TLS proxy or the emulator.
+    pub ca_pem: Option<Vec<u8>>,
+    /// Trust only `ca_pem`, not the platform's store too.
+    pub ca_only: bool,
+}
+
+impl std::fmt::Debug for Trust {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Trust")
+            .field("ca_pem", &self.ca_pem.as_ref().map(|pem| format!("{} bytes", pem.len())))
+            .field("ca_only", &self.ca_only)
+            .finish()
+    }
+}
+
+impl Trust {
+    /// The platform's trust store (the default).
+    pub fn platform() -> Self {
+        Self::default()
+    }
+
+    /// The platform's trust store and the authorities in `pem`.
+    pub fn with_ca_pem(pem: impl Into<Vec<u8>>) -> Self {
+        Self { ca_pem: Some(pem.into()), ca_only: false }
+    }
+
+    /// Only the authorities in `pem`.
+    pub fn only_ca_pem(pem: impl Into<Vec<u8>>) -> Self {
+        Self { ca_pem: Some(pem.into()), ca_only: true }
+    }
+
+    /// The certificates of `ca_pem`, checked: at least one, all parseable.
+    pub(crate) fn certificates(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
+        let Some(pem) = &self.ca_pem else { return Ok(Vec::new()) };
+        let certificates = CertificateDer::pem_slice_iter(pem)
+            .collect::<Result<Vec<_>, _>>()
+            .map_err(|e| Error::invalid(Argument::CaBundle, format!("it is not PEM certificates: {e}")))?;
+        if certificates.is_empty() {
+            return Err(Error::invalid(Argument::CaBundle, "it holds no certificate (no BEGIN CERTIFICATE block)"));
+        }
+        let mut store = RootCertStore::empty();
+        let (_, unusable) = store.add_parsable_certificates(certificates.iter().cloned());
+        if unusable > 0 {
+            return Err(Error::invalid(
+                Argument::CaBundle,
+                format!("{unusable} of its {} certificates cannot be used as an authority", certificates.len()),
+            ));
+        }
+        Ok(certificates)
+    }
+}
+
+/// Set once an Android app has handed the platform verifier its `Context`: until then clients on
+/// Android trust Mozilla's bundled roots.
+static PLATFORM_READY: AtomicBool = AtomicBool::new(!cfg!(target_os = "android"));
+
+/// Says the platform verifier can be used (Android, after its initialisation).
+#[allow(dead_code)]
+pub(crate) fn platform_ready() {
+    PLATFORM_READY.store(true, Ordering::SeqCst);
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// The rustls configuration for `trust`.
+pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
+    let provider = provider();
+    let extra = trust.certificates()?;
+    let webpki = |certificates: Vec<CertificateDer<'static>>, bundled: bool| {
+        let mut roots = RootCertStore::empty();
+        if bundled {
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+        }
+        roots.add_parsable_certificates(certificates);
+        WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
+            .build()
+            .map_err(|e| Error::invalid(Argument::CaBundle, e.to_string()))
+    };
+    let verifier: Arc<dyn ServerCertVerifier> = if trust.ca_only {
+        webpki(extra, false)?
+    } else {
+        let platform: Arc<dyn ServerCertVerifier> = match PLATFORM_READY.load(Ordering::SeqCst) {
+            true => match rustls_platform_verifier::Verifier::new(provider.clone()) {
+                Ok(verifier) => Arc::new(verifier),
+                // No platform store to ask: the bundled roots.
+                Err(_) => webpki(Vec::new(), true)?,
+            },
+            false => webpki(Vec::new(), true)?,
+        };
+        if extra.is_empty() {
+            platform
+        } else {
+            Arc::new(EitherVerifier { first: platform, then: webpki(extra, false)?, provider: provider.clone() })
+        }
+    };
+    let config = ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .map_err(|e| Error::Protocol(format!("TLS configuration: {e}")))?
+        .dangerous()
+        .with_custom_certificate_verifier(verifier)
+        .with_no_client_auth();
+    Ok(Arc::new(config))
+}
+
+/// The platform's verifier, then the application's authorities for a certificate the platform does
+/// not know.
+#[derive(Debug)]
+struct EitherVerifier {
+    first: Arc<dyn ServerCertVerifier>,
+    then: Arc<WebPkiServerVerifier>,
+    provider: Arc<CryptoProvider>,
+}
+
+impl ServerCertVerifier for EitherVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        self.first.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).or_else(|first| {
+            self.then.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map_err(|then| {
+                // The error of the verifier that knows the issuer says what is wrong (a wrong name,
+                // a date); when neither knows it, it is unknown.
+                match first {
+                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => then,
+                    first => first,
+                }
+            })
+        })
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.provider.signature_verification_algorithms.supported_schemes()
+    }
+}
+
+/// ureq's connection chain link that wraps an https connection in TLS.
+pub(crate) struct TlsConnector {
+    pub config: Arc<ClientConfig>,
+}
+
+impl std::fmt::Debug for TlsConnector {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsConnector")
+    }
+}
+
+impl<In: Transport> Connector<In> for TlsConnector {
+    type Out = Either<In, TlsTransport>;
+
+    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        let Some(transport) = chained else { return Ok(None) };
+        if !details.needs_tls() || transport.is_tls() {
+            return Ok(Some(Either::A(transport)));
+        }
+        let host = details.uri.host().unwrap_or_default();
+        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_string();
+        let name =
+            ServerName::try_from(host.clone()).map_err(|_| failure(&host, TlsErrorKind::Other, "not a server name"))?;
+        let mut connection = ClientConnection::new(self.config.clone(), name)
+            .map_err(|e| failure(&host, TlsErrorKind::Other, &e.to_string()))?;
+        let mut socket = TransportAdapter::new(transport.boxed(), details.current_time.clone());
+        socket.set_timeout(details.timeout);
+        if let Err(error) = connection.complete_io(&mut socket) {
+            return Err(handshake_failure(&host, error));
+        }
+        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
+        Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned { conn: connection, sock: socket } })))
+    }
+}
+
+/// An open TLS connection.
+pub(crate) struct TlsTransport {
+    buffers: LazyBuffers,
+    stream: StreamOwned<ClientConnection, TransportAdapter>,
+}
+
+impl std::fmt::Debug for TlsTransport {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str("TlsTransport")
+    }
+}
+
+impl Transport for TlsTransport {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        &mut self.buffers
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        use std::io::Write;
+        self.stream.get_mut().set_timeout(timeout);
+        let output = &self.buffers.output()[..amount];
+        self.stream.write_all(output)?;
+        Ok(())
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        use std::io::Read;
+        self.stream.get_mut().set_timeout(timeout);
+        let input = self.buffers.input_append_buf();
+        let amount = self.stream.read(input)?;
+        self.buffers.input_appended(amount);
+        Ok(amount > 0)
+    }
+
+    fn is_open(&mut self) -> bool {
+        self.stream.get_mut().get_mut().is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        true
+    }
+}
+
+/// Why a TLS connection could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsErrorKind {
+    /// The server's certificate is not signed by an authority this client trusts (a private CA,
+    /// a TLS-inspecting proxy, a self-signed certificate).
+    UnknownIssuer,
+    /// The certificate is for another name than the endpoint's host.
+    NameMismatch,
+    /// The certificate has expired, or is not valid yet (check this machine's clock too).
+    Expired,
+    /// The server answered in plain HTTP: the endpoint should be `http://`.
+    PlainHttp,
+    /// Another handshake failure (an unusable certificate, no protocol or cipher in common, ...).
+    Other,
+}
+
+impl TlsErrorKind {
+    /// What to do about it.
+    pub(crate) fn hint(self, host: &str) -> String {
+        match self {
+            TlsErrorKind::UnknownIssuer => format!(
+                "the certificate of {host} is not signed by an authority this client trusts: give the \
+                 authority's certificate as a CA bundle (the emulator's, a private CA's or a TLS proxy's)"
+            ),
+            TlsErrorKind::NameMismatch => {
+                format!("the certificate is not for {host}: check the endpoint's host name (and the bucket's, in virtual-host style)")
+            }
+            TlsErrorKind::Expired => {
+                "the certificate has expired or is not valid yet: renew it, or check this machine's clock".into()
+            }
+            TlsErrorKind::PlainHttp => {
+                format!("the server at {host} speaks plain HTTP, not HTTPS: use an http:// endpoint")
+            }
+            TlsErrorKind::Other => "the TLS handshake failed: check the endpoint and any proxy between".into(),
+        }
+    }
+}
+
+/// A TLS failure, carried through ureq to the transport's error mapping.
+#[derive(Debug)]
+pub(crate) struct TlsFailure {
+    pub kind: TlsErrorKind,
+    pub host: String,
+    pub message: String,
+}
+
+impl std::fmt::Display for TlsFailure {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(f, "TLS with {} failed: {}", self.host, self.message)
+    }
+}
+
+impl std::error::Error for TlsFailure {}
+
+fn failure(host: &str, kind: TlsErrorKind, message: &str) -> ureq::Error {
+    ureq::Error::Other(Box::new(TlsFailure { kind, host: host.to_string(), message: message.to_string() }))
+}
+
+/// The kind of a failed handshake, from rustls's error inside the I/O error (an I/O error that is
+/// not TLS's stays one).
+fn handshake_failure(host: &str, error: std::io::Error) -> ureq::Error {
+    let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) else {
+        return ureq::Error::Io(error);
+    };
+    use rustls::{CertificateError as C, Error as E, InvalidMessage as M};
+    let kind = match tls {
+        E::InvalidCertificate(C::UnknownIssuer | C::BadSignature) => TlsErrorKind::UnknownIssuer,
+        E::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. }) => TlsErrorKind::NameMismatch,
+        E::InvalidCertificate(
+            C::Expired | C::ExpiredContext { .. } | C::NotValidYet | C::NotValidYetContext { .. },
+        ) => TlsErrorKind::Expired,
+        // An HTTP response where a TLS record should be ("HTTP/1.1 400 ...").
+        E::InvalidMessage(M::InvalidContentType) => TlsErrorKind::PlainHttp,
+        _ => TlsErrorKind::Other,
+    };
+    failure(host, kind, &tls.to_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_ca_bundle_must_hold_certificates() {
+        assert!(Trust::with_ca_pem(b"not pem".to_vec()).certificates().is_err());
+        let broken = b"-----BEGIN CERTIFICATE-----\nAAAA\n-----END CERTIFICATE-----\n".to_vec();
+        assert!(Trust::with_ca_pem(broken).certificates().is_err());
+        assert!(Trust::platform().certificates().unwrap().is_empty());
+        let debug = format!("{:?}", Trust::with_ca_pem(vec![b'x'; 10]));
+        assert!(debug.contains("10 bytes"), "{debug}");
+    }
+
+    #[test]
+    fn the_default_trust_makes_a_configuration() {
+        assert!(client_config(&Trust::platform()).is_ok());
+    }
+}
