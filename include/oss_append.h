@@ -314,6 +314,48 @@ typedef uint32_t oss_append_not_landed_reason;
 #endif // __cplusplus
 
 /**
+ * Why a TLS connection could not be made, from `oss_append_error_tls_kind`.
+ */
+enum oss_append_tls_kind
+#if defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+  : uint32_t
+#endif // defined(__cplusplus) || __STDC_VERSION__ >= 202311L
+ {
+  /**
+   * Not a TLS failure.
+   */
+  OSS_APPEND_TLS_KIND_NONE = 0,
+  /**
+   * The server's certificate is not signed by an authority the client trusts: give one with
+   * `oss_append_config_set_ca_bundle_file`.
+   */
+  OSS_APPEND_TLS_KIND_UNKNOWN_ISSUER = 1,
+  /**
+   * The certificate is for another name than the endpoint's host.
+   */
+  OSS_APPEND_TLS_KIND_NAME_MISMATCH = 2,
+  /**
+   * The certificate has expired or is not valid yet (check the clock too).
+   */
+  OSS_APPEND_TLS_KIND_EXPIRED = 3,
+  /**
+   * The server speaks plain HTTP: use an http:// endpoint.
+   */
+  OSS_APPEND_TLS_KIND_PLAIN_HTTP = 4,
+  /**
+   * Another handshake failure.
+   */
+  OSS_APPEND_TLS_KIND_OTHER = 5,
+};
+#ifndef __cplusplus
+#if __STDC_VERSION__ >= 202311L
+typedef enum oss_append_tls_kind oss_append_tls_kind;
+#else
+typedef uint32_t oss_append_tls_kind;
+#endif // __STDC_VERSION__ >= 202311L
+#endif // __cplusplus
+
+/**
  * Kinds of `oss_append_spool_event`.
  */
 enum oss_append_spool_event_kind
@@ -1155,6 +1197,45 @@ oss_append_result oss_append_config_set_user_agent(struct oss_append_config *con
                                                    const char *user_agent);
 
 /**
+ * Trusts the certificate authorities of the PEM file at `path` (a private CA, a TLS-inspecting
+ * proxy's, the emulator's `--tls-generate` file) besides the platform's trust store, or instead of
+ * it when `only` is true. The file is read now. NULL `path` goes back to the platform's store alone.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config NULL);
+ * `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a file that cannot be read, or holds no PEM certificate).
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
+ */
+oss_append_result oss_append_config_set_ca_bundle_file(struct oss_append_config *config,
+                                                       const char *path,
+                                                       bool only);
+
+/**
+ * As `oss_append_config_set_ca_bundle_file`, from `len` bytes of PEM at `pem` (copied).
+ *
+ * Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config NULL, or NULL `pem` with a
+ * length); `OSS_APPEND_RESULT_INVALID_ARGUMENT` (no PEM certificate in it).
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
+ */
+oss_append_result oss_append_config_set_ca_bundle_pem(struct oss_append_config *config,
+                                                      const uint8_t *pem,
+                                                      size_t len,
+                                                      bool only);
+
+/**
+ * The proxy requests go through: `http://[user:password@]host:port` (CONNECT for https
+ * endpoints); `""` for none at all; NULL for the environment's (`HTTPS_PROXY`, `HTTP_PROXY`,
+ * `ALL_PROXY`, except the hosts in `NO_PROXY`), the default. Copied; checked by `oss_append_client_new`.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL) or
+ * `OSS_APPEND_RESULT_INVALID_UTF8`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
+ */
+oss_append_result oss_append_config_set_proxy(struct oss_append_config *config, const char *url);
+
+/**
  * Makes a client from a config. The config is only read: it may be changed or freed afterwards.
  *
  * On success `*client_out` is owned by the caller and must be released with `oss_append_client_free`.
@@ -1296,6 +1377,14 @@ bool oss_append_error_crc64(const struct oss_append_error *error, uint64_t *crc6
  * Thread-safe.
  */
 uint64_t oss_append_error_size_needed(const struct oss_append_error *error);
+
+/**
+ * For `OSS_APPEND_RESULT_TLS`: why the TLS connection could not be made; `OSS_APPEND_TLS_KIND_NONE`
+ * for any other error. NULL gives `OSS_APPEND_TLS_KIND_NONE`.
+ *
+ * Thread-safe.
+ */
+oss_append_tls_kind oss_append_error_tls_kind(const struct oss_append_error *error);
 
 /**
  * Whether the failed call left nothing written, so it may simply be made again (after a pause).

@@ -60,6 +60,12 @@ impl Trust {
         Self { ca_pem: Some(pem.into()), ca_only: true }
     }
 
+    /// Checks the CA bundle: at least one certificate, each usable as an authority (what `build`
+    /// checks too).
+    pub fn check(&self) -> Result<(), Error> {
+        self.certificates().map(|_| ())
+    }
+
     /// The certificates of `ca_pem`, checked: at least one, all parseable.
     pub(crate) fn certificates(&self) -> Result<Vec<CertificateDer<'static>>, Error> {
         let Some(pem) = &self.ca_pem else { return Ok(Vec::new()) };

@@ -4,7 +4,9 @@ use std::ffi::{c_char, c_void};
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::boundary::{arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, write_handle, Failure};
+use super::boundary::{
+    arg_bytes, arg_mut, arg_opt_str, arg_out, arg_ref, arg_str, free_handle, guard, write_handle, Failure,
+};
 use super::credentials::{callback_provider, make_credentials, oss_append_credentials_fn, UserData};
 use super::error::oss_append_error;
 use super::result::oss_append_result;
@@ -319,6 +321,82 @@ pub extern "C" fn oss_append_config_set_user_agent(
             crate::validate::header_value(Argument::UserAgent, value)?;
         }
         config.config.user_agent = user_agent.map(str::to_string).unwrap_or_else(|| Config::default().user_agent);
+        Ok(())
+    })
+}
+
+/// Trusts the certificate authorities of the PEM file at `path` (a private CA, a TLS-inspecting
+/// proxy's, the emulator's `--tls-generate` file) besides the platform's trust store, or instead of
+/// it when `only` is true. The file is read now. NULL `path` goes back to the platform's store alone.
+///
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config NULL);
+/// `OSS_APPEND_RESULT_INVALID_ARGUMENT` (a file that cannot be read, or holds no PEM certificate).
+///
+/// Not thread-safe: no other call may use `config` at the same time.
+#[no_mangle]
+pub extern "C" fn oss_append_config_set_ca_bundle_file(
+    config: *mut oss_append_config,
+    path: *const c_char,
+    only: bool,
+) -> oss_append_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        match unsafe { arg_opt_str(path, "path") }? {
+            None => config.config.trust = crate::Trust::platform(),
+            Some(path) => {
+                let pem = crate::config::read_ca_bundle(std::path::Path::new(path))?;
+                set_trust(config, pem, only)?;
+            }
+        }
+        Ok(())
+    })
+}
+
+/// As `oss_append_config_set_ca_bundle_file`, from `len` bytes of PEM at `pem` (copied).
+///
+/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER` (config NULL, or NULL `pem` with a
+/// length); `OSS_APPEND_RESULT_INVALID_ARGUMENT` (no PEM certificate in it).
+///
+/// Not thread-safe: no other call may use `config` at the same time.
+#[no_mangle]
+pub extern "C" fn oss_append_config_set_ca_bundle_pem(
+    config: *mut oss_append_config,
+    pem: *const u8,
+    len: usize,
+    only: bool,
+) -> oss_append_result {
+    set(config, |config| {
+        // SAFETY: NULL or `len` readable bytes.
+        let pem = unsafe { arg_bytes(pem, len, "pem") }?.to_vec();
+        set_trust(config, pem, only)
+    })
+}
+
+/// The trust of `pem`, checked now so a bad bundle fails at the setter.
+fn set_trust(config: &mut oss_append_config, pem: Vec<u8>, only: bool) -> Result<(), Failure> {
+    let trust = if only { crate::Trust::only_ca_pem(pem) } else { crate::Trust::with_ca_pem(pem) };
+    trust.check()?;
+    config.config.trust = trust;
+    Ok(())
+}
+
+/// The proxy requests go through: `http://[user:password@]host:port` (CONNECT for https
+/// endpoints); `""` for none at all; NULL for the environment's (`HTTPS_PROXY`, `HTTP_PROXY`,
+/// `ALL_PROXY`, except the hosts in `NO_PROXY`), the default. Copied; checked by `oss_append_client_new`.
+///
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` (config NULL) or
+/// `OSS_APPEND_RESULT_INVALID_UTF8`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
+#[no_mangle]
+pub extern "C" fn oss_append_config_set_proxy(config: *mut oss_append_config, url: *const c_char) -> oss_append_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        config.config.proxy = match unsafe { arg_opt_str(url, "url") }? {
+            None => crate::Proxy::FromEnvironment,
+            Some("") => crate::Proxy::Direct,
+            Some(url) => crate::Proxy::Url(url.to_string()),
+        };
         Ok(())
     })
 }

@@ -42,6 +42,27 @@ pub struct oss_append_error {
     retryable: bool,
     in_flight: Option<InFlight>,
     size_needed: u64,
+    tls_kind: oss_append_tls_kind,
+}
+
+/// Why a TLS connection could not be made, from `oss_append_error_tls_kind`.
+#[allow(non_camel_case_types)]
+#[repr(u32)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum oss_append_tls_kind {
+    /// Not a TLS failure.
+    None = 0,
+    /// The server's certificate is not signed by an authority the client trusts: give one with
+    /// `oss_append_config_set_ca_bundle_file`.
+    UnknownIssuer = 1,
+    /// The certificate is for another name than the endpoint's host.
+    NameMismatch = 2,
+    /// The certificate has expired or is not valid yet (check the clock too).
+    Expired = 3,
+    /// The server speaks plain HTTP: use an http:// endpoint.
+    PlainHttp = 4,
+    /// Another handshake failure.
+    Other = 5,
 }
 
 /// An append whose outcome is unknown (`OSS_APPEND_RESULT_UNSETTLED`): plain data to keep, for example in
@@ -106,6 +127,7 @@ impl oss_append_error {
             retryable: false,
             in_flight: None,
             size_needed: 0,
+            tls_kind: oss_append_tls_kind::None,
         };
         match failure.detail {
             Detail::Message(message) => handle.message = c_string(&message),
@@ -134,6 +156,15 @@ impl oss_append_error {
                         handle.next_position = Some(*next_position);
                     }
                     Error::BufferTooSmall { needed, .. } => handle.size_needed = *needed,
+                    Error::Tls { kind, .. } => {
+                        handle.tls_kind = match kind {
+                            crate::TlsErrorKind::UnknownIssuer => oss_append_tls_kind::UnknownIssuer,
+                            crate::TlsErrorKind::NameMismatch => oss_append_tls_kind::NameMismatch,
+                            crate::TlsErrorKind::Expired => oss_append_tls_kind::Expired,
+                            crate::TlsErrorKind::PlainHttp => oss_append_tls_kind::PlainHttp,
+                            _ => oss_append_tls_kind::Other,
+                        }
+                    }
                     _ => {}
                 }
             }
@@ -306,6 +337,15 @@ pub extern "C" fn oss_append_error_crc64(error: *const oss_append_error, crc64_o
 #[no_mangle]
 pub extern "C" fn oss_append_error_size_needed(error: *const oss_append_error) -> u64 {
     field(error, 0, |e| e.size_needed)
+}
+
+/// For `OSS_APPEND_RESULT_TLS`: why the TLS connection could not be made; `OSS_APPEND_TLS_KIND_NONE`
+/// for any other error. NULL gives `OSS_APPEND_TLS_KIND_NONE`.
+///
+/// Thread-safe.
+#[no_mangle]
+pub extern "C" fn oss_append_error_tls_kind(error: *const oss_append_error) -> oss_append_tls_kind {
+    field(error, oss_append_tls_kind::None, |e| e.tls_kind)
 }
 
 /// Whether the failed call left nothing written, so it may simply be made again (after a pause).

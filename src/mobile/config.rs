@@ -94,6 +94,17 @@ pub struct ClientConfig {
     /// The User-Agent header. Default `oss-append/<version>`.
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
+    /// Certificate authorities to trust (PEM), besides the platform's trust store: a private CA, a
+    /// TLS-inspecting proxy's, the emulator's. Default: the platform's store alone.
+    #[uniffi(default = None)]
+    pub ca_bundle_pem: Option<Vec<u8>>,
+    /// Trust only `ca_bundle_pem`, not the platform's store too. Default false.
+    #[uniffi(default = None)]
+    pub ca_bundle_only: Option<bool>,
+    /// The proxy requests go through, `http://host:port` (CONNECT for https); `""` for none.
+    /// Default: the `HTTPS_PROXY` family of the process's environment.
+    #[uniffi(default = None)]
+    pub proxy: Option<String>,
 }
 
 impl ClientConfig {
@@ -135,6 +146,14 @@ impl ClientConfig {
         builder = builder.retry_policy(retry);
         if let Some(user_agent) = self.user_agent {
             builder = builder.user_agent(user_agent);
+        }
+        if let Some(pem) = self.ca_bundle_pem {
+            builder = builder.ca_bundle_pem(pem).ca_bundle_only(self.ca_bundle_only.unwrap_or(false));
+        }
+        match self.proxy.as_deref() {
+            None => {}
+            Some("") => builder = builder.no_proxy(),
+            Some(url) => builder = builder.proxy(url),
         }
         builder
     }

@@ -391,6 +391,111 @@ static void bad_inputs_of_the_new_functions(void) {
   oss_append_client_free(client);
 }
 
+/* A client of `endpoint` with the test keys, no retries; `ca` (a file) trusted when not NULL. */
+static oss_append_client *tls_client(const char *endpoint, const char *ca, bool only, oss_append_result expected) {
+  oss_append_config *config = NULL;
+  oss_append_client *client = NULL;
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_config_new(&config), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_endpoint(config, endpoint), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(config, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials(config, check_env("OSS_TEST_ACCESS_KEY_ID"),
+                                                 check_env("OSS_TEST_ACCESS_KEY_SECRET"), NULL),
+               OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_retries(config, 1, 10, 100), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_proxy(config, ""), OSS_APPEND_RESULT_OK);
+  if (ca != NULL) CHECK_RESULT(oss_append_config_set_ca_bundle_file(config, ca, only), expected);
+  CHECK_RESULT(oss_append_client_new(config, &client, &error), OSS_APPEND_RESULT_OK);
+  check_print_and_free_error(error);
+  oss_append_config_free(config);
+  return client;
+}
+
+static void https_with_a_ca_bundle(void) {
+  char key[256];
+  check_key(key, sizeof key, "https.log");
+  const char *endpoint = check_env("OSS_TEST_TLS_ENDPOINT");
+  CHECK(strncmp(endpoint, "https://", 8) == 0);
+  oss_append_client *client = tls_client(endpoint, check_env("OSS_TEST_CA_BUNDLE"), false, OSS_APPEND_RESULT_OK);
+  oss_append_receipt receipt;
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 0, (const uint8_t *)"over tls", 8, NULL, &receipt, &error),
+               OSS_APPEND_RESULT_OK);
+  check_print_and_free_error(error);
+  CHECK_U64(receipt.next_position, 8);
+  oss_append_client_free(client);
+
+  /* The bundle as bytes, trusted alone. */
+  FILE *file = fopen(check_env("OSS_TEST_CA_BUNDLE"), "rb");
+  char pem[8192];
+  size_t len = file ? fread(pem, 1, sizeof pem, file) : 0;
+  if (file) fclose(file);
+  CHECK(len > 0);
+  oss_append_config *config = NULL;
+  CHECK_RESULT(oss_append_config_new(&config), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_endpoint(config, endpoint), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(config, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials(config, check_env("OSS_TEST_ACCESS_KEY_ID"),
+                                                 check_env("OSS_TEST_ACCESS_KEY_SECRET"), NULL),
+               OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_pem(config, (const uint8_t *)pem, len, true), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_client_new(config, &client, NULL), OSS_APPEND_RESULT_OK);
+  oss_append_config_free(config);
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 8, (const uint8_t *)"!", 1, NULL, NULL, NULL),
+               OSS_APPEND_RESULT_OK);
+  oss_append_client_free(client);
+}
+
+static void tls_failures_have_their_kind_and_are_not_retryable(void) {
+  char key[256];
+  check_key(key, sizeof key, "tls-failure.log");
+  oss_append_error *error = NULL;
+  /* No CA bundle: the emulator's authority is unknown. */
+  oss_append_client *client = tls_client(check_env("OSS_TEST_TLS_ENDPOINT"), NULL, false, OSS_APPEND_RESULT_OK);
+  oss_append_result code = oss_append_object(client, bucket(), key, 0, (const uint8_t *)"x", 1, NULL, NULL, &error);
+  CHECK_RESULT(code, OSS_APPEND_RESULT_TLS);
+  CHECK(oss_append_error_tls_kind(error) == OSS_APPEND_TLS_KIND_UNKNOWN_ISSUER);
+  CHECK(!oss_append_result_is_retryable(code) && !oss_append_error_is_retryable(error));
+  CHECK(strstr(oss_append_error_message(error), "CA bundle") != NULL);
+  oss_append_client_free(client);
+  /* https:// to the plain-HTTP emulator. */
+  char https[256];
+  snprintf(https, sizeof https, "https://%s", check_env("OSS_TEST_ENDPOINT") + strlen("http://"));
+  client = tls_client(https, NULL, false, OSS_APPEND_RESULT_OK);
+  code = oss_append_object(client, bucket(), key, 0, (const uint8_t *)"x", 1, NULL, NULL, &error);
+  CHECK_RESULT(code, OSS_APPEND_RESULT_TLS);
+  CHECK(oss_append_error_tls_kind(error) == OSS_APPEND_TLS_KIND_PLAIN_HTTP);
+  CHECK(strstr(oss_append_error_message(error), "http://") != NULL);
+  CHECK(oss_append_error_tls_kind(NULL) == OSS_APPEND_TLS_KIND_NONE);
+  oss_append_error_free(error);
+  oss_append_client_free(client);
+}
+
+static void bad_ca_bundles_and_proxies(void) {
+  oss_append_config *config = NULL;
+  oss_append_client *client = NULL;
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_config_set_ca_bundle_file(NULL, "/x", false), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_pem(NULL, NULL, 0, false), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_set_proxy(NULL, NULL), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_new(&config), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_file(config, "/no/such/ca.pem", false), OSS_APPEND_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_file(config, BAD_UTF8, false), OSS_APPEND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_pem(config, NULL, 5, false), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_pem(config, (const uint8_t *)"junk", 4, true), OSS_APPEND_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_pem(config, NULL, 0, false), OSS_APPEND_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(oss_append_config_set_ca_bundle_file(config, NULL, false), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_proxy(config, BAD_UTF8), OSS_APPEND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(oss_append_config_set_endpoint(config, "https://127.0.0.1:1"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(config, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials(config, "AK", "SK", NULL), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_proxy(config, "not a url"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_client_new(config, &client, &error), OSS_APPEND_RESULT_INVALID_ARGUMENT);
+  CHECK(client == NULL && strstr(oss_append_error_message(error), "proxy") != NULL);
+  oss_append_error_free(error);
+  oss_append_config_free(config);
+}
+
 int main(void) {
   RUN(the_version_macros_match_the_library);
   RUN(one_error_variable_serves_every_call);
@@ -401,5 +506,8 @@ int main(void) {
   RUN(head_gives_every_header);
   RUN(the_configuration_comes_from_the_environment);
   RUN(bad_inputs_of_the_new_functions);
+  RUN(https_with_a_ca_bundle);
+  RUN(tls_failures_have_their_kind_and_are_not_retryable);
+  RUN(bad_ca_bundles_and_proxies);
   return check_summary("test_api2");
 }

@@ -2554,6 +2554,20 @@ public struct ClientConfig: Equatable, Hashable {
      * The User-Agent header. Default `oss-append/<version>`.
      */
     public let userAgent: String?
+    /**
+     * Certificate authorities to trust (PEM), besides the platform's trust store: a private CA, a
+     * TLS-inspecting proxy's, the emulator's. Default: the platform's store alone.
+     */
+    public let caBundlePem: Data?
+    /**
+     * Trust only `ca_bundle_pem`, not the platform's store too. Default false.
+     */
+    public let caBundleOnly: Bool?
+    /**
+     * The proxy requests go through, `http://host:port` (CONNECT for https); `""` for none.
+     * Default: the `HTTPS_PROXY` family of the process's environment.
+     */
+    public let proxy: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2591,7 +2605,18 @@ public struct ClientConfig: Equatable, Hashable {
          */retryMaxDelayMs: UInt64? = nil, 
         /**
          * The User-Agent header. Default `oss-append/<version>`.
-         */userAgent: String? = nil) {
+         */userAgent: String? = nil, 
+        /**
+         * Certificate authorities to trust (PEM), besides the platform's trust store: a private CA, a
+         * TLS-inspecting proxy's, the emulator's. Default: the platform's store alone.
+         */caBundlePem: Data? = nil, 
+        /**
+         * Trust only `ca_bundle_pem`, not the platform's store too. Default false.
+         */caBundleOnly: Bool? = nil, 
+        /**
+         * The proxy requests go through, `http://host:port` (CONNECT for https); `""` for none.
+         * Default: the `HTTPS_PROXY` family of the process's environment.
+         */proxy: String? = nil) {
         self.endpoint = endpoint
         self.region = region
         self.signatureVersion = signatureVersion
@@ -2603,6 +2628,9 @@ public struct ClientConfig: Equatable, Hashable {
         self.retryBaseDelayMs = retryBaseDelayMs
         self.retryMaxDelayMs = retryMaxDelayMs
         self.userAgent = userAgent
+        self.caBundlePem = caBundlePem
+        self.caBundleOnly = caBundleOnly
+        self.proxy = proxy
     }
 
     
@@ -2631,7 +2659,10 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
                 maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
                 retryBaseDelayMs: FfiConverterOptionUInt64.read(from: &buf), 
                 retryMaxDelayMs: FfiConverterOptionUInt64.read(from: &buf), 
-                userAgent: FfiConverterOptionString.read(from: &buf)
+                userAgent: FfiConverterOptionString.read(from: &buf), 
+                caBundlePem: FfiConverterOptionData.read(from: &buf), 
+                caBundleOnly: FfiConverterOptionBool.read(from: &buf), 
+                proxy: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -2647,6 +2678,9 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
         FfiConverterOptionUInt64.write(value.retryBaseDelayMs, into: &buf)
         FfiConverterOptionUInt64.write(value.retryMaxDelayMs, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
+        FfiConverterOptionData.write(value.caBundlePem, into: &buf)
+        FfiConverterOptionBool.write(value.caBundleOnly, into: &buf)
+        FfiConverterOptionString.write(value.proxy, into: &buf)
     }
 }
 
@@ -4326,11 +4360,23 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */reason: String
     )
     /**
-     * The connection failed or broke (DNS, refused, reset, TLS).
+     * The connection failed or broke (DNS, refused, reset).
      */
     case Network(
         /**
          * What failed.
+         */reason: String
+    )
+    /**
+     * The TLS connection could not be made: not retryable, the trust (a CA bundle) or the
+     * endpoint must change.
+     */
+    case Tls(
+        /**
+         * Why.
+         */kind: TlsErrorKind, 
+        /**
+         * The library's message, with what to do.
          */reason: String
     )
     /**
@@ -4462,22 +4508,26 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         case 7: return .Network(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Timeout(
+        case 8: return .Tls(
+            kind: try FfiConverterTypeTlsErrorKind.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
+        case 9: return .Timeout(
             kind: try FfiConverterTypeTimeoutKind.read(from: &buf), 
             millis: try FfiConverterUInt64.read(from: &buf)
             )
-        case 9: return .Cancelled
-        case 10: return .InvalidArgument(
+        case 10: return .Cancelled
+        case 11: return .InvalidArgument(
             name: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 11: return .Credentials(
+        case 12: return .Credentials(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 12: return .Body(
+        case 13: return .Body(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 13: return .Protocol(
+        case 14: return .Protocol(
             reason: try FfiConverterString.read(from: &buf)
             )
 
@@ -4545,34 +4595,40 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Timeout(kind,millis):
+        case let .Tls(kind,reason):
             writeInt(&buf, Int32(8))
+            FfiConverterTypeTlsErrorKind.write(kind, into: &buf)
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Timeout(kind,millis):
+            writeInt(&buf, Int32(9))
             FfiConverterTypeTimeoutKind.write(kind, into: &buf)
             FfiConverterUInt64.write(millis, into: &buf)
             
         
         case .Cancelled:
-            writeInt(&buf, Int32(9))
+            writeInt(&buf, Int32(10))
         
         
         case let .InvalidArgument(name,reason):
-            writeInt(&buf, Int32(10))
+            writeInt(&buf, Int32(11))
             FfiConverterString.write(name, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
         case let .Credentials(reason):
-            writeInt(&buf, Int32(11))
-            FfiConverterString.write(reason, into: &buf)
-            
-        
-        case let .Body(reason):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Protocol(reason):
+        case let .Body(reason):
             writeInt(&buf, Int32(13))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Protocol(reason):
+            writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -5672,6 +5728,111 @@ public func FfiConverterTypeTimeoutKind_lift(_ buf: RustBuffer) throws -> Timeou
 #endif
 public func FfiConverterTypeTimeoutKind_lower(_ value: TimeoutKind) -> RustBuffer {
     return FfiConverterTypeTimeoutKind.lower(value)
+}
+
+
+
+/**
+ * Why a TLS connection could not be made.
+ */
+
+public enum TlsErrorKind: Equatable, Hashable {
+    
+    /**
+     * The server's certificate is not signed by an authority the client trusts.
+     */
+    case unknownIssuer
+    /**
+     * The certificate is for another name.
+     */
+    case nameMismatch
+    /**
+     * The certificate has expired or is not valid yet.
+     */
+    case expired
+    /**
+     * The server speaks plain HTTP: use an http:// endpoint.
+     */
+    case plainHttp
+    /**
+     * Another handshake failure.
+     */
+    case other
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension TlsErrorKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeTlsErrorKind: FfiConverterRustBuffer {
+    typealias SwiftType = TlsErrorKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> TlsErrorKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .unknownIssuer
+        
+        case 2: return .nameMismatch
+        
+        case 3: return .expired
+        
+        case 4: return .plainHttp
+        
+        case 5: return .other
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: TlsErrorKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .unknownIssuer:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .nameMismatch:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .expired:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .plainHttp:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .other:
+            writeInt(&buf, Int32(5))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsErrorKind_lift(_ buf: RustBuffer) throws -> TlsErrorKind {
+    return try FfiConverterTypeTlsErrorKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeTlsErrorKind_lower(_ value: TlsErrorKind) -> RustBuffer {
+    return FfiConverterTypeTlsErrorKind.lower(value)
 }
 
 

@@ -159,6 +159,7 @@ final class ErrorTests: XCTestCase {
             case .Body: described = "body"
             case .Protocol: described = "protocol"
             case let .Spool(kind, _): described = "spool \(kind)"
+            case let .Tls(kind, _): described = "tls \(kind)"
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }

@@ -105,3 +105,41 @@ final class TestEmulator {
 
     struct AdminError: Error { let message: String }
 }
+
+/// A second emulator serving HTTPS, with a certificate from an authority made at its start.
+final class TlsEmulator {
+    static let shared = TlsEmulator()
+
+    let endpoint: String
+    /// The authority's certificate (PEM), for the client to trust.
+    let caPem: Data
+    private let process = Process()
+
+    private init() {
+        let binary = ProcessInfo.processInfo.environment["OSS_EMULATOR"] ?? "../../target/debug/oss-emulator"
+        let ca = FileManager.default.temporaryDirectory.appendingPathComponent("oss-append-swift-ca-\(UUID().uuidString).pem")
+        process.executableURL = URL(fileURLWithPath: binary)
+        process.arguments = [
+            "--listen", "127.0.0.1:0", "--bucket", TestEmulator.bucket,
+            "--credentials", "\(TestEmulator.keys.accessKeyId):\(TestEmulator.keys.accessKeySecret)",
+            "--tls-generate", ca.path,
+        ]
+        let output = Pipe()
+        process.standardOutput = output
+        do {
+            try process.run()
+        } catch {
+            fatalError("cannot start oss-emulator (\(binary)): \(error)")
+        }
+        var line = Data()
+        while !line.contains(UInt8(ascii: "\n")) {
+            let chunk = output.fileHandleForReading.availableData
+            if chunk.isEmpty { fatalError("oss-emulator exited before listening") }
+            line.append(chunk)
+        }
+        let first = String(decoding: line, as: UTF8.self).split(separator: "\n")[0]
+        endpoint = String(first.dropFirst("listening on ".count))
+        caPem = (try? Data(contentsOf: ca)) ?? Data()
+        atexit { TlsEmulator.shared.process.terminate() }
+    }
+}

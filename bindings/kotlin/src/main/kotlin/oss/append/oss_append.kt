@@ -4470,6 +4470,23 @@ data class ClientConfig (
      * The User-Agent header. Default `oss-append/<version>`.
      */
     val `userAgent`: kotlin.String? = null 
+    , 
+    /**
+     * Certificate authorities to trust (PEM), besides the platform's trust store: a private CA, a
+     * TLS-inspecting proxy's, the emulator's. Default: the platform's store alone.
+     */
+    val `caBundlePem`: kotlin.ByteArray? = null 
+    , 
+    /**
+     * Trust only `ca_bundle_pem`, not the platform's store too. Default false.
+     */
+    val `caBundleOnly`: kotlin.Boolean? = null 
+    , 
+    /**
+     * The proxy requests go through, `http://host:port` (CONNECT for https); `""` for none.
+     * Default: the `HTTPS_PROXY` family of the process's environment.
+     */
+    val `proxy`: kotlin.String? = null 
     
 ){
     
@@ -4497,6 +4514,9 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalULong.read(buf),
             FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalByteArray.read(buf),
+            FfiConverterOptionalBoolean.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -4511,7 +4531,10 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalUInt.allocationSize(value.`maxAttempts`) +
             FfiConverterOptionalULong.allocationSize(value.`retryBaseDelayMs`) +
             FfiConverterOptionalULong.allocationSize(value.`retryMaxDelayMs`) +
-            FfiConverterOptionalString.allocationSize(value.`userAgent`)
+            FfiConverterOptionalString.allocationSize(value.`userAgent`) +
+            FfiConverterOptionalByteArray.allocationSize(value.`caBundlePem`) +
+            FfiConverterOptionalBoolean.allocationSize(value.`caBundleOnly`) +
+            FfiConverterOptionalString.allocationSize(value.`proxy`)
     )
 
     override fun write(value: ClientConfig, buf: ByteBuffer) {
@@ -4526,6 +4549,9 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalULong.write(value.`retryBaseDelayMs`, buf)
             FfiConverterOptionalULong.write(value.`retryMaxDelayMs`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
+            FfiConverterOptionalByteArray.write(value.`caBundlePem`, buf)
+            FfiConverterOptionalBoolean.write(value.`caBundleOnly`, buf)
+            FfiConverterOptionalString.write(value.`proxy`, buf)
     }
 }
 
@@ -5917,7 +5943,7 @@ sealed class OssException: kotlin.Exception() {
     }
     
     /**
-     * The connection failed or broke (DNS, refused, reset, TLS).
+     * The connection failed or broke (DNS, refused, reset).
      */
     class Network(
         
@@ -5928,6 +5954,26 @@ sealed class OssException: kotlin.Exception() {
         ) : OssException() {
         override val message
             get() = "reason=${ `reason` }"
+    }
+    
+    /**
+     * The TLS connection could not be made: not retryable, the trust (a CA bundle) or the
+     * endpoint must change.
+     */
+    class Tls(
+        
+        /**
+         * Why.
+         */
+        val `kind`: TlsErrorKind, 
+        
+        /**
+         * The library's message, with what to do.
+         */
+        val `reason`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "kind=${ `kind` }, reason=${ `reason` }"
     }
     
     /**
@@ -6086,22 +6132,26 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             7 -> OssException.Network(
                 FfiConverterString.read(buf),
                 )
-            8 -> OssException.Timeout(
+            8 -> OssException.Tls(
+                FfiConverterTypeTlsErrorKind.read(buf),
+                FfiConverterString.read(buf),
+                )
+            9 -> OssException.Timeout(
                 FfiConverterTypeTimeoutKind.read(buf),
                 FfiConverterULong.read(buf),
                 )
-            9 -> OssException.Cancelled()
-            10 -> OssException.InvalidArgument(
+            10 -> OssException.Cancelled()
+            11 -> OssException.InvalidArgument(
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 )
-            11 -> OssException.Credentials(
+            12 -> OssException.Credentials(
                 FfiConverterString.read(buf),
                 )
-            12 -> OssException.Body(
+            13 -> OssException.Body(
                 FfiConverterString.read(buf),
                 )
-            13 -> OssException.Protocol(
+            14 -> OssException.Protocol(
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6161,6 +6211,12 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.Network -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
+            is OssException.Tls -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeTlsErrorKind.allocationSize(value.`kind`)
                 + FfiConverterString.allocationSize(value.`reason`)
             )
             is OssException.Timeout -> (
@@ -6252,34 +6308,40 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is OssException.Timeout -> {
+            is OssException.Tls -> {
                 buf.putInt(8)
+                FfiConverterTypeTlsErrorKind.write(value.`kind`, buf)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.Timeout -> {
+                buf.putInt(9)
                 FfiConverterTypeTimeoutKind.write(value.`kind`, buf)
                 FfiConverterULong.write(value.`millis`, buf)
                 Unit
             }
             is OssException.Cancelled -> {
-                buf.putInt(9)
+                buf.putInt(10)
                 Unit
             }
             is OssException.InvalidArgument -> {
-                buf.putInt(10)
+                buf.putInt(11)
                 FfiConverterString.write(value.`name`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
             is OssException.Credentials -> {
-                buf.putInt(11)
-                FfiConverterString.write(value.`reason`, buf)
-                Unit
-            }
-            is OssException.Body -> {
                 buf.putInt(12)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
-            is OssException.Protocol -> {
+            is OssException.Body -> {
                 buf.putInt(13)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.Protocol -> {
+                buf.putInt(14)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }
@@ -7076,6 +7138,61 @@ public object FfiConverterTypeTimeoutKind: FfiConverterRustBuffer<TimeoutKind> {
     override fun allocationSize(value: TimeoutKind) = 4UL
 
     override fun write(value: TimeoutKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * Why a TLS connection could not be made.
+ */
+
+enum class TlsErrorKind {
+    
+    /**
+     * The server's certificate is not signed by an authority the client trusts.
+     */
+    UNKNOWN_ISSUER,
+    /**
+     * The certificate is for another name.
+     */
+    NAME_MISMATCH,
+    /**
+     * The certificate has expired or is not valid yet.
+     */
+    EXPIRED,
+    /**
+     * The server speaks plain HTTP: use an http:// endpoint.
+     */
+    PLAIN_HTTP,
+    /**
+     * Another handshake failure.
+     */
+    OTHER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeTlsErrorKind: FfiConverterRustBuffer<TlsErrorKind> {
+    override fun read(buf: ByteBuffer) = try {
+        TlsErrorKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: TlsErrorKind) = 4UL
+
+    override fun write(value: TlsErrorKind, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
     }
 }

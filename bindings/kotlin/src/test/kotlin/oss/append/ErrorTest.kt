@@ -132,6 +132,7 @@ class ErrorTest {
             is OssException.Body -> "body"
             is OssException.Protocol -> "protocol"
             is OssException.Spool -> "spool ${error.kind}"
+            is OssException.Tls -> "tls ${error.kind}"
         }
         assertEquals("HTTP 404 NoSuchKey", described)
     }

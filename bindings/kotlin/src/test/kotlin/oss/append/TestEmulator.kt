@@ -80,3 +80,26 @@ object TestSettings {
             readWriteTimeoutMs = readWriteTimeoutMs,
         )
 }
+
+/** A second emulator serving HTTPS, with a certificate from an authority made at its start. */
+object TlsEmulator {
+    private val process: Process
+    val endpoint: String
+    /** The authority's certificate (PEM), for the client to trust. */
+    val caPem: ByteArray
+
+    init {
+        val binary = System.getenv("OSS_EMULATOR") ?: File("../../target/debug/oss-emulator").absolutePath
+        val ca = File.createTempFile("oss-append-kotlin-ca", ".pem")
+        process = ProcessBuilder(
+            binary, "--listen", "127.0.0.1:0", "--bucket", TestEmulator.BUCKET,
+            "--credentials", "${TestSettings.KEYS.accessKeyId}:${TestSettings.KEYS.accessKeySecret}",
+            "--tls-generate", ca.path,
+        ).redirectError(ProcessBuilder.Redirect.INHERIT).start()
+        val firstLine = BufferedReader(InputStreamReader(process.inputStream)).readLine()
+            ?: error("oss-emulator ($binary) exited before listening")
+        endpoint = firstLine.removePrefix("listening on ").trim()
+        caPem = ca.readBytes()
+        Runtime.getRuntime().addShutdownHook(Thread { process.destroy(); process.waitFor(5, TimeUnit.SECONDS) })
+    }
+}
