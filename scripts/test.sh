@@ -13,6 +13,9 @@ echo "== Rust tests (workspace)"
 cargo test --workspace --all-targets
 cargo test --workspace --doc
 
+echo "== the wire suites again, over HTTPS (the emulator serves TLS; clients trust its CA)"
+OSS_APPEND_TEST_TLS=1 cargo test --test append --test settle --test range --test retries --test spool
+
 echo "== exactly-once soak: 1,000 injected faults, 0 bytes lost or duplicated (the long run: --faults 10000)"
 cargo run -q --example soak -- --faults 1000
 
@@ -35,4 +38,8 @@ if [ "$status" -eq 5 ]; then
   echo "pytest collected no interop tests: the suite is missing" >&2
   exit 1
 fi
-exit "$status"
+if [ "$status" -ne 0 ]; then
+  exit "$status"
+fi
+echo "== interop over HTTPS: the official Python SDKs against the emulator serving TLS"
+OSS_INTEROP_TLS=1 target/venv/bin/python -m pytest tests/interop/test_official_sdks.py -q -p no:cacheprovider

@@ -4,13 +4,12 @@
 
 mod common;
 
-use std::io::{BufRead, BufReader, Read, Write};
-use std::net::{TcpListener, TcpStream};
-use std::sync::{Arc, Mutex};
+use std::net::TcpListener;
 
 use common::*;
 use oss_append::crc64::checksum;
 use oss_append::{AppendOptions, Argument, Body, Client, Credentials, Error, TlsErrorKind};
+use oss_emulator::proxy::ConnectProxy;
 use oss_emulator::tls::{Authority, LOCAL_NAMES};
 use oss_emulator::Emulator;
 
@@ -179,86 +178,22 @@ fn bad_ca_bundles_and_proxies_are_refused_before_anything_is_sent() {
     assert!(!err.to_string().contains("not a url at all@"), "{err}");
 }
 
-/// A CONNECT proxy: tunnels each connection it is asked for, counting them.
-struct ConnectProxy {
-    url: String,
-    tunnels: Arc<Mutex<Vec<String>>>,
-}
-
-fn connect_proxy() -> ConnectProxy {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let url = format!("http://{}", listener.local_addr().unwrap());
-    let tunnels = Arc::new(Mutex::new(Vec::new()));
-    let seen = tunnels.clone();
-    std::thread::spawn(move || {
-        for client in listener.incoming().flatten() {
-            let seen = seen.clone();
-            std::thread::spawn(move || tunnel(client, &seen));
-        }
-    });
-    ConnectProxy { url, tunnels }
-}
-
-fn tunnel(client: TcpStream, seen: &Mutex<Vec<String>>) {
-    let mut reader = BufReader::new(client.try_clone().unwrap());
-    let mut request = String::new();
-    if reader.read_line(&mut request).is_err() {
-        return;
-    }
-    loop {
-        let mut line = String::new();
-        if reader.read_line(&mut line).unwrap_or(0) == 0 || line == "\r\n" {
-            break;
-        }
-    }
-    let mut words = request.split_whitespace();
-    let (Some("CONNECT"), Some(target)) = (words.next(), words.next()) else {
-        let _ = (&client).write_all(b"HTTP/1.1 405 Method Not Allowed\r\ncontent-length: 0\r\n\r\n");
-        return;
-    };
-    seen.lock().unwrap().push(target.to_string());
-    let Ok(upstream) = TcpStream::connect(target) else {
-        let _ = (&client).write_all(b"HTTP/1.1 502 Bad Gateway\r\ncontent-length: 0\r\n\r\n");
-        return;
-    };
-    let _ = (&client).write_all(b"HTTP/1.1 200 Connection established\r\n\r\n");
-    let (mut up_read, mut up_write) = (upstream.try_clone().unwrap(), upstream);
-    let mut down_write = client;
-    let pump = std::thread::spawn(move || {
-        let _ = std::io::copy(&mut reader, &mut up_write);
-        let _ = up_write.shutdown(std::net::Shutdown::Write);
-    });
-    let mut buffer = [0u8; 64 << 10];
-    loop {
-        match up_read.read(&mut buffer) {
-            Ok(0) | Err(_) => break,
-            Ok(n) => {
-                if down_write.write_all(&buffer[..n]).is_err() {
-                    break;
-                }
-            }
-        }
-    }
-    let _ = down_write.shutdown(std::net::Shutdown::Write);
-    let _ = pump.join();
-}
-
 #[test]
 fn requests_go_through_a_connect_proxy() {
-    let proxy = connect_proxy();
+    let proxy = ConnectProxy::start().unwrap();
     // HTTPS through the tunnel: the proxy sees only host and port.
     let emu = tls_emulator();
-    let client = client_of(&emu.endpoint(), |b| b.ca_bundle_pem(emu.ca_pem().unwrap()).proxy(&proxy.url));
+    let client = client_of(&emu.endpoint(), |b| b.ca_bundle_pem(emu.ca_pem().unwrap()).proxy(proxy.url()));
     client.append_object(BUCKET, "proxied.log", b"through the proxy", &AppendOptions::new()).unwrap();
     assert_eq!(client.get_object_to_vec(BUCKET, "proxied.log", None).unwrap(), b"through the proxy");
-    let tunnels = proxy.tunnels.lock().unwrap().clone();
+    let tunnels = proxy.tunnels();
     assert!(!tunnels.is_empty(), "no request went through the proxy");
     assert!(tunnels.iter().all(|t| *t == emu.addr().to_string()), "{tunnels:?}");
     // Plain HTTP through it too.
     let plain = Emulator::builder().credentials(AK, SK).bucket(BUCKET).start().unwrap();
-    let before = proxy.tunnels.lock().unwrap().len();
-    client_of(&plain.endpoint(), |b| b.proxy(&proxy.url)).head_object(BUCKET, "missing").unwrap_err();
-    assert!(proxy.tunnels.lock().unwrap().len() > before, "the http request did not go through the proxy");
+    let before = proxy.tunnels().len();
+    client_of(&plain.endpoint(), |b| b.proxy(proxy.url())).head_object(BUCKET, "missing").unwrap_err();
+    assert!(proxy.tunnels().len() > before, "the http request did not go through the proxy");
     // And a proxy that is not there is a network error, retryable (nothing was sent).
     let port = TcpListener::bind("127.0.0.1:0").unwrap().local_addr().unwrap().port();
     let err = client_of(&emu.endpoint(), |b| b.proxy(format!("http://127.0.0.1:{port}")))

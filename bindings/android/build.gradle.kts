@@ -21,6 +21,8 @@ android {
 
     sourceSets["main"].apply {
         kotlin.srcDir(repoRoot.resolve("bindings/kotlin/src/main/kotlin"))
+        // OssAppendAndroid.initPlatformVerifier(context), Android only.
+        kotlin.srcDir("src/main/kotlin")
         jniLibs.srcDir(jniLibsDir)
     }
 
@@ -45,6 +47,8 @@ dependencies {
     api("net.java.dev.jna:jna:5.15.0@aar")
     // appendAsync and appendFileAsync are suspend functions.
     implementation("org.jetbrains.kotlinx:kotlinx-coroutines-core:1.9.0")
+    // Android's certificate verifier for rustls (settings.gradle.kts finds its repository).
+    implementation("rustls:rustls-platform-verifier:latest.release")
 }
 
 // liboss_append.so for every ABI, release profile (size-tuned in the root Cargo.toml), feature mobile.

@@ -20,6 +20,7 @@ mod body;
 mod error;
 mod faults;
 mod pool;
+pub mod proxy;
 mod server;
 mod store;
 pub mod tls;

@@ -9,6 +9,8 @@
 // uniffi passes errors by value, so OssError cannot be boxed; errors are not the hot path.
 #![allow(clippy::result_large_err)]
 
+#[cfg(target_os = "android")]
+mod android;
 mod background;
 mod callbacks;
 mod client;

@@ -5,7 +5,9 @@ free loopback port with two credentials (a plain AK:SK pair and an STS AK:SK:TOK
 bucket, reads the port from its first stdout line (`listening on http://127.0.0.1:PORT`), yields an
 `Emulator` describing it, and stops it when the session ends.
 
-Set OSS_EMULATOR_BIN to a built binary to skip the cargo build.
+Set OSS_EMULATOR_BIN to a built binary to skip the cargo build. With OSS_INTEROP_TLS=1 the emulator
+serves HTTPS (--tls-generate) and the official clients are given its certificate authority the way
+each ecosystem reads one (REQUESTS_CA_BUNDLE, SSL_CERT_FILE, NODE_EXTRA_CA_CERTS).
 """
 
 from __future__ import annotations
@@ -42,7 +44,9 @@ STS_AK = "STS.NUinteropTemporaryKey"
 STS_SK = "InteropStsSecret9876543210zyxw"
 STS_TOKEN = "CAIS+interop/Session+Token/Abc123xyz/0987+Zz=="
 
-LISTENING_RE = re.compile(r"^listening on (http://127\.0\.0\.1:(\d+))\s*$")
+LISTENING_RE = re.compile(r"^listening on (https?://127\.0\.0\.1:(\d+))\s*$")
+
+TLS = os.environ.get("OSS_INTEROP_TLS") == "1"
 
 
 @dataclasses.dataclass
@@ -128,6 +132,11 @@ def _start(binary: Path, root: Path, log_path: Path) -> Emulator:
         "--bucket", BUCKET,
         "--region", REGION,
     ]
+    if TLS:
+        ca = log_path.parent / "ca.pem"
+        cmd += ["--tls-generate", str(ca)]
+        for variable in ("REQUESTS_CA_BUNDLE", "SSL_CERT_FILE", "NODE_EXTRA_CA_CERTS"):
+            os.environ[variable] = str(ca)
     log_file = open(log_path, "w", encoding="utf-8")
     log_file.write("$ " + " ".join(cmd) + "\n")
     log_file.flush()
@@ -155,7 +164,10 @@ def _start(binary: Path, root: Path, log_path: Path) -> Emulator:
     match = LISTENING_RE.match(line)
     if not match:
         process.kill()
-        pytest.fail(f"oss-emulator's first line is not 'listening on http://127.0.0.1:PORT': {line!r}")
+        pytest.fail(f"oss-emulator's first line is not 'listening on http(s)://127.0.0.1:PORT': {line!r}")
+    if TLS and not match.group(1).startswith("https://"):
+        process.kill()
+        pytest.fail(f"OSS_INTEROP_TLS=1 but the emulator serves {match.group(1)}")
     endpoint, port = match.group(1), int(match.group(2))
     return Emulator(
         endpoint=endpoint,

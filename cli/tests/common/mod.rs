@@ -26,7 +26,23 @@ pub fn emulator() -> Emulator {
 /// The binary with no OSS_* variables from the surrounding environment.
 pub fn bare() -> Command {
     let mut command = Command::new(env!("CARGO_BIN_EXE_oss-append"));
-    for name in ["OSS_ACCESS_KEY_ID", "OSS_ACCESS_KEY_SECRET", "OSS_SESSION_TOKEN", "OSS_ENDPOINT", "OSS_REGION"] {
+    for name in [
+        "OSS_ACCESS_KEY_ID",
+        "OSS_ACCESS_KEY_SECRET",
+        "OSS_SESSION_TOKEN",
+        "OSS_ENDPOINT",
+        "OSS_REGION",
+        "OSS_CA_BUNDLE",
+        "SSL_CERT_FILE",
+        "HTTPS_PROXY",
+        "https_proxy",
+        "HTTP_PROXY",
+        "http_proxy",
+        "ALL_PROXY",
+        "all_proxy",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
         command.env_remove(name);
     }
     command
