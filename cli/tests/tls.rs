@@ -91,7 +91,7 @@ fn proxies_from_the_flag_and_the_environment() {
     let through = |command: std::process::Command| {
         let before = proxy.tunnels().len();
         expect_code(&run(command), 7);
-        proxy.tunnels()[before..].iter().any(|t| *t == target)
+        proxy.tunnels()[before..].contains(&target)
     };
     assert!(through(head(&emu, &["--proxy", proxy.url()])), "--proxy");
     let mut from_env = head(&emu, &[]);
