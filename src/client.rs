@@ -108,34 +108,7 @@ impl Client {
         let call = Call { method: "HEAD", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
         let transport = self.transport();
         let response = transport.retrying(cancel, |_| transport.send(&call, None))?;
-        let headers = response.headers();
-        let metadata = headers
-            .iter()
-            .filter_map(|(name, value)| {
-                let name = name.as_str().strip_prefix("x-oss-meta-")?;
-                Some((name.to_string(), value.to_str().ok()?.to_string()))
-            })
-            .collect();
-        Ok(ObjectMeta {
-            content_length: header_u64(headers, "content-length").unwrap_or(0),
-            object_type: header(headers, "x-oss-object-type").unwrap_or_default(),
-            next_append_position: header_u64(headers, "x-oss-next-append-position"),
-            crc64: header_u64(headers, "x-oss-hash-crc64ecma"),
-            etag: header(headers, "etag"),
-            content_type: header(headers, "content-type"),
-            last_modified: header(headers, "last-modified"),
-            storage_class: header(headers, "x-oss-storage-class"),
-            cache_control: header(headers, "cache-control"),
-            content_disposition: header(headers, "content-disposition"),
-            content_encoding: header(headers, "content-encoding"),
-            expires: header(headers, "expires"),
-            server_side_encryption: header(headers, "x-oss-server-side-encryption"),
-            server_side_encryption_key_id: header(headers, "x-oss-server-side-encryption-key-id"),
-            tagging_count: header_u64(headers, "x-oss-tagging-count"),
-            version_id: header(headers, "x-oss-version-id"),
-            metadata,
-            request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
-        })
+        Ok(object_meta(response.headers()))
     }
 
     /// Streams an object, or a byte range of it, into `writer`. Reading the whole object checks its
@@ -421,5 +394,36 @@ impl Write for IntoBuffer<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// An object's metadata from the headers of a HEAD response.
+pub(crate) fn object_meta(headers: &ureq::http::HeaderMap) -> ObjectMeta {
+    let metadata = headers
+        .iter()
+        .filter_map(|(name, value)| {
+            let name = name.as_str().strip_prefix("x-oss-meta-")?;
+            Some((name.to_string(), value.to_str().ok()?.to_string()))
+        })
+        .collect();
+    ObjectMeta {
+        content_length: header_u64(headers, "content-length").unwrap_or(0),
+        object_type: header(headers, "x-oss-object-type").unwrap_or_default(),
+        next_append_position: header_u64(headers, "x-oss-next-append-position"),
+        crc64: header_u64(headers, "x-oss-hash-crc64ecma"),
+        etag: header(headers, "etag"),
+        content_type: header(headers, "content-type"),
+        last_modified: header(headers, "last-modified"),
+        storage_class: header(headers, "x-oss-storage-class"),
+        cache_control: header(headers, "cache-control"),
+        content_disposition: header(headers, "content-disposition"),
+        content_encoding: header(headers, "content-encoding"),
+        expires: header(headers, "expires"),
+        server_side_encryption: header(headers, "x-oss-server-side-encryption"),
+        server_side_encryption_key_id: header(headers, "x-oss-server-side-encryption-key-id"),
+        tagging_count: header_u64(headers, "x-oss-tagging-count"),
+        version_id: header(headers, "x-oss-version-id"),
+        metadata,
+        request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
     }
 }

@@ -28,6 +28,9 @@ pub mod crc64;
 mod credentials;
 mod error;
 pub mod ffi;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 #[cfg(feature = "mobile")]
 pub mod mobile;
 mod options;

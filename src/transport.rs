@@ -294,7 +294,7 @@ impl Transport {
 }
 
 /// Seconds the service's clock (its `Date` header) is ahead of this machine's; negative when behind.
-fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
+pub(crate) fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
     let server_time = header(headers, "date").and_then(|d| sign::parse_http_date(&d))?;
     Some(match server_time.duration_since(SystemTime::now()) {
         Ok(ahead) => ahead.as_secs() as i64,

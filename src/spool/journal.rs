@@ -69,7 +69,7 @@ pub(crate) fn encode(offset: u64, mark: &[u8], payload: &[u8], out: &mut Vec<u8>
 }
 
 /// Parses the record at the start of `bytes`: `Some((record, size))` when a whole, valid one is there.
-fn decode(bytes: &[u8]) -> Option<(Record, usize)> {
+pub(crate) fn decode(bytes: &[u8]) -> Option<(Record, usize)> {
     if bytes.len() < HEADER || u32::from_le_bytes(bytes[0..4].try_into().ok()?) != MAGIC {
         return None;
     }

@@ -6,6 +6,19 @@
 
 mod checkpoint;
 mod journal;
+
+/// The record decoder and encoder, for the fuzz targets.
+#[cfg(fuzzing)]
+pub(crate) fn journal_decode(bytes: &[u8]) -> Option<(u64, Vec<u8>, Vec<u8>, usize)> {
+    journal::decode(bytes).map(|(record, size)| (record.offset, record.mark, record.payload, size))
+}
+
+#[cfg(fuzzing)]
+pub(crate) fn journal_encode(offset: u64, mark: &[u8], payload: &[u8]) -> Vec<u8> {
+    let mut out = Vec::new();
+    journal::encode(offset, mark, payload, &mut out);
+    out
+}
 mod keys;
 mod lock;
 mod uploader;
