@@ -19,6 +19,9 @@ mod auth;
 mod body;
 mod error;
 mod faults;
+#[cfg(fuzzing)]
+#[doc(hidden)]
+pub mod fuzzing;
 mod pool;
 pub mod proxy;
 mod server;
@@ -322,6 +325,8 @@ where
         .timer(TokioTimer::new())
         .header_read_timeout(header_timeout)
         .keep_alive(true)
+        // A client that closes its sending side after its request still gets the answer.
+        .half_close(true)
         .max_headers(200)
         .max_buf_size(1 << 20)
         .serve_connection(TokioIo::new(io), service);

@@ -200,7 +200,7 @@ fn virtual_host_bucket(host: &str) -> Option<&str> {
 /// The bucket and key a request is about. A dotted host names a bucket in its first label
 /// (virtual-host style) unless that bucket does not exist and the path's first segment does: then
 /// the host is just a name for this server, as `emu.lan:9000` may be, and the request is path style.
-fn target(
+pub(crate) fn target(
     host: Option<&str>,
     path: &str,
     bucket_exists: impl Fn(&str) -> bool,

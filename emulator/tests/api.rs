@@ -602,3 +602,17 @@ fn v4_with_additional_headers_and_spaces_after_commas_is_accepted() {
     assert_eq!(raw_status(&response), 403, "{response}");
     assert!(response.contains("SignatureDoesNotMatch"));
 }
+
+#[test]
+fn a_client_that_closes_its_sending_side_still_gets_the_answer() {
+    // Found by fuzzing: hyper closed such a connection without answering.
+    use std::io::{Read, Write};
+    let emu = Emulator::builder().bucket("b-half").start().unwrap();
+    let mut stream = std::net::TcpStream::connect(emu.addr()).unwrap();
+    stream.write_all(b"HEAD /b-half/missing HTTP/1.1\r\nHost: 127.0.0.1\r\n\r\n").unwrap();
+    stream.shutdown(std::net::Shutdown::Write).unwrap();
+    stream.set_read_timeout(Some(std::time::Duration::from_secs(5))).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    assert!(answer.starts_with(b"HTTP/1.1 404"), "{:?}", String::from_utf8_lossy(&answer));
+}
