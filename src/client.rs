@@ -140,7 +140,7 @@ impl Client {
         let capacity = buffer.len() as u64;
         // Straight into the buffer when the response says its length (and it fits); else aside first.
         let direct = std::cell::Cell::new(false);
-        let mut sink = IntoBuffer { buffer, len: 0, aside: Vec::new(), direct: &direct };
+        let mut sink = IntoBuffer { buffer, len: 0, aside: Vec::new(), beyond: 0, direct: &direct };
         let mut result = self.get(
             bucket,
             key,
@@ -159,7 +159,7 @@ impl Client {
         if !direct.get() {
             let needed = sink.aside.len();
             if needed as u64 > capacity {
-                return Err(Error::BufferTooSmall { needed: needed as u64, capacity });
+                return Err(Error::BufferTooSmall { needed: needed as u64 + sink.beyond, capacity });
             }
             sink.buffer[..needed].copy_from_slice(&sink.aside);
             result.bytes_written = needed as u64;
@@ -228,10 +228,16 @@ impl Client {
         // What of the body to write: (skip, take, where it starts in the object, the object's size).
         let (skip, take, start, object_size) = match (status, range, &content_range) {
             (206, _, Some(content_range)) => {
-                let (span, size) = content_range.trim_start_matches("bytes ").split_once('/').unwrap_or(("", ""));
-                let start = span.split_once('-').and_then(|(a, _)| a.parse().ok()).unwrap_or(0);
-                (0, content_length, start, size.parse().ok())
+                let (start, length, size) = parse_content_range(content_range, range)?;
+                if content_length.is_some_and(|content_length| content_length != length) {
+                    return Err(Error::Protocol(format!(
+                        "a 206 whose Content-Length {} is not the length of its Content-Range {content_range}",
+                        content_length.unwrap_or_default()
+                    )));
+                }
+                (0, Some(length), start, size)
             }
+            (206, _, None) => return Err(Error::Protocol("a 206 (partial content) without a Content-Range".into())),
             // A range answered with the whole object (a server or proxy that does not do ranges):
             // the range is cut from it here.
             (200, Some(range), _) => match content_length {
@@ -272,6 +278,15 @@ impl Client {
                 written += (to - from) as u64;
             }
             offset += n as u64;
+            // A partial answer is no longer than the range it names (a body without a
+            // Content-Length could otherwise go on for ever).
+            if status == 206 && take.is_some_and(|take| offset > take) {
+                return Err(Error::Protocol(format!(
+                    "the server sent more than the {} bytes of the range {}",
+                    take.unwrap_or_default(),
+                    content_range.unwrap_or_default()
+                )));
+            }
         }
         if let (200, Some(server_crc)) = (status, server_crc) {
             if crc.value() != server_crc {
@@ -372,14 +387,20 @@ fn assert_send_sync() {
 struct IntoBuffer<'a> {
     buffer: &'a mut [u8],
     len: usize,
+    /// The body of unknown length, up to one byte more than the buffer holds.
     aside: Vec<u8>,
+    /// Bytes of a body of unknown length past what `aside` keeps (counted, not kept).
+    beyond: u64,
     direct: &'a std::cell::Cell<bool>,
 }
 
 impl Write for IntoBuffer<'_> {
     fn write(&mut self, bytes: &[u8]) -> std::io::Result<usize> {
         if !self.direct.get() {
-            self.aside.extend_from_slice(bytes);
+            // Memory stays bounded by the buffer's size, whatever the server sends.
+            let keep = (self.buffer.len() + 1).saturating_sub(self.aside.len()).min(bytes.len());
+            self.aside.extend_from_slice(&bytes[..keep]);
+            self.beyond += (bytes.len() - keep) as u64;
             return Ok(bytes.len());
         }
         let end = self.len + bytes.len();
@@ -394,6 +415,35 @@ impl Write for IntoBuffer<'_> {
 
     fn flush(&mut self) -> std::io::Result<()> {
         Ok(())
+    }
+}
+
+/// A 206's `Content-Range: bytes FIRST-LAST/SIZE` (SIZE may be `*`): (first, length, size), checked
+/// against the range asked for: a server that answers with other bytes is refused, not believed.
+fn parse_content_range(value: &str, asked: Option<ByteRange>) -> Result<(u64, u64, Option<u64>), Error> {
+    let refused = || Error::Protocol(format!("a 206 with a Content-Range ({value}) that is not the range asked for"));
+    let (span, size) = value.strip_prefix("bytes ").and_then(|rest| rest.split_once('/')).ok_or_else(refused)?;
+    let (first, last) = span.split_once('-').ok_or_else(refused)?;
+    let (first, last): (u64, u64) = (first.parse().map_err(|_| refused())?, last.parse().map_err(|_| refused())?);
+    let size = match size {
+        "*" => None,
+        size => Some(size.parse::<u64>().map_err(|_| refused())?),
+    };
+    if last < first || size.is_some_and(|size| last >= size) {
+        return Err(refused());
+    }
+    let length = last - first + 1;
+    let matches = match (asked, size) {
+        (None, _) => true,
+        (Some(asked), Some(size)) => asked.within(size) == (first, length),
+        (Some(ByteRange::Span { first: from, last: to }), None) => first == from && last <= to,
+        (Some(ByteRange::From(from)), None) => first == from,
+        (Some(ByteRange::Last(n)), None) => length <= n,
+    };
+    if matches {
+        Ok((first, length, size))
+    } else {
+        Err(refused())
     }
 }
 

@@ -175,7 +175,9 @@ pub struct Config {
     pub credentials: Option<Arc<dyn CredentialsProvider>>,
     /// Time allowed to open a connection (TCP and TLS). Default 10 s; must not be zero.
     pub connect_timeout: Duration,
-    /// Time allowed for any single read or write on an open connection. Default 30 s; must not be zero.
+    /// Time allowed for any single read or write on an open connection, and also for the whole
+    /// request head to go out, the whole response head to come in and an error's body to be read
+    /// (so a server that drips one byte at a time cannot hold a call). Default 30 s; must not be zero.
     pub read_write_timeout: Duration,
     /// Time allowed for a whole request, body included. Default none (large bodies take long).
     pub request_timeout: Option<Duration>,
@@ -499,7 +501,8 @@ impl ClientBuilder {
         self
     }
 
-    /// Time allowed for any single read or write on an open connection. Default 30 s.
+    /// Time allowed for any single read or write on an open connection, and for the whole request
+    /// head, the whole response head and an error's body. Default 30 s.
     pub fn read_write_timeout(mut self, timeout: Duration) -> Self {
         self.config.read_write_timeout = timeout;
         self

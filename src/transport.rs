@@ -16,7 +16,7 @@ use crate::error::{Argument, Error, ServiceError, ServiceErrorKind, TimeoutKind}
 use crate::sign::{self, v1, v4, SignRequest, SignatureVersion};
 
 /// Largest error body read from a response.
-const MAX_ERROR_BODY: u64 = 64 * 1024;
+const MAX_ERROR_BODY: usize = 64 * 1024;
 
 /// The service refuses requests signed more than 15 minutes from its clock.
 const MAX_CLOCK_SKEW: Duration = Duration::from_secs(15 * 60);
@@ -75,6 +75,10 @@ impl Transport {
             .timeout_connect(Some(settings.connect_timeout))
             .timeout_per_read(Some(settings.read_write_timeout))
             .timeout_per_write(Some(settings.read_write_timeout))
+            // A head dripped one byte at a time resets a per-read timeout forever: the whole head
+            // each way gets the same budget as one read.
+            .timeout_send_request(Some(settings.read_write_timeout))
+            .timeout_recv_response(Some(settings.read_write_timeout))
             .timeout_global(settings.request_timeout)
             .user_agent(settings.user_agent.as_str())
             .max_idle_connections(settings.max_idle_connections)
@@ -193,11 +197,7 @@ impl Transport {
         }
         let status = response.status().as_u16();
         let headers = response.headers().clone();
-        let body = if status == 304 {
-            Vec::new()
-        } else {
-            response.into_body().with_config().limit(MAX_ERROR_BODY).read_to_vec().unwrap_or_default()
-        };
+        let body = if status == 304 { Vec::new() } else { self.read_error_body(response) };
         let mut error = parse_service_error(status, &headers, &body);
         // A HEAD error has no body to name its code: a 403 from a server whose clock is more than
         // 15 minutes from ours is the skew error all the same.
@@ -213,6 +213,23 @@ impl Transport {
             self.settings.credentials.invalidate();
         }
         Err(Error::Service(Box::new(error)))
+    }
+
+    /// An error's body: at most [`MAX_ERROR_BODY`] bytes, read for at most the read/write timeout
+    /// (a body dripped or never ending is cut there: the status and headers still say the error).
+    fn read_error_body(&self, response: Response) -> Vec<u8> {
+        use std::io::Read;
+        let deadline = Instant::now() + self.settings.read_write_timeout;
+        let mut reader = response.into_body().into_reader();
+        let mut body = Vec::new();
+        let mut chunk = [0u8; 4096];
+        while body.len() < MAX_ERROR_BODY && Instant::now() < deadline {
+            match reader.read(&mut chunk) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => body.extend_from_slice(&chunk[..n.min(MAX_ERROR_BODY - body.len())]),
+            }
+        }
+        body
     }
 
     /// After RequestTimeTooSkewed, signs with the service's clock from then on.
@@ -264,6 +281,11 @@ impl Transport {
     /// A read or write on the connection failed.
     pub(crate) fn map_io(&self, error: std::io::Error) -> Error {
         use std::io::ErrorKind as K;
+        // ureq's own errors (a timeout of the whole request, a malformed chunk) come wrapped.
+        let error = match error.downcast::<ureq::Error>() {
+            Ok(inner) => return self.map_error(inner),
+            Err(error) => error,
+        };
         match error.kind() {
             K::TimedOut | K::WouldBlock => Error::Timeout {
                 kind: TimeoutKind::ReadWrite,
