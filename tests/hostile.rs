@@ -26,11 +26,6 @@ const FLOOD_CAP: u64 = 1 << 30;
 /// What a client may have taken in (socket buffers included) before it stops reading an endless answer.
 const READ_BOUND: u64 = 32 << 20;
 
-/// A request as the hostile server read it.
-struct Request {
-    method: String,
-}
-
 /// One accepted connection of a hostile server.
 struct Conn {
     stream: TcpStream,
@@ -39,7 +34,7 @@ struct Conn {
 
 impl Conn {
     /// Reads a request's head, and its body when `with_body`; `None` when the client went away.
-    fn read_request(&mut self, with_body: bool) -> Option<Request> {
+    fn read_request(&mut self, with_body: bool) -> Option<()> {
         let mut head = Vec::new();
         let mut byte = [0u8; 1];
         while !head.ends_with(b"\r\n\r\n") {
@@ -49,7 +44,6 @@ impl Conn {
             head.push(byte[0]);
         }
         let text = String::from_utf8_lossy(&head).into_owned();
-        let method = text.split(' ').next().unwrap_or_default().to_string();
         let length: u64 = text
             .lines()
             .find_map(|line| {
@@ -60,7 +54,7 @@ impl Conn {
         if with_body {
             std::io::copy(&mut (&mut self.stream).take(length), &mut std::io::sink()).ok()?;
         }
-        Some(Request { method })
+        Some(())
     }
 
     /// Writes `bytes`, counting what went out; false once the client is gone.
