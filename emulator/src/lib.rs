@@ -27,6 +27,7 @@ pub mod proxy;
 mod server;
 mod store;
 pub mod tls;
+mod wire;
 mod xml;
 
 use std::io;
@@ -320,6 +321,7 @@ async fn connection<I>(io: I, shared: Arc<server::Shared>, mut stopped: watch::R
 where
     I: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + Send + 'static,
 {
+    let io = wire::OssParseErrors::new(io, shared.clone());
     let service = service_fn(move |request| server::handle(shared.clone(), request));
     let connection = http1::Builder::new()
         .timer(TokioTimer::new())

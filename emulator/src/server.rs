@@ -109,7 +109,7 @@ impl Shared {
         self.clock_offset.store(seconds, Ordering::Relaxed);
     }
 
-    fn request_id(&self) -> String {
+    pub(crate) fn request_id(&self) -> String {
         format!("{:08X}{:016X}", self.id_prefix, self.next_id.fetch_add(1, Ordering::Relaxed))
     }
 

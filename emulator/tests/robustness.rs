@@ -209,29 +209,51 @@ fn expect_continue_with_an_early_error_does_not_wait_for_the_body() {
     assert!(response.contains("<Code>NoSuchBucket</Code>"));
 }
 
+/// Asserts `response` is an OSS error: `status`, the XML error document with `code`, and a request id
+/// both in a header and in the document.
+fn assert_oss_error(response: &str, status: u16, code: &str) {
+    assert_eq!(raw_status(response), status, "{response}");
+    let (head, body) = response.split_once("\r\n\r\n").unwrap_or((response, ""));
+    let id = head
+        .lines()
+        .find_map(|line| line.to_ascii_lowercase().strip_prefix("x-oss-request-id: ").map(str::to_string))
+        .unwrap_or_else(|| panic!("no request id: {response}"));
+    assert!(body.contains(&format!("<Code>{code}</Code>")), "{response}");
+    assert!(body.contains(&format!("<RequestId>{}</RequestId>", id.to_ascii_uppercase())), "{response}");
+    assert!(head.to_ascii_lowercase().contains(&format!("content-length: {}", body.len())), "{response}");
+}
+
 #[test]
 fn malformed_requests_get_errors_and_the_server_keeps_serving() {
     let (emu, client) = anonymous();
     let addr = emu.addr();
     let timeout = Duration::from_secs(5);
-    assert_eq!(raw_status(&raw(addr, b"THIS IS NOT HTTP\r\n\r\n", timeout)), 400);
-    assert_eq!(raw_status(&raw(addr, b"GET / HTTP/1.1\r\nBad Header Line\r\n\r\n", timeout)), 400);
+    // What hyper cannot parse is answered as OSS answers every error: its XML and a request id.
+    assert_oss_error(&raw(addr, b"THIS IS NOT HTTP\r\n\r\n", timeout), 400, "InvalidRequest");
+    assert_oss_error(&raw(addr, b"GET / HTTP/1.1\r\nBad Header Line\r\n\r\n", timeout), 400, "InvalidRequest");
     let absurd =
         "POST /test-bucket/k?append&position=0 HTTP/1.1\r\nHost: x\r\nContent-Length: 99999999999999999999999\r\n\r\n";
-    assert_eq!(raw_status(&raw(addr, absurd.as_bytes(), timeout)), 400);
+    assert_oss_error(&raw(addr, absurd.as_bytes(), timeout), 400, "InvalidRequest");
     let both =
         "POST /test-bucket/k?append&position=0 HTTP/1.1\r\nHost: x\r\nContent-Length: 1\r\nContent-Length: 2\r\n\r\nab";
-    assert_eq!(raw_status(&raw(addr, both.as_bytes(), timeout)), 400);
+    assert_oss_error(&raw(addr, both.as_bytes(), timeout), 400, "InvalidRequest");
 
     // Huge and many headers.
     let huge = format!("GET /test-bucket/k HTTP/1.1\r\nHost: x\r\nx-oss-meta-big: {}\r\n\r\n", "a".repeat(2 << 20));
-    assert_eq!(raw_status(&raw(addr, huge.as_bytes(), timeout)), 431);
+    assert_oss_error(&raw(addr, huge.as_bytes(), timeout), 431, "RequestHeaderTooLarge");
     let mut many = String::from("GET /test-bucket/k HTTP/1.1\r\nHost: x\r\n");
     for i in 0..500 {
         many.push_str(&format!("x-oss-meta-h{i}: v\r\n"));
     }
     many.push_str("\r\n");
-    assert_eq!(raw_status(&raw(addr, many.as_bytes(), timeout)), 431);
+    assert_oss_error(&raw(addr, many.as_bytes(), timeout), 431, "RequestHeaderTooLarge");
+    // A malformed request after a good one on a kept-alive connection, too.
+    let mut stream = TcpStream::connect(addr).unwrap();
+    stream.set_read_timeout(Some(timeout)).unwrap();
+    stream.write_all(format!("HEAD /{BUCKET}/nothing HTTP/1.1\r\nHost: x\r\n\r\n").as_bytes()).unwrap();
+    assert_eq!(raw_status(&read_head_only(&mut stream)), 404);
+    stream.write_all(b"GET / HTTP/1.1\r\n\x01\x02\r\n\r\n").unwrap();
+    assert_oss_error(&read_until_close(&mut stream), 400, "InvalidRequest");
 
     // Bad encodings in the query and the key.
     let r = raw(addr, b"GET /test-bucket/k?prefix=%FF HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n", timeout);
