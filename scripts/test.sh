@@ -2,7 +2,7 @@
 # Runs every test of the project on a fresh machine: installs the official OSS clients used as
 # oracles (Python SDKs, ali-oss), then the Rust unit and integration tests (core and emulator, against
 # the in-process emulator), then the interop suites (official SDKs against the emulator binary,
-# and our signer against the SDKs' signers).
+# and our signer against the SDKs' signers), with a short run of every fuzz target.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -18,6 +18,9 @@ OSS_APPEND_TEST_TLS=1 cargo test --test append --test settle --test range --test
 
 echo "== exactly-once soak: 1,000 injected faults, 0 bytes lost or duplicated (the long run: --faults 10000)"
 cargo run -q --example soak -- --faults 1000
+
+echo "== fuzzing: every target for 10 s (the long run: bash scripts/fuzz.sh 450)"
+bash scripts/fuzz.sh 10
 
 echo "== C and C++ tests (ASan+UBSan, valgrind)"
 bash scripts/test-c.sh

@@ -103,7 +103,7 @@ pub struct Global {
     #[arg(long, default_value_t = 10, value_parser = clap::value_parser!(u64).range(1..=3600), global = true, value_name = "SECONDS")]
     pub connect_timeout: u64,
 
-    /// Seconds allowed for any single read or write on an open connection
+    /// Seconds allowed for any single read or write on an open connection, and for a whole response head
     #[arg(long, default_value_t = 30, value_parser = clap::value_parser!(u64).range(1..=3600), global = true, value_name = "SECONDS")]
     pub read_timeout: u64,
 

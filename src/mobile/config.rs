@@ -76,7 +76,8 @@ pub struct ClientConfig {
     /// Time allowed to open a connection, in milliseconds. Default 10 000.
     #[uniffi(default = None)]
     pub connect_timeout_ms: Option<u64>,
-    /// Time allowed for any single read or write, in milliseconds. Default 30 000.
+    /// Time allowed for any single read or write, and for a whole request head, response head or
+    /// error body, in milliseconds. Default 30 000.
     #[uniffi(default = None)]
     pub read_write_timeout_ms: Option<u64>,
     /// Time allowed for a whole request, in milliseconds. Default: none.

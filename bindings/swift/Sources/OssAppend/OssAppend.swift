@@ -2531,7 +2531,8 @@ public struct ClientConfig: Equatable, Hashable {
      */
     public let connectTimeoutMs: UInt64?
     /**
-     * Time allowed for any single read or write, in milliseconds. Default 30 000.
+     * Time allowed for any single read or write, and for a whole request head, response head or
+     * error body, in milliseconds. Default 30 000.
      */
     public let readWriteTimeoutMs: UInt64?
     /**
@@ -2589,7 +2590,8 @@ public struct ClientConfig: Equatable, Hashable {
          * Time allowed to open a connection, in milliseconds. Default 10 000.
          */connectTimeoutMs: UInt64? = nil, 
         /**
-         * Time allowed for any single read or write, in milliseconds. Default 30 000.
+         * Time allowed for any single read or write, and for a whole request head, response head or
+         * error body, in milliseconds. Default 30 000.
          */readWriteTimeoutMs: UInt64? = nil, 
         /**
          * Time allowed for a whole request, in milliseconds. Default: none.

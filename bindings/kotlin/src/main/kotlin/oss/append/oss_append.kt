@@ -4442,7 +4442,8 @@ data class ClientConfig (
     val `connectTimeoutMs`: kotlin.ULong? = null 
     , 
     /**
-     * Time allowed for any single read or write, in milliseconds. Default 30 000.
+     * Time allowed for any single read or write, and for a whole request head, response head or
+     * error body, in milliseconds. Default 30 000.
      */
     val `readWriteTimeoutMs`: kotlin.ULong? = null 
     , 
