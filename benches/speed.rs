@@ -1,0 +1,385 @@
+//! Speed against the loopback limit: `cargo bench --bench speed` (or `bash scripts/bench.sh`, which
+//! adds the library's size). One emulator in a child process; in this process, one after the other
+//! and alternating run by run, three clients of the same appends:
+//!
+//! - `raw`: prebuilt, pre-signed (V4) HTTP/1.1 requests written to one kept-alive socket with one
+//!   vectored write each, the answer's head read back: the loopback limit, doing no work of a client;
+//! - `C`: the C ABI (`oss_append_appender_append`, `oss_append_appender_append_file`), as a C
+//!   program calls it;
+//! - `Rust`: [`oss_append::Appender`].
+//!
+//! Figures, each a median of 7 runs: 1 KiB appends per second and client CPU per append (the
+//! calling thread's `getrusage`; the clients are blocking, so all their work is on it); 8 MiB
+//! appends from memory in MB/s and client CPU per GiB; a file body in MB/s and the peak memory it
+//! added. Every append is verified (CRC-64) by the library's clients, as always. Then the goals of
+//! the speed issue, each with its ratio. `cargo test --benches` runs a short pass that checks all
+//! three clients deliver.
+
+use std::ffi::CString;
+use std::io::{IoSlice, Read, Write};
+use std::net::TcpStream;
+use std::process::{Command, Stdio};
+use std::time::{Instant, SystemTime};
+
+use oss_append::ffi::*;
+use oss_append::sign::{v4, SignRequest};
+use oss_append::{Appender, Client, Credentials};
+
+const AK: &str = "bench-ak";
+const SK: &str = "bench-sk";
+const BUCKET: &str = "bench";
+const REGION: &str = "cn-hangzhou";
+
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(|a, b| a.partial_cmp(b).unwrap());
+    values[values.len() / 2]
+}
+
+/// CPU seconds (user + system) of the calling thread.
+fn thread_cpu() -> f64 {
+    let mut usage: libc::rusage = unsafe { std::mem::zeroed() };
+    // SAFETY: a valid out-pointer for getrusage.
+    unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
+    let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
+    secs(usage.ru_utime) + secs(usage.ru_stime)
+}
+
+/// Resets the process's peak resident memory to what it holds now (Linux).
+fn reset_peak() {
+    let _ = std::fs::write("/proc/self/clear_refs", "5");
+}
+
+fn memory_kib(field: &str) -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let line = status.lines().find(|l| l.starts_with(field)).unwrap();
+    line.split_whitespace().nth(1).unwrap().parse().unwrap()
+}
+
+/// What one run measured.
+struct Run {
+    seconds: f64,
+    cpu: f64,
+    peak_added_kib: u64,
+}
+
+fn measure(work: impl FnOnce()) -> Run {
+    reset_peak();
+    let rss = memory_kib("VmRSS:");
+    let (cpu, started) = (thread_cpu(), Instant::now());
+    work();
+    let seconds = started.elapsed().as_secs_f64();
+    Run { seconds, cpu: thread_cpu() - cpu, peak_added_kib: memory_kib("VmHWM:").saturating_sub(rss) }
+}
+
+/// The loopback limit: one kept-alive socket, requests signed before the clock starts.
+struct Raw {
+    stream: TcpStream,
+    host: String,
+    scratch: Vec<u8>,
+}
+
+impl Raw {
+    fn connect(host: &str) -> Raw {
+        let stream = TcpStream::connect(host).unwrap();
+        stream.set_nodelay(true).unwrap();
+        Raw { stream, host: host.to_string(), scratch: vec![0; 64 << 10] }
+    }
+
+    /// The head of a signed append of `length` bytes at `position` to `key`.
+    fn head(&self, key: &str, position: u64, length: u64) -> Vec<u8> {
+        let query = vec![("append".to_string(), String::new()), ("position".to_string(), position.to_string())];
+        let mut headers = vec![("Content-Length".to_string(), length.to_string())];
+        let credentials = Credentials::new(AK, SK);
+        let now = SystemTime::now();
+        v4::add_signing_headers(&mut headers, &credentials, now);
+        let request =
+            SignRequest { method: "POST", bucket: Some(BUCKET), key: Some(key), query: &query, headers: &headers };
+        let scope = v4::V4Scope { region: REGION, product: v4::PRODUCT_OSS, time: now };
+        let authorization = v4::sign(&request, &[], &credentials, &scope).authorization;
+        let mut head = format!("POST /{BUCKET}/{key}?append&position={position} HTTP/1.1\r\nHost: {}\r\n", self.host);
+        for (name, value) in &headers {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+        head.push_str(&format!("Authorization: {authorization}\r\n\r\n"));
+        head.into_bytes()
+    }
+
+    /// Sends `head` and `body` with vectored writes and reads the answer, which must be a 200.
+    fn exchange(&mut self, head: &[u8], body: &[u8]) {
+        let (mut head, mut body) = (head, body);
+        while !head.is_empty() || !body.is_empty() {
+            let n = self.stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]).unwrap();
+            let from_head = n.min(head.len());
+            head = &head[from_head..];
+            body = &body[n - from_head..];
+        }
+        self.read_answer();
+    }
+
+    fn read_answer(&mut self) {
+        let mut filled = 0;
+        let end = loop {
+            let n = self.stream.read(&mut self.scratch[filled..]).unwrap();
+            assert!(n > 0, "the emulator closed the connection");
+            filled += n;
+            if let Some(end) = self.scratch[..filled].windows(4).position(|w| w == b"\r\n\r\n") {
+                break end + 4;
+            }
+        };
+        let head = std::str::from_utf8(&self.scratch[..end]).unwrap();
+        assert!(head.starts_with("HTTP/1.1 200"), "{head}");
+        let length: usize = head
+            .lines()
+            .find_map(|l| l.to_ascii_lowercase().strip_prefix("content-length:").map(|v| v.trim().parse().unwrap()))
+            .unwrap_or(0);
+        let mut left = (end + length).saturating_sub(filled);
+        while left > 0 {
+            let n = self.stream.read(&mut self.scratch[..left.min(64 << 10)]).unwrap();
+            left -= n;
+        }
+    }
+}
+
+/// The three clients.
+#[derive(Clone, Copy, PartialEq)]
+enum Who {
+    Raw,
+    C,
+    Rust,
+}
+
+struct Clients {
+    host: String,
+    rust: Client,
+    c: *mut oss_append_client,
+}
+
+impl Clients {
+    fn new(endpoint: &str) -> Clients {
+        let rust =
+            Client::builder().endpoint(endpoint).region(REGION).credentials(Credentials::new(AK, SK)).build().unwrap();
+        let c = {
+            let mut config = std::ptr::null_mut();
+            assert_eq!(oss_append_config_new(&mut config), oss_append_result::Ok);
+            let (endpoint, region) = (CString::new(endpoint).unwrap(), CString::new(REGION).unwrap());
+            let (ak, sk) = (CString::new(AK).unwrap(), CString::new(SK).unwrap());
+            oss_append_config_set_endpoint(config, endpoint.as_ptr());
+            oss_append_config_set_region(config, region.as_ptr());
+            oss_append_config_set_credentials(config, ak.as_ptr(), sk.as_ptr(), std::ptr::null());
+            let mut client = std::ptr::null_mut();
+            let result = oss_append_client_new(config, &mut client, std::ptr::null_mut());
+            assert_eq!(result, oss_append_result::Ok);
+            oss_append_config_free(config);
+            client
+        };
+        let host = endpoint.trim_start_matches("http://").to_string();
+        Clients { host, rust, c }
+    }
+
+    /// `count` appends of `body` to a new object `key`, by `who`; the connection and the first
+    /// append are not timed.
+    fn appends(&self, who: Who, key: &str, body: &[u8], count: usize) -> Run {
+        let _ = self.rust.delete_object(BUCKET, key);
+        let size = body.len() as u64;
+        match who {
+            Who::Raw => {
+                let mut raw = Raw::connect(&self.host);
+                let heads: Vec<Vec<u8>> = (0..=count as u64).map(|i| raw.head(key, i * size, size)).collect();
+                raw.exchange(&heads[0], body);
+                measure(|| heads[1..].iter().for_each(|head| raw.exchange(head, body)))
+            }
+            Who::Rust => {
+                let mut appender: Appender = self.rust.appender(BUCKET, key);
+                appender.append(body).unwrap();
+                measure(|| (0..count).for_each(|_| drop(appender.append(body).unwrap())))
+            }
+            Who::C => {
+                let appender = self.c_appender(key);
+                let append = || {
+                    let result = oss_append_appender_append(
+                        appender,
+                        body.as_ptr(),
+                        body.len(),
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    );
+                    assert_eq!(result, oss_append_result::Ok);
+                };
+                append();
+                let run = measure(|| (0..count).for_each(|_| append()));
+                oss_append_appender_free(appender);
+                run
+            }
+        }
+    }
+
+    fn c_appender(&self, key: &str) -> *mut oss_append_appender {
+        let (bucket, key) = (CString::new(BUCKET).unwrap(), CString::new(key).unwrap());
+        let mut appender = std::ptr::null_mut();
+        let result = oss_append_appender_new(self.c, bucket.as_ptr(), key.as_ptr(), std::ptr::null(), &mut appender);
+        assert_eq!(result, oss_append_result::Ok);
+        appender
+    }
+
+    /// One append of the file at `path` (of `size` bytes) to a new object, by `who`.
+    fn file(&self, who: Who, key: &str, path: &std::path::Path, size: u64) -> Run {
+        let _ = self.rust.delete_object(BUCKET, key);
+        let run = match who {
+            Who::Raw => {
+                let mut raw = Raw::connect(&self.host);
+                let head = raw.head(key, 0, size);
+                let mut chunk = vec![0u8; 1 << 20];
+                measure(|| {
+                    let mut file = std::fs::File::open(path).unwrap();
+                    raw.stream.write_all(&head).unwrap();
+                    loop {
+                        let n = file.read(&mut chunk).unwrap();
+                        if n == 0 {
+                            break;
+                        }
+                        raw.stream.write_all(&chunk[..n]).unwrap();
+                    }
+                    raw.read_answer();
+                })
+            }
+            Who::Rust => {
+                let mut appender = self.rust.appender(BUCKET, key);
+                measure(|| drop(appender.append(path).unwrap()))
+            }
+            Who::C => {
+                let appender = self.c_appender(key);
+                let path = CString::new(path.to_str().unwrap()).unwrap();
+                let run = measure(|| {
+                    let result = oss_append_appender_append_file(
+                        appender,
+                        path.as_ptr(),
+                        std::ptr::null_mut(),
+                        std::ptr::null_mut(),
+                    );
+                    assert_eq!(result, oss_append_result::Ok);
+                });
+                oss_append_appender_free(appender);
+                run
+            }
+        };
+        let _ = self.rust.delete_object(BUCKET, key);
+        run
+    }
+}
+
+impl Drop for Clients {
+    fn drop(&mut self) {
+        oss_append_client_free(self.c);
+    }
+}
+
+/// The emulator, in a child process so that its work and memory are not the clients'.
+fn serve() {
+    let emulator = oss_emulator::Emulator::builder().credentials(AK, SK).bucket(BUCKET).start().unwrap();
+    println!("{}", emulator.endpoint());
+    std::io::stdout().flush().unwrap();
+    let _ = std::io::stdin().read_to_end(&mut Vec::new());
+}
+
+fn main() {
+    let args: Vec<String> = std::env::args().collect();
+    if args.iter().any(|a| a == "--serve-emulator") {
+        return serve();
+    }
+    let quick = !args.iter().any(|a| a == "--bench");
+    let mut child = Command::new(std::env::current_exe().unwrap())
+        .arg("--serve-emulator")
+        .stdin(Stdio::piped())
+        .stdout(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut endpoint = String::new();
+    std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut endpoint).unwrap();
+    let clients = Clients::new(endpoint.trim());
+
+    let (runs, small_count, bulk_count, file_size) =
+        if quick { (1, 20, 2, 16u64 << 20) } else { (7, 3000, 24, 1u64 << 30) };
+    let who = [Who::Raw, Who::C, Who::Rust];
+    let small = vec![b's'; 1 << 10];
+    let bulk = vec![b'b'; 8 << 20];
+    let dir = std::env::temp_dir().join(format!("oss-append-speed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("body");
+    {
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 31 % 251) as u8).collect();
+        for _ in 0..file_size >> 20 {
+            file.write_all(&chunk).unwrap();
+        }
+    }
+
+    // [client][figure] -> runs
+    let mut small_rate = [vec![], vec![], vec![]];
+    let mut small_cpu = [vec![], vec![], vec![]];
+    let mut bulk_rate = [vec![], vec![], vec![]];
+    let mut bulk_cpu = [vec![], vec![], vec![]];
+    let mut file_rate = [vec![], vec![], vec![]];
+    let mut file_peak = [vec![], vec![], vec![]];
+    for run in 0..runs {
+        for (i, &w) in who.iter().enumerate() {
+            let r = clients.appends(w, &format!("small-{run}-{i}"), &small, small_count);
+            small_rate[i].push(small_count as f64 / r.seconds);
+            small_cpu[i].push(r.cpu / small_count as f64 * 1e6);
+            let r = clients.appends(w, &format!("bulk-{run}-{i}"), &bulk, bulk_count);
+            let bytes = (bulk_count * bulk.len()) as f64;
+            bulk_rate[i].push(bytes / r.seconds / 1e6);
+            bulk_cpu[i].push(r.cpu / bytes * (1u64 << 30) as f64);
+            let _ = clients.rust.delete_object(BUCKET, &format!("bulk-{run}-{i}"));
+            let r = clients.file(w, &format!("file-{run}-{i}"), &path, file_size);
+            file_rate[i].push(file_size as f64 / r.seconds / 1e6);
+            file_peak[i].push(r.peak_added_kib as f64 / 1024.0);
+        }
+    }
+    let _ = std::fs::remove_dir_all(&dir);
+    drop(child.stdin.take());
+    let _ = child.wait();
+    let m = |values: &[Vec<f64>; 3]| [median(values[0].clone()), median(values[1].clone()), median(values[2].clone())];
+    let figures = [
+        ("1 KiB appends/s", m(&small_rate)),
+        ("client CPU µs per 1 KiB append", m(&small_cpu)),
+        ("8 MiB appends, MB/s", m(&bulk_rate)),
+        ("client CPU s per GiB (8 MiB appends)", m(&bulk_cpu)),
+        (if quick { "16 MiB file, MB/s" } else { "1 GiB file, MB/s" }, m(&file_rate)),
+        ("peak memory added by the file append, MiB", m(&file_peak)),
+    ];
+    println!("oss-append against the loopback limit: one emulator (child process), median of {runs} run(s)");
+    println!("{:>42} {:>10} {:>10} {:>10} {:>8} {:>8}", "", "raw", "C", "Rust", "C/raw", "Rust/raw");
+    for (label, [raw, c, rust]) in &figures {
+        println!("{label:>42} {raw:>10.1} {c:>10.1} {rust:>10.1} {:>8.2} {:>8.2}", c / raw, rust / raw);
+    }
+    if quick {
+        return;
+    }
+    let [raw_small, c_small, rust_small] = figures[0].1;
+    let [raw_cpu, c_cpu, rust_cpu] = figures[1].1;
+    let [raw_bulk, c_bulk, rust_bulk] = figures[2].1;
+    let [raw_file, c_file, rust_file] = figures[4].1;
+    let [_, c_peak, rust_peak] = figures[5].1;
+    let goal = |text: &str, met: bool| println!("  {} {text}", if met { "met    " } else { "NOT met" });
+    println!("goals (issue: speed and size)");
+    goal(
+        &format!("1 KiB appends ≥ 0.8× raw: C {:.2}, Rust {:.2}", c_small / raw_small, rust_small / raw_small),
+        c_small / raw_small >= 0.8 && rust_small / raw_small >= 0.8,
+    );
+    goal(
+        &format!("client CPU per 1 KiB append ≤ 1.3× raw: C {:.2}, Rust {:.2}", c_cpu / raw_cpu, rust_cpu / raw_cpu),
+        c_cpu / raw_cpu <= 1.3 && rust_cpu / raw_cpu <= 1.3,
+    );
+    goal(
+        &format!("8 MiB appends ≥ 0.9× raw: C {:.2}, Rust {:.2}", c_bulk / raw_bulk, rust_bulk / raw_bulk),
+        c_bulk / raw_bulk >= 0.9 && rust_bulk / raw_bulk >= 0.9,
+    );
+    goal(
+        &format!("file body ≥ 0.85× raw: C {:.2}, Rust {:.2}", c_file / raw_file, rust_file / raw_file),
+        c_file / raw_file >= 0.85 && rust_file / raw_file >= 0.85,
+    );
+    goal(
+        &format!("file append memory flat: C +{c_peak:.1} MiB, Rust +{rust_peak:.1} MiB"),
+        c_peak.max(rust_peak) <= 8.0,
+    );
+}
