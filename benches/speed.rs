@@ -13,7 +13,9 @@
 //! appends from memory in MB/s and client CPU per GiB; a file body in MB/s and the peak memory it
 //! added. Every append is verified (CRC-64) by the library's clients, as always. Then the goals of
 //! the speed issue, each with its ratio. `cargo test --benches` runs a short pass that checks all
-//! three clients deliver.
+//! three clients deliver. `-- --only small` (or `bulk`, `file`) runs one figure, for a profiler:
+//! `perf record -g --no-inherit target/release/deps/speed-* --bench --only small --client rust`
+//! (`--client raw`, `c` or `rust`: one client).
 
 use std::ffi::CString;
 use std::io::{IoSlice, Read, Write};
@@ -31,6 +33,9 @@ const BUCKET: &str = "bench";
 const REGION: &str = "cn-hangzhou";
 
 fn median(mut values: Vec<f64>) -> f64 {
+    if values.is_empty() {
+        return f64::NAN;
+    }
     values.sort_by(|a, b| a.partial_cmp(b).unwrap());
     values[values.len() / 2]
 }
@@ -302,17 +307,6 @@ fn main() {
     let who = [Who::Raw, Who::C, Who::Rust];
     let small = vec![b's'; 1 << 10];
     let bulk = vec![b'b'; 8 << 20];
-    let dir = std::env::temp_dir().join(format!("oss-append-speed-{}", std::process::id()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let path = dir.join("body");
-    {
-        let mut file = std::fs::File::create(&path).unwrap();
-        let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 31 % 251) as u8).collect();
-        for _ in 0..file_size >> 20 {
-            file.write_all(&chunk).unwrap();
-        }
-    }
-
     // [client][figure] -> runs
     let mut small_rate = [vec![], vec![], vec![]];
     let mut small_cpu = [vec![], vec![], vec![]];
@@ -320,21 +314,46 @@ fn main() {
     let mut bulk_cpu = [vec![], vec![], vec![]];
     let mut file_rate = [vec![], vec![], vec![]];
     let mut file_peak = [vec![], vec![], vec![]];
-    for run in 0..runs {
-        for (i, &w) in who.iter().enumerate() {
-            let r = clients.appends(w, &format!("small-{run}-{i}"), &small, small_count);
-            small_rate[i].push(small_count as f64 / r.seconds);
-            small_cpu[i].push(r.cpu / small_count as f64 * 1e6);
-            let r = clients.appends(w, &format!("bulk-{run}-{i}"), &bulk, bulk_count);
-            let bytes = (bulk_count * bulk.len()) as f64;
-            bulk_rate[i].push(bytes / r.seconds / 1e6);
-            bulk_cpu[i].push(r.cpu / bytes * (1u64 << 30) as f64);
-            let _ = clients.rust.delete_object(BUCKET, &format!("bulk-{run}-{i}"));
-            let r = clients.file(w, &format!("file-{run}-{i}"), &path, file_size);
-            file_rate[i].push(file_size as f64 / r.seconds / 1e6);
-            file_peak[i].push(r.peak_added_kib as f64 / 1024.0);
+    let only = args.iter().position(|a| a == "--only").and_then(|i| args.get(i + 1)).map(String::as_str);
+    let wanted = |figure: &str| only.is_none_or(|only| only == figure);
+    let dir = std::env::temp_dir().join(format!("oss-append-speed-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("body");
+    if wanted("file") {
+        let mut file = std::fs::File::create(&path).unwrap();
+        let chunk: Vec<u8> = (0..1u32 << 20).map(|i| (i * 31 % 251) as u8).collect();
+        for _ in 0..file_size >> 20 {
+            file.write_all(&chunk).unwrap();
         }
     }
+
+    let client = args.iter().position(|a| a == "--client").and_then(|i| args.get(i + 1)).map(String::as_str);
+    let names = ["raw", "c", "rust"];
+    for run in 0..runs {
+        for (i, &w) in who.iter().enumerate() {
+            if client.is_some_and(|client| client != names[i]) {
+                continue;
+            }
+            if wanted("small") {
+                let r = clients.appends(w, &format!("small-{run}-{i}"), &small, small_count);
+                small_rate[i].push(small_count as f64 / r.seconds);
+                small_cpu[i].push(r.cpu / small_count as f64 * 1e6);
+            }
+            if wanted("bulk") {
+                let r = clients.appends(w, &format!("bulk-{run}-{i}"), &bulk, bulk_count);
+                let bytes = (bulk_count * bulk.len()) as f64;
+                bulk_rate[i].push(bytes / r.seconds / 1e6);
+                bulk_cpu[i].push(r.cpu / bytes * (1u64 << 30) as f64);
+                let _ = clients.rust.delete_object(BUCKET, &format!("bulk-{run}-{i}"));
+            }
+            if wanted("file") {
+                let r = clients.file(w, &format!("file-{run}-{i}"), &path, file_size);
+                file_rate[i].push(file_size as f64 / r.seconds / 1e6);
+                file_peak[i].push(r.peak_added_kib as f64 / 1024.0);
+            }
+        }
+    }
+
     let _ = std::fs::remove_dir_all(&dir);
     drop(child.stdin.take());
     let _ = child.wait();
@@ -352,7 +371,7 @@ fn main() {
     for (label, [raw, c, rust]) in &figures {
         println!("{label:>42} {raw:>10.1} {c:>10.1} {rust:>10.1} {:>8.2} {:>8.2}", c / raw, rust / raw);
     }
-    if quick {
+    if quick || only.is_some() || client.is_some() {
         return;
     }
     let [raw_small, c_small, rust_small] = figures[0].1;

@@ -23,6 +23,7 @@
 mod appender;
 mod body;
 mod client;
+mod coalesce;
 mod config;
 pub mod crc64;
 mod credentials;

@@ -55,11 +55,13 @@ pub(crate) struct Transport {
     suspects: Mutex<VecDeque<(String, String, u64)>>,
 }
 
-/// The connection chain: a CONNECT proxy when there is one, TCP, then TLS for https.
+/// The connection chain: a CONNECT proxy when there is one, TCP, a request's head sent with its
+/// body ([`crate::coalesce`]), then TLS for https.
 fn connector(settings: &Settings) -> impl ureq::unversioned::transport::Connector {
     use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
     ().chain(ConnectProxyConnector::default())
         .chain(TcpConnector::default())
+        .chain(crate::coalesce::CoalesceConnector)
         .chain(crate::tls::TlsConnector { config: settings.tls.clone() })
 }
 
