@@ -6,13 +6,21 @@
 //! (the head): it goes out with the next output (the body) in one send, or on its own before the
 //! connection waits for an answer. The bytes and their order are unchanged; nothing is held while
 //! an answer is awaited.
+//!
+//! ureq also probes a kept-alive connection twice between two requests (when it goes back to the
+//! pool and when it is taken out again: three syscalls each). A probe that found the connection
+//! open less than [`PROBE_FRESH`] ago, with nothing sent or received since, stands for the second.
 
 use std::fmt;
+use std::time::{Duration, Instant};
 
 use ureq::unversioned::transport::{Buffers, ConnectionDetails, Connector, NextTimeout, Transport};
 
 /// Held output is at most this: a request's head (a large body is sent as it comes).
 const HOLD_MAX: usize = 16 * 1024;
+
+/// How long a probe that found the connection open stands, with no I/O since.
+const PROBE_FRESH: Duration = Duration::from_millis(1);
 
 /// Wraps the connection made before it in the chain.
 #[derive(Debug, Default)]
@@ -22,7 +30,7 @@ impl<In: Transport> Connector<In> for CoalesceConnector {
     type Out = Coalesce<In>;
 
     fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        Ok(chained.map(|inner| Coalesce { inner, held: Vec::new(), first: true }))
+        Ok(chained.map(|inner| Coalesce { inner, held: Vec::new(), first: true, probed: None }))
     }
 }
 
@@ -33,6 +41,8 @@ pub(crate) struct Coalesce<T> {
     held: Vec<u8>,
     /// No output since the connection last waited for input: the next output starts a request.
     first: bool,
+    /// When a probe last found the connection open, if nothing was sent or received since.
+    probed: Option<Instant>,
 }
 
 impl<T> fmt::Debug for Coalesce<T> {
@@ -63,6 +73,7 @@ impl<T: Transport> Transport for Coalesce<T> {
     }
 
     fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.probed = None;
         if std::mem::take(&mut self.first) && amount <= HOLD_MAX && amount <= self.inner.buffers().output().len() / 2 {
             let output = self.inner.buffers().output();
             self.held.extend_from_slice(&output[..amount]);
@@ -89,19 +100,26 @@ impl<T: Transport> Transport for Coalesce<T> {
     }
 
     fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.probed = None;
         self.release(timeout)?;
         self.first = true;
         self.inner.maybe_await_input(timeout)
     }
 
     fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        self.probed = None;
         self.release(timeout)?;
         self.first = true;
         self.inner.await_input(timeout)
     }
 
     fn is_open(&mut self) -> bool {
-        self.inner.is_open()
+        if self.probed.is_some_and(|at| at.elapsed() < PROBE_FRESH) {
+            return true;
+        }
+        let open = self.inner.is_open();
+        self.probed = open.then(Instant::now);
+        open
     }
 
     fn is_tls(&self) -> bool {
@@ -120,6 +138,8 @@ mod tests {
         buffers: LazyBuffers,
         sends: Vec<Vec<u8>>,
         waits: usize,
+        probes: usize,
+        open: bool,
     }
 
     impl Transport for Recording {
@@ -135,13 +155,15 @@ mod tests {
             Ok(true)
         }
         fn is_open(&mut self) -> bool {
-            true
+            self.probes += 1;
+            self.open
         }
     }
 
     fn connection(capacity: usize) -> Coalesce<Recording> {
-        let inner = Recording { buffers: LazyBuffers::new(1024, capacity), sends: Vec::new(), waits: 0 };
-        Coalesce { inner, held: Vec::new(), first: true }
+        let buffers = LazyBuffers::new(1024, capacity);
+        let inner = Recording { buffers, sends: Vec::new(), waits: 0, probes: 0, open: true };
+        Coalesce { inner, held: Vec::new(), first: true, probed: None }
     }
 
     /// Writes `bytes` as ureq does: into the output buffer, then a transmit.
@@ -193,5 +215,24 @@ mod tests {
         let big = vec![b'x'; 6 * 1024];
         send(&mut c, &big);
         assert_eq!(c.inner.sends, vec![big]);
+    }
+
+    #[test]
+    fn a_fresh_probe_stands_for_the_next_one_until_any_io_or_a_millisecond() {
+        let mut c = connection(8 * 1024);
+        assert!(c.is_open() && c.is_open());
+        assert_eq!(c.inner.probes, 1, "the second probe, right after the first, is the first's answer");
+        send(&mut c, b"GET / HTTP/1.1\r\n\r\n");
+        wait(&mut c);
+        assert!(c.is_open());
+        assert_eq!(c.inner.probes, 2, "I/O since: probed again");
+        std::thread::sleep(PROBE_FRESH * 2);
+        assert!(c.is_open());
+        assert_eq!(c.inner.probes, 3, "a millisecond since: probed again");
+        // A closed connection is never taken as open.
+        c.inner.open = false;
+        std::thread::sleep(PROBE_FRESH * 2);
+        assert!(!c.is_open() && !c.is_open());
+        assert_eq!(c.inner.probes, 5);
     }
 }
