@@ -53,6 +53,15 @@ pub(crate) struct Transport {
     /// `(bucket, key, position)` of appends reported as not landed after their body went out whole,
     /// the newest last: one may still commit late.
     suspects: Mutex<VecDeque<(String, String, u64)>>,
+    /// The last V4 signing key, kept for the day: four HMACs a request saved.
+    signing_key: Mutex<Option<KeptKey>>,
+}
+
+/// A V4 signing key and what it was derived from (the region and product are the client's own).
+struct KeptKey {
+    secret: String,
+    date: String,
+    key: [u8; 32],
 }
 
 /// The connection chain: a CONNECT proxy when there is one, TCP, a request's head sent with its
@@ -95,6 +104,22 @@ impl Transport {
             settings,
             clock_offset: AtomicI64::new(0),
             suspects: Mutex::new(VecDeque::new()),
+            signing_key: Mutex::new(None),
+        }
+    }
+
+    /// The V4 signing key of `secret` for the day of `now`, derived once a day (or when the
+    /// secret changes, as STS credentials do).
+    fn signing_key(&self, secret: &str, now: SystemTime) -> [u8; 32] {
+        let date = sign::format_iso8601(now)[..8].to_string();
+        let mut kept = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
+        match kept.as_ref() {
+            Some(k) if k.date == date && k.secret == secret => k.key,
+            _ => {
+                let key = v4::signing_key(secret, &date, &self.settings.region, v4::PRODUCT_OSS);
+                *kept = Some(KeptKey { secret: secret.to_string(), date, key });
+                key
+            }
         }
     }
 
@@ -159,7 +184,8 @@ impl Transport {
             SignatureVersion::V4 => {
                 v4::add_signing_headers(&mut headers, &credentials, now);
                 let scope = v4::V4Scope { region: &settings.region, product: v4::PRODUCT_OSS, time: now };
-                v4::sign(&request(call, &headers), &[], &credentials, &scope).authorization
+                let key = self.signing_key(credentials.access_key_secret(), now);
+                v4::sign_with_key(&request(call, &headers), &[], &credentials, &scope, &key).authorization
             }
             SignatureVersion::V1 => {
                 v1::add_signing_headers(&mut headers, &credentials, now);
@@ -422,6 +448,32 @@ pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8])
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn the_signing_key_is_kept_for_a_day_and_a_secret() {
+        use std::time::UNIX_EPOCH;
+        let config = crate::Config {
+            endpoint: "http://127.0.0.1:9".into(),
+            region: Some("cn-hangzhou".into()),
+            credentials: Some(std::sync::Arc::new(crate::Credentials::new("ak", "sk"))),
+            ..crate::Config::default()
+        };
+        let transport = Transport::new(config.resolve().unwrap());
+        let derived = |secret: &str, at: SystemTime| {
+            let date = &sign::format_iso8601(at)[..8];
+            v4::signing_key(secret, date, "cn-hangzhou", v4::PRODUCT_OSS)
+        };
+        let day = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
+        let later_that_day = day + Duration::from_secs(3600);
+        let next_day = day + Duration::from_secs(86_400);
+        assert_eq!(transport.signing_key("sk", day), derived("sk", day));
+        assert_eq!(transport.signing_key("sk", later_that_day), derived("sk", day));
+        // A new secret (STS credentials renewed) and a new day each derive a new key.
+        assert_eq!(transport.signing_key("sk2", later_that_day), derived("sk2", day));
+        assert_ne!(derived("sk2", day), derived("sk", day));
+        assert_eq!(transport.signing_key("sk2", next_day), derived("sk2", next_day));
+        assert_ne!(derived("sk2", next_day), derived("sk2", day));
+    }
 
     #[test]
     fn service_error_is_read_from_xml_and_headers() {

@@ -145,6 +145,15 @@ fn hex(bytes: &[u8]) -> String {
     out
 }
 
+/// The V4 signing key of a secret for a day (`yyyymmdd`), region and product: the same for every
+/// request of that day, so a client may keep it (see [`sign_with_key`]).
+pub fn signing_key(secret: &str, date: &str, region: &str, product: &str) -> [u8; 32] {
+    let key = hmac_sha256(format!("aliyun_v4{secret}").as_bytes(), date.as_bytes());
+    let key = hmac_sha256(&key, region.as_bytes());
+    let key = hmac_sha256(&key, product.as_bytes());
+    hmac_sha256(&key, b"aliyun_v4_request")
+}
+
 /// Signs `request` (which must already carry `x-oss-date`, see [`add_signing_headers`]).
 pub fn sign(
     request: &SignRequest<'_>,
@@ -153,16 +162,25 @@ pub fn sign(
     scope: &V4Scope<'_>,
 ) -> V4Signature {
     let datetime = format_iso8601(scope.time);
+    let key = signing_key(credentials.access_key_secret(), &datetime[..8], scope.region, scope.product);
+    sign_with_key(request, additional, credentials, scope, &key)
+}
+
+/// [`sign`] with the [`signing_key`] of `credentials` for the scope's day, region and product.
+pub fn sign_with_key(
+    request: &SignRequest<'_>,
+    additional: &[String],
+    credentials: &Credentials,
+    scope: &V4Scope<'_>,
+    key: &[u8; 32],
+) -> V4Signature {
+    let datetime = format_iso8601(scope.time);
     let date = &datetime[..8];
     let credential_scope = format!("{date}/{}/{}/aliyun_v4_request", scope.region, scope.product);
     let canonical_request = canonical_request(request, additional);
     let string_to_sign =
         format!("{ALGORITHM}\n{datetime}\n{credential_scope}\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
-    let key = hmac_sha256(format!("aliyun_v4{}", credentials.access_key_secret()).as_bytes(), date.as_bytes());
-    let key = hmac_sha256(&key, scope.region.as_bytes());
-    let key = hmac_sha256(&key, scope.product.as_bytes());
-    let key = hmac_sha256(&key, b"aliyun_v4_request");
-    let signature = hex(&hmac_sha256(&key, string_to_sign.as_bytes()));
+    let signature = hex(&hmac_sha256(key, string_to_sign.as_bytes()));
     let additional = effective_additional_headers(request, additional);
     let mut authorization = format!("{ALGORITHM} Credential={}/{credential_scope}", credentials.access_key_id());
     if !additional.is_empty() {
