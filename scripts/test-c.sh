@@ -168,7 +168,7 @@ for source in tests/c/test_append.c tests/c/test_bad_inputs.c tests/c/test_threa
     fail "$name [asan build]"
   fi
   if $compiler "${flags[@]}" "$source" "${shared_libs[@]}" -o "$out/$name-valgrind" 2>"$out/$name-valgrind-build.log"; then
-    run_test "$name" valgrind valgrind -q --leak-check=full --error-exitcode=1 --suppressions=tests/c/valgrind.supp "$out/$name-valgrind"
+    run_test "$name" valgrind valgrind -q --num-callers=50 --leak-check=full --error-exitcode=1 --suppressions=tests/c/valgrind.supp "$out/$name-valgrind"
   else
     cat "$out/$name-valgrind-build.log"
     fail "$name [valgrind build]"
