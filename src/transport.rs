@@ -60,7 +60,8 @@ pub(crate) struct Transport {
 /// A V4 signing key and what it was derived from (the region and product are the client's own).
 struct KeptKey {
     secret: String,
-    date: String,
+    /// Days since 1970-01-01 (UTC): the key's `yyyymmdd`.
+    day: u64,
     key: [u8; 32],
 }
 
@@ -111,13 +112,15 @@ impl Transport {
     /// The V4 signing key of `secret` for the day of `now`, derived once a day (or when the
     /// secret changes, as STS credentials do).
     fn signing_key(&self, secret: &str, now: SystemTime) -> [u8; 32] {
-        let date = sign::format_iso8601(now)[..8].to_string();
+        // The UTC day, compared without formatting a date on every request.
+        let day = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
         let mut kept = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
         match kept.as_ref() {
-            Some(k) if k.date == date && k.secret == secret => k.key,
+            Some(k) if k.day == day && k.secret == secret => k.key,
             _ => {
-                let key = v4::signing_key(secret, &date, &self.settings.region, v4::PRODUCT_OSS);
-                *kept = Some(KeptKey { secret: secret.to_string(), date, key });
+                let date = &sign::format_iso8601(now)[..8];
+                let key = v4::signing_key(secret, date, &self.settings.region, v4::PRODUCT_OSS);
+                *kept = Some(KeptKey { secret: secret.to_string(), day, key });
                 key
             }
         }
@@ -450,7 +453,7 @@ mod tests {
     use super::*;
 
     #[test]
-    fn the_signing_key_is_kept_for_a_day_and_a_secret() {
+    fn the_kept_signing_key_follows_the_day_and_the_secret() {
         use std::time::UNIX_EPOCH;
         let config = crate::Config {
             endpoint: "http://127.0.0.1:9".into(),

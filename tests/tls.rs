@@ -147,33 +147,20 @@ fn https_to_a_plain_http_server_says_use_http() {
     assert!(err.to_string().contains("https://"), "{err}");
 }
 
+/// A client builder for an https endpoint nothing listens on.
+fn unreachable_https() -> oss_append::ClientBuilder {
+    Client::builder().endpoint("https://127.0.0.1:1").region("cn-hangzhou").credentials(Credentials::new(AK, SK))
+}
+
 #[test]
 fn bad_ca_bundles_and_proxies_are_refused_before_anything_is_sent() {
     for pem in [&b"not a certificate"[..], b""] {
-        let err = Client::builder()
-            .endpoint("https://127.0.0.1:1")
-            .region("cn-hangzhou")
-            .credentials(Credentials::new(AK, SK))
-            .ca_bundle_pem(pem)
-            .build()
-            .unwrap_err();
+        let err = unreachable_https().ca_bundle_pem(pem).build().unwrap_err();
         assert!(matches!(err, Error::InvalidArgument { argument: Argument::CaBundle, .. }), "{err:?}");
     }
-    let err = Client::builder()
-        .endpoint("https://127.0.0.1:1")
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .ca_bundle_file("/no/such/ca.pem")
-        .build()
-        .unwrap_err();
+    let err = unreachable_https().ca_bundle_file("/no/such/ca.pem").build().unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { argument: Argument::CaBundle, .. }), "{err:?}");
-    let err = Client::builder()
-        .endpoint("https://127.0.0.1:1")
-        .region("cn-hangzhou")
-        .credentials(Credentials::new(AK, SK))
-        .proxy("not a url at all")
-        .build()
-        .unwrap_err();
+    let err = unreachable_https().proxy("not a url at all").build().unwrap_err();
     assert!(matches!(err, Error::InvalidArgument { argument: Argument::Proxy, .. }), "{err:?}");
     assert!(!err.to_string().contains("not a url at all@"), "{err}");
 }
