@@ -2,16 +2,39 @@
 //!
 //! The service reports the CRC of the whole object, so a client continues the object's running CRC
 //! with the bytes it appends ([`Crc64::resume`]), or combines the CRC of the body with the object's
-//! CRC ([`combine`]). The SIMD work is done by the `crc-fast` crate.
+//! CRC ([`combine`]).
+//!
+//! Long inputs are folded with carry-less multiplication, as in Intel's "Fast CRC Computation for
+//! Generic Polynomials Using PCLMULQDQ": the message is read in 128-bit blocks, and a block `b`
+//! bits before the end of a lane is replaced by a 128-bit value congruent to it times `x^b` modulo
+//! the polynomial (two 64×64-bit carry-less products, one per half), which is XORed into the block
+//! that far on. What is left is one block; the tables turn it, then the last bytes, into the
+//! register. x86_64 uses PCLMULQDQ (and VPCLMULQDQ on 512-bit registers with AVX-512), aarch64
+//! PMULL; other processors, and short inputs, use the tables (`table.rs`). The multipliers are
+//! computed at compile time from the polynomial (`FOLD_KEYS`).
 
-use crc_fast::{CrcAlgorithm, Digest};
+#[cfg(target_arch = "aarch64")]
+mod arm;
+mod table;
+#[cfg(target_arch = "x86_64")]
+mod x86;
 
 /// Register value XORed into the CRC on output (and used as the initial value).
 const XOROUT: u64 = u64::MAX;
 
 /// CRC-64/XZ of `data`. The empty input gives 0.
 pub fn checksum(data: &[u8]) -> u64 {
-    crc_fast::checksum(CrcAlgorithm::Crc64Xz, data)
+    update(XOROUT, data) ^ XOROUT
+}
+
+/// Feeds `data` to the register `reg` (the CRC before its final XOR) on the fastest path there is.
+fn update(reg: u64, data: &[u8]) -> u64 {
+    #[cfg(target_arch = "x86_64")]
+    return x86::update(reg, data);
+    #[cfg(target_arch = "aarch64")]
+    return arm::update(reg, data);
+    #[allow(unreachable_code)]
+    table::update(reg, data)
 }
 
 /// CRC of `A ‖ B` from `crc(A)`, `crc(B)` and the length of `B`, without reading either.
@@ -83,11 +106,40 @@ fn x_power(n: u64, table: &[u64; 64]) -> u64 {
     result
 }
 
+/// `x^e` modulo the polynomial.
+const fn x_pow(mut e: u32) -> u64 {
+    let mut result = ONE;
+    let mut square = ONE >> 1;
+    while e != 0 {
+        if e & 1 != 0 {
+            result = multiply(result, square);
+        }
+        square = multiply(square, square);
+        e >>= 1;
+    }
+    result
+}
+
+/// `FOLD_KEYS[n]`: the multipliers that move a 128-bit block `n` blocks (`128 n` bits) on, for its
+/// first (high degree) 64 bits and for its last: `x^(128n + 64)` and `x^(128n)`, each divided by x
+/// because a carry-less product of two reflected 64-bit values comes out one bit short of its
+/// 128-bit reflected place.
+#[cfg_attr(not(any(target_arch = "x86_64", target_arch = "aarch64")), allow(dead_code))]
+static FOLD_KEYS: [[u64; 2]; 17] = {
+    let mut keys = [[0u64; 2]; 17];
+    let mut n = 1;
+    while n < 17 {
+        keys[n] = [x_pow(128 * n as u32 + 63), x_pow(128 * n as u32 - 1)];
+        n += 1;
+    }
+    keys
+};
+
 /// A running CRC-64/XZ that can start from the CRC of data already hashed.
 #[derive(Clone)]
 pub struct Crc64 {
-    digest: Digest,
-    start: u64,
+    /// The register: the CRC before its final XOR.
+    reg: u64,
 }
 
 impl Crc64 {
@@ -98,20 +150,17 @@ impl Crc64 {
 
     /// Continues from `crc`, the CRC of the bytes before the ones that will be [`update`](Self::update)d.
     pub fn resume(crc: u64) -> Self {
-        Self { digest: Digest::new_with_init_state(CrcAlgorithm::Crc64Xz, crc ^ XOROUT), start: crc }
+        Self { reg: crc ^ XOROUT }
     }
 
     /// Feeds more bytes.
     pub fn update(&mut self, data: &[u8]) {
-        self.digest.update(data);
+        self.reg = update(self.reg, data);
     }
 
     /// The CRC of everything so far, including what came before [`resume`](Self::resume).
     pub fn value(&self) -> u64 {
-        if self.digest.get_amount() == 0 {
-            return self.start;
-        }
-        self.digest.finalize()
+        self.reg ^ XOROUT
     }
 }
 
@@ -190,10 +239,99 @@ mod tests {
         }
     }
 
+    /// CRC-64/XZ register one bit at a time: the definition, to check every fast path against.
+    fn reference(mut reg: u64, data: &[u8]) -> u64 {
+        for &byte in data {
+            reg ^= u64::from(byte);
+            for _ in 0..8 {
+                reg = if reg & 1 == 1 { (reg >> 1) ^ POLY } else { reg >> 1 };
+            }
+        }
+        reg
+    }
+
+    /// Bytes that are not periodic at any block size.
+    fn noise(len: usize, seed: u64) -> Vec<u8> {
+        let mut x = seed | 1;
+        (0..len)
+            .map(|_| {
+                x ^= x << 13;
+                x ^= x >> 7;
+                x ^= x << 17;
+                (x >> 24) as u8
+            })
+            .collect()
+    }
+
+    /// Checks `path` against the reference at every length up to 1,100 bytes (past every lane and
+    /// block boundary of the folding paths), from odd offsets, from several registers, and at a few
+    /// large lengths.
+    fn check_path(name: &str, min_len: usize, path: impl Fn(u64, &[u8]) -> u64) {
+        let data = noise(1_200, 7);
+        for reg in [0, u64::MAX, 0x0123_4567_89ab_cdef] {
+            for offset in [0, 1, 5] {
+                for len in min_len..=1_100 {
+                    let slice = &data[offset..offset + len];
+                    assert_eq!(path(reg, slice), reference(reg, slice), "{name}: length {len}, offset {offset}, register {reg:#x}");
+                }
+            }
+        }
+        for len in [4_096 + 17, 65_536 + 255, 1 << 20] {
+            let big = noise(len, len as u64);
+            assert_eq!(path(u64::MAX, &big), reference(u64::MAX, &big), "{name}: length {len}");
+        }
+    }
+
     #[test]
-    fn combine_agrees_with_the_simd_crate() {
-        for (a, b, n) in [(1u64, 2u64, 1u64), (u64::MAX, 0, 4096), (0xdead_beef, 0x1234, 5 << 30)] {
-            assert_eq!(combine(a, b, n), crc_fast::checksum_combine(CrcAlgorithm::Crc64Xz, a, b, n));
+    fn the_tables_agree_with_the_bitwise_definition() {
+        check_path("tables", 0, table::update);
+    }
+
+    #[test]
+    fn the_dispatched_path_agrees_with_the_bitwise_definition() {
+        check_path("dispatch", 0, update);
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn pclmulqdq_agrees_with_the_bitwise_definition() {
+        if !x86::has_narrow() {
+            eprintln!("SKIPPED pclmulqdq_agrees_with_the_bitwise_definition: this processor has no PCLMULQDQ/SSE4.1");
+            return;
+        }
+        // SAFETY: the features were detected above.
+        check_path("pclmulqdq", 16, |reg, data| unsafe { x86::update_narrow(reg, data) });
+    }
+
+    #[cfg(target_arch = "x86_64")]
+    #[test]
+    fn vpclmulqdq_agrees_with_the_bitwise_definition() {
+        if !x86::has_wide() {
+            eprintln!("SKIPPED vpclmulqdq_agrees_with_the_bitwise_definition: this processor has no AVX-512 VPCLMULQDQ");
+            return;
+        }
+        // SAFETY: the features were detected above.
+        check_path("vpclmulqdq", 256, |reg, data| unsafe { x86::update_wide(reg, data) });
+    }
+
+    #[cfg(target_arch = "aarch64")]
+    #[test]
+    fn pmull_agrees_with_the_bitwise_definition() {
+        if !arm::has_pmull() {
+            eprintln!("SKIPPED pmull_agrees_with_the_bitwise_definition: this processor has no PMULL");
+            return;
+        }
+        // SAFETY: the feature was detected above.
+        check_path("pmull", 16, |reg, data| unsafe { arm::update_pmull(reg, data) });
+    }
+
+    #[test]
+    fn combine_over_long_runs_agrees_with_hashing_them() {
+        let a = noise(1_000, 3);
+        for n in [1usize, 15, 16, 4_096, (1 << 26) + 13] {
+            let zeros = vec![0u8; n];
+            let whole = [a.as_slice(), &zeros].concat();
+            assert_eq!(combine(checksum(&a), checksum(&zeros), n as u64), checksum(&whole), "n = {n}");
         }
     }
 }
