@@ -22,6 +22,9 @@ cargo run -q --example soak -- --faults 1000
 echo "== fuzzing: every target for 10 s (the long run: bash scripts/fuzz.sh 450)"
 bash scripts/fuzz.sh 10
 
+echo "== CRC-64 on aarch64 (qemu user mode): the PMULL path Android and iOS take"
+bash scripts/test-aarch64.sh
+
 echo "== C and C++ tests (ASan+UBSan, valgrind)"
 bash scripts/test-c.sh
 
