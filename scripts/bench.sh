@@ -1,19 +1,34 @@
 #!/usr/bin/env bash
 # The speed and size benchmark of the speed issue, in one command:
 #   1. the stripped release library (the shipped profile: opt-level "s", LTO, panic = "unwind"),
-#      without and with the mobile feature (x86_64 here stands for one mobile ABI);
+#      without and with the mobile feature (x86_64 here stands for one mobile ABI), and the size
+#      each other choice would give: packed relocations, opt-level "z", panic = "abort";
 #   2. benches/speed.rs: the raw keep-alive socket, the C ABI and the Rust appender against one
 #      emulator, side by side, medians of 7, with the goals and their ratios.
 # `cargo test --benches` (and so CI) runs a short pass of the second part that checks the clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-echo "== library size (release profile, stripped)"
-for features in "" "mobile"; do
-  cargo build -q --release --lib --target-dir target/size ${features:+--features "$features"}
-  bytes=$(stat -c %s target/size/release/liboss_append.so)
-  printf '  liboss_append.so %-10s %10d bytes (%.2f MiB)\n' "${features:-default}" "$bytes" "$(awk "BEGIN { print $bytes / 1048576 }")"
-done
+echo "== library size (release profile, stripped; x86_64 stands for one mobile ABI)"
+goal=$((2 * 1048576))
+# label | features | extra environment for cargo (each in its own target directory)
+size_of() {
+  local label=$1 features=$2 dir=target/size/$3
+  shift 3
+  env "$@" cargo build -q --release --lib --target-dir "$dir" ${features:+--features "$features"}
+  local bytes
+  bytes=$(stat -c %s "$dir/release/liboss_append.so")
+  printf '  %-62s %9d bytes  %.2f MiB  %.2fx the 2 MiB goal\n' "$label" "$bytes" \
+    "$(awk "BEGIN { print $bytes / 1048576 }")" "$(awk "BEGIN { print $bytes / $goal }")"
+}
+size_of "default (C and Rust)" "" default
+size_of "mobile (the shipped choice)" mobile mobile
+size_of "mobile, relative relocations packed (-z pack-relative-relocs)" mobile relr \
+  RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
+size_of "mobile, opt-level z" mobile opt-z CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+size_of "mobile, panic = abort (Kotlin/Swift lose panics as errors)" mobile abort CARGO_PROFILE_RELEASE_PANIC=abort
+size_of "mobile, panic = abort and packed relocations" mobile abort-relr CARGO_PROFILE_RELEASE_PANIC=abort \
+  RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
 
 echo "== speed against the loopback limit"
 cargo bench --bench speed
