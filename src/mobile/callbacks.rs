@@ -1,9 +1,9 @@
 //! What the application implements (progress, credentials) and what it holds (a cancel token).
 
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 
 use super::config::Credentials;
-use super::error::OssError;
+use super::error::{CallbackKind, OssError};
 
 /// Told how much of a body has been sent. Implemented by the application.
 ///
@@ -12,8 +12,9 @@ use super::error::OssError;
 #[uniffi::export(foreign)]
 pub trait ProgressListener: Send + Sync {
     /// `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
-    /// the call, which then fails with `Cancelled`.
-    fn on_progress(&self, sent: u64, total: u64) -> bool;
+    /// the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
+    /// with `Callback` (kind `PROGRESS`) carrying what was thrown.
+    fn on_progress(&self, sent: u64, total: u64) -> Result<bool, OssError>;
 }
 
 /// Fetches credentials, typically STS tokens from the application's own server. Implemented by
@@ -52,9 +53,47 @@ impl CancelToken {
     }
 }
 
-/// The core's progress callback, calling the listener.
-pub(crate) fn progress_fn(listener: Arc<dyn ProgressListener>) -> Arc<crate::ProgressFn> {
-    Arc::new(move |sent, total| listener.on_progress(sent, total))
+/// What the application's progress listener threw, kept for the call it stopped.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct Thrown(Arc<Mutex<Option<String>>>);
+
+impl Thrown {
+    fn set(&self, reason: String) {
+        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
+    }
+
+    /// The call's error for the application: `Cancelled` because the listener threw becomes
+    /// `Callback` with what it threw; any other outcome is the call's own (an append that landed,
+    /// or whose outcome is unknown, is never turned into a listener's failure).
+    pub(crate) fn error(&self, error: crate::Error) -> OssError {
+        let thrown = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        match (error, thrown) {
+            (crate::Error::Cancelled, Some(reason)) => OssError::Callback { callback: CallbackKind::Progress, reason },
+            (error, _) => error.into(),
+        }
+    }
+}
+
+/// What a callback threw, as text: the exception's own text for an exception the library does not
+/// know, the library's text for an `OssError`.
+pub(crate) fn thrown_text(error: OssError) -> String {
+    match error {
+        OssError::Callback { reason, .. } => reason,
+        other => other.to_string(),
+    }
+}
+
+/// The core's progress callback, calling the listener; what the listener throws stops the call and
+/// is kept in `thrown`.
+pub(crate) fn progress_fn(listener: Arc<dyn ProgressListener>, thrown: &Thrown) -> Arc<crate::ProgressFn> {
+    let thrown = thrown.clone();
+    Arc::new(move |sent, total| match listener.on_progress(sent, total) {
+        Ok(go_on) => go_on,
+        Err(error) => {
+            thrown.set(thrown_text(error));
+            false
+        }
+    })
 }
 
 /// The core's credentials provider: the application's, behind the core's expiry-aware cache.
@@ -62,6 +101,9 @@ pub(crate) fn credentials_provider(provider: Arc<dyn CredentialsProvider>) -> Ar
     Arc::new(crate::RefreshingProvider::new(move || match provider.credentials() {
         Ok(credentials) => Ok(credentials.into()),
         Err(OssError::Credentials { reason }) => Err(crate::Error::Credentials { reason }),
+        Err(OssError::Callback { reason, .. }) => {
+            Err(crate::Error::Credentials { reason: format!("the credentials provider threw: {reason}") })
+        }
         Err(other) => Err(crate::Error::Credentials { reason: other.to_string() }),
     }))
 }

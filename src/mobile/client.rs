@@ -5,7 +5,7 @@ use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
 use super::background::Background;
-use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener};
+use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener, Thrown};
 use super::config::{ClientConfig, Credentials, Source};
 use super::error::OssError;
 use super::types::{
@@ -21,16 +21,18 @@ pub struct OssClient {
     client: crate::Client,
 }
 
-/// The core's append options with the listener and token attached.
+/// The core's append options with the listener and token attached, and where what the listener
+/// throws is kept.
 fn append_options(
     options: Option<AppendOptions>,
     progress: Option<Arc<dyn ProgressListener>>,
     cancel: Option<&CancelToken>,
-) -> crate::AppendOptions {
+) -> (crate::AppendOptions, Thrown) {
+    let thrown = Thrown::default();
     let mut core = options.unwrap_or_default().into_core();
-    core.progress = progress.map(callbacks::progress_fn);
+    core.progress = progress.map(|listener| callbacks::progress_fn(listener, &thrown));
     core.cancel = cancel.map(|c| c.token.clone());
-    core
+    (core, thrown)
 }
 
 impl OssClient {
@@ -71,8 +73,9 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
-        let options = append_options(options, progress, cancel.as_deref());
-        Ok(self.client.append_object(&bucket, &key, data.as_slice(), &options)?.into())
+        let (options, thrown) = append_options(options, progress, cancel.as_deref());
+        let result = self.client.append_object(&bucket, &key, data.as_slice(), &options);
+        Ok(result.map_err(|e| thrown.error(e))?.into())
     }
 
     /// Appends the file at `path`, streamed (never held in memory whole).
@@ -86,9 +89,10 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
-        let options = append_options(options, progress, cancel.as_deref());
+        let (options, thrown) = append_options(options, progress, cancel.as_deref());
         let path = PathBuf::from(path);
-        Ok(self.client.append_object(&bucket, &key, Body::File(&path), &options)?.into())
+        let result = self.client.append_object(&bucket, &key, Body::File(&path), &options);
+        Ok(result.map_err(|e| thrown.error(e))?.into())
     }
 
     /// [`append`](Self::append) on a library thread. The progress listener is called on that
@@ -105,11 +109,14 @@ impl OssClient {
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let mut options = append_options(options, progress, None);
+        let (mut options, thrown) = append_options(options, progress, None);
         options.cancel = Some(token.clone());
         let client = self.client.clone();
-        Background::spawn(token, move || Ok(client.append_object(&bucket, &key, data.as_slice(), &options)?.into()))
-            .await
+        Background::spawn(token, move || {
+            let result = client.append_object(&bucket, &key, data.as_slice(), &options);
+            Ok(result.map_err(|e| thrown.error(e))?.into())
+        })
+        .await
     }
 
     /// [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
@@ -124,12 +131,13 @@ impl OssClient {
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let mut options = append_options(options, progress, None);
+        let (mut options, thrown) = append_options(options, progress, None);
         options.cancel = Some(token.clone());
         let client = self.client.clone();
         Background::spawn(token, move || {
             let path = PathBuf::from(path);
-            Ok(client.append_object(&bucket, &key, Body::File(&path), &options)?.into())
+            let result = client.append_object(&bucket, &key, Body::File(&path), &options);
+            Ok(result.map_err(|e| thrown.error(e))?.into())
         })
         .await
     }
@@ -145,9 +153,9 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Arc<Appender> {
-        let options = append_options(options, progress, cancel.as_deref());
+        let (options, thrown) = append_options(options, progress, cancel.as_deref());
         let appender = self.client.appender(bucket, key).with_options(options);
-        Arc::new(Appender { appender: Mutex::new(appender) })
+        Arc::new(Appender { appender: Mutex::new(appender), thrown })
     }
 
     /// The object's metadata. A missing object throws `Service` with status 404.
@@ -181,12 +189,14 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<PutResult, OssError> {
+        let thrown = Thrown::default();
         let options = crate::PutOptions {
             headers: headers.map(Into::into).unwrap_or_default(),
-            progress: progress.map(callbacks::progress_fn),
+            progress: progress.map(|listener| callbacks::progress_fn(listener, &thrown)),
             cancel: cancel.map(|c| c.token.clone()),
         };
-        Ok(self.client.put_object(&bucket, &key, data.as_slice(), &options)?.into())
+        let result = self.client.put_object(&bucket, &key, data.as_slice(), &options);
+        Ok(result.map_err(|e| thrown.error(e))?.into())
     }
 
     /// Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
@@ -207,6 +217,8 @@ impl OssClient {
 #[derive(Debug, uniffi::Object)]
 pub struct Appender {
     appender: Mutex<crate::Appender>,
+    /// What the appender's progress listener throws.
+    thrown: Thrown,
 }
 
 impl Appender {
@@ -220,13 +232,15 @@ impl Appender {
     /// Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
     /// writer appended) the next append finds the object's end again.
     pub fn append(&self, data: Vec<u8>) -> Result<AppendResult, OssError> {
-        Ok(self.locked().append(data.as_slice())?.into())
+        let result = self.locked().append(data.as_slice());
+        Ok(result.map_err(|e| self.thrown.error(e))?.into())
     }
 
     /// Appends the file at `path`, streamed.
     pub fn append_file(&self, path: String) -> Result<AppendResult, OssError> {
         let path = PathBuf::from(path);
-        Ok(self.locked().append(Body::File(&path))?.into())
+        let result = self.locked().append(Body::File(&path));
+        Ok(result.map_err(|e| self.thrown.error(e))?.into())
     }
 
     /// Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or

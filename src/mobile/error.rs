@@ -66,6 +66,15 @@ impl From<crate::TlsErrorKind> for TlsErrorKind {
     }
 }
 
+/// Which of the application's callbacks threw.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
+pub enum CallbackKind {
+    /// A `ProgressListener`: the call it reported on stopped.
+    Progress,
+    /// A `SpoolListener`: the spool went on (see `SpoolStatus.listenerError`).
+    SpoolListener,
+}
+
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
 pub enum TimeoutKind {
@@ -215,6 +224,14 @@ pub enum OssError {
         /// What was wrong with it.
         reason: String,
     },
+    /// An application callback threw; the call stopped as if cancelled, so nothing of the body it
+    /// was sending landed (a call whose bytes landed, or may have, reports that instead).
+    Callback {
+        /// Which callback.
+        callback: CallbackKind,
+        /// What it threw (the exception's text).
+        reason: String,
+    },
 }
 
 impl From<Error> for OssError {
@@ -257,11 +274,15 @@ impl From<Error> for OssError {
     }
 }
 
-/// A callback that threw something other than an `OssError` (only the credentials provider can
-/// throw): the call fails with [`OssError::Credentials`] instead of panicking.
+/// A callback that threw something other than an `OssError`: what it threw, instead of a panic.
+/// Kotlin hands over the exception's whole stack trace; its first line (the exception's class and
+/// message) is kept. The kind is `Progress` here; the code that called the callback (`callbacks.rs`,
+/// the spool's listener) knows which it was and says so (a credentials provider's becomes
+/// `Credentials`).
 impl From<uniffi::UnexpectedUniFFICallbackError> for OssError {
     fn from(error: uniffi::UnexpectedUniFFICallbackError) -> Self {
-        OssError::Credentials { reason: format!("the credentials provider threw: {}", error.reason) }
+        let reason = error.reason.lines().next().unwrap_or_default().trim_end().to_string();
+        OssError::Callback { callback: CallbackKind::Progress, reason }
     }
 }
 
@@ -299,6 +320,13 @@ impl fmt::Display for OssError {
             OssError::Unverified { next_position, request_id } => Error::Unverified { next_position, request_id },
             OssError::Unsettled { reason, .. } | OssError::Spool { reason, .. } | OssError::Tls { reason, .. } => {
                 return f.write_str(&reason)
+            }
+            OssError::Callback { callback, reason } => {
+                let which = match callback {
+                    CallbackKind::Progress => "the progress listener",
+                    CallbackKind::SpoolListener => "the spool listener",
+                };
+                return write!(f, "{which} threw: {reason}");
             }
             OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
                 Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
@@ -343,9 +371,14 @@ mod tests {
     }
 
     #[test]
-    fn unexpected_callback_error_becomes_a_credentials_error() {
-        let error = OssError::from(uniffi::UnexpectedUniFFICallbackError::new("boom"));
-        assert!(matches!(&error, OssError::Credentials { reason } if reason.contains("boom")), "{error:?}");
+    fn unexpected_callback_error_keeps_what_was_thrown() {
+        let thrown = "java.lang.IllegalStateException: boom\n\tat oss.append.Test.onProgress(Test.kt:3)\n";
+        let error = OssError::from(uniffi::UnexpectedUniFFICallbackError::new(thrown));
+        assert_eq!(
+            error,
+            OssError::Callback { callback: CallbackKind::Progress, reason: "java.lang.IllegalStateException: boom".into() }
+        );
+        assert_eq!(error.to_string(), "the progress listener threw: java.lang.IllegalStateException: boom");
     }
 
     #[test]

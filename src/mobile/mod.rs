@@ -22,7 +22,7 @@ mod types;
 pub use callbacks::{CancelToken, CredentialsProvider, ProgressListener};
 pub use client::{Appender, OssClient};
 pub use config::{ClientConfig, Credentials, SignatureVersion};
-pub use error::{OssError, SpoolErrorKind, TimeoutKind, TlsErrorKind};
+pub use error::{CallbackKind, OssError, SpoolErrorKind, TimeoutKind, TlsErrorKind};
 pub use spool::{Spool, SpoolConfig, SpoolEvent, SpoolFull, SpoolListener, SpoolStatus, SpoolSync};
 pub use types::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutResult, Settlement,

@@ -1,12 +1,13 @@
 //! `Spool`: the core's durable, offline-first appender, as Kotlin and Swift hold it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use super::background::Background;
 use super::client::OssClient;
-use super::error::OssError;
+use super::callbacks::thrown_text;
+use super::error::{CallbackKind, OssError};
 use super::types::ObjectHeaders;
 use crate::{DropReason, RolloverReason};
 
@@ -79,7 +80,7 @@ pub struct SpoolConfig {
 }
 
 impl SpoolConfig {
-    fn into_core(self, listener: Option<Arc<dyn SpoolListener>>) -> crate::SpoolConfig {
+    fn into_core(self, listener: Option<Arc<dyn SpoolListener>>, thrown: &ListenerError) -> crate::SpoolConfig {
         let ms = Duration::from_millis;
         let mut core = crate::SpoolConfig::new(self.bucket, self.key_template);
         core.vars = self.vars.into_iter().collect();
@@ -103,7 +104,13 @@ impl SpoolConfig {
         core.rollover_bytes = self.rollover_bytes.unwrap_or(core.rollover_bytes);
         core.rollover_age = self.rollover_age_ms.map(ms);
         if let Some(listener) = listener {
-            core.listener = Some(Arc::new(move |event: &crate::SpoolEvent| listener.on_event(event.clone().into())));
+            let thrown = thrown.clone();
+            core.listener = Some(Arc::new(move |event: &crate::SpoolEvent| {
+                if let Err(error) = listener.on_event(event.clone().into()) {
+                    let error = OssError::Callback { callback: CallbackKind::SpoolListener, reason: thrown_text(error) };
+                    *thrown.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(error.to_string());
+                }
+            }));
         }
         core
     }
@@ -175,8 +182,9 @@ impl From<crate::SpoolEvent> for SpoolEvent {
 /// Told of every [`SpoolEvent`]. Implemented by the application; called on the spool's threads.
 #[uniffi::export(foreign)]
 pub trait SpoolListener: Send + Sync {
-    /// One event. Keep it quick.
-    fn on_event(&self, event: SpoolEvent);
+    /// One event. Keep it quick. What it throws does not stop the spool: the latest is in
+    /// `SpoolStatus.listenerError`.
+    fn on_event(&self, event: SpoolEvent) -> Result<(), OssError>;
 }
 
 /// What a spool has done and is doing.
@@ -204,10 +212,12 @@ pub struct SpoolStatus {
     pub last_error: Option<String>,
     /// When the next try is, while uploads fail.
     pub next_try: Option<SystemTime>,
+    /// What the listener threw last, if it ever threw.
+    pub listener_error: Option<String>,
 }
 
-impl From<crate::SpoolStatus> for SpoolStatus {
-    fn from(s: crate::SpoolStatus) -> Self {
+impl SpoolStatus {
+    fn new(s: crate::SpoolStatus, listener_error: Option<String>) -> Self {
         SpoolStatus {
             pending_bytes: s.pending_bytes,
             appended_bytes: s.appended_bytes,
@@ -220,6 +230,7 @@ impl From<crate::SpoolStatus> for SpoolStatus {
             in_flight: s.in_flight,
             last_error: s.last_error,
             next_try: s.next_try,
+            listener_error,
         }
     }
 }
@@ -230,7 +241,11 @@ impl From<crate::SpoolStatus> for SpoolStatus {
 #[derive(Debug, uniffi::Object)]
 pub struct Spool {
     spool: Arc<crate::Spool>,
+    listener_error: ListenerError,
 }
+
+/// What the spool's listener threw last.
+type ListenerError = Arc<Mutex<Option<String>>>;
 
 #[uniffi::export]
 impl Spool {
@@ -243,8 +258,9 @@ impl Spool {
         config: SpoolConfig,
         listener: Option<Arc<dyn SpoolListener>>,
     ) -> Result<Arc<Self>, OssError> {
-        let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener))?;
-        Ok(Arc::new(Self { spool: Arc::new(spool) }))
+        let listener_error = ListenerError::default();
+        let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener, &listener_error))?;
+        Ok(Arc::new(Self { spool: Arc::new(spool), listener_error }))
     }
 
     /// Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
@@ -278,7 +294,8 @@ impl Spool {
 
     /// What the spool has done and is doing.
     pub fn status(&self) -> SpoolStatus {
-        self.spool.status().into()
+        let listener_error = self.listener_error.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
+        SpoolStatus::new(self.spool.status(), listener_error)
     }
 
     /// Stops uploading and releases the directory; data not yet sent stays for the next open. Later

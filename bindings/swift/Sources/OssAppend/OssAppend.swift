@@ -1623,9 +1623,10 @@ public protocol ProgressListener: AnyObject, Sendable {
     
     /**
      * `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
-     * the call, which then fails with `Cancelled`.
+     * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
+     * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-    func onProgress(sent: UInt64, total: UInt64)  -> Bool
+    func onProgress(sent: UInt64, total: UInt64) throws  -> Bool
     
 }
 /**
@@ -1689,10 +1690,11 @@ open class ProgressListenerImpl: ProgressListener, @unchecked Sendable {
     
     /**
      * `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
-     * the call, which then fails with `Cancelled`.
+     * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
+     * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-open func onProgress(sent: UInt64, total: UInt64) -> Bool  {
-    return try!  FfiConverterBool.lift(try! rustCall() {
+open func onProgress(sent: UInt64, total: UInt64)throws  -> Bool  {
+    return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_progresslistener_on_progress(
             self.uniffiCloneHandle(),
@@ -1742,7 +1744,7 @@ fileprivate struct UniffiCallbackInterfaceProgressListener {
                 guard let uniffiObj = try? FfiConverterTypeProgressListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.onProgress(
+                return try uniffiObj.onProgress(
                      sent: try FfiConverterUInt64.lift(sent),
                      total: try FfiConverterUInt64.lift(total)
                 )
@@ -1750,10 +1752,11 @@ fileprivate struct UniffiCallbackInterfaceProgressListener {
 
             
             let writeReturn = { uniffiOutReturn.pointee = FfiConverterBool.lower($0) }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeOssError_lower
             )
         }
     )
@@ -2111,9 +2114,10 @@ public func FfiConverterTypeSpool_lower(_ value: Spool) -> UInt64 {
 public protocol SpoolListener: AnyObject, Sendable {
     
     /**
-     * One event. Keep it quick.
+     * One event. Keep it quick. What it throws does not stop the spool: the latest is in
+     * `SpoolStatus.listenerError`.
      */
-    func onEvent(event: SpoolEvent) 
+    func onEvent(event: SpoolEvent) throws 
     
 }
 /**
@@ -2173,9 +2177,10 @@ open class SpoolListenerImpl: SpoolListener, @unchecked Sendable {
 
     
     /**
-     * One event. Keep it quick.
+     * One event. Keep it quick. What it throws does not stop the spool: the latest is in
+     * `SpoolStatus.listenerError`.
      */
-open func onEvent(event: SpoolEvent)  {try! rustCall() {
+open func onEvent(event: SpoolEvent)throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_spoollistener_on_event(
             self.uniffiCloneHandle(),
@@ -2223,17 +2228,18 @@ fileprivate struct UniffiCallbackInterfaceSpoolListener {
                 guard let uniffiObj = try? FfiConverterTypeSpoolListener.handleMap.get(handle: uniffiHandle) else {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
-                return uniffiObj.onEvent(
+                return try uniffiObj.onEvent(
                      event: try FfiConverterTypeSpoolEvent_lift(event)
                 )
             }
 
             
             let writeReturn = { () }
-            uniffiTraitInterfaceCall(
+            uniffiTraitInterfaceCallWithError(
                 callStatus: uniffiCallStatus,
                 makeCall: makeCall,
-                writeReturn: writeReturn
+                writeReturn: writeReturn,
+                lowerError: FfiConverterTypeOssError_lower
             )
         }
     )
@@ -3747,6 +3753,10 @@ public struct SpoolStatus: Equatable, Hashable {
      * When the next try is, while uploads fail.
      */
     public let nextTry: Date?
+    /**
+     * What the listener threw last, if it ever threw.
+     */
+    public let listenerError: String?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3783,7 +3793,10 @@ public struct SpoolStatus: Equatable, Hashable {
          */lastError: String?, 
         /**
          * When the next try is, while uploads fail.
-         */nextTry: Date?) {
+         */nextTry: Date?, 
+        /**
+         * What the listener threw last, if it ever threw.
+         */listenerError: String?) {
         self.pendingBytes = pendingBytes
         self.appendedBytes = appendedBytes
         self.droppedBytes = droppedBytes
@@ -3795,6 +3808,7 @@ public struct SpoolStatus: Equatable, Hashable {
         self.inFlight = inFlight
         self.lastError = lastError
         self.nextTry = nextTry
+        self.listenerError = listenerError
     }
 
     
@@ -3823,7 +3837,8 @@ public struct FfiConverterTypeSpoolStatus: FfiConverterRustBuffer {
                 crc64: FfiConverterOptionUInt64.read(from: &buf), 
                 inFlight: FfiConverterBool.read(from: &buf), 
                 lastError: FfiConverterOptionString.read(from: &buf), 
-                nextTry: FfiConverterOptionTimestamp.read(from: &buf)
+                nextTry: FfiConverterOptionTimestamp.read(from: &buf), 
+                listenerError: FfiConverterOptionString.read(from: &buf)
         )
     }
 
@@ -3839,6 +3854,7 @@ public struct FfiConverterTypeSpoolStatus: FfiConverterRustBuffer {
         FfiConverterBool.write(value.inFlight, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
         FfiConverterOptionTimestamp.write(value.nextTry, into: &buf)
+        FfiConverterOptionString.write(value.listenerError, into: &buf)
     }
 }
 
@@ -3962,6 +3978,81 @@ public func FfiConverterTypeByteRange_lift(_ buf: RustBuffer) throws -> ByteRang
 #endif
 public func FfiConverterTypeByteRange_lower(_ value: ByteRange) -> RustBuffer {
     return FfiConverterTypeByteRange.lower(value)
+}
+
+
+
+/**
+ * Which of the application's callbacks threw.
+ */
+
+public enum CallbackKind: Equatable, Hashable {
+    
+    /**
+     * A `ProgressListener`: the call it reported on stopped.
+     */
+    case progress
+    /**
+     * A `SpoolListener`: the spool went on (see `SpoolStatus.listenerError`).
+     */
+    case spoolListener
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension CallbackKind: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeCallbackKind: FfiConverterRustBuffer {
+    typealias SwiftType = CallbackKind
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> CallbackKind {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .progress
+        
+        case 2: return .spoolListener
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: CallbackKind, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .progress:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .spoolListener:
+            writeInt(&buf, Int32(2))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackKind_lift(_ buf: RustBuffer) throws -> CallbackKind {
+    return try FfiConverterTypeCallbackKind.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeCallbackKind_lower(_ value: CallbackKind) -> RustBuffer {
+    return FfiConverterTypeCallbackKind.lower(value)
 }
 
 
@@ -4431,6 +4522,18 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          * What was wrong with it.
          */reason: String
     )
+    /**
+     * An application callback threw; the call stopped as if cancelled, so nothing of the body it
+     * was sending landed (a call whose bytes landed, or may have, reports that instead).
+     */
+    case Callback(
+        /**
+         * Which callback.
+         */callback: CallbackKind, 
+        /**
+         * What it threw (the exception's text).
+         */reason: String
+    )
 
     
 
@@ -4532,6 +4635,10 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         case 14: return .Protocol(
             reason: try FfiConverterString.read(from: &buf)
             )
+        case 15: return .Callback(
+            callback: try FfiConverterTypeCallbackKind.read(from: &buf), 
+            reason: try FfiConverterString.read(from: &buf)
+            )
 
          default: throw UniffiInternalError.unexpectedEnumCase
         }
@@ -4631,6 +4738,12 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         
         case let .Protocol(reason):
             writeInt(&buf, Int32(14))
+            FfiConverterString.write(reason, into: &buf)
+            
+        
+        case let .Callback(callback,reason):
+            writeInt(&buf, Int32(15))
+            FfiConverterTypeCallbackKind.write(callback, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         }
@@ -6368,7 +6481,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_credentialsprovider_credentials() != 46809) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_progresslistener_on_progress() != 9318) {
+    if (uniffi_oss_append_checksum_method_progresslistener_on_progress() != 59408) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_appender_append() != 15716) {
@@ -6440,7 +6553,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 55425) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spoollistener_on_event() != 52645) {
+    if (uniffi_oss_append_checksum_method_spoollistener_on_event() != 38627) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_constructor_canceltoken_new() != 34921) {

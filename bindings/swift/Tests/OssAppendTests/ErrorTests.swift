@@ -160,6 +160,7 @@ final class ErrorTests: XCTestCase {
             case .Protocol: described = "protocol"
             case let .Spool(kind, _): described = "spool \(kind)"
             case let .Tls(kind, _): described = "tls \(kind)"
+            case let .Callback(callback, _): described = "callback \(callback)"
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }

@@ -25,6 +25,17 @@ final class Recorder: ProgressListener, @unchecked Sendable {
     }
 }
 
+/// A listener that throws a Swift error at its first call.
+final class Thrower: ProgressListener, @unchecked Sendable {
+    struct DiskFull: Error, CustomStringConvertible {
+        var description: String { "disk full" }
+    }
+
+    func onProgress(sent: UInt64, total: UInt64) throws -> Bool {
+        throw DiskFull()
+    }
+}
+
 /// Progress listeners, cancellation and the threads callbacks arrive on.
 final class ProgressTests: XCTestCase {
     let emulator = TestEmulator.shared
@@ -144,6 +155,63 @@ final class ProgressTests: XCTestCase {
         do {
             _ = try await client.appendAsync(bucket: bucket, key: key, data: body, progress: progress, cancel: token)
             XCTFail("the token was cancelled")
+        } catch {
+            XCTAssertTrue(isCancelled(error), "\(error)")
+        }
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+    }
+
+    func testListenerThatThrowsFailsTheCallWithCallbackAndNothingIsAppended() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("thrown.bin")
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: Thrower())) { error in
+            guard case let OssError.Callback(callback, reason) = error else {
+                return XCTFail("not a callback error: \(error)")
+            }
+            XCTAssertEqual(callback, .progress)
+            XCTAssertTrue(reason.contains("disk full"), reason)
+            XCTAssertTrue("\(error)".hasPrefix("the progress listener threw: "), "\(error)")
+        }
+        do {
+            _ = try await client.append(bucket: bucket, key: key, data: body, progress: Thrower())
+            XCTFail("the listener threw")
+        } catch OssError.Callback(let callback, _) {
+            XCTAssertEqual(callback, .progress)
+        }
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+    }
+
+    func testCancellingTheTaskCancelsTheUploadAndNothingLands() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("task-cancel.bin")
+        let size = 64 << 20
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("oss-append-\(UUID().uuidString).bin")
+        try Data(count: size).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        // A slow listener keeps the upload going long enough to be cancelled in the middle.
+        let progress = Recorder { _ in usleep(2_000); return true }
+        let bucket = self.bucket
+        let task = Task { try await client.appendFile(bucket: bucket, key: key, path: url.path, progress: progress) }
+        while progress.calls.isEmpty {
+            try await Task.sleep(nanoseconds: 1_000_000)
+        }
+        task.cancel()
+        do {
+            _ = try await task.value
+            XCTFail("the Task was cancelled")
+        } catch {
+            XCTAssertTrue(isCancelled(error), "\(error)")
+        }
+        XCTAssertLessThan(progress.calls.last?.sent ?? 0, UInt64(size))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        // A Task cancelled before the call starts appends nothing either.
+        let early = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await client.append(bucket: bucket, key: key, data: Data("x".utf8))
+        }
+        do {
+            _ = try await early.value
+            XCTFail("the Task was cancelled")
         } catch {
             XCTAssertTrue(isCancelled(error), "\(error)")
         }

@@ -1063,7 +1063,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_credentialsprovider_credentials() and 0xFFFF) != 46809) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_progresslistener_on_progress() and 0xFFFF) != 9318) {
+    if ((lib.uniffi_oss_append_checksum_method_progresslistener_on_progress() and 0xFFFF) != 59408) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_appender_append() and 0xFFFF) != 15716) {
@@ -1135,7 +1135,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 55425) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spoollistener_on_event() and 0xFFFF) != 52645) {
+    if ((lib.uniffi_oss_append_checksum_method_spoollistener_on_event() and 0xFFFF) != 38627) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_canceltoken_new() and 0xFFFF) != 34921) {
@@ -3281,7 +3281,8 @@ public interface ProgressListener {
     
     /**
      * `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
-     * the call, which then fails with `Cancelled`.
+     * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
+     * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
     fun `onProgress`(`sent`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean
     
@@ -3398,11 +3399,13 @@ open class ProgressListenerImpl: Disposable, AutoCloseable, ProgressListener
     
     /**
      * `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
-     * the call, which then fails with `Cancelled`.
-     */override fun `onProgress`(`sent`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean {
+     * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
+     * with `Callback` (kind `PROGRESS`) carrying what was thrown.
+     */
+    @Throws(OssException::class)override fun `onProgress`(`sent`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_progresslistener_on_progress(
         it,
         
@@ -3442,7 +3445,12 @@ internal object uniffiCallbackInterfaceProgressListener {
                 )
             }
             val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: OssException -> FfiConverterTypeOssError.lower(e) }
+            )
         }
     }
 
@@ -4052,7 +4060,8 @@ public object FfiConverterTypeSpool: FfiConverter<Spool, Long> {
 public interface SpoolListener {
     
     /**
-     * One event. Keep it quick.
+     * One event. Keep it quick. What it throws does not stop the spool: the latest is in
+     * `SpoolStatus.listenerError`.
      */
     fun `onEvent`(`event`: SpoolEvent)
     
@@ -4165,11 +4174,13 @@ open class SpoolListenerImpl: Disposable, AutoCloseable, SpoolListener
 
     
     /**
-     * One event. Keep it quick.
-     */override fun `onEvent`(`event`: SpoolEvent)
+     * One event. Keep it quick. What it throws does not stop the spool: the latest is in
+     * `SpoolStatus.listenerError`.
+     */
+    @Throws(OssException::class)override fun `onEvent`(`event`: SpoolEvent)
         = 
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_spoollistener_on_event(
         it,
         
@@ -4206,7 +4217,12 @@ internal object uniffiCallbackInterfaceSpoolListener {
                 )
             }
             val writeReturn = { _: Unit -> Unit }
-            uniffiTraitInterfaceCall(uniffiCallStatus, makeCall, writeReturn)
+            uniffiTraitInterfaceCallWithError(
+                uniffiCallStatus,
+                makeCall,
+                writeReturn,
+                { e: OssException -> FfiConverterTypeOssError.lower(e) }
+            )
         }
     }
 
@@ -5357,6 +5373,11 @@ data class SpoolStatus (
      * When the next try is, while uploads fail.
      */
     val `nextTry`: java.time.Instant?
+    , 
+    /**
+     * What the listener threw last, if it ever threw.
+     */
+    val `listenerError`: kotlin.String?
     
 ){
     
@@ -5384,6 +5405,7 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalString.read(buf),
         )
     }
 
@@ -5398,7 +5420,8 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
             FfiConverterOptionalULong.allocationSize(value.`crc64`) +
             FfiConverterBoolean.allocationSize(value.`inFlight`) +
             FfiConverterOptionalString.allocationSize(value.`lastError`) +
-            FfiConverterOptionalTimestamp.allocationSize(value.`nextTry`)
+            FfiConverterOptionalTimestamp.allocationSize(value.`nextTry`) +
+            FfiConverterOptionalString.allocationSize(value.`listenerError`)
     )
 
     override fun write(value: SpoolStatus, buf: ByteBuffer) {
@@ -5413,6 +5436,7 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
             FfiConverterBoolean.write(value.`inFlight`, buf)
             FfiConverterOptionalString.write(value.`lastError`, buf)
             FfiConverterOptionalTimestamp.write(value.`nextTry`, buf)
+            FfiConverterOptionalString.write(value.`listenerError`, buf)
     }
 }
 
@@ -5547,6 +5571,49 @@ public object FfiConverterTypeByteRange : FfiConverterRustBuffer<ByteRange>{
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
+ * Which of the application's callbacks threw.
+ */
+
+enum class CallbackKind {
+    
+    /**
+     * A `ProgressListener`: the call it reported on stopped.
+     */
+    PROGRESS,
+    /**
+     * A `SpoolListener`: the spool went on (see `SpoolStatus.listenerError`).
+     */
+    SPOOL_LISTENER;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeCallbackKind: FfiConverterRustBuffer<CallbackKind> {
+    override fun read(buf: ByteBuffer) = try {
+        CallbackKind.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: CallbackKind) = 4UL
+
+    override fun write(value: CallbackKind, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
     }
 }
 
@@ -6066,6 +6133,26 @@ sealed class OssException: kotlin.Exception() {
             get() = "reason=${ `reason` }"
     }
     
+    /**
+     * An application callback threw; the call stopped as if cancelled, so nothing of the body it
+     * was sending landed (a call whose bytes landed, or may have, reports that instead).
+     */
+    class Callback(
+        
+        /**
+         * Which callback.
+         */
+        val `callback`: CallbackKind, 
+        
+        /**
+         * What it threw (the exception's text).
+         */
+        val `reason`: kotlin.String
+        ) : OssException() {
+        override val message
+            get() = "callback=${ `callback` }, reason=${ `reason` }"
+    }
+    
 
     
 
@@ -6153,6 +6240,10 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterString.read(buf),
                 )
             14 -> OssException.Protocol(
+                FfiConverterString.read(buf),
+                )
+            15 -> OssException.Callback(
+                FfiConverterTypeCallbackKind.read(buf),
                 FfiConverterString.read(buf),
                 )
             else -> throw RuntimeException("invalid error enum value, something is very wrong!!")
@@ -6251,6 +6342,12 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 4UL
                 + FfiConverterString.allocationSize(value.`reason`)
             )
+            is OssException.Callback -> (
+                // Add the size for the Int that specifies the variant plus the size needed for all fields
+                4UL
+                + FfiConverterTypeCallbackKind.allocationSize(value.`callback`)
+                + FfiConverterString.allocationSize(value.`reason`)
+            )
         }
     }
 
@@ -6343,6 +6440,12 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             }
             is OssException.Protocol -> {
                 buf.putInt(14)
+                FfiConverterString.write(value.`reason`, buf)
+                Unit
+            }
+            is OssException.Callback -> {
+                buf.putInt(15)
+                FfiConverterTypeCallbackKind.write(value.`callback`, buf)
                 FfiConverterString.write(value.`reason`, buf)
                 Unit
             }

@@ -133,6 +133,7 @@ class ErrorTest {
             is OssException.Protocol -> "protocol"
             is OssException.Spool -> "spool ${error.kind}"
             is OssException.Tls -> "tls ${error.kind}"
+            is OssException.Callback -> "callback ${error.callback}"
         }
         assertEquals("HTTP 404 NoSuchKey", described)
     }

@@ -57,6 +57,28 @@ class ProgressTest {
     }
 
     @Test
+    fun listenerThatThrowsFailsTheCallWithCallbackAndNothingIsAppended() {
+        val key = TestEmulator.key("thrown.bin")
+        val progress = Recorder { throw IllegalStateException("disk full") }
+        val error = assertThrows<OssException.Callback> { client.append(bucket, key, body, progress = progress) }
+        assertEquals(CallbackKind.PROGRESS, error.callback)
+        assertEquals("java.lang.IllegalStateException: disk full", error.reason)
+        assertEquals("the progress listener threw: java.lang.IllegalStateException: disk full", error.toString())
+        assertEquals(1, progress.calls.size)
+        assertThrows<OssException.Service> { client.head(bucket, key) }
+        // The same from a coroutine and from an appender; the appender works again afterwards.
+        runBlocking {
+            assertThrows<OssException.Callback> { client.appendAsync(bucket, key, body, progress = progress) }
+        }
+        var fail = true
+        val log = client.appender(bucket, key, progress = Recorder { if (fail) throw RuntimeException("once") else true })
+        val thrown = assertThrows<OssException.Callback> { log.append(body) }
+        assertEquals("java.lang.RuntimeException: once", thrown.reason)
+        fail = false
+        assertEquals(body.size.toULong(), log.append(body).nextPosition)
+    }
+
+    @Test
     fun cancelTokenStopsACallFromAnotherThread() {
         val key = TestEmulator.key("token.bin")
         val token = CancelToken()

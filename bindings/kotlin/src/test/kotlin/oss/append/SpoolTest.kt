@@ -62,6 +62,34 @@ class SpoolTest {
     }
 
     @Test
+    fun aListenerThatThrowsDoesNotStopTheSpool() {
+        val key = TestEmulator.key("throwing-listener.log")
+        val heard = Collections.synchronizedList(mutableListOf<SpoolEvent>())
+        val listener = object : SpoolListener {
+            override fun onEvent(event: SpoolEvent) {
+                heard.add(event)
+                throw IllegalArgumentException("listener bug")
+            }
+        }
+        val spool = Spool.open(
+            TestEmulator.client(),
+            tempDir(),
+            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 64uL, batchAgeMs = 10uL),
+            listener,
+        )
+        val lines = (0 until 20).map { "line $it\n" }
+        lines.forEach { spool.write(it.toByteArray()) }
+        spool.flush(30_000uL)
+        assertEquals(lines.joinToString(""), String(TestEmulator.client().get(bucket, key).data))
+        assertTrue(heard.filterIsInstance<SpoolEvent.Appended>().size > 1, "$heard")
+        assertEquals(
+            "the spool listener threw: java.lang.IllegalArgumentException: listener bug",
+            spool.status().listenerError,
+        )
+        spool.shutdown()
+    }
+
+    @Test
     fun aSpoolWrittenByOneProcessIsSentByTheNext() {
         val dir = tempDir()
         val key = TestEmulator.key("two-processes.log")
