@@ -25,7 +25,6 @@ use crate::{validate, Client};
 /// application can store (for example in a journal) and settle after a restart with
 /// [`Client::settle`].
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
-#[cfg_attr(feature = "mobile", derive(uniffi::Record))]
 pub struct InFlight {
     /// The bucket.
     pub bucket: String,

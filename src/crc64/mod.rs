@@ -272,7 +272,11 @@ mod tests {
             for offset in [0, 1, 5] {
                 for len in min_len..=1_100 {
                     let slice = &data[offset..offset + len];
-                    assert_eq!(path(reg, slice), reference(reg, slice), "{name}: length {len}, offset {offset}, register {reg:#x}");
+                    assert_eq!(
+                        path(reg, slice),
+                        reference(reg, slice),
+                        "{name}: length {len}, offset {offset}, register {reg:#x}"
+                    );
                 }
             }
         }
@@ -307,7 +311,9 @@ mod tests {
     #[test]
     fn vpclmulqdq_agrees_with_the_bitwise_definition() {
         if !x86::has_wide() {
-            eprintln!("SKIPPED vpclmulqdq_agrees_with_the_bitwise_definition: this processor has no AVX-512 VPCLMULQDQ");
+            eprintln!(
+                "SKIPPED vpclmulqdq_agrees_with_the_bitwise_definition: this processor has no AVX-512 VPCLMULQDQ"
+            );
             return;
         }
         // SAFETY: the features were detected above.

@@ -125,7 +125,8 @@ fn wide_load(data: &[u8], at: usize) -> __m512i {
 pub(super) fn update_wide(reg: u64, data: &[u8]) -> u64 {
     debug_assert!(data.len() >= 256);
     let seed = _mm512_castsi128_si512(_mm_cvtsi64_si128(reg as i64));
-    let mut lanes = [_mm512_xor_si512(wide_load(data, 0), seed), wide_load(data, 64), wide_load(data, 128), wide_load(data, 192)];
+    let mut lanes =
+        [_mm512_xor_si512(wide_load(data, 0), seed), wide_load(data, 64), wide_load(data, 128), wide_load(data, 192)];
     let mut at = 256;
     let k = wide_keys(16);
     while at + 256 <= data.len() {

@@ -4,6 +4,7 @@ use std::sync::{Arc, Mutex};
 
 use super::config::Credentials;
 use super::error::{CallbackKind, OssError};
+use super::num;
 
 /// Told how much of a body has been sent. Implemented by the application.
 ///
@@ -14,7 +15,7 @@ pub trait ProgressListener: Send + Sync {
     /// `sent` of `total` bytes have gone out; a retry starts again from 0. Return false to cancel
     /// the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
     /// with `Callback` (kind `PROGRESS`) carrying what was thrown.
-    fn on_progress(&self, sent: u64, total: u64) -> Result<bool, OssError>;
+    fn on_progress(&self, sent: i64, total: i64) -> Result<bool, OssError>;
 }
 
 /// Fetches credentials, typically STS tokens from the application's own server. Implemented by
@@ -87,7 +88,7 @@ pub(crate) fn thrown_text(error: OssError) -> String {
 /// is kept in `thrown`.
 pub(crate) fn progress_fn(listener: Arc<dyn ProgressListener>, thrown: &Thrown) -> Arc<crate::ProgressFn> {
     let thrown = thrown.clone();
-    Arc::new(move |sent, total| match listener.on_progress(sent, total) {
+    Arc::new(move |sent, total| match listener.on_progress(num::out(sent), num::out(total)) {
         Ok(go_on) => go_on,
         Err(error) => {
             thrown.set(thrown_text(error));

@@ -8,11 +8,11 @@ use super::background::Background;
 use super::callbacks::{self, CancelToken, CredentialsProvider, ProgressListener, Thrown};
 use super::config::{ClientConfig, Credentials, Source};
 use super::error::OssError;
+use super::num;
 use super::types::{
-    AppendOptions, AppendResult, ByteRange, GetResult, ObjectHeaders, ObjectMeta, PutResult, Settlement,
+    AppendOptions, AppendResult, ByteRange, GetResult, InFlight, ObjectHeaders, ObjectMeta, PutResult, Settlement,
 };
 use crate::Body;
-use crate::InFlight;
 
 /// A blocking OSS client, safe to share between threads. The blocking methods run on the calling
 /// thread (keep them off the UI thread); the `*Async` ones run on a library thread.
@@ -27,12 +27,12 @@ fn append_options(
     options: Option<AppendOptions>,
     progress: Option<Arc<dyn ProgressListener>>,
     cancel: Option<&CancelToken>,
-) -> (crate::AppendOptions, Thrown) {
+) -> Result<(crate::AppendOptions, Thrown), OssError> {
     let thrown = Thrown::default();
-    let mut core = options.unwrap_or_default().into_core();
+    let mut core = options.unwrap_or_default().into_core()?;
     core.progress = progress.map(|listener| callbacks::progress_fn(listener, &thrown));
     core.cancel = cancel.map(|c| c.token.clone());
-    (core, thrown)
+    Ok((core, thrown))
 }
 
 impl OssClient {
@@ -46,7 +46,7 @@ impl OssClient {
     /// A client signing with fixed credentials (long-lived keys, or one STS token).
     #[uniffi::constructor]
     pub fn new(config: ClientConfig, credentials: Credentials) -> Result<Arc<Self>, OssError> {
-        let client = config.builder(Source::Static(credentials.into())).build()?;
+        let client = config.builder(Source::Static(credentials.into()))?.build()?;
         Ok(Arc::new(Self { client }))
     }
 
@@ -57,7 +57,7 @@ impl OssClient {
         provider: Arc<dyn CredentialsProvider>,
     ) -> Result<Arc<Self>, OssError> {
         let provider = callbacks::credentials_provider(provider);
-        let client = config.builder(Source::Provider(provider)).build()?;
+        let client = config.builder(Source::Provider(provider))?.build()?;
         Ok(Arc::new(Self { client }))
     }
 
@@ -73,7 +73,7 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref());
+        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
         let result = self.client.append_object(&bucket, &key, data.as_slice(), &options);
         Ok(result.map_err(|e| thrown.error(e))?.into())
     }
@@ -89,7 +89,7 @@ impl OssClient {
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref());
+        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
         let path = PathBuf::from(path);
         let result = self.client.append_object(&bucket, &key, Body::File(&path), &options);
         Ok(result.map_err(|e| thrown.error(e))?.into())
@@ -109,7 +109,7 @@ impl OssClient {
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let (mut options, thrown) = append_options(options, progress, None);
+        let (mut options, thrown) = append_options(options, progress, None)?;
         options.cancel = Some(token.clone());
         let client = self.client.clone();
         Background::spawn(token, move || {
@@ -131,7 +131,7 @@ impl OssClient {
         cancel: Option<Arc<CancelToken>>,
     ) -> Result<AppendResult, OssError> {
         let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let (mut options, thrown) = append_options(options, progress, None);
+        let (mut options, thrown) = append_options(options, progress, None)?;
         options.cancel = Some(token.clone());
         let client = self.client.clone();
         Background::spawn(token, move || {
@@ -152,10 +152,10 @@ impl OssClient {
         options: Option<AppendOptions>,
         progress: Option<Arc<dyn ProgressListener>>,
         cancel: Option<Arc<CancelToken>>,
-    ) -> Arc<Appender> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref());
+    ) -> Result<Arc<Appender>, OssError> {
+        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
         let appender = self.client.appender(bucket, key).with_options(options);
-        Arc::new(Appender { appender: Mutex::new(appender), thrown })
+        Ok(Arc::new(Appender { appender: Mutex::new(appender), thrown }))
     }
 
     /// The object's metadata. A missing object throws `Service` with status 404.
@@ -174,7 +174,8 @@ impl OssClient {
     ) -> Result<GetResult, OssError> {
         let mut data = Vec::new();
         let cancel = cancel.as_ref().map(|c| &c.token);
-        let result = self.client.get_object(&bucket, &key, range.map(Into::into), &mut data, cancel)?;
+        let result =
+            self.client.get_object(&bucket, &key, range.map(ByteRange::into_core).transpose()?, &mut data, cancel)?;
         Ok(GetResult::new(data, result))
     }
 
@@ -191,7 +192,7 @@ impl OssClient {
     ) -> Result<PutResult, OssError> {
         let thrown = Thrown::default();
         let options = crate::PutOptions {
-            headers: headers.map(Into::into).unwrap_or_default(),
+            headers: headers.map(ObjectHeaders::into_core).transpose()?.unwrap_or_default(),
             progress: progress.map(|listener| callbacks::progress_fn(listener, &thrown)),
             cancel: cancel.map(|c| c.token.clone()),
         };
@@ -203,7 +204,7 @@ impl OssClient {
     /// object. Throws when the outcome is still unknown: settle again later, and never send the
     /// bytes again before.
     pub fn settle(&self, in_flight: InFlight) -> Result<Settlement, OssError> {
-        Ok(self.client.settle(&in_flight)?.into())
+        Ok(self.client.settle(&in_flight.into_core()?)?.into())
     }
 
     /// Deletes the object (a missing one too, as the service does). Returns the request id.
@@ -251,16 +252,16 @@ impl Appender {
 
     /// The append whose outcome is unknown, if there is one.
     pub fn in_flight(&self) -> Option<InFlight> {
-        self.locked().in_flight().cloned()
+        self.locked().in_flight().cloned().map(Into::into)
     }
 
     /// The position of the next append, once known.
-    pub fn next_position(&self) -> Option<u64> {
-        self.locked().next_position()
+    pub fn next_position(&self) -> Option<i64> {
+        num::out_opt(self.locked().next_position())
     }
 
     /// The object's CRC-64 so far, once known.
-    pub fn crc64(&self) -> Option<u64> {
-        self.locked().crc64()
+    pub fn crc64(&self) -> Option<i64> {
+        num::crc_out_opt(self.locked().crc64())
     }
 }

@@ -2,8 +2,10 @@
 //! the core's default, so defaults live in one place ([`ClientBuilder`](crate::ClientBuilder)).
 
 use std::sync::Arc;
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
+use super::error::OssError;
+use super::num;
 use crate::config::{ClientBuilder, RetryPolicy};
 
 /// Which signature algorithm signs requests.
@@ -75,23 +77,23 @@ pub struct ClientConfig {
     pub path_style: Option<bool>,
     /// Time allowed to open a connection, in milliseconds. Default 10 000.
     #[uniffi(default = None)]
-    pub connect_timeout_ms: Option<u64>,
+    pub connect_timeout_ms: Option<i64>,
     /// Time allowed for any single read or write, and for a whole request head, response head or
     /// error body, in milliseconds. Default 30 000.
     #[uniffi(default = None)]
-    pub read_write_timeout_ms: Option<u64>,
+    pub read_write_timeout_ms: Option<i64>,
     /// Time allowed for a whole request, in milliseconds. Default: none.
     #[uniffi(default = None)]
-    pub request_timeout_ms: Option<u64>,
+    pub request_timeout_ms: Option<i64>,
     /// Attempts in all, the first included; 1 disables retries. Default 3.
     #[uniffi(default = None)]
-    pub max_attempts: Option<u32>,
+    pub max_attempts: Option<i32>,
     /// Base of the full-jitter exponential backoff, in milliseconds. Default 200.
     #[uniffi(default = None)]
-    pub retry_base_delay_ms: Option<u64>,
+    pub retry_base_delay_ms: Option<i64>,
     /// Longest wait between attempts, in milliseconds. Default 20 000.
     #[uniffi(default = None)]
-    pub retry_max_delay_ms: Option<u64>,
+    pub retry_max_delay_ms: Option<i64>,
     /// The User-Agent header. Default `oss-append/<version>`.
     #[uniffi(default = None)]
     pub user_agent: Option<String>,
@@ -109,8 +111,8 @@ pub struct ClientConfig {
 }
 
 impl ClientConfig {
-    /// A builder with these settings and the given credential source.
-    pub(crate) fn builder(self, credentials: Source) -> ClientBuilder {
+    /// A builder with these settings and the given credential source; a negative number is refused.
+    pub(crate) fn builder(self, credentials: Source) -> Result<ClientBuilder, OssError> {
         let mut builder = crate::Client::builder().endpoint(self.endpoint);
         builder = match credentials {
             Source::Static(credentials) => builder.credentials(credentials),
@@ -125,24 +127,25 @@ impl ClientConfig {
         if let Some(path_style) = self.path_style {
             builder = builder.path_style(path_style);
         }
-        if let Some(ms) = self.connect_timeout_ms {
-            builder = builder.connect_timeout(Duration::from_millis(ms));
+        if let Some(timeout) = num::millis_opt("connectTimeoutMs", self.connect_timeout_ms)? {
+            builder = builder.connect_timeout(timeout);
         }
-        if let Some(ms) = self.read_write_timeout_ms {
-            builder = builder.read_write_timeout(Duration::from_millis(ms));
+        if let Some(timeout) = num::millis_opt("readWriteTimeoutMs", self.read_write_timeout_ms)? {
+            builder = builder.read_write_timeout(timeout);
         }
-        if let Some(ms) = self.request_timeout_ms {
-            builder = builder.request_timeout(Some(Duration::from_millis(ms)));
+        if let Some(timeout) = num::millis_opt("requestTimeoutMs", self.request_timeout_ms)? {
+            builder = builder.request_timeout(Some(timeout));
         }
         let mut retry = RetryPolicy::default();
         if let Some(attempts) = self.max_attempts {
-            retry.max_attempts = attempts;
+            let attempts = num::non_negative("maxAttempts", attempts.into())?;
+            retry.max_attempts = u32::try_from(attempts).unwrap_or(u32::MAX);
         }
-        if let Some(ms) = self.retry_base_delay_ms {
-            retry.base_delay = Duration::from_millis(ms);
+        if let Some(delay) = num::millis_opt("retryBaseDelayMs", self.retry_base_delay_ms)? {
+            retry.base_delay = delay;
         }
-        if let Some(ms) = self.retry_max_delay_ms {
-            retry.max_delay = Duration::from_millis(ms);
+        if let Some(delay) = num::millis_opt("retryMaxDelayMs", self.retry_max_delay_ms)? {
+            retry.max_delay = delay;
         }
         builder = builder.retry_policy(retry);
         if let Some(user_agent) = self.user_agent {
@@ -156,7 +159,7 @@ impl ClientConfig {
             Some("") => builder = builder.no_proxy(),
             Some(url) => builder = builder.proxy(url),
         }
-        builder
+        Ok(builder)
     }
 }
 

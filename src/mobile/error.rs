@@ -3,8 +3,9 @@
 
 use std::fmt;
 
+use super::num;
+use super::types::InFlight;
 use crate::error::{Error, ServiceError, ServiceErrorKind};
-use crate::InFlight;
 
 /// Why the spool refused or failed.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, uniffi::Enum)]
@@ -116,7 +117,7 @@ pub enum OssError {
         /// What the error means.
         kind: ServiceErrorKind,
         /// HTTP status, e.g. 409.
-        status: u16,
+        status: i32,
         /// OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
         code: String,
         /// The service's message (`Message` in the error XML).
@@ -128,20 +129,20 @@ pub enum OssError {
         /// Detailed error code, e.g. `0026-00000016`.
         ec: String,
         /// The object's real length, for `PositionNotEqualToLength`: where to append next.
-        next_position: Option<u64>,
+        next_position: Option<i64>,
         /// The object's CRC-64, when the response carried it.
-        server_crc64: Option<u64>,
+        server_crc64: Option<i64>,
         /// The position the append asked for.
-        position: Option<u64>,
+        position: Option<i64>,
     },
     /// The data reached the server but the server's CRC-64 of the object is not the one computed here.
     CrcMismatch {
         /// The CRC this client computed for the object after the append.
-        expected_crc64: u64,
+        expected_crc64: i64,
         /// The CRC the server reported.
-        server_crc64: u64,
+        server_crc64: i64,
         /// The server's next append position.
-        next_position: u64,
+        next_position: i64,
         /// Request id of the append.
         request_id: String,
     },
@@ -149,7 +150,7 @@ pub enum OssError {
     /// the data again.
     Unverified {
         /// The object's length after the append.
-        next_position: u64,
+        next_position: i64,
         /// Request id of the append.
         request_id: String,
     },
@@ -164,11 +165,11 @@ pub enum OssError {
     /// The bytes read do not match the object's CRC-64: read it again.
     DownloadCrcMismatch {
         /// The CRC of the bytes read.
-        computed_crc64: u64,
+        computed_crc64: i64,
         /// The service's CRC.
-        server_crc64: u64,
+        server_crc64: i64,
         /// How many bytes were read.
-        bytes_read: u64,
+        bytes_read: i64,
         /// Request id of the read.
         request_id: String,
     },
@@ -198,7 +199,7 @@ pub enum OssError {
         /// Which timeout.
         kind: TimeoutKind,
         /// Its setting in milliseconds.
-        millis: u64,
+        millis: i64,
     },
     /// A progress listener returned false, or a cancel token was triggered.
     Cancelled,
@@ -240,27 +241,37 @@ impl From<Error> for OssError {
         match error {
             Error::Service(e) => OssError::Service {
                 kind: e.kind,
-                status: e.status,
+                status: e.status.into(),
                 code: e.code,
                 error_message: e.message,
                 request_id: e.request_id,
                 host_id: e.host_id,
                 ec: e.ec,
-                next_position: e.next_position,
-                server_crc64: e.server_crc64,
-                position: e.position,
+                next_position: num::out_opt(e.next_position),
+                server_crc64: num::crc_out_opt(e.server_crc64),
+                position: num::out_opt(e.position),
             },
-            Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
-                OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
+            Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => OssError::CrcMismatch {
+                expected_crc64: num::crc_out(expected_crc64),
+                server_crc64: num::crc_out(server_crc64),
+                next_position: num::out(next_position),
+                request_id,
+            },
+            Error::Unverified { next_position, request_id } => {
+                OssError::Unverified { next_position: num::out(next_position), request_id }
             }
-            Error::Unverified { next_position, request_id } => OssError::Unverified { next_position, request_id },
-            Error::Unsettled(unsettled) => OssError::Unsettled { in_flight: unsettled.in_flight, reason: text },
+            Error::Unsettled(unsettled) => OssError::Unsettled { in_flight: unsettled.in_flight.into(), reason: text },
             Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
-                OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
+                OssError::DownloadCrcMismatch {
+                    computed_crc64: num::crc_out(computed_crc64),
+                    server_crc64: num::crc_out(server_crc64),
+                    bytes_read: num::out(bytes_read),
+                    request_id,
+                }
             }
             Error::Network { message, .. } => OssError::Network { reason: message },
             Error::Tls { kind, .. } => OssError::Tls { kind: kind.into(), reason: text },
-            Error::Timeout { kind, millis } => OssError::Timeout { kind: kind.into(), millis },
+            Error::Timeout { kind, millis } => OssError::Timeout { kind: kind.into(), millis: num::out(millis) },
             Error::Cancelled => OssError::Cancelled,
             Error::InvalidArgument { argument, reason } => {
                 OssError::InvalidArgument { name: argument.name().to_string(), reason }
@@ -304,20 +315,25 @@ impl fmt::Display for OssError {
                 server_crc64,
                 position,
             } => {
-                let mut service = ServiceError::new(status, code);
+                let mut service = ServiceError::new(u16::try_from(status).unwrap_or(0), code);
                 service.message = error_message;
                 service.request_id = request_id;
                 service.host_id = host_id;
                 service.ec = ec;
-                service.next_position = next_position;
-                service.server_crc64 = server_crc64;
-                service.position = position;
+                service.next_position = next_position.map(|p| p as u64);
+                service.server_crc64 = server_crc64.map(num::crc_in);
+                service.position = position.map(|p| p as u64);
                 Error::from(service)
             }
-            OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => {
-                Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id }
+            OssError::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => Error::CrcMismatch {
+                expected_crc64: num::crc_in(expected_crc64),
+                server_crc64: num::crc_in(server_crc64),
+                next_position: next_position as u64,
+                request_id,
+            },
+            OssError::Unverified { next_position, request_id } => {
+                Error::Unverified { next_position: next_position as u64, request_id }
             }
-            OssError::Unverified { next_position, request_id } => Error::Unverified { next_position, request_id },
             OssError::Unsettled { reason, .. } | OssError::Spool { reason, .. } | OssError::Tls { reason, .. } => {
                 return f.write_str(&reason)
             }
@@ -329,10 +345,15 @@ impl fmt::Display for OssError {
                 return write!(f, "{which} threw: {reason}");
             }
             OssError::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id } => {
-                Error::DownloadCrcMismatch { computed_crc64, server_crc64, bytes_read, request_id }
+                Error::DownloadCrcMismatch {
+                    computed_crc64: num::crc_in(computed_crc64),
+                    server_crc64: num::crc_in(server_crc64),
+                    bytes_read: bytes_read as u64,
+                    request_id,
+                }
             }
             OssError::Network { reason } => Error::network(reason),
-            OssError::Timeout { kind, millis } => Error::Timeout { kind: kind.into(), millis },
+            OssError::Timeout { kind, millis } => Error::Timeout { kind: kind.into(), millis: millis as u64 },
             OssError::Cancelled => Error::Cancelled,
             // The core's argument names are an enum; the text is the same.
             OssError::InvalidArgument { name, reason } => return write!(f, "invalid {name}: {reason}"),
@@ -376,7 +397,10 @@ mod tests {
         let error = OssError::from(uniffi::UnexpectedUniFFICallbackError::new(thrown));
         assert_eq!(
             error,
-            OssError::Callback { callback: CallbackKind::Progress, reason: "java.lang.IllegalStateException: boom".into() }
+            OssError::Callback {
+                callback: CallbackKind::Progress,
+                reason: "java.lang.IllegalStateException: boom".into()
+            }
         );
         assert_eq!(error.to_string(), "the progress listener threw: java.lang.IllegalStateException: boom");
     }

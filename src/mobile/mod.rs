@@ -16,6 +16,7 @@ mod callbacks;
 mod client;
 mod config;
 mod error;
+mod num;
 mod spool;
 mod types;
 

@@ -2,12 +2,13 @@
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 use super::background::Background;
-use super::client::OssClient;
 use super::callbacks::thrown_text;
+use super::client::OssClient;
 use super::error::{CallbackKind, OssError};
+use super::num;
 use super::types::ObjectHeaders;
 use crate::{DropReason, RolloverReason};
 
@@ -52,67 +53,72 @@ pub struct SpoolConfig {
     pub sync: Option<SpoolSync>,
     /// The fsync interval for `Interval`, in milliseconds. Default 1000.
     #[uniffi(default = None)]
-    pub sync_interval_ms: Option<u64>,
+    pub sync_interval_ms: Option<i64>,
     /// A batch is sent once this many bytes wait. Default 1 MiB.
     #[uniffi(default = None)]
-    pub batch_bytes: Option<u64>,
+    pub batch_bytes: Option<i64>,
     /// A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
     #[uniffi(default = None)]
-    pub batch_age_ms: Option<u64>,
+    pub batch_age_ms: Option<i64>,
     /// The journal's size on disk at most. Default 256 MiB.
     #[uniffi(default = None)]
-    pub max_bytes: Option<u64>,
+    pub max_bytes: Option<i64>,
     /// What a write does when the journal is full. Default `Block`.
     #[uniffi(default = None)]
     pub full: Option<SpoolFull>,
     /// How long a write waits for space under `Block`, in milliseconds. Default 10 000.
     #[uniffi(default = None)]
-    pub block_timeout_ms: Option<u64>,
+    pub block_timeout_ms: Option<i64>,
     /// Data not sent after this long is dropped, in milliseconds. Default: never.
     #[uniffi(default = None)]
-    pub max_age_ms: Option<u64>,
+    pub max_age_ms: Option<i64>,
     /// An object is left for the next before it passes this many bytes. Default 5 GiB.
     #[uniffi(default = None)]
-    pub rollover_bytes: Option<u64>,
+    pub rollover_bytes: Option<i64>,
     /// An object is left for the next when it is this old, in milliseconds. Default: never.
     #[uniffi(default = None)]
-    pub rollover_age_ms: Option<u64>,
+    pub rollover_age_ms: Option<i64>,
 }
 
 impl SpoolConfig {
-    fn into_core(self, listener: Option<Arc<dyn SpoolListener>>, thrown: &ListenerError) -> crate::SpoolConfig {
-        let ms = Duration::from_millis;
+    fn into_core(
+        self,
+        listener: Option<Arc<dyn SpoolListener>>,
+        thrown: &ListenerError,
+    ) -> Result<crate::SpoolConfig, OssError> {
         let mut core = crate::SpoolConfig::new(self.bucket, self.key_template);
         core.vars = self.vars.into_iter().collect();
-        core.headers = self.headers.map(Into::into).unwrap_or_default();
-        let interval = ms(self.sync_interval_ms.unwrap_or(1000));
+        core.headers = self.headers.map(ObjectHeaders::into_core).transpose()?.unwrap_or_default();
+        let interval = num::millis("syncIntervalMs", self.sync_interval_ms.unwrap_or(1000))?;
         core.sync = match self.sync.unwrap_or(SpoolSync::Interval) {
             SpoolSync::EveryWrite => crate::SyncPolicy::EveryWrite,
             SpoolSync::Interval => crate::SyncPolicy::Interval(interval),
             SpoolSync::Never => crate::SyncPolicy::Never,
         };
-        core.batch_bytes = self.batch_bytes.unwrap_or(core.batch_bytes);
-        core.batch_age = self.batch_age_ms.map_or(core.batch_age, ms);
-        core.max_bytes = self.max_bytes.unwrap_or(core.max_bytes);
-        let block = ms(self.block_timeout_ms.unwrap_or(10_000));
+        core.batch_bytes = num::non_negative_opt("batchBytes", self.batch_bytes)?.unwrap_or(core.batch_bytes);
+        core.batch_age = num::millis_opt("batchAgeMs", self.batch_age_ms)?.unwrap_or(core.batch_age);
+        core.max_bytes = num::non_negative_opt("maxBytes", self.max_bytes)?.unwrap_or(core.max_bytes);
+        let block = num::millis("blockTimeoutMs", self.block_timeout_ms.unwrap_or(10_000))?;
         core.full = match self.full.unwrap_or(SpoolFull::Block) {
             SpoolFull::Block => crate::FullPolicy::Block(block),
             SpoolFull::RejectNew => crate::FullPolicy::RejectNew,
             SpoolFull::DropOldest => crate::FullPolicy::DropOldest,
         };
-        core.max_age = self.max_age_ms.map(ms);
-        core.rollover_bytes = self.rollover_bytes.unwrap_or(core.rollover_bytes);
-        core.rollover_age = self.rollover_age_ms.map(ms);
+        core.max_age = num::millis_opt("maxAgeMs", self.max_age_ms)?;
+        core.rollover_bytes =
+            num::non_negative_opt("rolloverBytes", self.rollover_bytes)?.unwrap_or(core.rollover_bytes);
+        core.rollover_age = num::millis_opt("rolloverAgeMs", self.rollover_age_ms)?;
         if let Some(listener) = listener {
             let thrown = thrown.clone();
             core.listener = Some(Arc::new(move |event: &crate::SpoolEvent| {
                 if let Err(error) = listener.on_event(event.clone().into()) {
-                    let error = OssError::Callback { callback: CallbackKind::SpoolListener, reason: thrown_text(error) };
+                    let error =
+                        OssError::Callback { callback: CallbackKind::SpoolListener, reason: thrown_text(error) };
                     *thrown.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(error.to_string());
                 }
             }));
         }
-        core
+        Ok(core)
     }
 }
 
@@ -124,9 +130,9 @@ pub enum SpoolEvent {
         /// The object.
         key: String,
         /// Where the batch starts.
-        position: u64,
+        position: i64,
         /// Its length.
-        length: u64,
+        length: i64,
     },
     /// The spool moved on from object `from` to object `to`.
     RolledOver {
@@ -149,14 +155,14 @@ pub enum SpoolEvent {
     /// `bytes` of data not yet sent were dropped.
     Dropped {
         /// How many bytes.
-        bytes: u64,
+        bytes: i64,
         /// Why.
         reason: DropReason,
     },
     /// A write waits for space.
     Blocked {
         /// Bytes not yet in OSS.
-        pending_bytes: u64,
+        pending_bytes: i64,
     },
     /// A damaged journal segment was copied to `path`; its good records were kept.
     Quarantined {
@@ -169,11 +175,13 @@ impl From<crate::SpoolEvent> for SpoolEvent {
     fn from(event: crate::SpoolEvent) -> Self {
         use crate::SpoolEvent as E;
         match event {
-            E::Appended { key, position, length } => SpoolEvent::Appended { key, position, length },
+            E::Appended { key, position, length } => {
+                SpoolEvent::Appended { key, position: num::out(position), length: num::out(length) }
+            }
             E::RolledOver { from, to, reason } => SpoolEvent::RolledOver { from, to, reason },
             E::Error { message, retryable, retry_at } => SpoolEvent::Error { message, retryable, retry_at },
-            E::Dropped { bytes, reason } => SpoolEvent::Dropped { bytes, reason },
-            E::Blocked { pending_bytes } => SpoolEvent::Blocked { pending_bytes },
+            E::Dropped { bytes, reason } => SpoolEvent::Dropped { bytes: num::out(bytes), reason },
+            E::Blocked { pending_bytes } => SpoolEvent::Blocked { pending_bytes: num::out(pending_bytes) },
             E::Quarantined { path } => SpoolEvent::Quarantined { path: path.display().to_string() },
         }
     }
@@ -191,21 +199,21 @@ pub trait SpoolListener: Send + Sync {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct SpoolStatus {
     /// Bytes written and not yet in OSS (nor dropped).
-    pub pending_bytes: u64,
+    pub pending_bytes: i64,
     /// Bytes appended to OSS, ever.
-    pub appended_bytes: u64,
+    pub appended_bytes: i64,
     /// Bytes dropped, ever.
-    pub dropped_bytes: u64,
+    pub dropped_bytes: i64,
     /// Bytes lost to damaged journal records, ever.
-    pub corrupt_bytes: u64,
+    pub corrupt_bytes: i64,
     /// The journal's size on disk.
-    pub journal_bytes: u64,
+    pub journal_bytes: i64,
     /// The object being appended to.
     pub object: String,
     /// Its length, as the spool made it.
-    pub position: u64,
+    pub position: i64,
     /// Its CRC-64 there, when known.
-    pub crc64: Option<u64>,
+    pub crc64: Option<i64>,
     /// Whether a batch is in flight.
     pub in_flight: bool,
     /// The last upload error, until an upload succeeds.
@@ -219,14 +227,14 @@ pub struct SpoolStatus {
 impl SpoolStatus {
     fn new(s: crate::SpoolStatus, listener_error: Option<String>) -> Self {
         SpoolStatus {
-            pending_bytes: s.pending_bytes,
-            appended_bytes: s.appended_bytes,
-            dropped_bytes: s.dropped_bytes,
-            corrupt_bytes: s.corrupt_bytes,
-            journal_bytes: s.journal_bytes,
+            pending_bytes: num::out(s.pending_bytes),
+            appended_bytes: num::out(s.appended_bytes),
+            dropped_bytes: num::out(s.dropped_bytes),
+            corrupt_bytes: num::out(s.corrupt_bytes),
+            journal_bytes: num::out(s.journal_bytes),
             object: s.object,
-            position: s.position,
-            crc64: s.crc64,
+            position: num::out(s.position),
+            crc64: num::crc_out_opt(s.crc64),
             in_flight: s.in_flight,
             last_error: s.last_error,
             next_try: s.next_try,
@@ -259,20 +267,20 @@ impl Spool {
         listener: Option<Arc<dyn SpoolListener>>,
     ) -> Result<Arc<Self>, OssError> {
         let listener_error = ListenerError::default();
-        let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener, &listener_error))?;
+        let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener, &listener_error)?)?;
         Ok(Arc::new(Self { spool: Arc::new(spool), listener_error }))
     }
 
     /// Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
     /// offset after it.
-    pub fn write(&self, data: Vec<u8>) -> Result<u64, OssError> {
-        Ok(self.spool.write(&data)?)
+    pub fn write(&self, data: Vec<u8>) -> Result<i64, OssError> {
+        Ok(num::out(self.spool.write(&data)?))
     }
 
     /// Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
     /// `lastMark` after a restart.
-    pub fn write_with_mark(&self, data: Vec<u8>, mark: Vec<u8>) -> Result<u64, OssError> {
-        Ok(self.spool.write_with_mark(&data, &mark)?)
+    pub fn write_with_mark(&self, data: Vec<u8>, mark: Vec<u8>) -> Result<i64, OssError> {
+        Ok(num::out(self.spool.write_with_mark(&data, &mark)?))
     }
 
     /// The mark of the last record written, if any had one.
@@ -282,14 +290,15 @@ impl Spool {
 
     /// Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
     /// Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
-    pub fn flush(&self, timeout_ms: u64) -> Result<(), OssError> {
-        Ok(self.spool.flush(Duration::from_millis(timeout_ms))?)
+    pub fn flush(&self, timeout_ms: i64) -> Result<(), OssError> {
+        Ok(self.spool.flush(num::millis("timeoutMs", timeout_ms)?)?)
     }
 
     /// [`flush`](Self::flush) on a library thread, awaited.
-    pub async fn flush_async(&self, timeout_ms: u64) -> Result<(), OssError> {
+    pub async fn flush_async(&self, timeout_ms: i64) -> Result<(), OssError> {
+        let timeout = num::millis("timeoutMs", timeout_ms)?;
         let spool = self.spool.clone();
-        Background::spawn(crate::CancelToken::new(), move || Ok(spool.flush(Duration::from_millis(timeout_ms))?)).await
+        Background::spawn(crate::CancelToken::new(), move || Ok(spool.flush(timeout)?)).await
     }
 
     /// What the spool has done and is doing.

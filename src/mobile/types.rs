@@ -2,6 +2,9 @@
 
 use std::collections::HashMap;
 
+use super::error::OssError;
+use super::num;
+
 /// How `Content-MD5` is set.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Enum)]
 pub enum ContentMd5 {
@@ -69,15 +72,17 @@ pub struct ObjectHeaders {
     pub forbid_overwrite: Option<bool>,
     /// `x-oss-traffic-limit` in bit/s, 245760 to 838860800.
     #[uniffi(default = None)]
-    pub traffic_limit: Option<u64>,
+    pub traffic_limit: Option<i64>,
 }
 
-impl From<ObjectHeaders> for crate::ObjectHeaders {
-    fn from(h: ObjectHeaders) -> Self {
+impl ObjectHeaders {
+    /// The core's headers; a negative traffic limit is refused.
+    pub(crate) fn into_core(self) -> Result<crate::ObjectHeaders, OssError> {
+        let h = self;
         let mut metadata: Vec<(String, String)> = h.metadata.into_iter().collect();
         // A map has no order; sorted, the headers are the same on every call.
         metadata.sort();
-        crate::ObjectHeaders {
+        Ok(crate::ObjectHeaders {
             content_type: h.content_type,
             cache_control: h.cache_control,
             content_disposition: h.content_disposition,
@@ -90,8 +95,8 @@ impl From<ObjectHeaders> for crate::ObjectHeaders {
             server_side_encryption: h.server_side_encryption,
             tagging: h.tagging,
             forbid_overwrite: h.forbid_overwrite,
-            traffic_limit: h.traffic_limit,
-        }
+            traffic_limit: num::non_negative_opt("trafficLimit", h.traffic_limit)?,
+        })
     }
 }
 
@@ -101,24 +106,24 @@ pub struct AppendOptions {
     /// The object's current length. Default: found by the client (0 for a missing object, else
     /// its length, from a HEAD request).
     #[uniffi(default = None)]
-    pub position: Option<u64>,
+    pub position: Option<i64>,
     /// CRC-64 of the object before this append, to verify it without a HEAD request.
     #[uniffi(default = None)]
-    pub crc64: Option<u64>,
+    pub crc64: Option<i64>,
     /// Object headers; the create-time ones are sent only when the append creates the object.
     #[uniffi(default = None)]
     pub headers: Option<ObjectHeaders>,
 }
 
 impl AppendOptions {
-    pub(crate) fn into_core(self) -> crate::AppendOptions {
-        crate::AppendOptions {
-            position: self.position,
-            crc64: self.crc64,
-            headers: self.headers.map(Into::into).unwrap_or_default(),
+    pub(crate) fn into_core(self) -> Result<crate::AppendOptions, OssError> {
+        Ok(crate::AppendOptions {
+            position: num::non_negative_opt("position", self.position)?,
+            crc64: self.crc64.map(num::crc_in),
+            headers: self.headers.map(ObjectHeaders::into_core).transpose()?.unwrap_or_default(),
             progress: None,
             cancel: None,
-        }
+        })
     }
 }
 
@@ -126,11 +131,11 @@ impl AppendOptions {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct AppendResult {
     /// Where this body was appended.
-    pub position: u64,
+    pub position: i64,
     /// The object's new length: the position of the next append.
-    pub next_position: u64,
+    pub next_position: i64,
     /// CRC-64 of the whole object after this append, verified against the service's.
-    pub crc64: u64,
+    pub crc64: i64,
     /// `x-oss-request-id` of the response that confirmed the append.
     pub request_id: String,
     /// `ETag`, when the response carried one.
@@ -143,9 +148,9 @@ pub struct AppendResult {
 impl From<crate::AppendResult> for AppendResult {
     fn from(r: crate::AppendResult) -> Self {
         AppendResult {
-            position: r.position,
-            next_position: r.next_position,
-            crc64: r.crc64,
+            position: num::out(r.position),
+            next_position: num::out(r.next_position),
+            crc64: num::crc_out(r.crc64),
             request_id: r.request_id,
             etag: r.etag,
             reconciled: r.reconciled,
@@ -159,14 +164,14 @@ pub struct PutResult {
     /// `ETag`.
     pub etag: Option<String>,
     /// CRC-64 of the object, verified against the body sent.
-    pub crc64: Option<u64>,
+    pub crc64: Option<i64>,
     /// `x-oss-request-id`.
     pub request_id: String,
 }
 
 impl From<crate::PutResult> for PutResult {
     fn from(r: crate::PutResult) -> Self {
-        PutResult { etag: r.etag, crc64: r.crc64, request_id: r.request_id }
+        PutResult { etag: r.etag, crc64: num::crc_out_opt(r.crc64), request_id: r.request_id }
     }
 }
 
@@ -174,13 +179,13 @@ impl From<crate::PutResult> for PutResult {
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
 pub struct ObjectMeta {
     /// Length in bytes.
-    pub content_length: u64,
+    pub content_length: i64,
     /// `Normal`, `Appendable` or `Multipart`.
     pub object_type: String,
     /// For appendable objects, the position of the next append.
-    pub next_append_position: Option<u64>,
+    pub next_append_position: Option<i64>,
     /// CRC-64 of the whole object.
-    pub crc64: Option<u64>,
+    pub crc64: Option<i64>,
     /// `ETag`.
     pub etag: Option<String>,
     /// `Content-Type`.
@@ -202,7 +207,7 @@ pub struct ObjectMeta {
     /// `x-oss-server-side-encryption-key-id`, for KMS.
     pub server_side_encryption_key_id: Option<String>,
     /// `x-oss-tagging-count`.
-    pub tagging_count: Option<u64>,
+    pub tagging_count: Option<i64>,
     /// `x-oss-version-id`, in a versioned bucket.
     pub version_id: Option<String>,
     /// User metadata (names without the `x-oss-meta-` prefix, lower case).
@@ -214,10 +219,10 @@ pub struct ObjectMeta {
 impl From<crate::ObjectMeta> for ObjectMeta {
     fn from(m: crate::ObjectMeta) -> Self {
         ObjectMeta {
-            content_length: m.content_length,
+            content_length: num::out(m.content_length),
             object_type: m.object_type,
-            next_append_position: m.next_append_position,
-            crc64: m.crc64,
+            next_append_position: num::out_opt(m.next_append_position),
+            crc64: num::crc_out_opt(m.crc64),
             etag: m.etag,
             content_type: m.content_type,
             last_modified: m.last_modified,
@@ -228,7 +233,7 @@ impl From<crate::ObjectMeta> for ObjectMeta {
             expires: m.expires,
             server_side_encryption: m.server_side_encryption,
             server_side_encryption_key_id: m.server_side_encryption_key_id,
-            tagging_count: m.tagging_count,
+            tagging_count: num::out_opt(m.tagging_count),
             version_id: m.version_id,
             metadata: m.metadata.into_iter().collect(),
             request_id: m.request_id,
@@ -243,29 +248,33 @@ pub enum ByteRange {
     /// Bytes `first..=last`.
     Span {
         /// First byte.
-        first: u64,
+        first: i64,
         /// Last byte, inclusive.
-        last: u64,
+        last: i64,
     },
     /// From `first` to the end of the object.
     From {
         /// First byte.
-        first: u64,
+        first: i64,
     },
     /// The last `length` bytes (the whole object when it is shorter).
     Last {
         /// How many bytes.
-        length: u64,
+        length: i64,
     },
 }
 
-impl From<ByteRange> for crate::ByteRange {
-    fn from(r: ByteRange) -> Self {
-        match r {
-            ByteRange::Span { first, last } => crate::ByteRange::Span { first, last },
-            ByteRange::From { first } => crate::ByteRange::From(first),
-            ByteRange::Last { length } => crate::ByteRange::Last(length),
-        }
+impl ByteRange {
+    /// The core's range; a negative bound is refused.
+    pub(crate) fn into_core(self) -> Result<crate::ByteRange, OssError> {
+        Ok(match self {
+            ByteRange::Span { first, last } => crate::ByteRange::Span {
+                first: num::non_negative("range first", first)?,
+                last: num::non_negative("range last", last)?,
+            },
+            ByteRange::From { first } => crate::ByteRange::From(num::non_negative("range first", first)?),
+            ByteRange::Last { length } => crate::ByteRange::Last(num::non_negative("range length", length)?),
+        })
     }
 }
 
@@ -275,11 +284,11 @@ pub struct GetResult {
     /// The bytes read.
     pub data: Vec<u8>,
     /// Where in the object `data` starts.
-    pub start: u64,
+    pub start: i64,
     /// The object's whole length, as the response reported it.
-    pub object_size: Option<u64>,
+    pub object_size: Option<i64>,
     /// CRC-64 of the whole object; checked against the bytes when the whole object was read.
-    pub crc64: Option<u64>,
+    pub crc64: Option<i64>,
     /// `ETag`.
     pub etag: Option<String>,
     /// `x-oss-object-type`.
@@ -292,9 +301,9 @@ impl GetResult {
     pub(crate) fn new(data: Vec<u8>, r: crate::GetResult) -> Self {
         GetResult {
             data,
-            start: r.start,
-            object_size: r.object_size,
-            crc64: r.crc64,
+            start: num::out(r.start),
+            object_size: num::out_opt(r.object_size),
+            crc64: num::crc_out_opt(r.crc64),
             etag: r.etag,
             object_type: r.object_type,
             request_id: r.request_id,
@@ -315,9 +324,9 @@ pub enum Settlement {
         /// Why.
         reason: crate::NotLandedReason,
         /// The object's length now, when it exists.
-        object_length: Option<u64>,
+        object_length: Option<i64>,
         /// The object's CRC-64 now, when known.
-        object_crc64: Option<u64>,
+        object_crc64: Option<i64>,
     },
 }
 
@@ -325,9 +334,56 @@ impl From<crate::Settlement> for Settlement {
     fn from(settlement: crate::Settlement) -> Self {
         match settlement {
             crate::Settlement::Landed(result) => Settlement::Landed { result: result.into() },
-            crate::Settlement::NotLanded(n) => {
-                Settlement::NotLanded { reason: n.reason, object_length: n.object_length, object_crc64: n.object_crc64 }
-            }
+            crate::Settlement::NotLanded(n) => Settlement::NotLanded {
+                reason: n.reason,
+                object_length: num::out_opt(n.object_length),
+                object_crc64: num::crc_out_opt(n.object_crc64),
+            },
         }
+    }
+}
+
+/// An append whose bytes may be in the object: everything settling it needs, as a plain value an
+/// application can store and settle after a restart with `OssClient.settle`.
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Record)]
+pub struct InFlight {
+    /// The bucket.
+    pub bucket: String,
+    /// The object key.
+    pub key: String,
+    /// Where the body was appended: the object's length before it.
+    pub position: i64,
+    /// The body's length in bytes (not zero).
+    pub length: i64,
+    /// CRC-64 of the body alone.
+    pub body_crc64: i64,
+    /// CRC-64 of the object before the append, when known.
+    pub crc64_before: Option<i64>,
+}
+
+impl From<crate::InFlight> for InFlight {
+    fn from(f: crate::InFlight) -> Self {
+        InFlight {
+            bucket: f.bucket,
+            key: f.key,
+            position: num::out(f.position),
+            length: num::out(f.length),
+            body_crc64: num::crc_out(f.body_crc64),
+            crc64_before: num::crc_out_opt(f.crc64_before),
+        }
+    }
+}
+
+impl InFlight {
+    /// The core's append; a negative position or length is refused.
+    pub(crate) fn into_core(self) -> Result<crate::InFlight, OssError> {
+        Ok(crate::InFlight {
+            bucket: self.bucket,
+            key: self.key,
+            position: num::non_negative("position", self.position)?,
+            length: num::non_negative("length", self.length)?,
+            body_crc64: num::crc_in(self.body_crc64),
+            crc64_before: self.crc64_before.map(num::crc_in),
+        })
     }
 }

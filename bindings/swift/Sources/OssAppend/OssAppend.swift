@@ -471,15 +471,15 @@ private let UNIFFI_CALLBACK_UNEXPECTED_ERROR: Int32 = 2
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
-    typealias FfiType = UInt16
-    typealias SwiftType = UInt16
+fileprivate struct FfiConverterInt32: FfiConverterPrimitive {
+    typealias FfiType = Int32
+    typealias SwiftType = Int32
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt16 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int32 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int32, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -487,31 +487,15 @@ fileprivate struct FfiConverterUInt16: FfiConverterPrimitive {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterUInt32: FfiConverterPrimitive {
-    typealias FfiType = UInt32
-    typealias SwiftType = UInt32
+fileprivate struct FfiConverterInt64: FfiConverterPrimitive {
+    typealias FfiType = Int64
+    typealias SwiftType = Int64
 
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt32 {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> Int64 {
         return try lift(readInt(&buf))
     }
 
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
-        writeInt(&buf, lower(value))
-    }
-}
-
-#if swift(>=5.8)
-@_documentation(visibility: private)
-#endif
-fileprivate struct FfiConverterUInt64: FfiConverterPrimitive {
-    typealias FfiType = UInt64
-    typealias SwiftType = UInt64
-
-    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> UInt64 {
-        return try lift(readInt(&buf))
-    }
-
-    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+    public static func write(_ value: Int64, into buf: inout [UInt8]) {
         writeInt(&buf, lower(value))
     }
 }
@@ -670,7 +654,7 @@ public protocol AppenderProtocol: AnyObject, Sendable {
     /**
      * The object's CRC-64 so far, once known.
      */
-    func crc64()  -> UInt64?
+    func crc64()  -> Int64?
     
     /**
      * The append whose outcome is unknown, if there is one.
@@ -680,7 +664,7 @@ public protocol AppenderProtocol: AnyObject, Sendable {
     /**
      * The position of the next append, once known.
      */
-    func nextPosition()  -> UInt64?
+    func nextPosition()  -> Int64?
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
@@ -776,8 +760,8 @@ open func appendFile(path: String)throws  -> AppendResult  {
     /**
      * The object's CRC-64 so far, once known.
      */
-open func crc64() -> UInt64?  {
-    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+open func crc64() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_crc64(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -800,8 +784,8 @@ open func inFlight() -> InFlight?  {
     /**
      * The position of the next append, once known.
      */
-open func nextPosition() -> UInt64?  {
-    return try!  FfiConverterOptionUInt64.lift(try! rustCall() {
+open func nextPosition() -> Int64?  {
+    return try!  FfiConverterOptionInt64.lift(try! rustCall() {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_next_position(
             self.uniffiCloneHandle(),uniffiCallStatus
@@ -1278,7 +1262,7 @@ public protocol OssClientProtocol: AnyObject, Sendable {
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
      * to the next. `options`, `progress` and `cancel` apply to each of its appends.
      */
-    func appender(bucket: String, key: String, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?)  -> Appender
+    func appender(bucket: String, key: String, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) throws  -> Appender
     
     /**
      * Deletes the object (a missing one too, as the service does). Returns the request id.
@@ -1472,8 +1456,8 @@ open func appendFileAsync(bucket: String, key: String, path: String, options: Ap
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
      * to the next. `options`, `progress` and `cancel` apply to each of its appends.
      */
-open func appender(bucket: String, key: String, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil) -> Appender  {
-    return try!  FfiConverterTypeAppender_lift(try! rustCall() {
+open func appender(bucket: String, key: String, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)throws  -> Appender  {
+    return try  FfiConverterTypeAppender_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_ossclient_appender(
             self.uniffiCloneHandle(),
@@ -1626,7 +1610,7 @@ public protocol ProgressListener: AnyObject, Sendable {
      * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
      * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-    func onProgress(sent: UInt64, total: UInt64) throws  -> Bool
+    func onProgress(sent: Int64, total: Int64) throws  -> Bool
     
 }
 /**
@@ -1693,13 +1677,13 @@ open class ProgressListenerImpl: ProgressListener, @unchecked Sendable {
      * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
      * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-open func onProgress(sent: UInt64, total: UInt64)throws  -> Bool  {
+open func onProgress(sent: Int64, total: Int64)throws  -> Bool  {
     return try  FfiConverterBool.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_progresslistener_on_progress(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(sent),
-        FfiConverterUInt64.lower(total),uniffiCallStatus
+        FfiConverterInt64.lower(sent),
+        FfiConverterInt64.lower(total),uniffiCallStatus
     )
 })
 }
@@ -1734,8 +1718,8 @@ fileprivate struct UniffiCallbackInterfaceProgressListener {
         },
         onProgress: { (
             uniffiHandle: UInt64,
-            sent: UInt64,
-            total: UInt64,
+            sent: Int64,
+            total: Int64,
             uniffiOutReturn: UnsafeMutablePointer<Int8>,
             uniffiCallStatus: UnsafeMutablePointer<RustCallStatus>
         ) in
@@ -1745,8 +1729,8 @@ fileprivate struct UniffiCallbackInterfaceProgressListener {
                     throw UniffiInternalError.unexpectedStaleHandle
                 }
                 return try uniffiObj.onProgress(
-                     sent: try FfiConverterUInt64.lift(sent),
-                     total: try FfiConverterUInt64.lift(total)
+                     sent: try FfiConverterInt64.lift(sent),
+                     total: try FfiConverterInt64.lift(total)
                 )
             }
 
@@ -1849,12 +1833,12 @@ public protocol SpoolProtocol: AnyObject, Sendable {
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-    func flush(timeoutMs: UInt64) throws 
+    func flush(timeoutMs: Int64) throws 
     
     /**
      * [`flush`](Self::flush) on a library thread, awaited.
      */
-    func flushAsync(timeoutMs: UInt64) async throws 
+    func flushAsync(timeoutMs: Int64) async throws 
     
     /**
      * The mark of the last record written, if any had one.
@@ -1877,13 +1861,13 @@ public protocol SpoolProtocol: AnyObject, Sendable {
      * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
      * offset after it.
      */
-    func write(data: Data) throws  -> UInt64
+    func write(data: Data) throws  -> Int64
     
     /**
      * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
      * `lastMark` after a restart.
      */
-    func writeWithMark(data: Data, mark: Data) throws  -> UInt64
+    func writeWithMark(data: Data, mark: Data) throws  -> Int64
     
 }
 /**
@@ -1964,11 +1948,11 @@ public static func `open`(client: OssClient, dir: String, config: SpoolConfig, l
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-open func flush(timeoutMs: UInt64)throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
+open func flush(timeoutMs: Int64)throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_spool_flush(
             self.uniffiCloneHandle(),
-        FfiConverterUInt64.lower(timeoutMs),uniffiCallStatus
+        FfiConverterInt64.lower(timeoutMs),uniffiCallStatus
     )
 }
 }
@@ -1976,12 +1960,12 @@ open func flush(timeoutMs: UInt64)throws   {try rustCallWithError(FfiConverterTy
     /**
      * [`flush`](Self::flush) on a library thread, awaited.
      */
-open func flushAsync(timeoutMs: UInt64)async throws   {
+open func flushAsync(timeoutMs: Int64)async throws   {
     return
         try  await uniffiRustCallAsync(
             rustFutureFunc: {
                 uniffi_oss_append_fn_method_spool_flush_async(
-                        self.uniffiCloneHandle(),FfiConverterUInt64.lower(timeoutMs)
+                        self.uniffiCloneHandle(),FfiConverterInt64.lower(timeoutMs)
                 )
             },
             pollFunc: ffi_oss_append_rust_future_poll_void,
@@ -2033,8 +2017,8 @@ open func status() -> SpoolStatus  {
      * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
      * offset after it.
      */
-open func write(data: Data)throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+open func write(data: Data)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_spool_write(
             self.uniffiCloneHandle(),
@@ -2047,8 +2031,8 @@ open func write(data: Data)throws  -> UInt64  {
      * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
      * `lastMark` after a restart.
      */
-open func writeWithMark(data: Data, mark: Data)throws  -> UInt64  {
-    return try  FfiConverterUInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+open func writeWithMark(data: Data, mark: Data)throws  -> Int64  {
+    return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_spool_write_with_mark(
             self.uniffiCloneHandle(),
@@ -2327,11 +2311,11 @@ public struct AppendOptions: Equatable, Hashable {
      * The object's current length. Default: found by the client (0 for a missing object, else
      * its length, from a HEAD request).
      */
-    public let position: UInt64?
+    public let position: Int64?
     /**
      * CRC-64 of the object before this append, to verify it without a HEAD request.
      */
-    public let crc64: UInt64?
+    public let crc64: Int64?
     /**
      * Object headers; the create-time ones are sent only when the append creates the object.
      */
@@ -2343,10 +2327,10 @@ public struct AppendOptions: Equatable, Hashable {
         /**
          * The object's current length. Default: found by the client (0 for a missing object, else
          * its length, from a HEAD request).
-         */position: UInt64? = nil, 
+         */position: Int64? = nil, 
         /**
          * CRC-64 of the object before this append, to verify it without a HEAD request.
-         */crc64: UInt64? = nil, 
+         */crc64: Int64? = nil, 
         /**
          * Object headers; the create-time ones are sent only when the append creates the object.
          */headers: ObjectHeaders? = nil) {
@@ -2371,15 +2355,15 @@ public struct FfiConverterTypeAppendOptions: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppendOptions {
         return
             try AppendOptions(
-                position: FfiConverterOptionUInt64.read(from: &buf), 
-                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                position: FfiConverterOptionInt64.read(from: &buf), 
+                crc64: FfiConverterOptionInt64.read(from: &buf), 
                 headers: FfiConverterOptionTypeObjectHeaders.read(from: &buf)
         )
     }
 
     public static func write(_ value: AppendOptions, into buf: inout [UInt8]) {
-        FfiConverterOptionUInt64.write(value.position, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterOptionInt64.write(value.position, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterOptionTypeObjectHeaders.write(value.headers, into: &buf)
     }
 }
@@ -2407,15 +2391,15 @@ public struct AppendResult: Equatable, Hashable {
     /**
      * Where this body was appended.
      */
-    public let position: UInt64
+    public let position: Int64
     /**
      * The object's new length: the position of the next append.
      */
-    public let nextPosition: UInt64
+    public let nextPosition: Int64
     /**
      * CRC-64 of the whole object after this append, verified against the service's.
      */
-    public let crc64: UInt64
+    public let crc64: Int64
     /**
      * `x-oss-request-id` of the response that confirmed the append.
      */
@@ -2435,13 +2419,13 @@ public struct AppendResult: Equatable, Hashable {
     public init(
         /**
          * Where this body was appended.
-         */position: UInt64, 
+         */position: Int64, 
         /**
          * The object's new length: the position of the next append.
-         */nextPosition: UInt64, 
+         */nextPosition: Int64, 
         /**
          * CRC-64 of the whole object after this append, verified against the service's.
-         */crc64: UInt64, 
+         */crc64: Int64, 
         /**
          * `x-oss-request-id` of the response that confirmed the append.
          */requestId: String, 
@@ -2476,9 +2460,9 @@ public struct FfiConverterTypeAppendResult: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> AppendResult {
         return
             try AppendResult(
-                position: FfiConverterUInt64.read(from: &buf), 
-                nextPosition: FfiConverterUInt64.read(from: &buf), 
-                crc64: FfiConverterUInt64.read(from: &buf), 
+                position: FfiConverterInt64.read(from: &buf), 
+                nextPosition: FfiConverterInt64.read(from: &buf), 
+                crc64: FfiConverterInt64.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
                 reconciled: FfiConverterBool.read(from: &buf)
@@ -2486,9 +2470,9 @@ public struct FfiConverterTypeAppendResult: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: AppendResult, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.position, into: &buf)
-        FfiConverterUInt64.write(value.nextPosition, into: &buf)
-        FfiConverterUInt64.write(value.crc64, into: &buf)
+        FfiConverterInt64.write(value.position, into: &buf)
+        FfiConverterInt64.write(value.nextPosition, into: &buf)
+        FfiConverterInt64.write(value.crc64, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
         FfiConverterBool.write(value.reconciled, into: &buf)
@@ -2535,28 +2519,28 @@ public struct ClientConfig: Equatable, Hashable {
     /**
      * Time allowed to open a connection, in milliseconds. Default 10 000.
      */
-    public let connectTimeoutMs: UInt64?
+    public let connectTimeoutMs: Int64?
     /**
      * Time allowed for any single read or write, and for a whole request head, response head or
      * error body, in milliseconds. Default 30 000.
      */
-    public let readWriteTimeoutMs: UInt64?
+    public let readWriteTimeoutMs: Int64?
     /**
      * Time allowed for a whole request, in milliseconds. Default: none.
      */
-    public let requestTimeoutMs: UInt64?
+    public let requestTimeoutMs: Int64?
     /**
      * Attempts in all, the first included; 1 disables retries. Default 3.
      */
-    public let maxAttempts: UInt32?
+    public let maxAttempts: Int32?
     /**
      * Base of the full-jitter exponential backoff, in milliseconds. Default 200.
      */
-    public let retryBaseDelayMs: UInt64?
+    public let retryBaseDelayMs: Int64?
     /**
      * Longest wait between attempts, in milliseconds. Default 20 000.
      */
-    public let retryMaxDelayMs: UInt64?
+    public let retryMaxDelayMs: Int64?
     /**
      * The User-Agent header. Default `oss-append/<version>`.
      */
@@ -2594,23 +2578,23 @@ public struct ClientConfig: Equatable, Hashable {
          */pathStyle: Bool? = nil, 
         /**
          * Time allowed to open a connection, in milliseconds. Default 10 000.
-         */connectTimeoutMs: UInt64? = nil, 
+         */connectTimeoutMs: Int64? = nil, 
         /**
          * Time allowed for any single read or write, and for a whole request head, response head or
          * error body, in milliseconds. Default 30 000.
-         */readWriteTimeoutMs: UInt64? = nil, 
+         */readWriteTimeoutMs: Int64? = nil, 
         /**
          * Time allowed for a whole request, in milliseconds. Default: none.
-         */requestTimeoutMs: UInt64? = nil, 
+         */requestTimeoutMs: Int64? = nil, 
         /**
          * Attempts in all, the first included; 1 disables retries. Default 3.
-         */maxAttempts: UInt32? = nil, 
+         */maxAttempts: Int32? = nil, 
         /**
          * Base of the full-jitter exponential backoff, in milliseconds. Default 200.
-         */retryBaseDelayMs: UInt64? = nil, 
+         */retryBaseDelayMs: Int64? = nil, 
         /**
          * Longest wait between attempts, in milliseconds. Default 20 000.
-         */retryMaxDelayMs: UInt64? = nil, 
+         */retryMaxDelayMs: Int64? = nil, 
         /**
          * The User-Agent header. Default `oss-append/<version>`.
          */userAgent: String? = nil, 
@@ -2661,12 +2645,12 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
                 region: FfiConverterOptionString.read(from: &buf), 
                 signatureVersion: FfiConverterOptionTypeSignatureVersion.read(from: &buf), 
                 pathStyle: FfiConverterOptionBool.read(from: &buf), 
-                connectTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                readWriteTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                requestTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                maxAttempts: FfiConverterOptionUInt32.read(from: &buf), 
-                retryBaseDelayMs: FfiConverterOptionUInt64.read(from: &buf), 
-                retryMaxDelayMs: FfiConverterOptionUInt64.read(from: &buf), 
+                connectTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                readWriteTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                requestTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                maxAttempts: FfiConverterOptionInt32.read(from: &buf), 
+                retryBaseDelayMs: FfiConverterOptionInt64.read(from: &buf), 
+                retryMaxDelayMs: FfiConverterOptionInt64.read(from: &buf), 
                 userAgent: FfiConverterOptionString.read(from: &buf), 
                 caBundlePem: FfiConverterOptionData.read(from: &buf), 
                 caBundleOnly: FfiConverterOptionBool.read(from: &buf), 
@@ -2679,12 +2663,12 @@ public struct FfiConverterTypeClientConfig: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.region, into: &buf)
         FfiConverterOptionTypeSignatureVersion.write(value.signatureVersion, into: &buf)
         FfiConverterOptionBool.write(value.pathStyle, into: &buf)
-        FfiConverterOptionUInt64.write(value.connectTimeoutMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.readWriteTimeoutMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.requestTimeoutMs, into: &buf)
-        FfiConverterOptionUInt32.write(value.maxAttempts, into: &buf)
-        FfiConverterOptionUInt64.write(value.retryBaseDelayMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.retryMaxDelayMs, into: &buf)
+        FfiConverterOptionInt64.write(value.connectTimeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.readWriteTimeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.requestTimeoutMs, into: &buf)
+        FfiConverterOptionInt32.write(value.maxAttempts, into: &buf)
+        FfiConverterOptionInt64.write(value.retryBaseDelayMs, into: &buf)
+        FfiConverterOptionInt64.write(value.retryMaxDelayMs, into: &buf)
         FfiConverterOptionString.write(value.userAgent, into: &buf)
         FfiConverterOptionData.write(value.caBundlePem, into: &buf)
         FfiConverterOptionBool.write(value.caBundleOnly, into: &buf)
@@ -2808,15 +2792,15 @@ public struct GetResult: Equatable, Hashable {
     /**
      * Where in the object `data` starts.
      */
-    public let start: UInt64
+    public let start: Int64
     /**
      * The object's whole length, as the response reported it.
      */
-    public let objectSize: UInt64?
+    public let objectSize: Int64?
     /**
      * CRC-64 of the whole object; checked against the bytes when the whole object was read.
      */
-    public let crc64: UInt64?
+    public let crc64: Int64?
     /**
      * `ETag`.
      */
@@ -2838,13 +2822,13 @@ public struct GetResult: Equatable, Hashable {
          */data: Data, 
         /**
          * Where in the object `data` starts.
-         */start: UInt64, 
+         */start: Int64, 
         /**
          * The object's whole length, as the response reported it.
-         */objectSize: UInt64?, 
+         */objectSize: Int64?, 
         /**
          * CRC-64 of the whole object; checked against the bytes when the whole object was read.
-         */crc64: UInt64?, 
+         */crc64: Int64?, 
         /**
          * `ETag`.
          */etag: String?, 
@@ -2880,9 +2864,9 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
         return
             try GetResult(
                 data: FfiConverterData.read(from: &buf), 
-                start: FfiConverterUInt64.read(from: &buf), 
-                objectSize: FfiConverterOptionUInt64.read(from: &buf), 
-                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                start: FfiConverterInt64.read(from: &buf), 
+                objectSize: FfiConverterOptionInt64.read(from: &buf), 
+                crc64: FfiConverterOptionInt64.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
                 objectType: FfiConverterOptionString.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf)
@@ -2891,9 +2875,9 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
 
     public static func write(_ value: GetResult, into buf: inout [UInt8]) {
         FfiConverterData.write(value.data, into: &buf)
-        FfiConverterUInt64.write(value.start, into: &buf)
-        FfiConverterOptionUInt64.write(value.objectSize, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterInt64.write(value.start, into: &buf)
+        FfiConverterOptionInt64.write(value.objectSize, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
         FfiConverterOptionString.write(value.objectType, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
@@ -2918,8 +2902,7 @@ public func FfiConverterTypeGetResult_lower(_ value: GetResult) -> RustBuffer {
 
 /**
  * An append whose bytes may be in the object: everything settling it needs, as a plain value an
- * application can store (for example in a journal) and settle after a restart with
- * [`Client::settle`].
+ * application can store and settle after a restart with `OssClient.settle`.
  */
 public struct InFlight: Equatable, Hashable {
     /**
@@ -2933,19 +2916,19 @@ public struct InFlight: Equatable, Hashable {
     /**
      * Where the body was appended: the object's length before it.
      */
-    public let position: UInt64
+    public let position: Int64
     /**
      * The body's length in bytes (not zero).
      */
-    public let length: UInt64
+    public let length: Int64
     /**
      * CRC-64 of the body alone.
      */
-    public let bodyCrc64: UInt64
+    public let bodyCrc64: Int64
     /**
      * CRC-64 of the object before the append, when known.
      */
-    public let crc64Before: UInt64?
+    public let crc64Before: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -2958,16 +2941,16 @@ public struct InFlight: Equatable, Hashable {
          */key: String, 
         /**
          * Where the body was appended: the object's length before it.
-         */position: UInt64, 
+         */position: Int64, 
         /**
          * The body's length in bytes (not zero).
-         */length: UInt64, 
+         */length: Int64, 
         /**
          * CRC-64 of the body alone.
-         */bodyCrc64: UInt64, 
+         */bodyCrc64: Int64, 
         /**
          * CRC-64 of the object before the append, when known.
-         */crc64Before: UInt64?) {
+         */crc64Before: Int64?) {
         self.bucket = bucket
         self.key = key
         self.position = position
@@ -2994,20 +2977,20 @@ public struct FfiConverterTypeInFlight: FfiConverterRustBuffer {
             try InFlight(
                 bucket: FfiConverterString.read(from: &buf), 
                 key: FfiConverterString.read(from: &buf), 
-                position: FfiConverterUInt64.read(from: &buf), 
-                length: FfiConverterUInt64.read(from: &buf), 
-                bodyCrc64: FfiConverterUInt64.read(from: &buf), 
-                crc64Before: FfiConverterOptionUInt64.read(from: &buf)
+                position: FfiConverterInt64.read(from: &buf), 
+                length: FfiConverterInt64.read(from: &buf), 
+                bodyCrc64: FfiConverterInt64.read(from: &buf), 
+                crc64Before: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
     public static func write(_ value: InFlight, into buf: inout [UInt8]) {
         FfiConverterString.write(value.bucket, into: &buf)
         FfiConverterString.write(value.key, into: &buf)
-        FfiConverterUInt64.write(value.position, into: &buf)
-        FfiConverterUInt64.write(value.length, into: &buf)
-        FfiConverterUInt64.write(value.bodyCrc64, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64Before, into: &buf)
+        FfiConverterInt64.write(value.position, into: &buf)
+        FfiConverterInt64.write(value.length, into: &buf)
+        FfiConverterInt64.write(value.bodyCrc64, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64Before, into: &buf)
     }
 }
 
@@ -3084,7 +3067,7 @@ public struct ObjectHeaders: Equatable, Hashable {
     /**
      * `x-oss-traffic-limit` in bit/s, 245760 to 838860800.
      */
-    public let trafficLimit: UInt64?
+    public let trafficLimit: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3127,7 +3110,7 @@ public struct ObjectHeaders: Equatable, Hashable {
          */forbidOverwrite: Bool? = nil, 
         /**
          * `x-oss-traffic-limit` in bit/s, 245760 to 838860800.
-         */trafficLimit: UInt64? = nil) {
+         */trafficLimit: Int64? = nil) {
         self.contentType = contentType
         self.cacheControl = cacheControl
         self.contentDisposition = contentDisposition
@@ -3171,7 +3154,7 @@ public struct FfiConverterTypeObjectHeaders: FfiConverterRustBuffer {
                 serverSideEncryption: FfiConverterOptionString.read(from: &buf), 
                 tagging: FfiConverterOptionString.read(from: &buf), 
                 forbidOverwrite: FfiConverterOptionBool.read(from: &buf), 
-                trafficLimit: FfiConverterOptionUInt64.read(from: &buf)
+                trafficLimit: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -3188,7 +3171,7 @@ public struct FfiConverterTypeObjectHeaders: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.serverSideEncryption, into: &buf)
         FfiConverterOptionString.write(value.tagging, into: &buf)
         FfiConverterOptionBool.write(value.forbidOverwrite, into: &buf)
-        FfiConverterOptionUInt64.write(value.trafficLimit, into: &buf)
+        FfiConverterOptionInt64.write(value.trafficLimit, into: &buf)
     }
 }
 
@@ -3215,7 +3198,7 @@ public struct ObjectMeta: Equatable, Hashable {
     /**
      * Length in bytes.
      */
-    public let contentLength: UInt64
+    public let contentLength: Int64
     /**
      * `Normal`, `Appendable` or `Multipart`.
      */
@@ -3223,11 +3206,11 @@ public struct ObjectMeta: Equatable, Hashable {
     /**
      * For appendable objects, the position of the next append.
      */
-    public let nextAppendPosition: UInt64?
+    public let nextAppendPosition: Int64?
     /**
      * CRC-64 of the whole object.
      */
-    public let crc64: UInt64?
+    public let crc64: Int64?
     /**
      * `ETag`.
      */
@@ -3271,7 +3254,7 @@ public struct ObjectMeta: Equatable, Hashable {
     /**
      * `x-oss-tagging-count`.
      */
-    public let taggingCount: UInt64?
+    public let taggingCount: Int64?
     /**
      * `x-oss-version-id`, in a versioned bucket.
      */
@@ -3290,16 +3273,16 @@ public struct ObjectMeta: Equatable, Hashable {
     public init(
         /**
          * Length in bytes.
-         */contentLength: UInt64, 
+         */contentLength: Int64, 
         /**
          * `Normal`, `Appendable` or `Multipart`.
          */objectType: String, 
         /**
          * For appendable objects, the position of the next append.
-         */nextAppendPosition: UInt64?, 
+         */nextAppendPosition: Int64?, 
         /**
          * CRC-64 of the whole object.
-         */crc64: UInt64?, 
+         */crc64: Int64?, 
         /**
          * `ETag`.
          */etag: String?, 
@@ -3332,7 +3315,7 @@ public struct ObjectMeta: Equatable, Hashable {
          */serverSideEncryptionKeyId: String?, 
         /**
          * `x-oss-tagging-count`.
-         */taggingCount: UInt64?, 
+         */taggingCount: Int64?, 
         /**
          * `x-oss-version-id`, in a versioned bucket.
          */versionId: String?, 
@@ -3378,10 +3361,10 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ObjectMeta {
         return
             try ObjectMeta(
-                contentLength: FfiConverterUInt64.read(from: &buf), 
+                contentLength: FfiConverterInt64.read(from: &buf), 
                 objectType: FfiConverterString.read(from: &buf), 
-                nextAppendPosition: FfiConverterOptionUInt64.read(from: &buf), 
-                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                nextAppendPosition: FfiConverterOptionInt64.read(from: &buf), 
+                crc64: FfiConverterOptionInt64.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
                 contentType: FfiConverterOptionString.read(from: &buf), 
                 lastModified: FfiConverterOptionString.read(from: &buf), 
@@ -3392,7 +3375,7 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
                 expires: FfiConverterOptionString.read(from: &buf), 
                 serverSideEncryption: FfiConverterOptionString.read(from: &buf), 
                 serverSideEncryptionKeyId: FfiConverterOptionString.read(from: &buf), 
-                taggingCount: FfiConverterOptionUInt64.read(from: &buf), 
+                taggingCount: FfiConverterOptionInt64.read(from: &buf), 
                 versionId: FfiConverterOptionString.read(from: &buf), 
                 metadata: FfiConverterDictionaryStringString.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf)
@@ -3400,10 +3383,10 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: ObjectMeta, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.contentLength, into: &buf)
+        FfiConverterInt64.write(value.contentLength, into: &buf)
         FfiConverterString.write(value.objectType, into: &buf)
-        FfiConverterOptionUInt64.write(value.nextAppendPosition, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterOptionInt64.write(value.nextAppendPosition, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
         FfiConverterOptionString.write(value.contentType, into: &buf)
         FfiConverterOptionString.write(value.lastModified, into: &buf)
@@ -3414,7 +3397,7 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.expires, into: &buf)
         FfiConverterOptionString.write(value.serverSideEncryption, into: &buf)
         FfiConverterOptionString.write(value.serverSideEncryptionKeyId, into: &buf)
-        FfiConverterOptionUInt64.write(value.taggingCount, into: &buf)
+        FfiConverterOptionInt64.write(value.taggingCount, into: &buf)
         FfiConverterOptionString.write(value.versionId, into: &buf)
         FfiConverterDictionaryStringString.write(value.metadata, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
@@ -3448,7 +3431,7 @@ public struct PutResult: Equatable, Hashable {
     /**
      * CRC-64 of the object, verified against the body sent.
      */
-    public let crc64: UInt64?
+    public let crc64: Int64?
     /**
      * `x-oss-request-id`.
      */
@@ -3462,7 +3445,7 @@ public struct PutResult: Equatable, Hashable {
          */etag: String?, 
         /**
          * CRC-64 of the object, verified against the body sent.
-         */crc64: UInt64?, 
+         */crc64: Int64?, 
         /**
          * `x-oss-request-id`.
          */requestId: String) {
@@ -3488,14 +3471,14 @@ public struct FfiConverterTypePutResult: FfiConverterRustBuffer {
         return
             try PutResult(
                 etag: FfiConverterOptionString.read(from: &buf), 
-                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                crc64: FfiConverterOptionInt64.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf)
         )
     }
 
     public static func write(_ value: PutResult, into buf: inout [UInt8]) {
         FfiConverterOptionString.write(value.etag, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
     }
 }
@@ -3543,19 +3526,19 @@ public struct SpoolConfig: Equatable, Hashable {
     /**
      * The fsync interval for `Interval`, in milliseconds. Default 1000.
      */
-    public let syncIntervalMs: UInt64?
+    public let syncIntervalMs: Int64?
     /**
      * A batch is sent once this many bytes wait. Default 1 MiB.
      */
-    public let batchBytes: UInt64?
+    public let batchBytes: Int64?
     /**
      * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
      */
-    public let batchAgeMs: UInt64?
+    public let batchAgeMs: Int64?
     /**
      * The journal's size on disk at most. Default 256 MiB.
      */
-    public let maxBytes: UInt64?
+    public let maxBytes: Int64?
     /**
      * What a write does when the journal is full. Default `Block`.
      */
@@ -3563,19 +3546,19 @@ public struct SpoolConfig: Equatable, Hashable {
     /**
      * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
      */
-    public let blockTimeoutMs: UInt64?
+    public let blockTimeoutMs: Int64?
     /**
      * Data not sent after this long is dropped, in milliseconds. Default: never.
      */
-    public let maxAgeMs: UInt64?
+    public let maxAgeMs: Int64?
     /**
      * An object is left for the next before it passes this many bytes. Default 5 GiB.
      */
-    public let rolloverBytes: UInt64?
+    public let rolloverBytes: Int64?
     /**
      * An object is left for the next when it is this old, in milliseconds. Default: never.
      */
-    public let rolloverAgeMs: UInt64?
+    public let rolloverAgeMs: Int64?
 
     // Default memberwise initializers are never public by default, so we
     // declare one manually.
@@ -3597,31 +3580,31 @@ public struct SpoolConfig: Equatable, Hashable {
          */sync: SpoolSync? = nil, 
         /**
          * The fsync interval for `Interval`, in milliseconds. Default 1000.
-         */syncIntervalMs: UInt64? = nil, 
+         */syncIntervalMs: Int64? = nil, 
         /**
          * A batch is sent once this many bytes wait. Default 1 MiB.
-         */batchBytes: UInt64? = nil, 
+         */batchBytes: Int64? = nil, 
         /**
          * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
-         */batchAgeMs: UInt64? = nil, 
+         */batchAgeMs: Int64? = nil, 
         /**
          * The journal's size on disk at most. Default 256 MiB.
-         */maxBytes: UInt64? = nil, 
+         */maxBytes: Int64? = nil, 
         /**
          * What a write does when the journal is full. Default `Block`.
          */full: SpoolFull? = nil, 
         /**
          * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
-         */blockTimeoutMs: UInt64? = nil, 
+         */blockTimeoutMs: Int64? = nil, 
         /**
          * Data not sent after this long is dropped, in milliseconds. Default: never.
-         */maxAgeMs: UInt64? = nil, 
+         */maxAgeMs: Int64? = nil, 
         /**
          * An object is left for the next before it passes this many bytes. Default 5 GiB.
-         */rolloverBytes: UInt64? = nil, 
+         */rolloverBytes: Int64? = nil, 
         /**
          * An object is left for the next when it is this old, in milliseconds. Default: never.
-         */rolloverAgeMs: UInt64? = nil) {
+         */rolloverAgeMs: Int64? = nil) {
         self.bucket = bucket
         self.keyTemplate = keyTemplate
         self.vars = vars
@@ -3659,15 +3642,15 @@ public struct FfiConverterTypeSpoolConfig: FfiConverterRustBuffer {
                 vars: FfiConverterDictionaryStringString.read(from: &buf), 
                 headers: FfiConverterOptionTypeObjectHeaders.read(from: &buf), 
                 sync: FfiConverterOptionTypeSpoolSync.read(from: &buf), 
-                syncIntervalMs: FfiConverterOptionUInt64.read(from: &buf), 
-                batchBytes: FfiConverterOptionUInt64.read(from: &buf), 
-                batchAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
-                maxBytes: FfiConverterOptionUInt64.read(from: &buf), 
+                syncIntervalMs: FfiConverterOptionInt64.read(from: &buf), 
+                batchBytes: FfiConverterOptionInt64.read(from: &buf), 
+                batchAgeMs: FfiConverterOptionInt64.read(from: &buf), 
+                maxBytes: FfiConverterOptionInt64.read(from: &buf), 
                 full: FfiConverterOptionTypeSpoolFull.read(from: &buf), 
-                blockTimeoutMs: FfiConverterOptionUInt64.read(from: &buf), 
-                maxAgeMs: FfiConverterOptionUInt64.read(from: &buf), 
-                rolloverBytes: FfiConverterOptionUInt64.read(from: &buf), 
-                rolloverAgeMs: FfiConverterOptionUInt64.read(from: &buf)
+                blockTimeoutMs: FfiConverterOptionInt64.read(from: &buf), 
+                maxAgeMs: FfiConverterOptionInt64.read(from: &buf), 
+                rolloverBytes: FfiConverterOptionInt64.read(from: &buf), 
+                rolloverAgeMs: FfiConverterOptionInt64.read(from: &buf)
         )
     }
 
@@ -3677,15 +3660,15 @@ public struct FfiConverterTypeSpoolConfig: FfiConverterRustBuffer {
         FfiConverterDictionaryStringString.write(value.vars, into: &buf)
         FfiConverterOptionTypeObjectHeaders.write(value.headers, into: &buf)
         FfiConverterOptionTypeSpoolSync.write(value.sync, into: &buf)
-        FfiConverterOptionUInt64.write(value.syncIntervalMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.batchBytes, into: &buf)
-        FfiConverterOptionUInt64.write(value.batchAgeMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.syncIntervalMs, into: &buf)
+        FfiConverterOptionInt64.write(value.batchBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.batchAgeMs, into: &buf)
+        FfiConverterOptionInt64.write(value.maxBytes, into: &buf)
         FfiConverterOptionTypeSpoolFull.write(value.full, into: &buf)
-        FfiConverterOptionUInt64.write(value.blockTimeoutMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.maxAgeMs, into: &buf)
-        FfiConverterOptionUInt64.write(value.rolloverBytes, into: &buf)
-        FfiConverterOptionUInt64.write(value.rolloverAgeMs, into: &buf)
+        FfiConverterOptionInt64.write(value.blockTimeoutMs, into: &buf)
+        FfiConverterOptionInt64.write(value.maxAgeMs, into: &buf)
+        FfiConverterOptionInt64.write(value.rolloverBytes, into: &buf)
+        FfiConverterOptionInt64.write(value.rolloverAgeMs, into: &buf)
     }
 }
 
@@ -3712,23 +3695,23 @@ public struct SpoolStatus: Equatable, Hashable {
     /**
      * Bytes written and not yet in OSS (nor dropped).
      */
-    public let pendingBytes: UInt64
+    public let pendingBytes: Int64
     /**
      * Bytes appended to OSS, ever.
      */
-    public let appendedBytes: UInt64
+    public let appendedBytes: Int64
     /**
      * Bytes dropped, ever.
      */
-    public let droppedBytes: UInt64
+    public let droppedBytes: Int64
     /**
      * Bytes lost to damaged journal records, ever.
      */
-    public let corruptBytes: UInt64
+    public let corruptBytes: Int64
     /**
      * The journal's size on disk.
      */
-    public let journalBytes: UInt64
+    public let journalBytes: Int64
     /**
      * The object being appended to.
      */
@@ -3736,11 +3719,11 @@ public struct SpoolStatus: Equatable, Hashable {
     /**
      * Its length, as the spool made it.
      */
-    public let position: UInt64
+    public let position: Int64
     /**
      * Its CRC-64 there, when known.
      */
-    public let crc64: UInt64?
+    public let crc64: Int64?
     /**
      * Whether a batch is in flight.
      */
@@ -3763,28 +3746,28 @@ public struct SpoolStatus: Equatable, Hashable {
     public init(
         /**
          * Bytes written and not yet in OSS (nor dropped).
-         */pendingBytes: UInt64, 
+         */pendingBytes: Int64, 
         /**
          * Bytes appended to OSS, ever.
-         */appendedBytes: UInt64, 
+         */appendedBytes: Int64, 
         /**
          * Bytes dropped, ever.
-         */droppedBytes: UInt64, 
+         */droppedBytes: Int64, 
         /**
          * Bytes lost to damaged journal records, ever.
-         */corruptBytes: UInt64, 
+         */corruptBytes: Int64, 
         /**
          * The journal's size on disk.
-         */journalBytes: UInt64, 
+         */journalBytes: Int64, 
         /**
          * The object being appended to.
          */object: String, 
         /**
          * Its length, as the spool made it.
-         */position: UInt64, 
+         */position: Int64, 
         /**
          * Its CRC-64 there, when known.
-         */crc64: UInt64?, 
+         */crc64: Int64?, 
         /**
          * Whether a batch is in flight.
          */inFlight: Bool, 
@@ -3827,14 +3810,14 @@ public struct FfiConverterTypeSpoolStatus: FfiConverterRustBuffer {
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SpoolStatus {
         return
             try SpoolStatus(
-                pendingBytes: FfiConverterUInt64.read(from: &buf), 
-                appendedBytes: FfiConverterUInt64.read(from: &buf), 
-                droppedBytes: FfiConverterUInt64.read(from: &buf), 
-                corruptBytes: FfiConverterUInt64.read(from: &buf), 
-                journalBytes: FfiConverterUInt64.read(from: &buf), 
+                pendingBytes: FfiConverterInt64.read(from: &buf), 
+                appendedBytes: FfiConverterInt64.read(from: &buf), 
+                droppedBytes: FfiConverterInt64.read(from: &buf), 
+                corruptBytes: FfiConverterInt64.read(from: &buf), 
+                journalBytes: FfiConverterInt64.read(from: &buf), 
                 object: FfiConverterString.read(from: &buf), 
-                position: FfiConverterUInt64.read(from: &buf), 
-                crc64: FfiConverterOptionUInt64.read(from: &buf), 
+                position: FfiConverterInt64.read(from: &buf), 
+                crc64: FfiConverterOptionInt64.read(from: &buf), 
                 inFlight: FfiConverterBool.read(from: &buf), 
                 lastError: FfiConverterOptionString.read(from: &buf), 
                 nextTry: FfiConverterOptionTimestamp.read(from: &buf), 
@@ -3843,14 +3826,14 @@ public struct FfiConverterTypeSpoolStatus: FfiConverterRustBuffer {
     }
 
     public static func write(_ value: SpoolStatus, into buf: inout [UInt8]) {
-        FfiConverterUInt64.write(value.pendingBytes, into: &buf)
-        FfiConverterUInt64.write(value.appendedBytes, into: &buf)
-        FfiConverterUInt64.write(value.droppedBytes, into: &buf)
-        FfiConverterUInt64.write(value.corruptBytes, into: &buf)
-        FfiConverterUInt64.write(value.journalBytes, into: &buf)
+        FfiConverterInt64.write(value.pendingBytes, into: &buf)
+        FfiConverterInt64.write(value.appendedBytes, into: &buf)
+        FfiConverterInt64.write(value.droppedBytes, into: &buf)
+        FfiConverterInt64.write(value.corruptBytes, into: &buf)
+        FfiConverterInt64.write(value.journalBytes, into: &buf)
         FfiConverterString.write(value.object, into: &buf)
-        FfiConverterUInt64.write(value.position, into: &buf)
-        FfiConverterOptionUInt64.write(value.crc64, into: &buf)
+        FfiConverterInt64.write(value.position, into: &buf)
+        FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterBool.write(value.inFlight, into: &buf)
         FfiConverterOptionString.write(value.lastError, into: &buf)
         FfiConverterOptionTimestamp.write(value.nextTry, into: &buf)
@@ -3887,10 +3870,10 @@ public enum ByteRange: Equatable, Hashable {
     case span(
         /**
          * First byte.
-         */first: UInt64, 
+         */first: Int64, 
         /**
          * Last byte, inclusive.
-         */last: UInt64
+         */last: Int64
     )
     /**
      * From `first` to the end of the object.
@@ -3898,7 +3881,7 @@ public enum ByteRange: Equatable, Hashable {
     case from(
         /**
          * First byte.
-         */first: UInt64
+         */first: Int64
     )
     /**
      * The last `length` bytes (the whole object when it is shorter).
@@ -3906,7 +3889,7 @@ public enum ByteRange: Equatable, Hashable {
     case last(
         /**
          * How many bytes.
-         */length: UInt64
+         */length: Int64
     )
 
 
@@ -3929,13 +3912,13 @@ public struct FfiConverterTypeByteRange: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .span(first: try FfiConverterUInt64.read(from: &buf), last: try FfiConverterUInt64.read(from: &buf)
+        case 1: return .span(first: try FfiConverterInt64.read(from: &buf), last: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 2: return .from(first: try FfiConverterUInt64.read(from: &buf)
+        case 2: return .from(first: try FfiConverterInt64.read(from: &buf)
         )
         
-        case 3: return .last(length: try FfiConverterUInt64.read(from: &buf)
+        case 3: return .last(length: try FfiConverterInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -3948,18 +3931,18 @@ public struct FfiConverterTypeByteRange: FfiConverterRustBuffer {
         
         case let .span(first,last):
             writeInt(&buf, Int32(1))
-            FfiConverterUInt64.write(first, into: &buf)
-            FfiConverterUInt64.write(last, into: &buf)
+            FfiConverterInt64.write(first, into: &buf)
+            FfiConverterInt64.write(last, into: &buf)
             
         
         case let .from(first):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt64.write(first, into: &buf)
+            FfiConverterInt64.write(first, into: &buf)
             
         
         case let .last(length):
             writeInt(&buf, Int32(3))
-            FfiConverterUInt64.write(length, into: &buf)
+            FfiConverterInt64.write(length, into: &buf)
             
         }
     }
@@ -4356,7 +4339,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */kind: ServiceErrorKind, 
         /**
          * HTTP status, e.g. 409.
-         */status: UInt16, 
+         */status: Int32, 
         /**
          * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
          */code: String, 
@@ -4374,13 +4357,13 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */ec: String, 
         /**
          * The object's real length, for `PositionNotEqualToLength`: where to append next.
-         */nextPosition: UInt64?, 
+         */nextPosition: Int64?, 
         /**
          * The object's CRC-64, when the response carried it.
-         */serverCrc64: UInt64?, 
+         */serverCrc64: Int64?, 
         /**
          * The position the append asked for.
-         */position: UInt64?
+         */position: Int64?
     )
     /**
      * The data reached the server but the server's CRC-64 of the object is not the one computed here.
@@ -4388,13 +4371,13 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case CrcMismatch(
         /**
          * The CRC this client computed for the object after the append.
-         */expectedCrc64: UInt64, 
+         */expectedCrc64: Int64, 
         /**
          * The CRC the server reported.
-         */serverCrc64: UInt64, 
+         */serverCrc64: Int64, 
         /**
          * The server's next append position.
-         */nextPosition: UInt64, 
+         */nextPosition: Int64, 
         /**
          * Request id of the append.
          */requestId: String
@@ -4406,7 +4389,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case Unverified(
         /**
          * The object's length after the append.
-         */nextPosition: UInt64, 
+         */nextPosition: Int64, 
         /**
          * Request id of the append.
          */requestId: String
@@ -4429,13 +4412,13 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     case DownloadCrcMismatch(
         /**
          * The CRC of the bytes read.
-         */computedCrc64: UInt64, 
+         */computedCrc64: Int64, 
         /**
          * The service's CRC.
-         */serverCrc64: UInt64, 
+         */serverCrc64: Int64, 
         /**
          * How many bytes were read.
-         */bytesRead: UInt64, 
+         */bytesRead: Int64, 
         /**
          * Request id of the read.
          */requestId: String
@@ -4481,7 +4464,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
          */kind: TimeoutKind, 
         /**
          * Its setting in milliseconds.
-         */millis: UInt64
+         */millis: Int64
     )
     /**
      * A progress listener returned false, or a cancel token was triggered.
@@ -4576,24 +4559,24 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         
         case 1: return .Service(
             kind: try FfiConverterTypeServiceErrorKind.read(from: &buf), 
-            status: try FfiConverterUInt16.read(from: &buf), 
+            status: try FfiConverterInt32.read(from: &buf), 
             code: try FfiConverterString.read(from: &buf), 
             errorMessage: try FfiConverterString.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf), 
             hostId: try FfiConverterString.read(from: &buf), 
             ec: try FfiConverterString.read(from: &buf), 
-            nextPosition: try FfiConverterOptionUInt64.read(from: &buf), 
-            serverCrc64: try FfiConverterOptionUInt64.read(from: &buf), 
-            position: try FfiConverterOptionUInt64.read(from: &buf)
+            nextPosition: try FfiConverterOptionInt64.read(from: &buf), 
+            serverCrc64: try FfiConverterOptionInt64.read(from: &buf), 
+            position: try FfiConverterOptionInt64.read(from: &buf)
             )
         case 2: return .CrcMismatch(
-            expectedCrc64: try FfiConverterUInt64.read(from: &buf), 
-            serverCrc64: try FfiConverterUInt64.read(from: &buf), 
-            nextPosition: try FfiConverterUInt64.read(from: &buf), 
+            expectedCrc64: try FfiConverterInt64.read(from: &buf), 
+            serverCrc64: try FfiConverterInt64.read(from: &buf), 
+            nextPosition: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
         case 3: return .Unverified(
-            nextPosition: try FfiConverterUInt64.read(from: &buf), 
+            nextPosition: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
         case 4: return .Unsettled(
@@ -4601,9 +4584,9 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             reason: try FfiConverterString.read(from: &buf)
             )
         case 5: return .DownloadCrcMismatch(
-            computedCrc64: try FfiConverterUInt64.read(from: &buf), 
-            serverCrc64: try FfiConverterUInt64.read(from: &buf), 
-            bytesRead: try FfiConverterUInt64.read(from: &buf), 
+            computedCrc64: try FfiConverterInt64.read(from: &buf), 
+            serverCrc64: try FfiConverterInt64.read(from: &buf), 
+            bytesRead: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
         case 6: return .Spool(
@@ -4619,7 +4602,7 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             )
         case 9: return .Timeout(
             kind: try FfiConverterTypeTimeoutKind.read(from: &buf), 
-            millis: try FfiConverterUInt64.read(from: &buf)
+            millis: try FfiConverterInt64.read(from: &buf)
             )
         case 10: return .Cancelled
         case 11: return .InvalidArgument(
@@ -4654,28 +4637,28 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         case let .Service(kind,status,code,errorMessage,requestId,hostId,ec,nextPosition,serverCrc64,position):
             writeInt(&buf, Int32(1))
             FfiConverterTypeServiceErrorKind.write(kind, into: &buf)
-            FfiConverterUInt16.write(status, into: &buf)
+            FfiConverterInt32.write(status, into: &buf)
             FfiConverterString.write(code, into: &buf)
             FfiConverterString.write(errorMessage, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             FfiConverterString.write(hostId, into: &buf)
             FfiConverterString.write(ec, into: &buf)
-            FfiConverterOptionUInt64.write(nextPosition, into: &buf)
-            FfiConverterOptionUInt64.write(serverCrc64, into: &buf)
-            FfiConverterOptionUInt64.write(position, into: &buf)
+            FfiConverterOptionInt64.write(nextPosition, into: &buf)
+            FfiConverterOptionInt64.write(serverCrc64, into: &buf)
+            FfiConverterOptionInt64.write(position, into: &buf)
             
         
         case let .CrcMismatch(expectedCrc64,serverCrc64,nextPosition,requestId):
             writeInt(&buf, Int32(2))
-            FfiConverterUInt64.write(expectedCrc64, into: &buf)
-            FfiConverterUInt64.write(serverCrc64, into: &buf)
-            FfiConverterUInt64.write(nextPosition, into: &buf)
+            FfiConverterInt64.write(expectedCrc64, into: &buf)
+            FfiConverterInt64.write(serverCrc64, into: &buf)
+            FfiConverterInt64.write(nextPosition, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             
         
         case let .Unverified(nextPosition,requestId):
             writeInt(&buf, Int32(3))
-            FfiConverterUInt64.write(nextPosition, into: &buf)
+            FfiConverterInt64.write(nextPosition, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             
         
@@ -4687,9 +4670,9 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         
         case let .DownloadCrcMismatch(computedCrc64,serverCrc64,bytesRead,requestId):
             writeInt(&buf, Int32(5))
-            FfiConverterUInt64.write(computedCrc64, into: &buf)
-            FfiConverterUInt64.write(serverCrc64, into: &buf)
-            FfiConverterUInt64.write(bytesRead, into: &buf)
+            FfiConverterInt64.write(computedCrc64, into: &buf)
+            FfiConverterInt64.write(serverCrc64, into: &buf)
+            FfiConverterInt64.write(bytesRead, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             
         
@@ -4713,7 +4696,7 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         case let .Timeout(kind,millis):
             writeInt(&buf, Int32(9))
             FfiConverterTypeTimeoutKind.write(kind, into: &buf)
-            FfiConverterUInt64.write(millis, into: &buf)
+            FfiConverterInt64.write(millis, into: &buf)
             
         
         case .Cancelled:
@@ -5140,10 +5123,10 @@ public enum Settlement: Equatable, Hashable {
          */reason: NotLandedReason, 
         /**
          * The object's length now, when it exists.
-         */objectLength: UInt64?, 
+         */objectLength: Int64?, 
         /**
          * The object's CRC-64 now, when known.
-         */objectCrc64: UInt64?
+         */objectCrc64: Int64?
     )
 
 
@@ -5169,7 +5152,7 @@ public struct FfiConverterTypeSettlement: FfiConverterRustBuffer {
         case 1: return .landed(result: try FfiConverterTypeAppendResult.read(from: &buf)
         )
         
-        case 2: return .notLanded(reason: try FfiConverterTypeNotLandedReason.read(from: &buf), objectLength: try FfiConverterOptionUInt64.read(from: &buf), objectCrc64: try FfiConverterOptionUInt64.read(from: &buf)
+        case 2: return .notLanded(reason: try FfiConverterTypeNotLandedReason.read(from: &buf), objectLength: try FfiConverterOptionInt64.read(from: &buf), objectCrc64: try FfiConverterOptionInt64.read(from: &buf)
         )
         
         default: throw UniffiInternalError.unexpectedEnumCase
@@ -5188,8 +5171,8 @@ public struct FfiConverterTypeSettlement: FfiConverterRustBuffer {
         case let .notLanded(reason,objectLength,objectCrc64):
             writeInt(&buf, Int32(2))
             FfiConverterTypeNotLandedReason.write(reason, into: &buf)
-            FfiConverterOptionUInt64.write(objectLength, into: &buf)
-            FfiConverterOptionUInt64.write(objectCrc64, into: &buf)
+            FfiConverterOptionInt64.write(objectLength, into: &buf)
+            FfiConverterOptionInt64.write(objectCrc64, into: &buf)
             
         }
     }
@@ -5427,10 +5410,10 @@ public enum SpoolEvent: Equatable, Hashable {
          */key: String, 
         /**
          * Where the batch starts.
-         */position: UInt64, 
+         */position: Int64, 
         /**
          * Its length.
-         */length: UInt64
+         */length: Int64
     )
     /**
      * The spool moved on from object `from` to object `to`.
@@ -5466,7 +5449,7 @@ public enum SpoolEvent: Equatable, Hashable {
     case dropped(
         /**
          * How many bytes.
-         */bytes: UInt64, 
+         */bytes: Int64, 
         /**
          * Why.
          */reason: DropReason
@@ -5477,7 +5460,7 @@ public enum SpoolEvent: Equatable, Hashable {
     case blocked(
         /**
          * Bytes not yet in OSS.
-         */pendingBytes: UInt64
+         */pendingBytes: Int64
     )
     /**
      * A damaged journal segment was copied to `path`; its good records were kept.
@@ -5508,7 +5491,7 @@ public struct FfiConverterTypeSpoolEvent: FfiConverterRustBuffer {
         let variant: Int32 = try readInt(&buf)
         switch variant {
         
-        case 1: return .appended(key: try FfiConverterString.read(from: &buf), position: try FfiConverterUInt64.read(from: &buf), length: try FfiConverterUInt64.read(from: &buf)
+        case 1: return .appended(key: try FfiConverterString.read(from: &buf), position: try FfiConverterInt64.read(from: &buf), length: try FfiConverterInt64.read(from: &buf)
         )
         
         case 2: return .rolledOver(from: try FfiConverterString.read(from: &buf), to: try FfiConverterString.read(from: &buf), reason: try FfiConverterTypeRolloverReason.read(from: &buf)
@@ -5517,10 +5500,10 @@ public struct FfiConverterTypeSpoolEvent: FfiConverterRustBuffer {
         case 3: return .error(message: try FfiConverterString.read(from: &buf), retryable: try FfiConverterBool.read(from: &buf), retryAt: try FfiConverterTimestamp.read(from: &buf)
         )
         
-        case 4: return .dropped(bytes: try FfiConverterUInt64.read(from: &buf), reason: try FfiConverterTypeDropReason.read(from: &buf)
+        case 4: return .dropped(bytes: try FfiConverterInt64.read(from: &buf), reason: try FfiConverterTypeDropReason.read(from: &buf)
         )
         
-        case 5: return .blocked(pendingBytes: try FfiConverterUInt64.read(from: &buf)
+        case 5: return .blocked(pendingBytes: try FfiConverterInt64.read(from: &buf)
         )
         
         case 6: return .quarantined(path: try FfiConverterString.read(from: &buf)
@@ -5537,8 +5520,8 @@ public struct FfiConverterTypeSpoolEvent: FfiConverterRustBuffer {
         case let .appended(key,position,length):
             writeInt(&buf, Int32(1))
             FfiConverterString.write(key, into: &buf)
-            FfiConverterUInt64.write(position, into: &buf)
-            FfiConverterUInt64.write(length, into: &buf)
+            FfiConverterInt64.write(position, into: &buf)
+            FfiConverterInt64.write(length, into: &buf)
             
         
         case let .rolledOver(from,to,reason):
@@ -5557,13 +5540,13 @@ public struct FfiConverterTypeSpoolEvent: FfiConverterRustBuffer {
         
         case let .dropped(bytes,reason):
             writeInt(&buf, Int32(4))
-            FfiConverterUInt64.write(bytes, into: &buf)
+            FfiConverterInt64.write(bytes, into: &buf)
             FfiConverterTypeDropReason.write(reason, into: &buf)
             
         
         case let .blocked(pendingBytes):
             writeInt(&buf, Int32(5))
-            FfiConverterUInt64.write(pendingBytes, into: &buf)
+            FfiConverterInt64.write(pendingBytes, into: &buf)
             
         
         case let .quarantined(path):
@@ -5954,8 +5937,8 @@ public func FfiConverterTypeTlsErrorKind_lower(_ value: TlsErrorKind) -> RustBuf
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
-    typealias SwiftType = UInt32?
+fileprivate struct FfiConverterOptionInt32: FfiConverterRustBuffer {
+    typealias SwiftType = Int32?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -5963,13 +5946,13 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt32.write(value, into: &buf)
+        FfiConverterInt32.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt32.read(from: &buf)
+        case 1: return try FfiConverterInt32.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -5978,8 +5961,8 @@ fileprivate struct FfiConverterOptionUInt32: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
-fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
-    typealias SwiftType = UInt64?
+fileprivate struct FfiConverterOptionInt64: FfiConverterRustBuffer {
+    typealias SwiftType = Int64?
 
     public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
         guard let value = value else {
@@ -5987,13 +5970,13 @@ fileprivate struct FfiConverterOptionUInt64: FfiConverterRustBuffer {
             return
         }
         writeInt(&buf, Int8(1))
-        FfiConverterUInt64.write(value, into: &buf)
+        FfiConverterInt64.write(value, into: &buf)
     }
 
     public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
         switch try readInt(&buf) as Int8 {
         case 0: return nil
-        case 1: return try FfiConverterUInt64.read(from: &buf)
+        case 1: return try FfiConverterInt64.read(from: &buf)
         default: throw UniffiInternalError.unexpectedOptionalTag
         }
     }
@@ -6481,7 +6464,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_credentialsprovider_credentials() != 46809) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_progresslistener_on_progress() != 59408) {
+    if (uniffi_oss_append_checksum_method_progresslistener_on_progress() != 47784) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_appender_append() != 15716) {
@@ -6490,13 +6473,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_appender_append_file() != 18625) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_crc64() != 64811) {
+    if (uniffi_oss_append_checksum_method_appender_crc64() != 45705) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_in_flight() != 30328) {
+    if (uniffi_oss_append_checksum_method_appender_in_flight() != 47985) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_next_position() != 56535) {
+    if (uniffi_oss_append_checksum_method_appender_next_position() != 54289) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_appender_settle() != 62939) {
@@ -6514,7 +6497,7 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_append_file_async() != 44136) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_appender() != 53544) {
+    if (uniffi_oss_append_checksum_method_ossclient_appender() != 1171) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_ossclient_delete() != 6938) {
@@ -6529,13 +6512,13 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_put() != 14050) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_settle() != 21533) {
+    if (uniffi_oss_append_checksum_method_ossclient_settle() != 1302) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_flush() != 23300) {
+    if (uniffi_oss_append_checksum_method_spool_flush() != 26477) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_flush_async() != 42502) {
+    if (uniffi_oss_append_checksum_method_spool_flush_async() != 59373) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spool_last_mark() != 62710) {
@@ -6547,10 +6530,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_spool_status() != 23279) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_write() != 41271) {
+    if (uniffi_oss_append_checksum_method_spool_write() != 7392) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 55425) {
+    if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 64558) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spoollistener_on_event() != 38627) {

@@ -252,7 +252,7 @@ typedef void (*UniffiCallbackInterfaceCredentialsProviderMethod0)(uint64_t, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
 #define UNIFFI_FFIDEF_CALLBACK_INTERFACE_PROGRESS_LISTENER_METHOD0
-typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, uint64_t, uint64_t, int8_t* _Nonnull, 
+typedef void (*UniffiCallbackInterfaceProgressListenerMethod0)(uint64_t, int64_t, int64_t, int8_t* _Nonnull, 
         RustCallStatus *_Nonnull uniffiCallStatus
     );
 
@@ -354,7 +354,7 @@ void uniffi_oss_append_fn_init_callback_vtable_progresslistener(const UniffiVTab
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_PROGRESSLISTENER_ON_PROGRESS
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_PROGRESSLISTENER_ON_PROGRESS
-int8_t uniffi_oss_append_fn_method_progresslistener_on_progress(uint64_t ptr, uint64_t sent, uint64_t total, RustCallStatus *_Nonnull out_status
+int8_t uniffi_oss_append_fn_method_progresslistener_on_progress(uint64_t ptr, int64_t sent, int64_t total, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_APPENDER
@@ -484,12 +484,12 @@ uint64_t uniffi_oss_append_fn_constructor_spool_open(uint64_t client, RustBuffer
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH
-void uniffi_oss_append_fn_method_spool_flush(uint64_t ptr, uint64_t timeout_ms, RustCallStatus *_Nonnull out_status
+void uniffi_oss_append_fn_method_spool_flush(uint64_t ptr, int64_t timeout_ms, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH_ASYNC
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_FLUSH_ASYNC
-uint64_t uniffi_oss_append_fn_method_spool_flush_async(uint64_t ptr, uint64_t timeout_ms
+uint64_t uniffi_oss_append_fn_method_spool_flush_async(uint64_t ptr, int64_t timeout_ms
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_LAST_MARK
@@ -509,12 +509,12 @@ RustBuffer uniffi_oss_append_fn_method_spool_status(uint64_t ptr, RustCallStatus
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE
-uint64_t uniffi_oss_append_fn_method_spool_write(uint64_t ptr, RustBuffer data, RustCallStatus *_Nonnull out_status
+int64_t uniffi_oss_append_fn_method_spool_write(uint64_t ptr, RustBuffer data, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE_WITH_MARK
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_SPOOL_WRITE_WITH_MARK
-uint64_t uniffi_oss_append_fn_method_spool_write_with_mark(uint64_t ptr, RustBuffer data, RustBuffer mark, RustCallStatus *_Nonnull out_status
+int64_t uniffi_oss_append_fn_method_spool_write_with_mark(uint64_t ptr, RustBuffer data, RustBuffer mark, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOLLISTENER

@@ -34,7 +34,7 @@ final class AppendTests: XCTestCase {
         let client = try emulator.client()
         let key = emulator.key("appender.log")
         let headers = ObjectHeaders(contentType: "text/plain", metadata: ["source": "swift"])
-        let log = client.appender(bucket: bucket, key: key, options: AppendOptions(headers: headers))
+        let log = try client.appender(bucket: bucket, key: key, options: AppendOptions(headers: headers))
         XCTAssertNil(log.nextPosition())
         for line in ["one\n", "two\n", "three\n"] {
             _ = try log.append(data: Data(line.utf8))
@@ -57,7 +57,7 @@ final class AppendTests: XCTestCase {
         _ = try client.append(bucket: bucket, key: key, data: Data("header".utf8))
         let result = try client.appendFile(bucket: bucket, key: key, path: path.path)
         XCTAssertEqual(result.position, 6)
-        XCTAssertEqual(result.nextPosition, 6 + UInt64(bytes.count))
+        XCTAssertEqual(result.nextPosition, 6 + Int64(bytes.count))
         XCTAssertEqual(try client.get(bucket: bucket, key: key, range: .from(first: 6)).data, bytes)
     }
 

@@ -49,8 +49,8 @@ final class CredentialsTests: XCTestCase {
         ])
         let client = try OssClient.withCredentialsProvider(config: emulator.config(), provider: server)
         let key = emulator.key("sts.log")
-        var position: UInt64 = 0
-        var crc: UInt64 = 0
+        var position: Int64 = 0
+        var crc: Int64 = 0
         for _ in 0..<3 {
             let result = try client.append(bucket: bucket, key: key, data: Data("tick\n".utf8),
                                            options: AppendOptions(position: position, crc64: crc))
@@ -64,7 +64,7 @@ final class CredentialsTests: XCTestCase {
     func testTokenWithoutExpirationIsFetchedOnce() throws {
         let server = TokenServer([TestEmulator.stsSecond])
         let client = try OssClient.withCredentialsProvider(config: emulator.config(), provider: server)
-        let log = client.appender(bucket: bucket, key: emulator.key("once.log"))
+        let log = try client.appender(bucket: bucket, key: emulator.key("once.log"))
         for _ in 0..<3 {
             _ = try log.append(data: Data("x".utf8))
         }

@@ -13,8 +13,8 @@ final class ErrorTests: XCTestCase {
 
     /// The fields of a `Service` error, or a failure.
     struct Service {
-        let status: UInt16, code: String, message: String, requestId: String, ec: String
-        let nextPosition: UInt64?, position: UInt64?
+        let status: Int32, code: String, message: String, requestId: String, ec: String
+        let nextPosition: Int64?, position: Int64?
     }
 
     func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> Service? {
@@ -30,7 +30,7 @@ final class ErrorTests: XCTestCase {
         let client = try emulator.client()
         let key = emulator.key("position.log")
         let first = try client.append(bucket: bucket, key: key, data: Data("12345".utf8))
-        var next: UInt64?
+        var next: Int64?
         // Given a position and CRC, the client sends at once (no HEAD), and the service refuses.
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8),
                                                options: AppendOptions(position: 2, crc64: first.crc64))) { error in
@@ -164,6 +164,17 @@ final class ErrorTests: XCTestCase {
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }
+    }
+
+    func testNegativeNumbersAreRefusedBeforeAnythingIsSent() throws {
+        let client = try emulator.client()
+        let key = emulator.key("negative")
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8), options: AppendOptions(position: -1), cancel: nil)) { error in
+            guard case let OssError.InvalidArgument(name, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "position")
+        }
+        XCTAssertThrowsError(try OssClient(config: emulator.config(readWriteTimeoutMs: -5), credentials: TestEmulator.keys))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
     }
 
     func testAnUnsettledAppendCarriesItsInFlightAppendToSettle() throws {

@@ -5,18 +5,18 @@ import XCTest
 /// Records every (sent, total) and whether it came on the main thread.
 final class Recorder: ProgressListener, @unchecked Sendable {
     private let lock = NSLock()
-    private var _calls: [(sent: UInt64, total: UInt64)] = []
+    private var _calls: [(sent: Int64, total: Int64)] = []
     private var _onMainThread = false
-    private let keepGoing: (UInt64) -> Bool
+    private let keepGoing: (Int64) -> Bool
 
-    init(keepGoing: @escaping (UInt64) -> Bool = { _ in true }) {
+    init(keepGoing: @escaping (Int64) -> Bool = { _ in true }) {
         self.keepGoing = keepGoing
     }
 
-    var calls: [(sent: UInt64, total: UInt64)] { lock.lock(); defer { lock.unlock() }; return _calls }
+    var calls: [(sent: Int64, total: Int64)] { lock.lock(); defer { lock.unlock() }; return _calls }
     var calledOnMainThread: Bool { lock.lock(); defer { lock.unlock() }; return _onMainThread }
 
-    func onProgress(sent: UInt64, total: UInt64) -> Bool {
+    func onProgress(sent: Int64, total: Int64) -> Bool {
         lock.lock()
         _calls.append((sent, total))
         _onMainThread = _onMainThread || Thread.isMainThread
@@ -31,7 +31,7 @@ final class Thrower: ProgressListener, @unchecked Sendable {
         var description: String { "disk full" }
     }
 
-    func onProgress(sent: UInt64, total: UInt64) throws -> Bool {
+    func onProgress(sent: Int64, total: Int64) throws -> Bool {
         throw DiskFull()
     }
 }
@@ -51,12 +51,12 @@ final class ProgressTests: XCTestCase {
         let client = try emulator.client()
         let progress = Recorder()
         let result = try client.append(bucket: bucket, key: emulator.key("progress.bin"), data: body, progress: progress)
-        XCTAssertEqual(result.nextPosition, UInt64(body.count))
+        XCTAssertEqual(result.nextPosition, Int64(body.count))
         let calls = progress.calls
         XCTAssertGreaterThan(calls.count, 1, "one call per chunk sent")
-        XCTAssertTrue(calls.allSatisfy { $0.total == UInt64(body.count) })
+        XCTAssertTrue(calls.allSatisfy { $0.total == Int64(body.count) })
         XCTAssertTrue(zip(calls, calls.dropFirst()).allSatisfy { $0.sent < $1.sent })
-        XCTAssertEqual(calls.last?.sent, UInt64(body.count))
+        XCTAssertEqual(calls.last?.sent, Int64(body.count))
     }
 
     func testListenerReturningFalseCancelsAndNothingIsAppended() throws {
@@ -98,8 +98,8 @@ final class ProgressTests: XCTestCase {
         let client = try emulator.client()
         let progress = Recorder()
         let result = try await client.appendAsync(bucket: bucket, key: emulator.key("async.bin"), data: body, progress: progress)
-        XCTAssertEqual(result.nextPosition, UInt64(body.count))
-        XCTAssertEqual(progress.calls.last?.sent, UInt64(body.count))
+        XCTAssertEqual(result.nextPosition, Int64(body.count))
+        XCTAssertEqual(progress.calls.last?.sent, Int64(body.count))
         XCTAssertFalse(progress.calledOnMainThread)
     }
 
@@ -109,28 +109,28 @@ final class ProgressTests: XCTestCase {
         let recorders = keys.map { _ in Recorder() }
         let body = self.body
         let bucket = self.bucket
-        try await withThrowingTaskGroup(of: UInt64.self) { group in
+        try await withThrowingTaskGroup(of: Int64.self) { group in
             for (key, recorder) in zip(keys, recorders) {
                 group.addTask {
                     try await client.appendAsync(bucket: bucket, key: key, data: body, progress: recorder).nextPosition
                 }
             }
             for try await next in group {
-                XCTAssertEqual(next, UInt64(body.count))
+                XCTAssertEqual(next, Int64(body.count))
             }
         }
         for recorder in recorders {
-            XCTAssertEqual(recorder.calls.last?.sent, UInt64(body.count))
+            XCTAssertEqual(recorder.calls.last?.sent, Int64(body.count))
         }
         for key in keys {
-            XCTAssertEqual(try client.head(bucket: bucket, key: key).contentLength, UInt64(body.count))
+            XCTAssertEqual(try client.head(bucket: bucket, key: key).contentLength, Int64(body.count))
         }
     }
 
     func testBlockingCallsFromManyThreadsShareOneClient() throws {
         let client = try emulator.client()
         let key = emulator.key("shared.log")
-        let log = client.appender(bucket: bucket, key: key)
+        let log = try client.appender(bucket: bucket, key: key)
         let failures = Recorder()
         DispatchQueue.concurrentPerform(iterations: 8) { i in
             for _ in 0..<5 {
@@ -208,7 +208,7 @@ final class ProgressTests: XCTestCase {
         } catch {
             XCTAssertTrue(isCancelled(error), "\(error)")
         }
-        XCTAssertLessThan(progress.calls.last?.sent ?? 0, UInt64(size))
+        XCTAssertLessThan(progress.calls.last?.sent ?? 0, Int64(size))
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
         // A Task cancelled before the call starts appends nothing either.
         let early = Task {

@@ -49,10 +49,10 @@ final class SpoolTests: XCTestCase {
         let expected = lines.joined()
         XCTAssertEqual(String(decoding: try emulator.client().get(bucket: bucket, key: key).data, as: UTF8.self), expected)
         let status = spool.status()
-        XCTAssertEqual(status.appendedBytes, UInt64(expected.utf8.count))
+        XCTAssertEqual(status.appendedBytes, Int64(expected.utf8.count))
         XCTAssertEqual(status.pendingBytes, 0)
         XCTAssertEqual(status.object, key)
-        var next: UInt64 = 0
+        var next: Int64 = 0
         var batches = 0
         for case let .appended(_, position, length) in recorder.events {
             XCTAssertEqual(position, next, "batches are told in order")
@@ -60,7 +60,7 @@ final class SpoolTests: XCTestCase {
             batches += 1
         }
         XCTAssertGreaterThan(batches, 1, "several batches: \(recorder.events)")
-        XCTAssertEqual(next, UInt64(expected.utf8.count))
+        XCTAssertEqual(next, Int64(expected.utf8.count))
         try spool.shutdown()
         XCTAssertThrowsError(try spool.write(data: Data("x".utf8))) { error in
             guard case let OssError.Spool(kind, reason) = error else { return XCTFail("not a spool error: \(error)") }

@@ -59,7 +59,7 @@ final class TestEmulator {
         return "swift/\(counter)/\(name)"
     }
 
-    func config(maxAttempts: UInt32? = nil, readWriteTimeoutMs: UInt64? = nil, endpoint: String? = nil) -> ClientConfig {
+    func config(maxAttempts: Int32? = nil, readWriteTimeoutMs: Int64? = nil, endpoint: String? = nil) -> ClientConfig {
         ClientConfig(
             endpoint: endpoint ?? self.endpoint,
             region: Self.region,
@@ -69,7 +69,7 @@ final class TestEmulator {
         )
     }
 
-    func client(_ credentials: Credentials = TestEmulator.keys, maxAttempts: UInt32? = nil) throws -> OssClient {
+    func client(_ credentials: Credentials = TestEmulator.keys, maxAttempts: Int32? = nil) throws -> OssClient {
         try OssClient(config: config(maxAttempts: maxAttempts), credentials: credentials)
     }
 

@@ -1063,7 +1063,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_credentialsprovider_credentials() and 0xFFFF) != 46809) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_progresslistener_on_progress() and 0xFFFF) != 59408) {
+    if ((lib.uniffi_oss_append_checksum_method_progresslistener_on_progress() and 0xFFFF) != 47784) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_appender_append() and 0xFFFF) != 15716) {
@@ -1072,13 +1072,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_appender_append_file() and 0xFFFF) != 18625) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_crc64() and 0xFFFF) != 64811) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_crc64() and 0xFFFF) != 45705) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_in_flight() and 0xFFFF) != 30328) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_in_flight() and 0xFFFF) != 47985) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_next_position() and 0xFFFF) != 56535) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_next_position() and 0xFFFF) != 54289) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_appender_settle() and 0xFFFF) != 62939) {
@@ -1096,7 +1096,7 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_append_file_async() and 0xFFFF) != 44136) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_appender() and 0xFFFF) != 53544) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_appender() and 0xFFFF) != 1171) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_ossclient_delete() and 0xFFFF) != 6938) {
@@ -1111,13 +1111,13 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_put() and 0xFFFF) != 14050) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 21533) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 1302) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_flush() and 0xFFFF) != 23300) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_flush() and 0xFFFF) != 26477) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_flush_async() and 0xFFFF) != 42502) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_flush_async() and 0xFFFF) != 59373) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spool_last_mark() and 0xFFFF) != 62710) {
@@ -1129,10 +1129,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_spool_status() and 0xFFFF) != 23279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_write() and 0xFFFF) != 41271) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_write() and 0xFFFF) != 7392) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 55425) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 64558) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spoollistener_on_event() and 0xFFFF) != 38627) {
@@ -1381,73 +1381,46 @@ private class JavaLangRefCleanable(
 /**
  * @suppress
  */
-public object FfiConverterUShort: FfiConverter<UShort, Short> {
-    override fun lift(value: Short): UShort {
-        return value.toUShort()
+public object FfiConverterInt: FfiConverter<Int, Int> {
+    override fun lift(value: Int): Int {
+        return value
     }
 
-    fun lift(value: Int): UShort {
-        return value.toUShort()
+    override fun read(buf: ByteBuffer): Int {
+        return buf.getInt()
     }
 
-    override fun read(buf: ByteBuffer): UShort {
-        return lift(buf.getShort())
+    override fun lower(value: Int): Int {
+        return value
     }
 
-    override fun lower(value: UShort): Short {
-        return value.toShort()
-    }
+    override fun allocationSize(value: Int) = 4UL
 
-    override fun allocationSize(value: UShort) = 2UL
-
-    override fun write(value: UShort, buf: ByteBuffer) {
-        buf.putShort(value.toShort())
+    override fun write(value: Int, buf: ByteBuffer) {
+        buf.putInt(value)
     }
 }
 
 /**
  * @suppress
  */
-public object FfiConverterUInt: FfiConverter<UInt, Int> {
-    override fun lift(value: Int): UInt {
-        return value.toUInt()
+public object FfiConverterLong: FfiConverter<Long, Long> {
+    override fun lift(value: Long): Long {
+        return value
     }
 
-    override fun read(buf: ByteBuffer): UInt {
-        return lift(buf.getInt())
+    override fun read(buf: ByteBuffer): Long {
+        return buf.getLong()
     }
 
-    override fun lower(value: UInt): Int {
-        return value.toInt()
+    override fun lower(value: Long): Long {
+        return value
     }
 
-    override fun allocationSize(value: UInt) = 4UL
+    override fun allocationSize(value: Long) = 8UL
 
-    override fun write(value: UInt, buf: ByteBuffer) {
-        buf.putInt(value.toInt())
-    }
-}
-
-/**
- * @suppress
- */
-public object FfiConverterULong: FfiConverter<ULong, Long> {
-    override fun lift(value: Long): ULong {
-        return value.toULong()
-    }
-
-    override fun read(buf: ByteBuffer): ULong {
-        return lift(buf.getLong())
-    }
-
-    override fun lower(value: ULong): Long {
-        return value.toLong()
-    }
-
-    override fun allocationSize(value: ULong) = 8UL
-
-    override fun write(value: ULong, buf: ByteBuffer) {
-        buf.putLong(value.toLong())
+    override fun write(value: Long, buf: ByteBuffer) {
+        buf.putLong(value)
     }
 }
 
@@ -1709,7 +1682,7 @@ public interface AppenderInterface {
     /**
      * The object's CRC-64 so far, once known.
      */
-    fun `crc64`(): kotlin.ULong?
+    fun `crc64`(): kotlin.Long?
     
     /**
      * The append whose outcome is unknown, if there is one.
@@ -1719,7 +1692,7 @@ public interface AppenderInterface {
     /**
      * The position of the next append, once known.
      */
-    fun `nextPosition`(): kotlin.ULong?
+    fun `nextPosition`(): kotlin.Long?
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
@@ -1875,8 +1848,8 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
     
     /**
      * The object's CRC-64 so far, once known.
-     */override fun `crc64`(): kotlin.ULong? {
-            return FfiConverterOptionalULong.lift(
+     */override fun `crc64`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_crc64(
@@ -1907,8 +1880,8 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
     
     /**
      * The position of the next append, once known.
-     */override fun `nextPosition`(): kotlin.ULong? {
-            return FfiConverterOptionalULong.lift(
+     */override fun `nextPosition`(): kotlin.Long? {
+            return FfiConverterOptionalLong.lift(
     callWithHandle {
     uniffiRustCall() { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_next_position(
@@ -3002,10 +2975,11 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     /**
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
      * to the next. `options`, `progress` and `cancel` apply to each of its appends.
-     */override fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): Appender {
+     */
+    @Throws(OssException::class)override fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): Appender {
             return FfiConverterTypeAppender.lift(
     callWithHandle {
-    uniffiRustCall() { _status ->
+    uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_ossclient_appender(
         it,
         
@@ -3284,7 +3258,7 @@ public interface ProgressListener {
      * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
      * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-    fun `onProgress`(`sent`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean
+    fun `onProgress`(`sent`: kotlin.Long, `total`: kotlin.Long): kotlin.Boolean
     
     companion object
 }
@@ -3402,15 +3376,15 @@ open class ProgressListenerImpl: Disposable, AutoCloseable, ProgressListener
      * the call, which then fails with `Cancelled`. Throwing stops the call too, which then fails
      * with `Callback` (kind `PROGRESS`) carrying what was thrown.
      */
-    @Throws(OssException::class)override fun `onProgress`(`sent`: kotlin.ULong, `total`: kotlin.ULong): kotlin.Boolean {
+    @Throws(OssException::class)override fun `onProgress`(`sent`: kotlin.Long, `total`: kotlin.Long): kotlin.Boolean {
             return FfiConverterBoolean.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_progresslistener_on_progress(
         it,
         
-        FfiConverterULong.lower(`sent`),
-        FfiConverterULong.lower(`total`),_status)
+        FfiConverterLong.lower(`sent`),
+        FfiConverterLong.lower(`total`),_status)
 }
     }
     )
@@ -3440,8 +3414,8 @@ internal object uniffiCallbackInterfaceProgressListener {
             val uniffiObj = FfiConverterTypeProgressListener.handleMap.get(uniffiHandle)
             val makeCall = { ->
                 uniffiObj.`onProgress`(
-                    FfiConverterULong.lift(`sent`),
-                    FfiConverterULong.lift(`total`),
+                    FfiConverterLong.lift(`sent`),
+                    FfiConverterLong.lift(`total`),
                 )
             }
             val writeReturn = { value: kotlin.Boolean -> uniffiOutReturn.setValue(FfiConverterBoolean.lower(value)) }
@@ -3624,12 +3598,12 @@ public interface SpoolInterface {
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-    fun `flush`(`timeoutMs`: kotlin.ULong)
+    fun `flush`(`timeoutMs`: kotlin.Long)
     
     /**
      * [`flush`](Self::flush) on a library thread, awaited.
      */
-    suspend fun `flushAsync`(`timeoutMs`: kotlin.ULong)
+    suspend fun `flushAsync`(`timeoutMs`: kotlin.Long)
     
     /**
      * The mark of the last record written, if any had one.
@@ -3652,13 +3626,13 @@ public interface SpoolInterface {
      * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
      * offset after it.
      */
-    fun `write`(`data`: kotlin.ByteArray): kotlin.ULong
+    fun `write`(`data`: kotlin.ByteArray): kotlin.Long
     
     /**
      * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
      * `lastMark` after a restart.
      */
-    fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.ULong
+    fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.Long
     
     companion object
 }
@@ -3774,14 +3748,14 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-    @Throws(OssException::class)override fun `flush`(`timeoutMs`: kotlin.ULong)
+    @Throws(OssException::class)override fun `flush`(`timeoutMs`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_spool_flush(
         it,
         
-        FfiConverterULong.lower(`timeoutMs`),_status)
+        FfiConverterLong.lower(`timeoutMs`),_status)
 }
     }
     
@@ -3793,13 +3767,13 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      */
     @Throws(OssException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `flushAsync`(`timeoutMs`: kotlin.ULong) {
+    override suspend fun `flushAsync`(`timeoutMs`: kotlin.Long) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_oss_append_fn_method_spool_flush_async(
                 uniffiHandle,
                 
-        FfiConverterULong.lower(`timeoutMs`),
+        FfiConverterLong.lower(`timeoutMs`),
             )
         },
         { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_void(future, callback, continuation) },
@@ -3868,8 +3842,8 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
      * offset after it.
      */
-    @Throws(OssException::class)override fun `write`(`data`: kotlin.ByteArray): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(OssException::class)override fun `write`(`data`: kotlin.ByteArray): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_spool_write(
@@ -3887,8 +3861,8 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
      * `lastMark` after a restart.
      */
-    @Throws(OssException::class)override fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.ULong {
-            return FfiConverterULong.lift(
+    @Throws(OssException::class)override fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.Long {
+            return FfiConverterLong.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_spool_write_with_mark(
@@ -4299,12 +4273,12 @@ data class AppendOptions (
      * The object's current length. Default: found by the client (0 for a missing object, else
      * its length, from a HEAD request).
      */
-    val `position`: kotlin.ULong? = null 
+    val `position`: kotlin.Long? = null 
     , 
     /**
      * CRC-64 of the object before this append, to verify it without a HEAD request.
      */
-    val `crc64`: kotlin.ULong? = null 
+    val `crc64`: kotlin.Long? = null 
     , 
     /**
      * Object headers; the create-time ones are sent only when the append creates the object.
@@ -4326,21 +4300,21 @@ data class AppendOptions (
 public object FfiConverterTypeAppendOptions: FfiConverterRustBuffer<AppendOptions> {
     override fun read(buf: ByteBuffer): AppendOptions {
         return AppendOptions(
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalTypeObjectHeaders.read(buf),
         )
     }
 
     override fun allocationSize(value: AppendOptions) = (
-            FfiConverterOptionalULong.allocationSize(value.`position`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterOptionalLong.allocationSize(value.`position`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterOptionalTypeObjectHeaders.allocationSize(value.`headers`)
     )
 
     override fun write(value: AppendOptions, buf: ByteBuffer) {
-            FfiConverterOptionalULong.write(value.`position`, buf)
-            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterOptionalLong.write(value.`position`, buf)
+            FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterOptionalTypeObjectHeaders.write(value.`headers`, buf)
     }
 }
@@ -4354,17 +4328,17 @@ data class AppendResult (
     /**
      * Where this body was appended.
      */
-    val `position`: kotlin.ULong
+    val `position`: kotlin.Long
     , 
     /**
      * The object's new length: the position of the next append.
      */
-    val `nextPosition`: kotlin.ULong
+    val `nextPosition`: kotlin.Long
     , 
     /**
      * CRC-64 of the whole object after this append, verified against the service's.
      */
-    val `crc64`: kotlin.ULong
+    val `crc64`: kotlin.Long
     , 
     /**
      * `x-oss-request-id` of the response that confirmed the append.
@@ -4397,9 +4371,9 @@ data class AppendResult (
 public object FfiConverterTypeAppendResult: FfiConverterRustBuffer<AppendResult> {
     override fun read(buf: ByteBuffer): AppendResult {
         return AppendResult(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterBoolean.read(buf),
@@ -4407,18 +4381,18 @@ public object FfiConverterTypeAppendResult: FfiConverterRustBuffer<AppendResult>
     }
 
     override fun allocationSize(value: AppendResult) = (
-            FfiConverterULong.allocationSize(value.`position`) +
-            FfiConverterULong.allocationSize(value.`nextPosition`) +
-            FfiConverterULong.allocationSize(value.`crc64`) +
+            FfiConverterLong.allocationSize(value.`position`) +
+            FfiConverterLong.allocationSize(value.`nextPosition`) +
+            FfiConverterLong.allocationSize(value.`crc64`) +
             FfiConverterString.allocationSize(value.`requestId`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
             FfiConverterBoolean.allocationSize(value.`reconciled`)
     )
 
     override fun write(value: AppendResult, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`position`, buf)
-            FfiConverterULong.write(value.`nextPosition`, buf)
-            FfiConverterULong.write(value.`crc64`, buf)
+            FfiConverterLong.write(value.`position`, buf)
+            FfiConverterLong.write(value.`nextPosition`, buf)
+            FfiConverterLong.write(value.`crc64`, buf)
             FfiConverterString.write(value.`requestId`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
             FfiConverterBoolean.write(value.`reconciled`, buf)
@@ -4455,33 +4429,33 @@ data class ClientConfig (
     /**
      * Time allowed to open a connection, in milliseconds. Default 10 000.
      */
-    val `connectTimeoutMs`: kotlin.ULong? = null 
+    val `connectTimeoutMs`: kotlin.Long? = null 
     , 
     /**
      * Time allowed for any single read or write, and for a whole request head, response head or
      * error body, in milliseconds. Default 30 000.
      */
-    val `readWriteTimeoutMs`: kotlin.ULong? = null 
+    val `readWriteTimeoutMs`: kotlin.Long? = null 
     , 
     /**
      * Time allowed for a whole request, in milliseconds. Default: none.
      */
-    val `requestTimeoutMs`: kotlin.ULong? = null 
+    val `requestTimeoutMs`: kotlin.Long? = null 
     , 
     /**
      * Attempts in all, the first included; 1 disables retries. Default 3.
      */
-    val `maxAttempts`: kotlin.UInt? = null 
+    val `maxAttempts`: kotlin.Int? = null 
     , 
     /**
      * Base of the full-jitter exponential backoff, in milliseconds. Default 200.
      */
-    val `retryBaseDelayMs`: kotlin.ULong? = null 
+    val `retryBaseDelayMs`: kotlin.Long? = null 
     , 
     /**
      * Longest wait between attempts, in milliseconds. Default 20 000.
      */
-    val `retryMaxDelayMs`: kotlin.ULong? = null 
+    val `retryMaxDelayMs`: kotlin.Long? = null 
     , 
     /**
      * The User-Agent header. Default `oss-append/<version>`.
@@ -4524,12 +4498,12 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeSignatureVersion.read(buf),
             FfiConverterOptionalBoolean.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalUInt.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalInt.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalByteArray.read(buf),
             FfiConverterOptionalBoolean.read(buf),
@@ -4542,12 +4516,12 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalString.allocationSize(value.`region`) +
             FfiConverterOptionalTypeSignatureVersion.allocationSize(value.`signatureVersion`) +
             FfiConverterOptionalBoolean.allocationSize(value.`pathStyle`) +
-            FfiConverterOptionalULong.allocationSize(value.`connectTimeoutMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`readWriteTimeoutMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`requestTimeoutMs`) +
-            FfiConverterOptionalUInt.allocationSize(value.`maxAttempts`) +
-            FfiConverterOptionalULong.allocationSize(value.`retryBaseDelayMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`retryMaxDelayMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`connectTimeoutMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`readWriteTimeoutMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`requestTimeoutMs`) +
+            FfiConverterOptionalInt.allocationSize(value.`maxAttempts`) +
+            FfiConverterOptionalLong.allocationSize(value.`retryBaseDelayMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`retryMaxDelayMs`) +
             FfiConverterOptionalString.allocationSize(value.`userAgent`) +
             FfiConverterOptionalByteArray.allocationSize(value.`caBundlePem`) +
             FfiConverterOptionalBoolean.allocationSize(value.`caBundleOnly`) +
@@ -4559,12 +4533,12 @@ public object FfiConverterTypeClientConfig: FfiConverterRustBuffer<ClientConfig>
             FfiConverterOptionalString.write(value.`region`, buf)
             FfiConverterOptionalTypeSignatureVersion.write(value.`signatureVersion`, buf)
             FfiConverterOptionalBoolean.write(value.`pathStyle`, buf)
-            FfiConverterOptionalULong.write(value.`connectTimeoutMs`, buf)
-            FfiConverterOptionalULong.write(value.`readWriteTimeoutMs`, buf)
-            FfiConverterOptionalULong.write(value.`requestTimeoutMs`, buf)
-            FfiConverterOptionalUInt.write(value.`maxAttempts`, buf)
-            FfiConverterOptionalULong.write(value.`retryBaseDelayMs`, buf)
-            FfiConverterOptionalULong.write(value.`retryMaxDelayMs`, buf)
+            FfiConverterOptionalLong.write(value.`connectTimeoutMs`, buf)
+            FfiConverterOptionalLong.write(value.`readWriteTimeoutMs`, buf)
+            FfiConverterOptionalLong.write(value.`requestTimeoutMs`, buf)
+            FfiConverterOptionalInt.write(value.`maxAttempts`, buf)
+            FfiConverterOptionalLong.write(value.`retryBaseDelayMs`, buf)
+            FfiConverterOptionalLong.write(value.`retryMaxDelayMs`, buf)
             FfiConverterOptionalString.write(value.`userAgent`, buf)
             FfiConverterOptionalByteArray.write(value.`caBundlePem`, buf)
             FfiConverterOptionalBoolean.write(value.`caBundleOnly`, buf)
@@ -4649,17 +4623,17 @@ data class GetResult (
     /**
      * Where in the object `data` starts.
      */
-    val `start`: kotlin.ULong
+    val `start`: kotlin.Long
     , 
     /**
      * The object's whole length, as the response reported it.
      */
-    val `objectSize`: kotlin.ULong?
+    val `objectSize`: kotlin.Long?
     , 
     /**
      * CRC-64 of the whole object; checked against the bytes when the whole object was read.
      */
-    val `crc64`: kotlin.ULong?
+    val `crc64`: kotlin.Long?
     , 
     /**
      * `ETag`.
@@ -4692,9 +4666,9 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
     override fun read(buf: ByteBuffer): GetResult {
         return GetResult(
             FfiConverterByteArray.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterString.read(buf),
@@ -4703,9 +4677,9 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
     override fun allocationSize(value: GetResult) = (
             FfiConverterByteArray.allocationSize(value.`data`) +
-            FfiConverterULong.allocationSize(value.`start`) +
-            FfiConverterOptionalULong.allocationSize(value.`objectSize`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterLong.allocationSize(value.`start`) +
+            FfiConverterOptionalLong.allocationSize(value.`objectSize`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
             FfiConverterOptionalString.allocationSize(value.`objectType`) +
             FfiConverterString.allocationSize(value.`requestId`)
@@ -4713,9 +4687,9 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
     override fun write(value: GetResult, buf: ByteBuffer) {
             FfiConverterByteArray.write(value.`data`, buf)
-            FfiConverterULong.write(value.`start`, buf)
-            FfiConverterOptionalULong.write(value.`objectSize`, buf)
-            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterLong.write(value.`start`, buf)
+            FfiConverterOptionalLong.write(value.`objectSize`, buf)
+            FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
             FfiConverterOptionalString.write(value.`objectType`, buf)
             FfiConverterString.write(value.`requestId`, buf)
@@ -4726,8 +4700,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
 
 /**
  * An append whose bytes may be in the object: everything settling it needs, as a plain value an
- * application can store (for example in a journal) and settle after a restart with
- * [`Client::settle`].
+ * application can store and settle after a restart with `OssClient.settle`.
  */
 data class InFlight (
     /**
@@ -4743,22 +4716,22 @@ data class InFlight (
     /**
      * Where the body was appended: the object's length before it.
      */
-    val `position`: kotlin.ULong
+    val `position`: kotlin.Long
     , 
     /**
      * The body's length in bytes (not zero).
      */
-    val `length`: kotlin.ULong
+    val `length`: kotlin.Long
     , 
     /**
      * CRC-64 of the body alone.
      */
-    val `bodyCrc64`: kotlin.ULong
+    val `bodyCrc64`: kotlin.Long
     , 
     /**
      * CRC-64 of the object before the append, when known.
      */
-    val `crc64Before`: kotlin.ULong?
+    val `crc64Before`: kotlin.Long?
     
 ){
     
@@ -4777,29 +4750,29 @@ public object FfiConverterTypeInFlight: FfiConverterRustBuffer<InFlight> {
         return InFlight(
             FfiConverterString.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
     override fun allocationSize(value: InFlight) = (
             FfiConverterString.allocationSize(value.`bucket`) +
             FfiConverterString.allocationSize(value.`key`) +
-            FfiConverterULong.allocationSize(value.`position`) +
-            FfiConverterULong.allocationSize(value.`length`) +
-            FfiConverterULong.allocationSize(value.`bodyCrc64`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64Before`)
+            FfiConverterLong.allocationSize(value.`position`) +
+            FfiConverterLong.allocationSize(value.`length`) +
+            FfiConverterLong.allocationSize(value.`bodyCrc64`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64Before`)
     )
 
     override fun write(value: InFlight, buf: ByteBuffer) {
             FfiConverterString.write(value.`bucket`, buf)
             FfiConverterString.write(value.`key`, buf)
-            FfiConverterULong.write(value.`position`, buf)
-            FfiConverterULong.write(value.`length`, buf)
-            FfiConverterULong.write(value.`bodyCrc64`, buf)
-            FfiConverterOptionalULong.write(value.`crc64Before`, buf)
+            FfiConverterLong.write(value.`position`, buf)
+            FfiConverterLong.write(value.`length`, buf)
+            FfiConverterLong.write(value.`bodyCrc64`, buf)
+            FfiConverterOptionalLong.write(value.`crc64Before`, buf)
     }
 }
 
@@ -4874,7 +4847,7 @@ data class ObjectHeaders (
     /**
      * `x-oss-traffic-limit` in bit/s, 245760 to 838860800.
      */
-    val `trafficLimit`: kotlin.ULong? = null 
+    val `trafficLimit`: kotlin.Long? = null 
     
 ){
     
@@ -4903,7 +4876,7 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
@@ -4920,7 +4893,7 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.allocationSize(value.`serverSideEncryption`) +
             FfiConverterOptionalString.allocationSize(value.`tagging`) +
             FfiConverterOptionalBoolean.allocationSize(value.`forbidOverwrite`) +
-            FfiConverterOptionalULong.allocationSize(value.`trafficLimit`)
+            FfiConverterOptionalLong.allocationSize(value.`trafficLimit`)
     )
 
     override fun write(value: ObjectHeaders, buf: ByteBuffer) {
@@ -4936,7 +4909,7 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.write(value.`serverSideEncryption`, buf)
             FfiConverterOptionalString.write(value.`tagging`, buf)
             FfiConverterOptionalBoolean.write(value.`forbidOverwrite`, buf)
-            FfiConverterOptionalULong.write(value.`trafficLimit`, buf)
+            FfiConverterOptionalLong.write(value.`trafficLimit`, buf)
     }
 }
 
@@ -4949,7 +4922,7 @@ data class ObjectMeta (
     /**
      * Length in bytes.
      */
-    val `contentLength`: kotlin.ULong
+    val `contentLength`: kotlin.Long
     , 
     /**
      * `Normal`, `Appendable` or `Multipart`.
@@ -4959,12 +4932,12 @@ data class ObjectMeta (
     /**
      * For appendable objects, the position of the next append.
      */
-    val `nextAppendPosition`: kotlin.ULong?
+    val `nextAppendPosition`: kotlin.Long?
     , 
     /**
      * CRC-64 of the whole object.
      */
-    val `crc64`: kotlin.ULong?
+    val `crc64`: kotlin.Long?
     , 
     /**
      * `ETag`.
@@ -5019,7 +4992,7 @@ data class ObjectMeta (
     /**
      * `x-oss-tagging-count`.
      */
-    val `taggingCount`: kotlin.ULong?
+    val `taggingCount`: kotlin.Long?
     , 
     /**
      * `x-oss-version-id`, in a versioned bucket.
@@ -5051,10 +5024,10 @@ data class ObjectMeta (
 public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
     override fun read(buf: ByteBuffer): ObjectMeta {
         return ObjectMeta(
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -5065,7 +5038,7 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterMapStringString.read(buf),
             FfiConverterString.read(buf),
@@ -5073,10 +5046,10 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
     }
 
     override fun allocationSize(value: ObjectMeta) = (
-            FfiConverterULong.allocationSize(value.`contentLength`) +
+            FfiConverterLong.allocationSize(value.`contentLength`) +
             FfiConverterString.allocationSize(value.`objectType`) +
-            FfiConverterOptionalULong.allocationSize(value.`nextAppendPosition`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterOptionalLong.allocationSize(value.`nextAppendPosition`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
             FfiConverterOptionalString.allocationSize(value.`contentType`) +
             FfiConverterOptionalString.allocationSize(value.`lastModified`) +
@@ -5087,17 +5060,17 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.allocationSize(value.`expires`) +
             FfiConverterOptionalString.allocationSize(value.`serverSideEncryption`) +
             FfiConverterOptionalString.allocationSize(value.`serverSideEncryptionKeyId`) +
-            FfiConverterOptionalULong.allocationSize(value.`taggingCount`) +
+            FfiConverterOptionalLong.allocationSize(value.`taggingCount`) +
             FfiConverterOptionalString.allocationSize(value.`versionId`) +
             FfiConverterMapStringString.allocationSize(value.`metadata`) +
             FfiConverterString.allocationSize(value.`requestId`)
     )
 
     override fun write(value: ObjectMeta, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`contentLength`, buf)
+            FfiConverterLong.write(value.`contentLength`, buf)
             FfiConverterString.write(value.`objectType`, buf)
-            FfiConverterOptionalULong.write(value.`nextAppendPosition`, buf)
-            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterOptionalLong.write(value.`nextAppendPosition`, buf)
+            FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
             FfiConverterOptionalString.write(value.`contentType`, buf)
             FfiConverterOptionalString.write(value.`lastModified`, buf)
@@ -5108,7 +5081,7 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
             FfiConverterOptionalString.write(value.`expires`, buf)
             FfiConverterOptionalString.write(value.`serverSideEncryption`, buf)
             FfiConverterOptionalString.write(value.`serverSideEncryptionKeyId`, buf)
-            FfiConverterOptionalULong.write(value.`taggingCount`, buf)
+            FfiConverterOptionalLong.write(value.`taggingCount`, buf)
             FfiConverterOptionalString.write(value.`versionId`, buf)
             FfiConverterMapStringString.write(value.`metadata`, buf)
             FfiConverterString.write(value.`requestId`, buf)
@@ -5129,7 +5102,7 @@ data class PutResult (
     /**
      * CRC-64 of the object, verified against the body sent.
      */
-    val `crc64`: kotlin.ULong?
+    val `crc64`: kotlin.Long?
     , 
     /**
      * `x-oss-request-id`.
@@ -5152,20 +5125,20 @@ public object FfiConverterTypePutResult: FfiConverterRustBuffer<PutResult> {
     override fun read(buf: ByteBuffer): PutResult {
         return PutResult(
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterString.read(buf),
         )
     }
 
     override fun allocationSize(value: PutResult) = (
             FfiConverterOptionalString.allocationSize(value.`etag`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterString.allocationSize(value.`requestId`)
     )
 
     override fun write(value: PutResult, buf: ByteBuffer) {
             FfiConverterOptionalString.write(value.`etag`, buf)
-            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterString.write(value.`requestId`, buf)
     }
 }
@@ -5204,22 +5177,22 @@ data class SpoolConfig (
     /**
      * The fsync interval for `Interval`, in milliseconds. Default 1000.
      */
-    val `syncIntervalMs`: kotlin.ULong? = null 
+    val `syncIntervalMs`: kotlin.Long? = null 
     , 
     /**
      * A batch is sent once this many bytes wait. Default 1 MiB.
      */
-    val `batchBytes`: kotlin.ULong? = null 
+    val `batchBytes`: kotlin.Long? = null 
     , 
     /**
      * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
      */
-    val `batchAgeMs`: kotlin.ULong? = null 
+    val `batchAgeMs`: kotlin.Long? = null 
     , 
     /**
      * The journal's size on disk at most. Default 256 MiB.
      */
-    val `maxBytes`: kotlin.ULong? = null 
+    val `maxBytes`: kotlin.Long? = null 
     , 
     /**
      * What a write does when the journal is full. Default `Block`.
@@ -5229,22 +5202,22 @@ data class SpoolConfig (
     /**
      * How long a write waits for space under `Block`, in milliseconds. Default 10 000.
      */
-    val `blockTimeoutMs`: kotlin.ULong? = null 
+    val `blockTimeoutMs`: kotlin.Long? = null 
     , 
     /**
      * Data not sent after this long is dropped, in milliseconds. Default: never.
      */
-    val `maxAgeMs`: kotlin.ULong? = null 
+    val `maxAgeMs`: kotlin.Long? = null 
     , 
     /**
      * An object is left for the next before it passes this many bytes. Default 5 GiB.
      */
-    val `rolloverBytes`: kotlin.ULong? = null 
+    val `rolloverBytes`: kotlin.Long? = null 
     , 
     /**
      * An object is left for the next when it is this old, in milliseconds. Default: never.
      */
-    val `rolloverAgeMs`: kotlin.ULong? = null 
+    val `rolloverAgeMs`: kotlin.Long? = null 
     
 ){
     
@@ -5266,15 +5239,15 @@ public object FfiConverterTypeSpoolConfig: FfiConverterRustBuffer<SpoolConfig> {
             FfiConverterMapStringString.read(buf),
             FfiConverterOptionalTypeObjectHeaders.read(buf),
             FfiConverterOptionalTypeSpoolSync.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalTypeSpoolFull.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
         )
     }
 
@@ -5284,15 +5257,15 @@ public object FfiConverterTypeSpoolConfig: FfiConverterRustBuffer<SpoolConfig> {
             FfiConverterMapStringString.allocationSize(value.`vars`) +
             FfiConverterOptionalTypeObjectHeaders.allocationSize(value.`headers`) +
             FfiConverterOptionalTypeSpoolSync.allocationSize(value.`sync`) +
-            FfiConverterOptionalULong.allocationSize(value.`syncIntervalMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`batchBytes`) +
-            FfiConverterOptionalULong.allocationSize(value.`batchAgeMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`maxBytes`) +
+            FfiConverterOptionalLong.allocationSize(value.`syncIntervalMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`batchBytes`) +
+            FfiConverterOptionalLong.allocationSize(value.`batchAgeMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`maxBytes`) +
             FfiConverterOptionalTypeSpoolFull.allocationSize(value.`full`) +
-            FfiConverterOptionalULong.allocationSize(value.`blockTimeoutMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`maxAgeMs`) +
-            FfiConverterOptionalULong.allocationSize(value.`rolloverBytes`) +
-            FfiConverterOptionalULong.allocationSize(value.`rolloverAgeMs`)
+            FfiConverterOptionalLong.allocationSize(value.`blockTimeoutMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`maxAgeMs`) +
+            FfiConverterOptionalLong.allocationSize(value.`rolloverBytes`) +
+            FfiConverterOptionalLong.allocationSize(value.`rolloverAgeMs`)
     )
 
     override fun write(value: SpoolConfig, buf: ByteBuffer) {
@@ -5301,15 +5274,15 @@ public object FfiConverterTypeSpoolConfig: FfiConverterRustBuffer<SpoolConfig> {
             FfiConverterMapStringString.write(value.`vars`, buf)
             FfiConverterOptionalTypeObjectHeaders.write(value.`headers`, buf)
             FfiConverterOptionalTypeSpoolSync.write(value.`sync`, buf)
-            FfiConverterOptionalULong.write(value.`syncIntervalMs`, buf)
-            FfiConverterOptionalULong.write(value.`batchBytes`, buf)
-            FfiConverterOptionalULong.write(value.`batchAgeMs`, buf)
-            FfiConverterOptionalULong.write(value.`maxBytes`, buf)
+            FfiConverterOptionalLong.write(value.`syncIntervalMs`, buf)
+            FfiConverterOptionalLong.write(value.`batchBytes`, buf)
+            FfiConverterOptionalLong.write(value.`batchAgeMs`, buf)
+            FfiConverterOptionalLong.write(value.`maxBytes`, buf)
             FfiConverterOptionalTypeSpoolFull.write(value.`full`, buf)
-            FfiConverterOptionalULong.write(value.`blockTimeoutMs`, buf)
-            FfiConverterOptionalULong.write(value.`maxAgeMs`, buf)
-            FfiConverterOptionalULong.write(value.`rolloverBytes`, buf)
-            FfiConverterOptionalULong.write(value.`rolloverAgeMs`, buf)
+            FfiConverterOptionalLong.write(value.`blockTimeoutMs`, buf)
+            FfiConverterOptionalLong.write(value.`maxAgeMs`, buf)
+            FfiConverterOptionalLong.write(value.`rolloverBytes`, buf)
+            FfiConverterOptionalLong.write(value.`rolloverAgeMs`, buf)
     }
 }
 
@@ -5322,27 +5295,27 @@ data class SpoolStatus (
     /**
      * Bytes written and not yet in OSS (nor dropped).
      */
-    val `pendingBytes`: kotlin.ULong
+    val `pendingBytes`: kotlin.Long
     , 
     /**
      * Bytes appended to OSS, ever.
      */
-    val `appendedBytes`: kotlin.ULong
+    val `appendedBytes`: kotlin.Long
     , 
     /**
      * Bytes dropped, ever.
      */
-    val `droppedBytes`: kotlin.ULong
+    val `droppedBytes`: kotlin.Long
     , 
     /**
      * Bytes lost to damaged journal records, ever.
      */
-    val `corruptBytes`: kotlin.ULong
+    val `corruptBytes`: kotlin.Long
     , 
     /**
      * The journal's size on disk.
      */
-    val `journalBytes`: kotlin.ULong
+    val `journalBytes`: kotlin.Long
     , 
     /**
      * The object being appended to.
@@ -5352,12 +5325,12 @@ data class SpoolStatus (
     /**
      * Its length, as the spool made it.
      */
-    val `position`: kotlin.ULong
+    val `position`: kotlin.Long
     , 
     /**
      * Its CRC-64 there, when known.
      */
-    val `crc64`: kotlin.ULong?
+    val `crc64`: kotlin.Long?
     , 
     /**
      * Whether a batch is in flight.
@@ -5394,14 +5367,14 @@ data class SpoolStatus (
 public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
     override fun read(buf: ByteBuffer): SpoolStatus {
         return SpoolStatus(
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterLong.read(buf),
             FfiConverterString.read(buf),
-            FfiConverterULong.read(buf),
-            FfiConverterOptionalULong.read(buf),
+            FfiConverterLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
             FfiConverterBoolean.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTimestamp.read(buf),
@@ -5410,14 +5383,14 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
     }
 
     override fun allocationSize(value: SpoolStatus) = (
-            FfiConverterULong.allocationSize(value.`pendingBytes`) +
-            FfiConverterULong.allocationSize(value.`appendedBytes`) +
-            FfiConverterULong.allocationSize(value.`droppedBytes`) +
-            FfiConverterULong.allocationSize(value.`corruptBytes`) +
-            FfiConverterULong.allocationSize(value.`journalBytes`) +
+            FfiConverterLong.allocationSize(value.`pendingBytes`) +
+            FfiConverterLong.allocationSize(value.`appendedBytes`) +
+            FfiConverterLong.allocationSize(value.`droppedBytes`) +
+            FfiConverterLong.allocationSize(value.`corruptBytes`) +
+            FfiConverterLong.allocationSize(value.`journalBytes`) +
             FfiConverterString.allocationSize(value.`object`) +
-            FfiConverterULong.allocationSize(value.`position`) +
-            FfiConverterOptionalULong.allocationSize(value.`crc64`) +
+            FfiConverterLong.allocationSize(value.`position`) +
+            FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterBoolean.allocationSize(value.`inFlight`) +
             FfiConverterOptionalString.allocationSize(value.`lastError`) +
             FfiConverterOptionalTimestamp.allocationSize(value.`nextTry`) +
@@ -5425,14 +5398,14 @@ public object FfiConverterTypeSpoolStatus: FfiConverterRustBuffer<SpoolStatus> {
     )
 
     override fun write(value: SpoolStatus, buf: ByteBuffer) {
-            FfiConverterULong.write(value.`pendingBytes`, buf)
-            FfiConverterULong.write(value.`appendedBytes`, buf)
-            FfiConverterULong.write(value.`droppedBytes`, buf)
-            FfiConverterULong.write(value.`corruptBytes`, buf)
-            FfiConverterULong.write(value.`journalBytes`, buf)
+            FfiConverterLong.write(value.`pendingBytes`, buf)
+            FfiConverterLong.write(value.`appendedBytes`, buf)
+            FfiConverterLong.write(value.`droppedBytes`, buf)
+            FfiConverterLong.write(value.`corruptBytes`, buf)
+            FfiConverterLong.write(value.`journalBytes`, buf)
             FfiConverterString.write(value.`object`, buf)
-            FfiConverterULong.write(value.`position`, buf)
-            FfiConverterOptionalULong.write(value.`crc64`, buf)
+            FfiConverterLong.write(value.`position`, buf)
+            FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterBoolean.write(value.`inFlight`, buf)
             FfiConverterOptionalString.write(value.`lastError`, buf)
             FfiConverterOptionalTimestamp.write(value.`nextTry`, buf)
@@ -5455,11 +5428,11 @@ sealed class ByteRange {
         /**
          * First byte.
          */
-        val `first`: kotlin.ULong, 
+        val `first`: kotlin.Long, 
         /**
          * Last byte, inclusive.
          */
-        val `last`: kotlin.ULong) : ByteRange()
+        val `last`: kotlin.Long) : ByteRange()
         
     {
         
@@ -5474,7 +5447,7 @@ sealed class ByteRange {
         /**
          * First byte.
          */
-        val `first`: kotlin.ULong) : ByteRange()
+        val `first`: kotlin.Long) : ByteRange()
         
     {
         
@@ -5489,7 +5462,7 @@ sealed class ByteRange {
         /**
          * How many bytes.
          */
-        val `length`: kotlin.ULong) : ByteRange()
+        val `length`: kotlin.Long) : ByteRange()
         
     {
         
@@ -5514,14 +5487,14 @@ public object FfiConverterTypeByteRange : FfiConverterRustBuffer<ByteRange>{
     override fun read(buf: ByteBuffer): ByteRange {
         return when(buf.getInt()) {
             1 -> ByteRange.Span(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             2 -> ByteRange.From(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             3 -> ByteRange.Last(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -5532,22 +5505,22 @@ public object FfiConverterTypeByteRange : FfiConverterRustBuffer<ByteRange>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`first`)
-                + FfiConverterULong.allocationSize(value.`last`)
+                + FfiConverterLong.allocationSize(value.`first`)
+                + FfiConverterLong.allocationSize(value.`last`)
             )
         }
         is ByteRange.From -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`first`)
+                + FfiConverterLong.allocationSize(value.`first`)
             )
         }
         is ByteRange.Last -> {
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`length`)
+                + FfiConverterLong.allocationSize(value.`length`)
             )
         }
     }
@@ -5556,18 +5529,18 @@ public object FfiConverterTypeByteRange : FfiConverterRustBuffer<ByteRange>{
         when(value) {
             is ByteRange.Span -> {
                 buf.putInt(1)
-                FfiConverterULong.write(value.`first`, buf)
-                FfiConverterULong.write(value.`last`, buf)
+                FfiConverterLong.write(value.`first`, buf)
+                FfiConverterLong.write(value.`last`, buf)
                 Unit
             }
             is ByteRange.From -> {
                 buf.putInt(2)
-                FfiConverterULong.write(value.`first`, buf)
+                FfiConverterLong.write(value.`first`, buf)
                 Unit
             }
             is ByteRange.Last -> {
                 buf.putInt(3)
-                FfiConverterULong.write(value.`length`, buf)
+                FfiConverterLong.write(value.`length`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -5846,7 +5819,7 @@ sealed class OssException: kotlin.Exception() {
         /**
          * HTTP status, e.g. 409.
          */
-        val `status`: kotlin.UShort, 
+        val `status`: kotlin.Int, 
         
         /**
          * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
@@ -5876,17 +5849,17 @@ sealed class OssException: kotlin.Exception() {
         /**
          * The object's real length, for `PositionNotEqualToLength`: where to append next.
          */
-        val `nextPosition`: kotlin.ULong?, 
+        val `nextPosition`: kotlin.Long?, 
         
         /**
          * The object's CRC-64, when the response carried it.
          */
-        val `serverCrc64`: kotlin.ULong?, 
+        val `serverCrc64`: kotlin.Long?, 
         
         /**
          * The position the append asked for.
          */
-        val `position`: kotlin.ULong?
+        val `position`: kotlin.Long?
         ) : OssException() {
         override val message
             get() = "kind=${ `kind` }, status=${ `status` }, code=${ `code` }, errorMessage=${ `errorMessage` }, requestId=${ `requestId` }, hostId=${ `hostId` }, ec=${ `ec` }, nextPosition=${ `nextPosition` }, serverCrc64=${ `serverCrc64` }, position=${ `position` }"
@@ -5900,17 +5873,17 @@ sealed class OssException: kotlin.Exception() {
         /**
          * The CRC this client computed for the object after the append.
          */
-        val `expectedCrc64`: kotlin.ULong, 
+        val `expectedCrc64`: kotlin.Long, 
         
         /**
          * The CRC the server reported.
          */
-        val `serverCrc64`: kotlin.ULong, 
+        val `serverCrc64`: kotlin.Long, 
         
         /**
          * The server's next append position.
          */
-        val `nextPosition`: kotlin.ULong, 
+        val `nextPosition`: kotlin.Long, 
         
         /**
          * Request id of the append.
@@ -5930,7 +5903,7 @@ sealed class OssException: kotlin.Exception() {
         /**
          * The object's length after the append.
          */
-        val `nextPosition`: kotlin.ULong, 
+        val `nextPosition`: kotlin.Long, 
         
         /**
          * Request id of the append.
@@ -5969,17 +5942,17 @@ sealed class OssException: kotlin.Exception() {
         /**
          * The CRC of the bytes read.
          */
-        val `computedCrc64`: kotlin.ULong, 
+        val `computedCrc64`: kotlin.Long, 
         
         /**
          * The service's CRC.
          */
-        val `serverCrc64`: kotlin.ULong, 
+        val `serverCrc64`: kotlin.Long, 
         
         /**
          * How many bytes were read.
          */
-        val `bytesRead`: kotlin.ULong, 
+        val `bytesRead`: kotlin.Long, 
         
         /**
          * Request id of the read.
@@ -6057,7 +6030,7 @@ sealed class OssException: kotlin.Exception() {
         /**
          * Its setting in milliseconds.
          */
-        val `millis`: kotlin.ULong
+        val `millis`: kotlin.Long
         ) : OssException() {
         override val message
             get() = "kind=${ `kind` }, millis=${ `millis` }"
@@ -6183,24 +6156,24 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
         return when(buf.getInt()) {
             1 -> OssException.Service(
                 FfiConverterTypeServiceErrorKind.read(buf),
-                FfiConverterUShort.read(buf),
+                FfiConverterInt.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
                 FfiConverterString.read(buf),
-                FfiConverterOptionalULong.read(buf),
-                FfiConverterOptionalULong.read(buf),
-                FfiConverterOptionalULong.read(buf),
+                FfiConverterOptionalLong.read(buf),
+                FfiConverterOptionalLong.read(buf),
+                FfiConverterOptionalLong.read(buf),
                 )
             2 -> OssException.CrcMismatch(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 FfiConverterString.read(buf),
                 )
             3 -> OssException.Unverified(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 FfiConverterString.read(buf),
                 )
             4 -> OssException.Unsettled(
@@ -6208,9 +6181,9 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 FfiConverterString.read(buf),
                 )
             5 -> OssException.DownloadCrcMismatch(
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 FfiConverterString.read(buf),
                 )
             6 -> OssException.Spool(
@@ -6226,7 +6199,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 )
             9 -> OssException.Timeout(
                 FfiConverterTypeTimeoutKind.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             10 -> OssException.Cancelled()
             11 -> OssException.InvalidArgument(
@@ -6256,28 +6229,28 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterTypeServiceErrorKind.allocationSize(value.`kind`)
-                + FfiConverterUShort.allocationSize(value.`status`)
+                + FfiConverterInt.allocationSize(value.`status`)
                 + FfiConverterString.allocationSize(value.`code`)
                 + FfiConverterString.allocationSize(value.`errorMessage`)
                 + FfiConverterString.allocationSize(value.`requestId`)
                 + FfiConverterString.allocationSize(value.`hostId`)
                 + FfiConverterString.allocationSize(value.`ec`)
-                + FfiConverterOptionalULong.allocationSize(value.`nextPosition`)
-                + FfiConverterOptionalULong.allocationSize(value.`serverCrc64`)
-                + FfiConverterOptionalULong.allocationSize(value.`position`)
+                + FfiConverterOptionalLong.allocationSize(value.`nextPosition`)
+                + FfiConverterOptionalLong.allocationSize(value.`serverCrc64`)
+                + FfiConverterOptionalLong.allocationSize(value.`position`)
             )
             is OssException.CrcMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`expectedCrc64`)
-                + FfiConverterULong.allocationSize(value.`serverCrc64`)
-                + FfiConverterULong.allocationSize(value.`nextPosition`)
+                + FfiConverterLong.allocationSize(value.`expectedCrc64`)
+                + FfiConverterLong.allocationSize(value.`serverCrc64`)
+                + FfiConverterLong.allocationSize(value.`nextPosition`)
                 + FfiConverterString.allocationSize(value.`requestId`)
             )
             is OssException.Unverified -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`nextPosition`)
+                + FfiConverterLong.allocationSize(value.`nextPosition`)
                 + FfiConverterString.allocationSize(value.`requestId`)
             )
             is OssException.Unsettled -> (
@@ -6289,9 +6262,9 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.DownloadCrcMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterULong.allocationSize(value.`computedCrc64`)
-                + FfiConverterULong.allocationSize(value.`serverCrc64`)
-                + FfiConverterULong.allocationSize(value.`bytesRead`)
+                + FfiConverterLong.allocationSize(value.`computedCrc64`)
+                + FfiConverterLong.allocationSize(value.`serverCrc64`)
+                + FfiConverterLong.allocationSize(value.`bytesRead`)
                 + FfiConverterString.allocationSize(value.`requestId`)
             )
             is OssException.Spool -> (
@@ -6315,7 +6288,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
                 + FfiConverterTypeTimeoutKind.allocationSize(value.`kind`)
-                + FfiConverterULong.allocationSize(value.`millis`)
+                + FfiConverterLong.allocationSize(value.`millis`)
             )
             is OssException.Cancelled -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6356,28 +6329,28 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.Service -> {
                 buf.putInt(1)
                 FfiConverterTypeServiceErrorKind.write(value.`kind`, buf)
-                FfiConverterUShort.write(value.`status`, buf)
+                FfiConverterInt.write(value.`status`, buf)
                 FfiConverterString.write(value.`code`, buf)
                 FfiConverterString.write(value.`errorMessage`, buf)
                 FfiConverterString.write(value.`requestId`, buf)
                 FfiConverterString.write(value.`hostId`, buf)
                 FfiConverterString.write(value.`ec`, buf)
-                FfiConverterOptionalULong.write(value.`nextPosition`, buf)
-                FfiConverterOptionalULong.write(value.`serverCrc64`, buf)
-                FfiConverterOptionalULong.write(value.`position`, buf)
+                FfiConverterOptionalLong.write(value.`nextPosition`, buf)
+                FfiConverterOptionalLong.write(value.`serverCrc64`, buf)
+                FfiConverterOptionalLong.write(value.`position`, buf)
                 Unit
             }
             is OssException.CrcMismatch -> {
                 buf.putInt(2)
-                FfiConverterULong.write(value.`expectedCrc64`, buf)
-                FfiConverterULong.write(value.`serverCrc64`, buf)
-                FfiConverterULong.write(value.`nextPosition`, buf)
+                FfiConverterLong.write(value.`expectedCrc64`, buf)
+                FfiConverterLong.write(value.`serverCrc64`, buf)
+                FfiConverterLong.write(value.`nextPosition`, buf)
                 FfiConverterString.write(value.`requestId`, buf)
                 Unit
             }
             is OssException.Unverified -> {
                 buf.putInt(3)
-                FfiConverterULong.write(value.`nextPosition`, buf)
+                FfiConverterLong.write(value.`nextPosition`, buf)
                 FfiConverterString.write(value.`requestId`, buf)
                 Unit
             }
@@ -6389,9 +6362,9 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             }
             is OssException.DownloadCrcMismatch -> {
                 buf.putInt(5)
-                FfiConverterULong.write(value.`computedCrc64`, buf)
-                FfiConverterULong.write(value.`serverCrc64`, buf)
-                FfiConverterULong.write(value.`bytesRead`, buf)
+                FfiConverterLong.write(value.`computedCrc64`, buf)
+                FfiConverterLong.write(value.`serverCrc64`, buf)
+                FfiConverterLong.write(value.`bytesRead`, buf)
                 FfiConverterString.write(value.`requestId`, buf)
                 Unit
             }
@@ -6415,7 +6388,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.Timeout -> {
                 buf.putInt(9)
                 FfiConverterTypeTimeoutKind.write(value.`kind`, buf)
-                FfiConverterULong.write(value.`millis`, buf)
+                FfiConverterLong.write(value.`millis`, buf)
                 Unit
             }
             is OssException.Cancelled -> {
@@ -6654,11 +6627,11 @@ sealed class Settlement {
         /**
          * The object's length now, when it exists.
          */
-        val `objectLength`: kotlin.ULong?, 
+        val `objectLength`: kotlin.Long?, 
         /**
          * The object's CRC-64 now, when known.
          */
-        val `objectCrc64`: kotlin.ULong?) : Settlement()
+        val `objectCrc64`: kotlin.Long?) : Settlement()
         
     {
         
@@ -6687,8 +6660,8 @@ public object FfiConverterTypeSettlement : FfiConverterRustBuffer<Settlement>{
                 )
             2 -> Settlement.NotLanded(
                 FfiConverterTypeNotLandedReason.read(buf),
-                FfiConverterOptionalULong.read(buf),
-                FfiConverterOptionalULong.read(buf),
+                FfiConverterOptionalLong.read(buf),
+                FfiConverterOptionalLong.read(buf),
                 )
             else -> throw RuntimeException("invalid enum value, something is very wrong!!")
         }
@@ -6707,8 +6680,8 @@ public object FfiConverterTypeSettlement : FfiConverterRustBuffer<Settlement>{
             (
                 4UL
                 + FfiConverterTypeNotLandedReason.allocationSize(value.`reason`)
-                + FfiConverterOptionalULong.allocationSize(value.`objectLength`)
-                + FfiConverterOptionalULong.allocationSize(value.`objectCrc64`)
+                + FfiConverterOptionalLong.allocationSize(value.`objectLength`)
+                + FfiConverterOptionalLong.allocationSize(value.`objectCrc64`)
             )
         }
     }
@@ -6723,8 +6696,8 @@ public object FfiConverterTypeSettlement : FfiConverterRustBuffer<Settlement>{
             is Settlement.NotLanded -> {
                 buf.putInt(2)
                 FfiConverterTypeNotLandedReason.write(value.`reason`, buf)
-                FfiConverterOptionalULong.write(value.`objectLength`, buf)
-                FfiConverterOptionalULong.write(value.`objectCrc64`, buf)
+                FfiConverterOptionalLong.write(value.`objectLength`, buf)
+                FfiConverterOptionalLong.write(value.`objectCrc64`, buf)
                 Unit
             }
         }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
@@ -6857,11 +6830,11 @@ sealed class SpoolEvent {
         /**
          * Where the batch starts.
          */
-        val `position`: kotlin.ULong, 
+        val `position`: kotlin.Long, 
         /**
          * Its length.
          */
-        val `length`: kotlin.ULong) : SpoolEvent()
+        val `length`: kotlin.Long) : SpoolEvent()
         
     {
         
@@ -6922,7 +6895,7 @@ sealed class SpoolEvent {
         /**
          * How many bytes.
          */
-        val `bytes`: kotlin.ULong, 
+        val `bytes`: kotlin.Long, 
         /**
          * Why.
          */
@@ -6941,7 +6914,7 @@ sealed class SpoolEvent {
         /**
          * Bytes not yet in OSS.
          */
-        val `pendingBytes`: kotlin.ULong) : SpoolEvent()
+        val `pendingBytes`: kotlin.Long) : SpoolEvent()
         
     {
         
@@ -6982,8 +6955,8 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
         return when(buf.getInt()) {
             1 -> SpoolEvent.Appended(
                 FfiConverterString.read(buf),
-                FfiConverterULong.read(buf),
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             2 -> SpoolEvent.RolledOver(
                 FfiConverterString.read(buf),
@@ -6996,11 +6969,11 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
                 FfiConverterTimestamp.read(buf),
                 )
             4 -> SpoolEvent.Dropped(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 FfiConverterTypeDropReason.read(buf),
                 )
             5 -> SpoolEvent.Blocked(
-                FfiConverterULong.read(buf),
+                FfiConverterLong.read(buf),
                 )
             6 -> SpoolEvent.Quarantined(
                 FfiConverterString.read(buf),
@@ -7015,8 +6988,8 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
             (
                 4UL
                 + FfiConverterString.allocationSize(value.`key`)
-                + FfiConverterULong.allocationSize(value.`position`)
-                + FfiConverterULong.allocationSize(value.`length`)
+                + FfiConverterLong.allocationSize(value.`position`)
+                + FfiConverterLong.allocationSize(value.`length`)
             )
         }
         is SpoolEvent.RolledOver -> {
@@ -7041,7 +7014,7 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`bytes`)
+                + FfiConverterLong.allocationSize(value.`bytes`)
                 + FfiConverterTypeDropReason.allocationSize(value.`reason`)
             )
         }
@@ -7049,7 +7022,7 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
             // Add the size for the Int that specifies the variant plus the size needed for all fields
             (
                 4UL
-                + FfiConverterULong.allocationSize(value.`pendingBytes`)
+                + FfiConverterLong.allocationSize(value.`pendingBytes`)
             )
         }
         is SpoolEvent.Quarantined -> {
@@ -7066,8 +7039,8 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
             is SpoolEvent.Appended -> {
                 buf.putInt(1)
                 FfiConverterString.write(value.`key`, buf)
-                FfiConverterULong.write(value.`position`, buf)
-                FfiConverterULong.write(value.`length`, buf)
+                FfiConverterLong.write(value.`position`, buf)
+                FfiConverterLong.write(value.`length`, buf)
                 Unit
             }
             is SpoolEvent.RolledOver -> {
@@ -7086,13 +7059,13 @@ public object FfiConverterTypeSpoolEvent : FfiConverterRustBuffer<SpoolEvent>{
             }
             is SpoolEvent.Dropped -> {
                 buf.putInt(4)
-                FfiConverterULong.write(value.`bytes`, buf)
+                FfiConverterLong.write(value.`bytes`, buf)
                 FfiConverterTypeDropReason.write(value.`reason`, buf)
                 Unit
             }
             is SpoolEvent.Blocked -> {
                 buf.putInt(5)
-                FfiConverterULong.write(value.`pendingBytes`, buf)
+                FfiConverterLong.write(value.`pendingBytes`, buf)
                 Unit
             }
             is SpoolEvent.Quarantined -> {
@@ -7309,28 +7282,28 @@ public object FfiConverterTypeTlsErrorKind: FfiConverterRustBuffer<TlsErrorKind>
 /**
  * @suppress
  */
-public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
-    override fun read(buf: ByteBuffer): kotlin.UInt? {
+public object FfiConverterOptionalInt: FfiConverterRustBuffer<kotlin.Int?> {
+    override fun read(buf: ByteBuffer): kotlin.Int? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterUInt.read(buf)
+        return FfiConverterInt.read(buf)
     }
 
-    override fun allocationSize(value: kotlin.UInt?): ULong {
+    override fun allocationSize(value: kotlin.Int?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterUInt.allocationSize(value)
+            return 1UL + FfiConverterInt.allocationSize(value)
         }
     }
 
-    override fun write(value: kotlin.UInt?, buf: ByteBuffer) {
+    override fun write(value: kotlin.Int?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterUInt.write(value, buf)
+            FfiConverterInt.write(value, buf)
         }
     }
 }
@@ -7341,28 +7314,28 @@ public object FfiConverterOptionalUInt: FfiConverterRustBuffer<kotlin.UInt?> {
 /**
  * @suppress
  */
-public object FfiConverterOptionalULong: FfiConverterRustBuffer<kotlin.ULong?> {
-    override fun read(buf: ByteBuffer): kotlin.ULong? {
+public object FfiConverterOptionalLong: FfiConverterRustBuffer<kotlin.Long?> {
+    override fun read(buf: ByteBuffer): kotlin.Long? {
         if (buf.get().toInt() == 0) {
             return null
         }
-        return FfiConverterULong.read(buf)
+        return FfiConverterLong.read(buf)
     }
 
-    override fun allocationSize(value: kotlin.ULong?): ULong {
+    override fun allocationSize(value: kotlin.Long?): ULong {
         if (value == null) {
             return 1UL
         } else {
-            return 1UL + FfiConverterULong.allocationSize(value)
+            return 1UL + FfiConverterLong.allocationSize(value)
         }
     }
 
-    override fun write(value: kotlin.ULong?, buf: ByteBuffer) {
+    override fun write(value: kotlin.Long?, buf: ByteBuffer) {
         if (value == null) {
             buf.put(0)
         } else {
             buf.put(1)
-            FfiConverterULong.write(value, buf)
+            FfiConverterLong.write(value, buf)
         }
     }
 }

@@ -21,21 +21,21 @@ class AppendTest {
         val key = TestEmulator.key("log.txt")
         // Without a position the client finds the object's end (0 for a new object).
         val first = client.append(bucket, key, "hello ".toByteArray())
-        assertEquals(0uL, first.position)
-        assertEquals(6uL, first.nextPosition)
+        assertEquals(0L, first.position)
+        assertEquals(6L, first.nextPosition)
         assertTrue(first.requestId.isNotEmpty())
         // With the position and CRC so far, no HEAD request is needed.
         val second = client.append(
             bucket, key, "world".toByteArray(),
             AppendOptions(position = first.nextPosition, crc64 = first.crc64),
         )
-        assertEquals(11uL, second.nextPosition)
+        assertEquals(11L, second.nextPosition)
         assertNotEquals(first.crc64, second.crc64)
         assertFalse(second.reconciled)
 
         val meta = client.head(bucket, key)
         assertEquals("Appendable", meta.objectType)
-        assertEquals(11uL, meta.nextAppendPosition)
+        assertEquals(11L, meta.nextAppendPosition)
         assertEquals(second.crc64, meta.crc64)
         assertEquals("hello world", String(client.get(bucket, key).data))
     }
@@ -47,7 +47,7 @@ class AppendTest {
         val log = client.appender(bucket, key, AppendOptions(headers = headers))
         assertNull(log.nextPosition())
         for (line in listOf("one\n", "two\n", "three\n")) log.append(line.toByteArray())
-        assertEquals(14uL, log.nextPosition())
+        assertEquals(14L, log.nextPosition())
         assertEquals(client.head(bucket, key).crc64, log.crc64())
         val meta = client.head(bucket, key)
         assertEquals("text/plain", meta.contentType)
@@ -62,9 +62,9 @@ class AppendTest {
         val file = File.createTempFile("oss-append", ".bin").apply { deleteOnExit(); writeBytes(bytes) }
         client.append(bucket, key, "header".toByteArray())
         val result = client.appendFile(bucket, key, file.path)
-        assertEquals(6uL, result.position)
-        assertEquals(6uL + bytes.size.toULong(), result.nextPosition)
-        val back = client.get(bucket, key, ByteRange.From(6uL)).data
+        assertEquals(6L, result.position)
+        assertEquals(6L + bytes.size.toLong(), result.nextPosition)
+        val back = client.get(bucket, key, ByteRange.From(6L)).data
         assertEquals(checksum(bytes), checksum(back))
     }
 
@@ -74,10 +74,10 @@ class AppendTest {
         val put = client.put(bucket, key, "0123456789".toByteArray(), ObjectHeaders(contentType = "text/plain"))
         assertTrue(put.requestId.isNotEmpty())
         assertEquals("Normal", client.head(bucket, key).objectType)
-        assertArrayEquals("345".toByteArray(), client.get(bucket, key, ByteRange.Span(3uL, 5uL)).data)
+        assertArrayEquals("345".toByteArray(), client.get(bucket, key, ByteRange.Span(3L, 5L)).data)
         assertTrue(client.delete(bucket, key).isNotEmpty())
         val missing = assertThrows<OssException.Service> { client.head(bucket, key) }
-        assertEquals(404.toUShort(), missing.status)
+        assertEquals(404, missing.status)
     }
 
     @Test
@@ -85,7 +85,7 @@ class AppendTest {
         val config = TestEmulator.config().copy(signatureVersion = SignatureVersion.V1)
         val sts = OssClient(config, TestEmulator.STS_FIRST)
         val key = TestEmulator.key("v1.txt")
-        assertEquals(2uL, sts.append(bucket, key, "v1".toByteArray()).nextPosition)
+        assertEquals(2L, sts.append(bucket, key, "v1".toByteArray()).nextPosition)
     }
 
     @Test
@@ -96,7 +96,7 @@ class AppendTest {
         TestEmulator.fault("kind=drop-after-commit&count=1")
         val result = client.append(bucket, key, "b".toByteArray())
         assertTrue(result.reconciled)
-        assertEquals(2uL, result.nextPosition)
+        assertEquals(2L, result.nextPosition)
         assertEquals("ab", String(client.get(bucket, key).data))
     }
 
@@ -104,7 +104,7 @@ class AppendTest {
     fun serviceErrorsAreRetried() {
         val key = TestEmulator.key("retried.log")
         TestEmulator.fault("kind=fail&count=2&status=503")
-        assertEquals(5uL, client.append(bucket, key, "retry".toByteArray(), AppendOptions(position = 0uL)).nextPosition)
+        assertEquals(5L, client.append(bucket, key, "retry".toByteArray(), AppendOptions(position = 0L)).nextPosition)
     }
 
     private fun checksum(bytes: ByteArray) = CRC32().apply { update(bytes) }.value

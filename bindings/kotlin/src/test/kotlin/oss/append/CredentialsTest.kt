@@ -27,14 +27,14 @@ class CredentialsTest {
         ))
         val client = OssClient.withCredentialsProvider(TestEmulator.config(), server)
         val key = TestEmulator.key("sts.log")
-        var position = 0uL
-        var crc = 0uL
+        var position = 0L
+        var crc = 0L
         repeat(3) {
             val result = client.append(bucket, key, "tick\n".toByteArray(), AppendOptions(position = position, crc64 = crc))
             position = result.nextPosition
             crc = result.crc64
         }
-        assertEquals(15uL, position)
+        assertEquals(15L, position)
         assertEquals(2, server.fetches.get(), "one fetch for the short-lived token, one for its successor")
     }
 

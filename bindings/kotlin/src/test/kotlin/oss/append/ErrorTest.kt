@@ -20,19 +20,19 @@ class ErrorTest {
         val first = client.append(bucket, key, "12345".toByteArray())
         // Given a position and CRC, the client sends at once (no HEAD), and the service refuses.
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2uL, crc64 = first.crc64))
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2L, crc64 = first.crc64))
         }
-        assertEquals(409.toUShort(), error.status)
+        assertEquals(409, error.status)
         assertEquals("PositionNotEqualToLength", error.code)
         assertEquals("0026-00000016", error.ec)
-        assertEquals(5uL, error.nextPosition)
-        assertEquals(2uL, error.position)
+        assertEquals(5L, error.nextPosition)
+        assertEquals(2L, error.position)
         assertTrue(error.requestId.isNotEmpty())
         assertTrue(error.errorMessage.isNotEmpty())
         // toString() is the library's text, which says what to do.
         assertTrue(error.toString().contains("append at the next position"), error.toString())
         // Resuming where the service says works.
-        assertEquals(6uL, client.append(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
+        assertEquals(6L, client.append(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
     }
 
     @Test
@@ -40,10 +40,10 @@ class ErrorTest {
         val key = TestEmulator.key("normal.bin")
         client.put(bucket, key, "normal".toByteArray())
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6uL, crc64 = 0uL))
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6L, crc64 = 0L))
         }
         assertEquals("ObjectNotAppendable", error.code)
-        assertEquals(409.toUShort(), error.status)
+        assertEquals(409, error.status)
         assertEquals("0026-00000017", error.ec)
     }
 
@@ -52,9 +52,9 @@ class ErrorTest {
         val bad = TestEmulator.client(Credentials("test-ak", "not-the-secret"))
         // At position 0 no HEAD goes first: the append itself is refused, with the service's code.
         val error = assertThrows<OssException.Service> {
-            bad.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0uL))
+            bad.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
         }
-        assertEquals(403.toUShort(), error.status)
+        assertEquals(403, error.status)
         assertEquals("SignatureDoesNotMatch", error.code)
         assertEquals(ServiceErrorKind.SIGNATURE_DOES_NOT_MATCH, error.kind)
         assertEquals("0002-00000040", error.ec)
@@ -64,7 +64,7 @@ class ErrorTest {
     fun stsKeysWithoutTheirTokenAreRefused() {
         val noToken = TestEmulator.client(TestEmulator.STS_FIRST.copy(securityToken = null))
         val error = assertThrows<OssException.Service> { noToken.append(bucket, TestEmulator.key("x"), "x".toByteArray()) }
-        assertEquals(403.toUShort(), error.status)
+        assertEquals(403, error.status)
     }
 
     @Test
@@ -90,14 +90,14 @@ class ErrorTest {
 
     @Test
     fun nothingListeningIsANetworkError() {
-        val closed = OssClient(TestEmulator.config(maxAttempts = 1u, endpoint = "http://127.0.0.1:1"), TestEmulator.KEYS)
+        val closed = OssClient(TestEmulator.config(maxAttempts = 1, endpoint = "http://127.0.0.1:1"), TestEmulator.KEYS)
         assertThrows<OssException.Network> { closed.head(bucket, "x") }
     }
 
     @Test
     fun slowServerIsATimeout() {
         TestEmulator.fault("kind=delay&count=1&millis=1500")
-        val impatient = OssClient(TestEmulator.config(maxAttempts = 1u, readWriteTimeoutMs = 200uL), TestEmulator.KEYS)
+        val impatient = OssClient(TestEmulator.config(maxAttempts = 1, readWriteTimeoutMs = 200L), TestEmulator.KEYS)
         val error = assertThrows<OssException.Timeout> { impatient.head(bucket, "x") }
         assertEquals(TimeoutKind.READ_WRITE, error.kind)
     }
@@ -106,10 +106,27 @@ class ErrorTest {
     fun exhaustedRetriesReportTheLastStatus() {
         TestEmulator.fault("kind=fail&count=5&status=503")
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0uL))
+            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
         }
-        assertEquals(503.toUShort(), error.status)
+        assertEquals(503, error.status)
         assertEquals("ServiceUnavailable", error.code)
+    }
+
+    @Test
+    fun negativeNumbersAreRefusedBeforeAnythingIsSent() {
+        val key = TestEmulator.key("negative")
+        val position = assertThrows<OssException.InvalidArgument> {
+            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = -1))
+        }
+        assertEquals("position", position.name)
+        assertEquals("invalid position: -1 is negative; it must be 0 or more", position.toString())
+        val timeout = assertThrows<OssException.InvalidArgument> {
+            OssClient(TestEmulator.config(readWriteTimeoutMs = -5), TestEmulator.KEYS)
+        }
+        assertEquals("readWriteTimeoutMs", timeout.name)
+        assertThrows<OssException.InvalidArgument> { client.get(bucket, key, ByteRange.Last(-3)) }
+        assertThrows<OssException.InvalidArgument> { client.appender(bucket, key, AppendOptions(position = -7)) }
+        assertEquals(404, assertThrows<OssException.Service> { client.head(bucket, key) }.status)
     }
 
     @Test
@@ -140,30 +157,30 @@ class ErrorTest {
 
     @Test
     fun anUnsettledAppendCarriesItsInFlightAppendToSettle() {
-        val client = TestEmulator.client(maxAttempts = 1u)
+        val client = TestEmulator.client(maxAttempts = 1)
         val key = TestEmulator.key("unsettled.log")
         val first = client.append(bucket, key, "first,".toByteArray())
         // The append lands, its response is lost, and the HEAD that would settle it is refused.
         TestEmulator.fault("kind=drop-after-commit&count=1")
         TestEmulator.fault("kind=fail&method=HEAD&status=503&count=5")
         val error = assertThrows<OssException.Unsettled> {
-            client.append(bucket, key, "second,".toByteArray(), AppendOptions(position = 6uL, crc64 = first.crc64))
+            client.append(bucket, key, "second,".toByteArray(), AppendOptions(position = 6L, crc64 = first.crc64))
         }
-        assertEquals(6uL, error.inFlight.position)
-        assertEquals(7uL, error.inFlight.length)
+        assertEquals(6L, error.inFlight.position)
+        assertEquals(7L, error.inFlight.length)
         assertEquals(first.crc64, error.inFlight.crc64Before)
         assertTrue(error.reason.contains("may have landed"), error.reason)
         TestEmulator.clearFaults()
         // Kept as plain data, it is settled later: it landed, once.
         val settlement = client.settle(error.inFlight)
         assertTrue(settlement is Settlement.Landed, settlement.toString())
-        assertEquals(13uL, (settlement as Settlement.Landed).result.nextPosition)
+        assertEquals(13L, (settlement as Settlement.Landed).result.nextPosition)
         assertEquals("first,second,", String(client.get(bucket, key).data))
     }
 
     @Test
     fun aLostResponseIsSettledBeforeTheCallReturns() {
-        val client = TestEmulator.client(maxAttempts = 1u)
+        val client = TestEmulator.client(maxAttempts = 1)
         val key = TestEmulator.key("lost.log")
         TestEmulator.fault("kind=drop-after-commit&count=1")
         val result = client.append(bucket, key, "once".toByteArray())

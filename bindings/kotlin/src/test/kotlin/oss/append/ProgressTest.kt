@@ -23,10 +23,10 @@ class ProgressTest {
     private val body = ByteArray(1024 * 1024) { it.toByte() }
 
     /** Records every (sent, total) and the thread it came on. */
-    private class Recorder(val keepGoing: (ULong) -> Boolean = { true }) : ProgressListener {
-        val calls: MutableList<Pair<ULong, ULong>> = Collections.synchronizedList(mutableListOf())
+    private class Recorder(val keepGoing: (Long) -> Boolean = { true }) : ProgressListener {
+        val calls: MutableList<Pair<Long, Long>> = Collections.synchronizedList(mutableListOf())
         val threads: MutableSet<Thread> = Collections.synchronizedSet(mutableSetOf())
-        override fun onProgress(sent: ULong, total: ULong): Boolean {
+        override fun onProgress(sent: Long, total: Long): Boolean {
             calls += sent to total
             threads += Thread.currentThread()
             return keepGoing(sent)
@@ -37,11 +37,11 @@ class ProgressTest {
     fun progressRisesInOrderToTheTotal() {
         val progress = Recorder()
         val result = client.append(bucket, TestEmulator.key("progress.bin"), body, progress = progress)
-        assertEquals(body.size.toULong(), result.nextPosition)
+        assertEquals(body.size.toLong(), result.nextPosition)
         assertTrue(progress.calls.size > 1, "one call per chunk sent, got ${progress.calls.size}")
-        assertTrue(progress.calls.all { it.second == body.size.toULong() })
+        assertTrue(progress.calls.all { it.second == body.size.toLong() })
         assertTrue(progress.calls.zipWithNext().all { (a, b) -> a.first < b.first }, "${progress.calls}")
-        assertEquals(body.size.toULong(), progress.calls.last().first)
+        assertEquals(body.size.toLong(), progress.calls.last().first)
         // The blocking methods call back on the caller's thread.
         assertEquals(setOf(Thread.currentThread()), progress.threads.toSet())
     }
@@ -53,7 +53,7 @@ class ProgressTest {
         assertThrows<OssException.Cancelled> { client.append(bucket, key, body, progress = progress) }
         assertEquals(1, progress.calls.size)
         val missing = assertThrows<OssException.Service> { client.head(bucket, key) }
-        assertEquals(404.toUShort(), missing.status)
+        assertEquals(404, missing.status)
     }
 
     @Test
@@ -75,7 +75,7 @@ class ProgressTest {
         val thrown = assertThrows<OssException.Callback> { log.append(body) }
         assertEquals("java.lang.RuntimeException: once", thrown.reason)
         fail = false
-        assertEquals(body.size.toULong(), log.append(body).nextPosition)
+        assertEquals(body.size.toLong(), log.append(body).nextPosition)
     }
 
     @Test
@@ -102,7 +102,7 @@ class ProgressTest {
     fun asyncCallsBackFromRustThreads() = runBlocking {
         val progress = Recorder()
         val result = client.appendAsync(bucket, TestEmulator.key("async.bin"), body, progress = progress)
-        assertEquals(body.size.toULong(), result.nextPosition)
+        assertEquals(body.size.toLong(), result.nextPosition)
         assertTrue(progress.calls.isNotEmpty())
         // JNA attaches the library's thread to the JVM for each callback: never the caller's thread.
         assertFalse(Thread.currentThread() in progress.threads)
@@ -119,12 +119,12 @@ class ProgressTest {
                 client.appendAsync(bucket, keys[i], body, progress = progress[i])
             }
         }.awaitAll()
-        assertTrue(results.all { it.nextPosition == body.size.toULong() })
+        assertTrue(results.all { it.nextPosition == body.size.toLong() })
         for (recorder in progress) {
-            assertEquals(body.size.toULong(), recorder.calls.last().first)
+            assertEquals(body.size.toLong(), recorder.calls.last().first)
             assertTrue(recorder.threads.none { it in callers })
         }
-        keys.forEach { assertEquals(body.size.toULong(), client.head(bucket, it).contentLength) }
+        keys.forEach { assertEquals(body.size.toLong(), client.head(bucket, it).contentLength) }
     }
 
     @Test
@@ -134,7 +134,7 @@ class ProgressTest {
         val threads = List(8) { i -> Thread { repeat(5) { log.append("line $i\n".toByteArray()) } } }
         threads.forEach(Thread::start)
         threads.forEach(Thread::join)
-        assertEquals(40uL * 7uL, log.nextPosition())
+        assertEquals(40L * 7L, log.nextPosition())
         assertEquals(40, String(client.get(bucket, key).data).lines().count { it.isNotEmpty() })
     }
 

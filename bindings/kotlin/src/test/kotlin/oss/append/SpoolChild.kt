@@ -9,7 +9,7 @@ object SpoolChild {
     @JvmStatic
     fun main(args: Array<String>) {
         val (dir, endpoint, key, count) = args
-        val client = OssClient(TestSettings.configFor(endpoint, maxAttempts = 1u), TestSettings.KEYS)
+        val client = OssClient(TestSettings.configFor(endpoint, maxAttempts = 1), TestSettings.KEYS)
         val spool = Spool.open(client, dir, SpoolConfig(bucket = TestEmulator.BUCKET, keyTemplate = key, sync = SpoolSync.EVERY_WRITE))
         repeat(count.toInt()) { i -> spool.writeWithMark("record $i\n".toByteArray(), byteArrayOf(i.toByte())) }
         spool.close()

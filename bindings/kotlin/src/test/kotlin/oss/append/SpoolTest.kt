@@ -35,26 +35,26 @@ class SpoolTest {
         val spool = Spool.open(
             TestEmulator.client(),
             tempDir(),
-            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 256uL, batchAgeMs = 20uL),
+            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 256L, batchAgeMs = 20L),
             recorder,
         )
         val lines = (0 until 50).map { "line $it\n" }
         lines.forEach { spool.write(it.toByteArray()) }
-        runBlocking { spool.flushAsync(30_000uL) }
+        runBlocking { spool.flushAsync(30_000L) }
         val expected = lines.joinToString("")
         assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
         val status = spool.status()
-        assertEquals(expected.length.toULong(), status.appendedBytes)
-        assertEquals(0uL, status.pendingBytes)
+        assertEquals(expected.length.toLong(), status.appendedBytes)
+        assertEquals(0L, status.pendingBytes)
         assertEquals(key, status.`object`)
-        var next = 0uL
+        var next = 0L
         val appended = recorder.events.filterIsInstance<SpoolEvent.Appended>()
         assertTrue(appended.size > 1, "several batches: ${recorder.events}")
         for (event in appended) {
             assertEquals(next, event.position, "batches are told in order")
             next += event.length
         }
-        assertEquals(expected.length.toULong(), next)
+        assertEquals(expected.length.toLong(), next)
         spool.shutdown()
         val error = assertThrows<OssException.Spool> { spool.write("x".toByteArray()) }
         assertEquals(SpoolErrorKind.CLOSED, error.kind)
@@ -74,12 +74,12 @@ class SpoolTest {
         val spool = Spool.open(
             TestEmulator.client(),
             tempDir(),
-            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 64uL, batchAgeMs = 10uL),
+            SpoolConfig(bucket = bucket, keyTemplate = key, batchBytes = 64L, batchAgeMs = 10L),
             listener,
         )
         val lines = (0 until 20).map { "line $it\n" }
         lines.forEach { spool.write(it.toByteArray()) }
-        spool.flush(30_000uL)
+        spool.flush(30_000L)
         assertEquals(lines.joinToString(""), String(TestEmulator.client().get(bucket, key).data))
         assertTrue(heard.filterIsInstance<SpoolEvent.Appended>().size > 1, "$heard")
         assertEquals(
@@ -108,7 +108,7 @@ class SpoolTest {
         // This process opens the same directory and sends what the other one left.
         val spool = Spool.open(TestEmulator.client(), dir, SpoolConfig(bucket = bucket, keyTemplate = key))
         assertEquals(19, spool.lastMark()!!.single().toInt())
-        spool.flush(30_000uL)
+        spool.flush(30_000L)
         val expected = (0 until 20).joinToString("") { "record $it\n" }
         assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
         spool.close()

@@ -44,13 +44,13 @@ object TestEmulator {
     /** A key no other test uses. */
     fun key(name: String) = "kotlin/${keys.incrementAndGet()}/$name"
 
-    fun config(maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null, endpoint: String = this.endpoint) =
+    fun config(maxAttempts: Int? = null, readWriteTimeoutMs: Long? = null, endpoint: String = this.endpoint) =
         configFor(endpoint, maxAttempts, readWriteTimeoutMs)
 
-    fun configFor(endpoint: String, maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null) =
+    fun configFor(endpoint: String, maxAttempts: Int? = null, readWriteTimeoutMs: Long? = null) =
         TestSettings.configFor(endpoint, maxAttempts, readWriteTimeoutMs)
 
-    fun client(credentials: Credentials = KEYS, maxAttempts: UInt? = null) =
+    fun client(credentials: Credentials = KEYS, maxAttempts: Int? = null) =
         OssClient(config(maxAttempts = maxAttempts), credentials)
 
     /** Arms a fault, e.g. `fault("kind=fail&count=1&status=503")`. */
@@ -71,12 +71,12 @@ object TestEmulator {
 object TestSettings {
     val KEYS = Credentials(accessKeyId = "test-ak", accessKeySecret = "test-sk")
 
-    fun configFor(endpoint: String, maxAttempts: UInt? = null, readWriteTimeoutMs: ULong? = null) =
+    fun configFor(endpoint: String, maxAttempts: Int? = null, readWriteTimeoutMs: Long? = null) =
         ClientConfig(
             endpoint = endpoint,
             region = "cn-hangzhou",
             maxAttempts = maxAttempts,
-            retryBaseDelayMs = 10u,
+            retryBaseDelayMs = 10L,
             readWriteTimeoutMs = readWriteTimeoutMs,
         )
 }
