@@ -93,5 +93,9 @@ unshare --mount --pid --fork bash -c "
     LD_LIBRARY_PATH=/work/oss-append/target/mobile-lib \
     bash -c 'cd /work/oss-append/bindings/swift &&
       swift test --disable-swift-testing --scratch-path /var/cache/oss-append-swift-build \
-        -Xlinker -L/work/oss-append/target/mobile-lib 2>&1'
+        -Xlinker -L/work/oss-append/target/mobile-lib 2>&1 &&
+      echo \"== the binding in Swift 6 language mode (strict concurrency), warnings as errors\" &&
+      swiftc -typecheck -swift-version 6 -warnings-as-errors -module-name OssAppend \
+        -I Sources/OssAppendFFI Sources/OssAppend/*.swift 2>&1 &&
+      echo \"Swift 6 mode: no errors, no warnings\"'
 "

@@ -1,0 +1,62 @@
+package oss.append
+
+import java.io.File
+import java.time.Instant
+import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertTrue
+import org.junit.jupiter.api.Test
+import org.junit.jupiter.api.assertThrows
+
+/** The hand-written Kotlin idioms (Idioms.kt): listeners from lambdas, File arguments. */
+class IdiomsTest {
+    private val client = TestEmulator.client()
+    private val bucket = TestEmulator.BUCKET
+
+    @Test
+    fun listenersAreLambdas() {
+        val key = TestEmulator.key("lambda.bin")
+        val seen = mutableListOf<Long>()
+        val body = ByteArray(300_000) { it.toByte() }
+        client.append(bucket, key, body, progress = ProgressListener { sent, _ -> seen += sent; true })
+        assertEquals(body.size.toLong(), seen.last())
+        // Returning false cancels, as from an object.
+        assertThrows<OssException.Cancelled> {
+            client.append(bucket, key, body, progress = ProgressListener { _, _ -> false })
+        }
+        var fetched = 0
+        val sts = OssClient.withCredentialsProvider(
+            TestEmulator.config(),
+            CredentialsProvider { fetched++; TestEmulator.STS_FIRST.copy(expiration = Instant.now().plusSeconds(3600)) },
+        )
+        assertEquals(2L, sts.append(bucket, TestEmulator.key("lambda-sts.log"), "v1".toByteArray()).nextPosition)
+        assertEquals(1, fetched)
+    }
+
+    @Test
+    fun filesAreFiles() = runBlocking {
+        val file = File.createTempFile("oss-append-idioms", ".bin").apply { deleteOnExit(); writeBytes(ByteArray(5000) { 7 }) }
+        val key = TestEmulator.key("file.bin")
+        assertEquals(5000L, client.appendFile(bucket, key, file).nextPosition)
+        assertEquals(10_000L, client.appendFileAsync(bucket, key, file).nextPosition)
+        val log = client.appender(bucket, key)
+        assertEquals(15_000L, log.appendFile(file).nextPosition)
+        assertTrue(client.get(bucket, key).data.all { it == 7.toByte() })
+    }
+
+    @Test
+    fun aSpoolListenerIsALambda() {
+        val key = TestEmulator.key("lambda-spool.log")
+        val appended = mutableListOf<SpoolEvent.Appended>()
+        val spool = Spool.open(
+            client,
+            kotlin.io.path.createTempDirectory("oss-append-idioms").toString(),
+            SpoolConfig(bucket = bucket, keyTemplate = key),
+            SpoolListener { event -> if (event is SpoolEvent.Appended) synchronized(appended) { appended += event } },
+        )
+        spool.write("one line\n".toByteArray())
+        spool.flush(30_000)
+        spool.shutdown()
+        assertEquals(9L, synchronized(appended) { appended.sumOf { it.length } })
+    }
+}

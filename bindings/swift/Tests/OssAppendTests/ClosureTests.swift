@@ -1,0 +1,57 @@
+import Foundation
+import OssAppend
+import XCTest
+
+/// The hand-written Swift idioms (Closures.swift): listeners from closures, file URLs.
+final class ClosureTests: XCTestCase {
+    let emulator = TestEmulator.shared
+    let bucket = TestEmulator.bucket
+
+    func testListenersAreClosures() throws {
+        let client = try emulator.client()
+        let key = emulator.key("closure.bin")
+        let body = Data(count: 300_000)
+        let last = LastValue()
+        _ = try client.append(bucket: bucket, key: key, data: body, progress: ProgressHandler { sent, _ in
+            last.set(sent)
+            return true
+        }, cancel: nil)
+        XCTAssertEqual(last.get(), Int64(body.count))
+        XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: ProgressHandler { _, _ in false }, cancel: nil)) { error in
+            guard case OssError.Cancelled = error else { return XCTFail("\(error)") }
+        }
+        let fetched = LastValue()
+        let sts = try OssClient.withCredentialsProvider(config: emulator.config(), provider: CredentialsFetcher {
+            fetched.set(fetched.get() + 1)
+            return TestEmulator.stsFirst
+        })
+        XCTAssertEqual(try sts.append(bucket: bucket, key: emulator.key("closure-sts.log"), data: Data("v1".utf8), cancel: nil).nextPosition, 2)
+        XCTAssertEqual(fetched.get(), 1)
+    }
+
+    func testFilesAreUrls() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("url.bin")
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("oss-append-\(UUID().uuidString).bin")
+        try Data(repeating: 7, count: 5000).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        XCTAssertEqual(try client.appendFile(bucket: bucket, key: key, url: url, cancel: nil).nextPosition, 5000)
+        let awaited = try await client.appendFile(bucket: bucket, key: key, url: url)
+        XCTAssertEqual(awaited.nextPosition, 10_000)
+        XCTAssertEqual(try client.appender(bucket: bucket, key: key).appendFile(url: url).nextPosition, 15_000)
+        do {
+            _ = try client.appendFile(bucket: bucket, key: key, url: URL(string: "https://example.com/x")!, cancel: nil)
+            XCTFail("not a file URL")
+        } catch OssError.InvalidArgument(let name, _) {
+            XCTAssertEqual(name, "url")
+        }
+    }
+}
+
+/// An Int64 several threads read and write.
+final class LastValue: @unchecked Sendable {
+    private let lock = NSLock()
+    private var value: Int64 = 0
+    func set(_ new: Int64) { lock.lock(); value = new; lock.unlock() }
+    func get() -> Int64 { lock.lock(); defer { lock.unlock() }; return value }
+}
