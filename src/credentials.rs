@@ -39,6 +39,24 @@ impl Credentials {
         self
     }
 
+    /// Temporary keys as an STS `AssumeRole` answer (or an app server relaying one) gives them: the
+    /// three strings and the expiration in ISO 8601 (`2026-11-30T12:00:00Z`, an offset, or
+    /// fractional seconds). An expiration that is not such a time is `Error::Credentials`.
+    pub fn from_sts(
+        access_key_id: impl Into<String>,
+        access_key_secret: impl Into<String>,
+        security_token: impl Into<String>,
+        expiration: &str,
+    ) -> Result<Self, Error> {
+        let at = time::OffsetDateTime::parse(expiration.trim(), &time::format_description::well_known::Rfc3339)
+            .map_err(|e| Error::Credentials {
+                reason: format!(
+                    "the STS expiration {expiration:?} is not an ISO 8601 time such as 2026-11-30T12:00:00Z: {e}"
+                ),
+            })?;
+        Ok(Self::new(access_key_id, access_key_secret).with_security_token(security_token).with_expiration(at.into()))
+    }
+
     /// Reads `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and, when set, `OSS_SESSION_TOKEN`.
     pub fn from_env() -> Result<Self, Error> {
         let read = |name: &str| std::env::var(name).ok().filter(|v| !v.is_empty());
@@ -212,6 +230,23 @@ mod tests {
         assert!(shown.contains("LTAIexample"));
         assert!(!shown.contains("very-secret-value"));
         assert!(!shown.contains("token-secret"));
+    }
+
+    #[test]
+    fn sts_expirations_are_read_as_iso_8601() {
+        let at = |s: &str| Credentials::from_sts("id", "secret", "token", s).map(|c| c.expiration());
+        let expected = SystemTime::UNIX_EPOCH + Duration::from_secs(1_796_040_000);
+        assert_eq!(at("2026-11-30T12:00:00Z").unwrap(), Some(expected));
+        assert_eq!(at("2026-11-30T20:00:00+08:00").unwrap(), Some(expected));
+        assert_eq!(at(" 2026-11-30T12:00:00.500Z\n").unwrap(), Some(expected + Duration::from_millis(500)));
+        let sts = Credentials::from_sts("id", "secret", "token", "2026-11-30T12:00:00Z").unwrap();
+        assert_eq!(sts.security_token(), Some("token"));
+        for bad in ["", "1796040000", "2026-11-30 12:00:00", "Mon, 30 Nov 2026 12:00:00 GMT"] {
+            match at(bad) {
+                Err(Error::Credentials { reason }) => assert!(reason.contains("ISO 8601"), "{reason}"),
+                other => panic!("{bad:?} gave {other:?}"),
+            }
+        }
     }
 
     #[test]

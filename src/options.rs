@@ -381,6 +381,11 @@ impl ObjectMeta {
     pub fn is_appendable(&self) -> bool {
         self.object_type.eq_ignore_ascii_case("Appendable")
     }
+
+    /// `Last-Modified` as a time, when it was sent and is an HTTP date.
+    pub fn last_modified_time(&self) -> Option<std::time::SystemTime> {
+        self.last_modified.as_deref().and_then(crate::sign::parse_http_date)
+    }
 }
 
 /// A byte range to read. A range that starts at or past the object's end reads nothing (a reader

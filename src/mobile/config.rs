@@ -47,6 +47,30 @@ impl std::fmt::Debug for Credentials {
     }
 }
 
+impl From<crate::Credentials> for Credentials {
+    fn from(c: crate::Credentials) -> Self {
+        Credentials {
+            access_key_id: c.access_key_id().to_string(),
+            access_key_secret: c.access_key_secret().to_string(),
+            security_token: c.security_token().map(str::to_string),
+            expiration: c.expiration(),
+        }
+    }
+}
+
+/// Credentials from an STS answer (`AssumeRole`, or the app's server relaying one): its access key
+/// id, secret and security token, and its `Expiration` as the ISO 8601 string STS sends
+/// (`2026-11-30T12:00:00Z`). Throws `Credentials` when the expiration is not such a time.
+#[uniffi::export]
+pub fn credentials_from_sts(
+    access_key_id: String,
+    access_key_secret: String,
+    security_token: String,
+    expiration: String,
+) -> Result<Credentials, OssError> {
+    Ok(crate::Credentials::from_sts(access_key_id, access_key_secret, security_token, &expiration)?.into())
+}
+
 impl From<Credentials> for crate::Credentials {
     fn from(c: Credentials) -> Self {
         let mut credentials = crate::Credentials::new(c.access_key_id, c.access_key_secret);

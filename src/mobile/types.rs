@@ -1,6 +1,7 @@
 //! Options and results: records mirroring the core's, converted field by field.
 
 use std::collections::HashMap;
+use std::time::SystemTime;
 
 use super::error::OssError;
 use super::num;
@@ -57,10 +58,10 @@ pub struct ObjectHeaders {
     pub metadata: HashMap<String, String>,
     /// `x-oss-object-acl`: `default`, `private`, `public-read` or `public-read-write`.
     #[uniffi(default = None)]
-    pub object_acl: Option<String>,
+    pub object_acl: Option<ObjectAcl>,
     /// `x-oss-storage-class`: `Standard`, `IA` or `Archive`.
     #[uniffi(default = None)]
-    pub storage_class: Option<String>,
+    pub storage_class: Option<StorageClass>,
     /// `x-oss-server-side-encryption`: `AES256`, `KMS` or `SM4`.
     #[uniffi(default = None)]
     pub server_side_encryption: Option<String>,
@@ -90,8 +91,8 @@ impl ObjectHeaders {
             expires: h.expires,
             content_md5: h.content_md5.map(Into::into).unwrap_or_default(),
             metadata,
-            object_acl: h.object_acl,
-            storage_class: h.storage_class,
+            object_acl: h.object_acl.map(|acl| acl.name().to_string()),
+            storage_class: h.storage_class.map(|class| class.name().to_string()),
             server_side_encryption: h.server_side_encryption,
             tagging: h.tagging,
             forbid_overwrite: h.forbid_overwrite,
@@ -181,7 +182,7 @@ pub struct ObjectMeta {
     /// Length in bytes.
     pub content_length: i64,
     /// `Normal`, `Appendable` or `Multipart`.
-    pub object_type: String,
+    pub object_type: ObjectType,
     /// For appendable objects, the position of the next append.
     pub next_append_position: Option<i64>,
     /// CRC-64 of the whole object.
@@ -191,9 +192,9 @@ pub struct ObjectMeta {
     /// `Content-Type`.
     pub content_type: Option<String>,
     /// `Last-Modified`, as sent.
-    pub last_modified: Option<String>,
+    pub last_modified: Option<SystemTime>,
     /// `x-oss-storage-class`.
-    pub storage_class: Option<String>,
+    pub storage_class: Option<StorageClass>,
     /// `Cache-Control`.
     pub cache_control: Option<String>,
     /// `Content-Disposition`.
@@ -218,15 +219,16 @@ pub struct ObjectMeta {
 
 impl From<crate::ObjectMeta> for ObjectMeta {
     fn from(m: crate::ObjectMeta) -> Self {
+        let last_modified = m.last_modified_time();
         ObjectMeta {
             content_length: num::out(m.content_length),
-            object_type: m.object_type,
+            object_type: ObjectType::from_name(&m.object_type),
             next_append_position: num::out_opt(m.next_append_position),
             crc64: num::crc_out_opt(m.crc64),
             etag: m.etag,
             content_type: m.content_type,
-            last_modified: m.last_modified,
-            storage_class: m.storage_class,
+            last_modified,
+            storage_class: m.storage_class.as_deref().map(StorageClass::from_name),
             cache_control: m.cache_control,
             content_disposition: m.content_disposition,
             content_encoding: m.content_encoding,
@@ -292,7 +294,7 @@ pub struct GetResult {
     /// `ETag`.
     pub etag: Option<String>,
     /// `x-oss-object-type`.
-    pub object_type: Option<String>,
+    pub object_type: Option<ObjectType>,
     /// `x-oss-request-id`.
     pub request_id: String,
 }
@@ -305,7 +307,7 @@ impl GetResult {
             object_size: num::out_opt(r.object_size),
             crc64: num::crc_out_opt(r.crc64),
             etag: r.etag,
-            object_type: r.object_type,
+            object_type: r.object_type.as_deref().map(ObjectType::from_name),
             request_id: r.request_id,
         }
     }
@@ -385,5 +387,128 @@ impl InFlight {
             body_crc64: num::crc_in(self.body_crc64),
             crc64_before: self.crc64_before.map(num::crc_in),
         })
+    }
+}
+
+/// How an object was made (`x-oss-object-type`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ObjectType {
+    /// Made by appends; takes more.
+    Appendable,
+    /// Made by a put.
+    Normal,
+    /// Made by a multipart upload.
+    Multipart,
+    /// A symbolic link.
+    Symlink,
+    /// A type this library does not know yet, as the service named it.
+    Other {
+        /// The service's name for it.
+        name: String,
+    },
+}
+
+/// A storage class (`x-oss-storage-class`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum StorageClass {
+    /// `Standard`.
+    Standard,
+    /// `IA`, infrequent access.
+    InfrequentAccess,
+    /// `Archive`.
+    Archive,
+    /// `ColdArchive`.
+    ColdArchive,
+    /// `DeepColdArchive`.
+    DeepColdArchive,
+    /// A class this library does not know yet, as the service names it.
+    Other {
+        /// The service's name for it.
+        name: String,
+    },
+}
+
+/// An object's access control (`x-oss-object-acl`).
+#[derive(Debug, Clone, PartialEq, Eq, Hash, uniffi::Enum)]
+pub enum ObjectAcl {
+    /// The bucket's ACL (`default`).
+    Default,
+    /// `private`.
+    Private,
+    /// `public-read`.
+    PublicRead,
+    /// `public-read-write`.
+    PublicReadWrite,
+}
+
+/// Which known name `name` is (compared without case), from a table of (value, name).
+fn known<T: Clone>(table: &[(T, &str)], name: &str) -> Option<T> {
+    table.iter().find(|(_, known)| known.eq_ignore_ascii_case(name)).map(|(value, _)| value.clone())
+}
+
+impl ObjectType {
+    const NAMES: [(ObjectType, &'static str); 4] = [
+        (ObjectType::Appendable, "Appendable"),
+        (ObjectType::Normal, "Normal"),
+        (ObjectType::Multipart, "Multipart"),
+        (ObjectType::Symlink, "Symlink"),
+    ];
+
+    /// The value the service's name stands for.
+    pub(crate) fn from_name(name: &str) -> Self {
+        known(&Self::NAMES, name).unwrap_or_else(|| ObjectType::Other { name: name.to_string() })
+    }
+}
+
+impl StorageClass {
+    const NAMES: [(StorageClass, &'static str); 5] = [
+        (StorageClass::Standard, "Standard"),
+        (StorageClass::InfrequentAccess, "IA"),
+        (StorageClass::Archive, "Archive"),
+        (StorageClass::ColdArchive, "ColdArchive"),
+        (StorageClass::DeepColdArchive, "DeepColdArchive"),
+    ];
+
+    /// The value the service's name stands for.
+    pub(crate) fn from_name(name: &str) -> Self {
+        known(&Self::NAMES, name).unwrap_or_else(|| StorageClass::Other { name: name.to_string() })
+    }
+
+    /// The service's name.
+    pub(crate) fn name(&self) -> &str {
+        match self {
+            StorageClass::Other { name } => name,
+            known => Self::NAMES.iter().find(|(value, _)| value == known).map_or("", |(_, name)| name),
+        }
+    }
+}
+
+impl ObjectAcl {
+    /// The service's name.
+    pub(crate) fn name(&self) -> &'static str {
+        match self {
+            ObjectAcl::Default => "default",
+            ObjectAcl::Private => "private",
+            ObjectAcl::PublicRead => "public-read",
+            ObjectAcl::PublicReadWrite => "public-read-write",
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn service_names_map_both_ways() {
+        assert_eq!(ObjectType::from_name("appendable"), ObjectType::Appendable);
+        assert_eq!(ObjectType::from_name("Future"), ObjectType::Other { name: "Future".into() });
+        for (class, name) in StorageClass::NAMES {
+            assert_eq!(StorageClass::from_name(name), class);
+            assert_eq!(class.name(), name);
+        }
+        let other = StorageClass::from_name("Hot");
+        assert_eq!(other.name(), "Hot");
+        assert_eq!(ObjectAcl::PublicRead.name(), "public-read");
     }
 }

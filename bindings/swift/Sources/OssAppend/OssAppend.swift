@@ -2808,7 +2808,7 @@ public struct GetResult: Equatable, Hashable {
     /**
      * `x-oss-object-type`.
      */
-    public let objectType: String?
+    public let objectType: ObjectType?
     /**
      * `x-oss-request-id`.
      */
@@ -2834,7 +2834,7 @@ public struct GetResult: Equatable, Hashable {
          */etag: String?, 
         /**
          * `x-oss-object-type`.
-         */objectType: String?, 
+         */objectType: ObjectType?, 
         /**
          * `x-oss-request-id`.
          */requestId: String) {
@@ -2868,7 +2868,7 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
                 objectSize: FfiConverterOptionInt64.read(from: &buf), 
                 crc64: FfiConverterOptionInt64.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
-                objectType: FfiConverterOptionString.read(from: &buf), 
+                objectType: FfiConverterOptionTypeObjectType.read(from: &buf), 
                 requestId: FfiConverterString.read(from: &buf)
         )
     }
@@ -2879,7 +2879,7 @@ public struct FfiConverterTypeGetResult: FfiConverterRustBuffer {
         FfiConverterOptionInt64.write(value.objectSize, into: &buf)
         FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
-        FfiConverterOptionString.write(value.objectType, into: &buf)
+        FfiConverterOptionTypeObjectType.write(value.objectType, into: &buf)
         FfiConverterString.write(value.requestId, into: &buf)
     }
 }
@@ -3047,11 +3047,11 @@ public struct ObjectHeaders: Equatable, Hashable {
     /**
      * `x-oss-object-acl`: `default`, `private`, `public-read` or `public-read-write`.
      */
-    public let objectAcl: String?
+    public let objectAcl: ObjectAcl?
     /**
      * `x-oss-storage-class`: `Standard`, `IA` or `Archive`.
      */
-    public let storageClass: String?
+    public let storageClass: StorageClass?
     /**
      * `x-oss-server-side-encryption`: `AES256`, `KMS` or `SM4`.
      */
@@ -3095,10 +3095,10 @@ public struct ObjectHeaders: Equatable, Hashable {
          */metadata: [String: String] = [:], 
         /**
          * `x-oss-object-acl`: `default`, `private`, `public-read` or `public-read-write`.
-         */objectAcl: String? = nil, 
+         */objectAcl: ObjectAcl? = nil, 
         /**
          * `x-oss-storage-class`: `Standard`, `IA` or `Archive`.
-         */storageClass: String? = nil, 
+         */storageClass: StorageClass? = nil, 
         /**
          * `x-oss-server-side-encryption`: `AES256`, `KMS` or `SM4`.
          */serverSideEncryption: String? = nil, 
@@ -3149,8 +3149,8 @@ public struct FfiConverterTypeObjectHeaders: FfiConverterRustBuffer {
                 expires: FfiConverterOptionString.read(from: &buf), 
                 contentMd5: FfiConverterOptionTypeContentMd5.read(from: &buf), 
                 metadata: FfiConverterDictionaryStringString.read(from: &buf), 
-                objectAcl: FfiConverterOptionString.read(from: &buf), 
-                storageClass: FfiConverterOptionString.read(from: &buf), 
+                objectAcl: FfiConverterOptionTypeObjectAcl.read(from: &buf), 
+                storageClass: FfiConverterOptionTypeStorageClass.read(from: &buf), 
                 serverSideEncryption: FfiConverterOptionString.read(from: &buf), 
                 tagging: FfiConverterOptionString.read(from: &buf), 
                 forbidOverwrite: FfiConverterOptionBool.read(from: &buf), 
@@ -3166,8 +3166,8 @@ public struct FfiConverterTypeObjectHeaders: FfiConverterRustBuffer {
         FfiConverterOptionString.write(value.expires, into: &buf)
         FfiConverterOptionTypeContentMd5.write(value.contentMd5, into: &buf)
         FfiConverterDictionaryStringString.write(value.metadata, into: &buf)
-        FfiConverterOptionString.write(value.objectAcl, into: &buf)
-        FfiConverterOptionString.write(value.storageClass, into: &buf)
+        FfiConverterOptionTypeObjectAcl.write(value.objectAcl, into: &buf)
+        FfiConverterOptionTypeStorageClass.write(value.storageClass, into: &buf)
         FfiConverterOptionString.write(value.serverSideEncryption, into: &buf)
         FfiConverterOptionString.write(value.tagging, into: &buf)
         FfiConverterOptionBool.write(value.forbidOverwrite, into: &buf)
@@ -3202,7 +3202,7 @@ public struct ObjectMeta: Equatable, Hashable {
     /**
      * `Normal`, `Appendable` or `Multipart`.
      */
-    public let objectType: String
+    public let objectType: ObjectType
     /**
      * For appendable objects, the position of the next append.
      */
@@ -3222,11 +3222,11 @@ public struct ObjectMeta: Equatable, Hashable {
     /**
      * `Last-Modified`, as sent.
      */
-    public let lastModified: String?
+    public let lastModified: Date?
     /**
      * `x-oss-storage-class`.
      */
-    public let storageClass: String?
+    public let storageClass: StorageClass?
     /**
      * `Cache-Control`.
      */
@@ -3276,7 +3276,7 @@ public struct ObjectMeta: Equatable, Hashable {
          */contentLength: Int64, 
         /**
          * `Normal`, `Appendable` or `Multipart`.
-         */objectType: String, 
+         */objectType: ObjectType, 
         /**
          * For appendable objects, the position of the next append.
          */nextAppendPosition: Int64?, 
@@ -3291,10 +3291,10 @@ public struct ObjectMeta: Equatable, Hashable {
          */contentType: String?, 
         /**
          * `Last-Modified`, as sent.
-         */lastModified: String?, 
+         */lastModified: Date?, 
         /**
          * `x-oss-storage-class`.
-         */storageClass: String?, 
+         */storageClass: StorageClass?, 
         /**
          * `Cache-Control`.
          */cacheControl: String?, 
@@ -3362,13 +3362,13 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
         return
             try ObjectMeta(
                 contentLength: FfiConverterInt64.read(from: &buf), 
-                objectType: FfiConverterString.read(from: &buf), 
+                objectType: FfiConverterTypeObjectType.read(from: &buf), 
                 nextAppendPosition: FfiConverterOptionInt64.read(from: &buf), 
                 crc64: FfiConverterOptionInt64.read(from: &buf), 
                 etag: FfiConverterOptionString.read(from: &buf), 
                 contentType: FfiConverterOptionString.read(from: &buf), 
-                lastModified: FfiConverterOptionString.read(from: &buf), 
-                storageClass: FfiConverterOptionString.read(from: &buf), 
+                lastModified: FfiConverterOptionTimestamp.read(from: &buf), 
+                storageClass: FfiConverterOptionTypeStorageClass.read(from: &buf), 
                 cacheControl: FfiConverterOptionString.read(from: &buf), 
                 contentDisposition: FfiConverterOptionString.read(from: &buf), 
                 contentEncoding: FfiConverterOptionString.read(from: &buf), 
@@ -3384,13 +3384,13 @@ public struct FfiConverterTypeObjectMeta: FfiConverterRustBuffer {
 
     public static func write(_ value: ObjectMeta, into buf: inout [UInt8]) {
         FfiConverterInt64.write(value.contentLength, into: &buf)
-        FfiConverterString.write(value.objectType, into: &buf)
+        FfiConverterTypeObjectType.write(value.objectType, into: &buf)
         FfiConverterOptionInt64.write(value.nextAppendPosition, into: &buf)
         FfiConverterOptionInt64.write(value.crc64, into: &buf)
         FfiConverterOptionString.write(value.etag, into: &buf)
         FfiConverterOptionString.write(value.contentType, into: &buf)
-        FfiConverterOptionString.write(value.lastModified, into: &buf)
-        FfiConverterOptionString.write(value.storageClass, into: &buf)
+        FfiConverterOptionTimestamp.write(value.lastModified, into: &buf)
+        FfiConverterOptionTypeStorageClass.write(value.storageClass, into: &buf)
         FfiConverterOptionString.write(value.cacheControl, into: &buf)
         FfiConverterOptionString.write(value.contentDisposition, into: &buf)
         FfiConverterOptionString.write(value.contentEncoding, into: &buf)
@@ -4317,6 +4317,212 @@ public func FfiConverterTypeNotLandedReason_lift(_ buf: RustBuffer) throws -> No
 #endif
 public func FfiConverterTypeNotLandedReason_lower(_ value: NotLandedReason) -> RustBuffer {
     return FfiConverterTypeNotLandedReason.lower(value)
+}
+
+
+
+/**
+ * An object's access control (`x-oss-object-acl`).
+ */
+
+public enum ObjectAcl: Equatable, Hashable {
+    
+    /**
+     * The bucket's ACL (`default`).
+     */
+    case `default`
+    /**
+     * `private`.
+     */
+    case `private`
+    /**
+     * `public-read`.
+     */
+    case publicRead
+    /**
+     * `public-read-write`.
+     */
+    case publicReadWrite
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ObjectAcl: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeObjectAcl: FfiConverterRustBuffer {
+    typealias SwiftType = ObjectAcl
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ObjectAcl {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .`default`
+        
+        case 2: return .`private`
+        
+        case 3: return .publicRead
+        
+        case 4: return .publicReadWrite
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ObjectAcl, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .`default`:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .`private`:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .publicRead:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .publicReadWrite:
+            writeInt(&buf, Int32(4))
+        
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectAcl_lift(_ buf: RustBuffer) throws -> ObjectAcl {
+    return try FfiConverterTypeObjectAcl.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectAcl_lower(_ value: ObjectAcl) -> RustBuffer {
+    return FfiConverterTypeObjectAcl.lower(value)
+}
+
+
+
+/**
+ * How an object was made (`x-oss-object-type`).
+ */
+
+public enum ObjectType: Equatable, Hashable {
+    
+    /**
+     * Made by appends; takes more.
+     */
+    case appendable
+    /**
+     * Made by a put.
+     */
+    case normal
+    /**
+     * Made by a multipart upload.
+     */
+    case multipart
+    /**
+     * A symbolic link.
+     */
+    case symlink
+    /**
+     * A type this library does not know yet, as the service named it.
+     */
+    case other(
+        /**
+         * The service's name for it.
+         */name: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension ObjectType: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeObjectType: FfiConverterRustBuffer {
+    typealias SwiftType = ObjectType
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ObjectType {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .appendable
+        
+        case 2: return .normal
+        
+        case 3: return .multipart
+        
+        case 4: return .symlink
+        
+        case 5: return .other(name: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: ObjectType, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .appendable:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .normal:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .multipart:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .symlink:
+            writeInt(&buf, Int32(4))
+        
+        
+        case let .other(name):
+            writeInt(&buf, Int32(5))
+            FfiConverterString.write(name, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectType_lift(_ buf: RustBuffer) throws -> ObjectType {
+    return try FfiConverterTypeObjectType.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeObjectType_lower(_ value: ObjectType) -> RustBuffer {
+    return FfiConverterTypeObjectType.lower(value)
 }
 
 
@@ -5746,6 +5952,127 @@ public func FfiConverterTypeSpoolSync_lower(_ value: SpoolSync) -> RustBuffer {
 
 
 /**
+ * A storage class (`x-oss-storage-class`).
+ */
+
+public enum StorageClass: Equatable, Hashable {
+    
+    /**
+     * `Standard`.
+     */
+    case standard
+    /**
+     * `IA`, infrequent access.
+     */
+    case infrequentAccess
+    /**
+     * `Archive`.
+     */
+    case archive
+    /**
+     * `ColdArchive`.
+     */
+    case coldArchive
+    /**
+     * `DeepColdArchive`.
+     */
+    case deepColdArchive
+    /**
+     * A class this library does not know yet, as the service names it.
+     */
+    case other(
+        /**
+         * The service's name for it.
+         */name: String
+    )
+
+
+
+
+
+}
+
+#if compiler(>=6)
+extension StorageClass: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeStorageClass: FfiConverterRustBuffer {
+    typealias SwiftType = StorageClass
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> StorageClass {
+        let variant: Int32 = try readInt(&buf)
+        switch variant {
+        
+        case 1: return .standard
+        
+        case 2: return .infrequentAccess
+        
+        case 3: return .archive
+        
+        case 4: return .coldArchive
+        
+        case 5: return .deepColdArchive
+        
+        case 6: return .other(name: try FfiConverterString.read(from: &buf)
+        )
+        
+        default: throw UniffiInternalError.unexpectedEnumCase
+        }
+    }
+
+    public static func write(_ value: StorageClass, into buf: inout [UInt8]) {
+        switch value {
+        
+        
+        case .standard:
+            writeInt(&buf, Int32(1))
+        
+        
+        case .infrequentAccess:
+            writeInt(&buf, Int32(2))
+        
+        
+        case .archive:
+            writeInt(&buf, Int32(3))
+        
+        
+        case .coldArchive:
+            writeInt(&buf, Int32(4))
+        
+        
+        case .deepColdArchive:
+            writeInt(&buf, Int32(5))
+        
+        
+        case let .other(name):
+            writeInt(&buf, Int32(6))
+            FfiConverterString.write(name, into: &buf)
+            
+        }
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStorageClass_lift(_ buf: RustBuffer) throws -> StorageClass {
+    return try FfiConverterTypeStorageClass.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeStorageClass_lower(_ value: StorageClass) -> RustBuffer {
+    return FfiConverterTypeStorageClass.lower(value)
+}
+
+
+
+/**
  * Which timeout fired.
  */
 
@@ -6273,6 +6600,54 @@ fileprivate struct FfiConverterOptionTypeContentMd5: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeObjectAcl: FfiConverterRustBuffer {
+    typealias SwiftType = ObjectAcl?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeObjectAcl.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeObjectAcl.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+fileprivate struct FfiConverterOptionTypeObjectType: FfiConverterRustBuffer {
+    typealias SwiftType = ObjectType?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeObjectType.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeObjectType.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterOptionTypeSettlement: FfiConverterRustBuffer {
     typealias SwiftType = Settlement?
 
@@ -6369,6 +6744,30 @@ fileprivate struct FfiConverterOptionTypeSpoolSync: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionTypeStorageClass: FfiConverterRustBuffer {
+    typealias SwiftType = StorageClass?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterTypeStorageClass.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterTypeStorageClass.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -6439,6 +6838,22 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
         print("uniffiFutureContinuationCallback invalid handle")
     }
 }
+/**
+ * Credentials from an STS answer (`AssumeRole`, or the app's server relaying one): its access key
+ * id, secret and security token, and its `Expiration` as the ISO 8601 string STS sends
+ * (`2026-11-30T12:00:00Z`). Throws `Credentials` when the expiration is not such a time.
+ */
+public func credentialsFromSts(accessKeyId: String, accessKeySecret: String, securityToken: String, expiration: String)throws  -> Credentials  {
+    return try  FfiConverterTypeCredentials_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_func_credentials_from_sts(
+        FfiConverterString.lower(accessKeyId),
+        FfiConverterString.lower(accessKeySecret),
+        FfiConverterString.lower(securityToken),
+        FfiConverterString.lower(expiration),uniffiCallStatus
+    )
+})
+}
 
 private enum InitializationResult {
     case ok
@@ -6454,6 +6869,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_oss_append_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_oss_append_checksum_func_credentials_from_sts() != 26846) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_canceltoken_cancel() != 65199) {
         return InitializationResult.apiChecksumMismatch

@@ -24,7 +24,9 @@ final class AppendTests: XCTestCase {
         XCTAssertFalse(second.reconciled)
 
         let meta = try client.head(bucket: bucket, key: key)
-        XCTAssertEqual(meta.objectType, "Appendable")
+        XCTAssertEqual(meta.objectType, .appendable)
+        let modified = try XCTUnwrap(meta.lastModified, "HEAD has Last-Modified")
+        XCTAssertLessThan(abs(modified.timeIntervalSinceNow), 300)
         XCTAssertEqual(meta.nextAppendPosition, 11)
         XCTAssertEqual(meta.crc64, second.crc64)
         XCTAssertEqual(String(decoding: try client.get(bucket: bucket, key: key).data, as: UTF8.self), "hello world")
@@ -67,7 +69,7 @@ final class AppendTests: XCTestCase {
         let put = try client.put(bucket: bucket, key: key, data: Data("0123456789".utf8),
                                  headers: ObjectHeaders(contentType: "text/plain"))
         XCTAssertFalse(put.requestId.isEmpty)
-        XCTAssertEqual(try client.head(bucket: bucket, key: key).objectType, "Normal")
+        XCTAssertEqual(try client.head(bucket: bucket, key: key).objectType, .normal)
         XCTAssertEqual(try client.get(bucket: bucket, key: key, range: .span(first: 3, last: 5)).data, Data("345".utf8))
         XCTAssertFalse(try client.delete(bucket: bucket, key: key).isEmpty)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key)) { error in

@@ -88,4 +88,14 @@ final class CredentialsTests: XCTestCase {
             XCTAssertTrue(reason.contains("Offline"), reason)
         }
     }
+
+    func testStsAnswersBecomeCredentials() throws {
+        let credentials = try credentialsFromSts(
+            accessKeyId: "sts-ak-1", accessKeySecret: "sts-sk-1", securityToken: "sts-token-1",
+            expiration: "2026-11-30T12:00:00Z")
+        XCTAssertEqual(credentials.expiration, Date(timeIntervalSince1970: 1_796_040_000))
+        XCTAssertThrowsError(try credentialsFromSts(accessKeyId: "a", accessKeySecret: "b", securityToken: "c", expiration: "tomorrow")) { error in
+            guard case OssError.Credentials = error else { return XCTFail("\(error)") }
+        }
+    }
 }

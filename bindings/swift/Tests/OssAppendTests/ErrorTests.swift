@@ -94,7 +94,7 @@ final class ErrorTests: XCTestCase {
         XCTAssertThrowsError(try OssClient(config: ClientConfig(endpoint: "ftp://example"), credentials: TestEmulator.keys)) { error in
             guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
         }
-        let coldArchive = AppendOptions(headers: ObjectHeaders(storageClass: "ColdArchive"))
+        let coldArchive = AppendOptions(headers: ObjectHeaders(storageClass: .coldArchive))
         XCTAssertThrowsError(try client.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8), options: coldArchive)) { error in
             guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
         }

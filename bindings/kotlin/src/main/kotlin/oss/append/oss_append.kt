@@ -748,6 +748,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_oss_append_checksum_func_credentials_from_sts(
+    ): Int
     external fun uniffi_oss_append_checksum_method_canceltoken_cancel(
     ): Int
     external fun uniffi_oss_append_checksum_method_canceltoken_is_cancelled(
@@ -935,6 +937,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_oss_append_fn_method_osserror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_func_credentials_from_sts(`accessKeyId`: RustBuffer.ByValue,`accessKeySecret`: RustBuffer.ByValue,`securityToken`: RustBuffer.ByValue,`expiration`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun ffi_oss_append_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_oss_append_rustbuffer_from_bytes(`bytes`: ForeignBytes.ByValue,uniffi_out_err: UniffiRustCallStatus, 
@@ -1054,6 +1058,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_oss_append_checksum_func_credentials_from_sts() and 0xFFFF) != 26846) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_oss_append_checksum_method_canceltoken_cancel() and 0xFFFF) != 65199) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -4643,7 +4650,7 @@ data class GetResult (
     /**
      * `x-oss-object-type`.
      */
-    val `objectType`: kotlin.String?
+    val `objectType`: ObjectType?
     , 
     /**
      * `x-oss-request-id`.
@@ -4670,7 +4677,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeObjectType.read(buf),
             FfiConverterString.read(buf),
         )
     }
@@ -4681,7 +4688,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
             FfiConverterOptionalLong.allocationSize(value.`objectSize`) +
             FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
-            FfiConverterOptionalString.allocationSize(value.`objectType`) +
+            FfiConverterOptionalTypeObjectType.allocationSize(value.`objectType`) +
             FfiConverterString.allocationSize(value.`requestId`)
     )
 
@@ -4691,7 +4698,7 @@ public object FfiConverterTypeGetResult: FfiConverterRustBuffer<GetResult> {
             FfiConverterOptionalLong.write(value.`objectSize`, buf)
             FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
-            FfiConverterOptionalString.write(value.`objectType`, buf)
+            FfiConverterOptionalTypeObjectType.write(value.`objectType`, buf)
             FfiConverterString.write(value.`requestId`, buf)
     }
 }
@@ -4822,12 +4829,12 @@ data class ObjectHeaders (
     /**
      * `x-oss-object-acl`: `default`, `private`, `public-read` or `public-read-write`.
      */
-    val `objectAcl`: kotlin.String? = null 
+    val `objectAcl`: ObjectAcl? = null 
     , 
     /**
      * `x-oss-storage-class`: `Standard`, `IA` or `Archive`.
      */
-    val `storageClass`: kotlin.String? = null 
+    val `storageClass`: StorageClass? = null 
     , 
     /**
      * `x-oss-server-side-encryption`: `AES256`, `KMS` or `SM4`.
@@ -4871,8 +4878,8 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalTypeContentMd5.read(buf),
             FfiConverterMapStringString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTypeObjectAcl.read(buf),
+            FfiConverterOptionalTypeStorageClass.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalBoolean.read(buf),
@@ -4888,8 +4895,8 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.allocationSize(value.`expires`) +
             FfiConverterOptionalTypeContentMd5.allocationSize(value.`contentMd5`) +
             FfiConverterMapStringString.allocationSize(value.`metadata`) +
-            FfiConverterOptionalString.allocationSize(value.`objectAcl`) +
-            FfiConverterOptionalString.allocationSize(value.`storageClass`) +
+            FfiConverterOptionalTypeObjectAcl.allocationSize(value.`objectAcl`) +
+            FfiConverterOptionalTypeStorageClass.allocationSize(value.`storageClass`) +
             FfiConverterOptionalString.allocationSize(value.`serverSideEncryption`) +
             FfiConverterOptionalString.allocationSize(value.`tagging`) +
             FfiConverterOptionalBoolean.allocationSize(value.`forbidOverwrite`) +
@@ -4904,8 +4911,8 @@ public object FfiConverterTypeObjectHeaders: FfiConverterRustBuffer<ObjectHeader
             FfiConverterOptionalString.write(value.`expires`, buf)
             FfiConverterOptionalTypeContentMd5.write(value.`contentMd5`, buf)
             FfiConverterMapStringString.write(value.`metadata`, buf)
-            FfiConverterOptionalString.write(value.`objectAcl`, buf)
-            FfiConverterOptionalString.write(value.`storageClass`, buf)
+            FfiConverterOptionalTypeObjectAcl.write(value.`objectAcl`, buf)
+            FfiConverterOptionalTypeStorageClass.write(value.`storageClass`, buf)
             FfiConverterOptionalString.write(value.`serverSideEncryption`, buf)
             FfiConverterOptionalString.write(value.`tagging`, buf)
             FfiConverterOptionalBoolean.write(value.`forbidOverwrite`, buf)
@@ -4927,7 +4934,7 @@ data class ObjectMeta (
     /**
      * `Normal`, `Appendable` or `Multipart`.
      */
-    val `objectType`: kotlin.String
+    val `objectType`: ObjectType
     , 
     /**
      * For appendable objects, the position of the next append.
@@ -4952,12 +4959,12 @@ data class ObjectMeta (
     /**
      * `Last-Modified`, as sent.
      */
-    val `lastModified`: kotlin.String?
+    val `lastModified`: java.time.Instant?
     , 
     /**
      * `x-oss-storage-class`.
      */
-    val `storageClass`: kotlin.String?
+    val `storageClass`: StorageClass?
     , 
     /**
      * `Cache-Control`.
@@ -5025,13 +5032,13 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
     override fun read(buf: ByteBuffer): ObjectMeta {
         return ObjectMeta(
             FfiConverterLong.read(buf),
-            FfiConverterString.read(buf),
+            FfiConverterTypeObjectType.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalLong.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
-            FfiConverterOptionalString.read(buf),
+            FfiConverterOptionalTimestamp.read(buf),
+            FfiConverterOptionalTypeStorageClass.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
             FfiConverterOptionalString.read(buf),
@@ -5047,13 +5054,13 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
 
     override fun allocationSize(value: ObjectMeta) = (
             FfiConverterLong.allocationSize(value.`contentLength`) +
-            FfiConverterString.allocationSize(value.`objectType`) +
+            FfiConverterTypeObjectType.allocationSize(value.`objectType`) +
             FfiConverterOptionalLong.allocationSize(value.`nextAppendPosition`) +
             FfiConverterOptionalLong.allocationSize(value.`crc64`) +
             FfiConverterOptionalString.allocationSize(value.`etag`) +
             FfiConverterOptionalString.allocationSize(value.`contentType`) +
-            FfiConverterOptionalString.allocationSize(value.`lastModified`) +
-            FfiConverterOptionalString.allocationSize(value.`storageClass`) +
+            FfiConverterOptionalTimestamp.allocationSize(value.`lastModified`) +
+            FfiConverterOptionalTypeStorageClass.allocationSize(value.`storageClass`) +
             FfiConverterOptionalString.allocationSize(value.`cacheControl`) +
             FfiConverterOptionalString.allocationSize(value.`contentDisposition`) +
             FfiConverterOptionalString.allocationSize(value.`contentEncoding`) +
@@ -5068,13 +5075,13 @@ public object FfiConverterTypeObjectMeta: FfiConverterRustBuffer<ObjectMeta> {
 
     override fun write(value: ObjectMeta, buf: ByteBuffer) {
             FfiConverterLong.write(value.`contentLength`, buf)
-            FfiConverterString.write(value.`objectType`, buf)
+            FfiConverterTypeObjectType.write(value.`objectType`, buf)
             FfiConverterOptionalLong.write(value.`nextAppendPosition`, buf)
             FfiConverterOptionalLong.write(value.`crc64`, buf)
             FfiConverterOptionalString.write(value.`etag`, buf)
             FfiConverterOptionalString.write(value.`contentType`, buf)
-            FfiConverterOptionalString.write(value.`lastModified`, buf)
-            FfiConverterOptionalString.write(value.`storageClass`, buf)
+            FfiConverterOptionalTimestamp.write(value.`lastModified`, buf)
+            FfiConverterOptionalTypeStorageClass.write(value.`storageClass`, buf)
             FfiConverterOptionalString.write(value.`cacheControl`, buf)
             FfiConverterOptionalString.write(value.`contentDisposition`, buf)
             FfiConverterOptionalString.write(value.`contentEncoding`, buf)
@@ -5791,6 +5798,193 @@ public object FfiConverterTypeNotLandedReason: FfiConverterRustBuffer<NotLandedR
 
     override fun write(value: NotLandedReason, buf: ByteBuffer) {
         buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * An object's access control (`x-oss-object-acl`).
+ */
+
+enum class ObjectAcl {
+    
+    /**
+     * The bucket's ACL (`default`).
+     */
+    DEFAULT,
+    /**
+     * `private`.
+     */
+    PRIVATE,
+    /**
+     * `public-read`.
+     */
+    PUBLIC_READ,
+    /**
+     * `public-read-write`.
+     */
+    PUBLIC_READ_WRITE;
+
+    
+
+
+    companion object
+}
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeObjectAcl: FfiConverterRustBuffer<ObjectAcl> {
+    override fun read(buf: ByteBuffer) = try {
+        ObjectAcl.values()[buf.getInt() - 1]
+    } catch (e: IndexOutOfBoundsException) {
+        throw RuntimeException("invalid enum value, something is very wrong!!", e)
+    }
+
+    override fun allocationSize(value: ObjectAcl) = 4UL
+
+    override fun write(value: ObjectAcl, buf: ByteBuffer) {
+        buf.putInt(value.ordinal + 1)
+    }
+}
+
+
+
+
+
+/**
+ * How an object was made (`x-oss-object-type`).
+ */
+sealed class ObjectType {
+    
+    /**
+     * Made by appends; takes more.
+     */
+    object Appendable : ObjectType()
+    
+    
+    /**
+     * Made by a put.
+     */
+    object Normal : ObjectType()
+    
+    
+    /**
+     * Made by a multipart upload.
+     */
+    object Multipart : ObjectType()
+    
+    
+    /**
+     * A symbolic link.
+     */
+    object Symlink : ObjectType()
+    
+    
+    /**
+     * A type this library does not know yet, as the service named it.
+     */
+    data class Other(
+        /**
+         * The service's name for it.
+         */
+        val `name`: kotlin.String) : ObjectType()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeObjectType : FfiConverterRustBuffer<ObjectType>{
+    override fun read(buf: ByteBuffer): ObjectType {
+        return when(buf.getInt()) {
+            1 -> ObjectType.Appendable
+            2 -> ObjectType.Normal
+            3 -> ObjectType.Multipart
+            4 -> ObjectType.Symlink
+            5 -> ObjectType.Other(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: ObjectType): ULong = when(value) {
+        is ObjectType.Appendable -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ObjectType.Normal -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ObjectType.Multipart -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ObjectType.Symlink -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is ObjectType.Other -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`name`)
+            )
+        }
+    }
+
+    override fun write(value: ObjectType, buf: ByteBuffer) {
+        when(value) {
+            is ObjectType.Appendable -> {
+                buf.putInt(1)
+                Unit
+            }
+            is ObjectType.Normal -> {
+                buf.putInt(2)
+                Unit
+            }
+            is ObjectType.Multipart -> {
+                buf.putInt(3)
+                Unit
+            }
+            is ObjectType.Symlink -> {
+                buf.putInt(4)
+                Unit
+            }
+            is ObjectType.Other -> {
+                buf.putInt(5)
+                FfiConverterString.write(value.`name`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
     }
 }
 
@@ -7177,6 +7371,159 @@ public object FfiConverterTypeSpoolSync: FfiConverterRustBuffer<SpoolSync> {
 
 
 /**
+ * A storage class (`x-oss-storage-class`).
+ */
+sealed class StorageClass {
+    
+    /**
+     * `Standard`.
+     */
+    object Standard : StorageClass()
+    
+    
+    /**
+     * `IA`, infrequent access.
+     */
+    object InfrequentAccess : StorageClass()
+    
+    
+    /**
+     * `Archive`.
+     */
+    object Archive : StorageClass()
+    
+    
+    /**
+     * `ColdArchive`.
+     */
+    object ColdArchive : StorageClass()
+    
+    
+    /**
+     * `DeepColdArchive`.
+     */
+    object DeepColdArchive : StorageClass()
+    
+    
+    /**
+     * A class this library does not know yet, as the service names it.
+     */
+    data class Other(
+        /**
+         * The service's name for it.
+         */
+        val `name`: kotlin.String) : StorageClass()
+        
+    {
+        
+
+        companion object
+    }
+    
+
+    
+
+    
+    
+
+
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeStorageClass : FfiConverterRustBuffer<StorageClass>{
+    override fun read(buf: ByteBuffer): StorageClass {
+        return when(buf.getInt()) {
+            1 -> StorageClass.Standard
+            2 -> StorageClass.InfrequentAccess
+            3 -> StorageClass.Archive
+            4 -> StorageClass.ColdArchive
+            5 -> StorageClass.DeepColdArchive
+            6 -> StorageClass.Other(
+                FfiConverterString.read(buf),
+                )
+            else -> throw RuntimeException("invalid enum value, something is very wrong!!")
+        }
+    }
+
+    override fun allocationSize(value: StorageClass): ULong = when(value) {
+        is StorageClass.Standard -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StorageClass.InfrequentAccess -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StorageClass.Archive -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StorageClass.ColdArchive -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StorageClass.DeepColdArchive -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+            )
+        }
+        is StorageClass.Other -> {
+            // Add the size for the Int that specifies the variant plus the size needed for all fields
+            (
+                4UL
+                + FfiConverterString.allocationSize(value.`name`)
+            )
+        }
+    }
+
+    override fun write(value: StorageClass, buf: ByteBuffer) {
+        when(value) {
+            is StorageClass.Standard -> {
+                buf.putInt(1)
+                Unit
+            }
+            is StorageClass.InfrequentAccess -> {
+                buf.putInt(2)
+                Unit
+            }
+            is StorageClass.Archive -> {
+                buf.putInt(3)
+                Unit
+            }
+            is StorageClass.ColdArchive -> {
+                buf.putInt(4)
+                Unit
+            }
+            is StorageClass.DeepColdArchive -> {
+                buf.putInt(5)
+                Unit
+            }
+            is StorageClass.Other -> {
+                buf.putInt(6)
+                FfiConverterString.write(value.`name`, buf)
+                Unit
+            }
+        }.let { /* this makes the `when` an expression, which ensures it is exhaustive */ }
+    }
+}
+
+
+
+
+
+/**
  * Which timeout fired.
  */
 
@@ -7730,6 +8077,70 @@ public object FfiConverterOptionalTypeContentMd5: FfiConverterRustBuffer<Content
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeObjectAcl: FfiConverterRustBuffer<ObjectAcl?> {
+    override fun read(buf: ByteBuffer): ObjectAcl? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeObjectAcl.read(buf)
+    }
+
+    override fun allocationSize(value: ObjectAcl?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeObjectAcl.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ObjectAcl?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeObjectAcl.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalTypeObjectType: FfiConverterRustBuffer<ObjectType?> {
+    override fun read(buf: ByteBuffer): ObjectType? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeObjectType.read(buf)
+    }
+
+    override fun allocationSize(value: ObjectType?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeObjectType.allocationSize(value)
+        }
+    }
+
+    override fun write(value: ObjectType?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeObjectType.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterOptionalTypeSettlement: FfiConverterRustBuffer<Settlement?> {
     override fun read(buf: ByteBuffer): Settlement? {
         if (buf.get().toInt() == 0) {
@@ -7858,6 +8269,38 @@ public object FfiConverterOptionalTypeSpoolSync: FfiConverterRustBuffer<SpoolSyn
 /**
  * @suppress
  */
+public object FfiConverterOptionalTypeStorageClass: FfiConverterRustBuffer<StorageClass?> {
+    override fun read(buf: ByteBuffer): StorageClass? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterTypeStorageClass.read(buf)
+    }
+
+    override fun allocationSize(value: StorageClass?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterTypeStorageClass.allocationSize(value)
+        }
+    }
+
+    override fun write(value: StorageClass?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterTypeStorageClass.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
 public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>> {
     override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String> {
         val len = buf.getInt()
@@ -7897,5 +8340,25 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
 
 
+
+        /**
+         * Credentials from an STS answer (`AssumeRole`, or the app's server relaying one): its access key
+         * id, secret and security token, and its `Expiration` as the ISO 8601 string STS sends
+         * (`2026-11-30T12:00:00Z`). Throws `Credentials` when the expiration is not such a time.
+         */
+    @Throws(OssException::class) fun `credentialsFromSts`(`accessKeyId`: kotlin.String, `accessKeySecret`: kotlin.String, `securityToken`: kotlin.String, `expiration`: kotlin.String): Credentials {
+            return FfiConverterTypeCredentials.lift(
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_func_credentials_from_sts(
+    
+        
+        FfiConverterString.lower(`accessKeyId`),
+        FfiConverterString.lower(`accessKeySecret`),
+        FfiConverterString.lower(`securityToken`),
+        FfiConverterString.lower(`expiration`),_status)
+}
+    )
+    }
+    
 
 

@@ -34,7 +34,9 @@ class AppendTest {
         assertFalse(second.reconciled)
 
         val meta = client.head(bucket, key)
-        assertEquals("Appendable", meta.objectType)
+        assertEquals(ObjectType.Appendable, meta.objectType)
+        val modified = meta.lastModified ?: error("HEAD has Last-Modified")
+        assertTrue(java.time.Duration.between(modified, java.time.Instant.now()).abs() < java.time.Duration.ofMinutes(5), "$modified")
         assertEquals(11L, meta.nextAppendPosition)
         assertEquals(second.crc64, meta.crc64)
         assertEquals("hello world", String(client.get(bucket, key).data))
@@ -73,7 +75,7 @@ class AppendTest {
         val key = TestEmulator.key("normal.txt")
         val put = client.put(bucket, key, "0123456789".toByteArray(), ObjectHeaders(contentType = "text/plain"))
         assertTrue(put.requestId.isNotEmpty())
-        assertEquals("Normal", client.head(bucket, key).objectType)
+        assertEquals(ObjectType.Normal, client.head(bucket, key).objectType)
         assertArrayEquals("345".toByteArray(), client.get(bucket, key, ByteRange.Span(3L, 5L)).data)
         assertTrue(client.delete(bucket, key).isNotEmpty())
         val missing = assertThrows<OssException.Service> { client.head(bucket, key) }

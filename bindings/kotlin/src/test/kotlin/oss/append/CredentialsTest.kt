@@ -67,4 +67,17 @@ class CredentialsTest {
         // What it threw, without the stack trace JNA hands over (and without a trailing newline).
         assertEquals("the credentials provider threw: java.lang.IllegalStateException: no network", error.reason)
     }
+
+    @Test
+    fun stsAnswersBecomeCredentials() {
+        // The strings an STS AssumeRole answer (or the app's server relaying it) carries.
+        val credentials = credentialsFromSts("sts-ak-1", "sts-sk-1", "sts-token-1", "2026-11-30T20:00:00+08:00")
+        assertEquals(Instant.parse("2026-11-30T12:00:00Z"), credentials.expiration)
+        assertEquals("sts-token-1", credentials.securityToken)
+        val error = assertThrows<OssException.Credentials> { credentialsFromSts("a", "b", "c", "tomorrow") }
+        assertTrue(error.reason.contains("ISO 8601"), error.reason)
+        // Usable as they are: the emulator knows these keys.
+        val client = OssClient(TestEmulator.config(), credentials.copy(expiration = Instant.now().plusSeconds(3600)))
+        assertEquals(1L, client.append(bucket, TestEmulator.key("sts-helper.log"), "x".toByteArray()).nextPosition)
+    }
 }

@@ -76,7 +76,7 @@ class ErrorTest {
         }
         assertThrows<OssException.InvalidArgument> {
             client.append(bucket, TestEmulator.key("x"), "x".toByteArray(),
-                AppendOptions(headers = ObjectHeaders(storageClass = "ColdArchive")))
+                AppendOptions(headers = ObjectHeaders(storageClass = StorageClass.ColdArchive)))
         }
     }
 
