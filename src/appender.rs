@@ -1,6 +1,6 @@
 //! An object appended to again and again: the append stream with a template of options.
 
-use crate::body::Body;
+use crate::body::{Body, CancelToken};
 use crate::error::Error;
 use crate::options::{AppendOptions, AppendResult};
 use crate::settle::{InFlight, Settlement};
@@ -73,6 +73,18 @@ impl Appender {
     /// means, and the type's documentation for where the next append goes.
     pub fn append<'a>(&mut self, body: impl Into<Body<'a>>) -> Result<AppendResult, Error> {
         self.stream.append(&self.client, body.into(), &self.template)
+    }
+
+    /// Appends `body` as [`append`](Self::append) does, stopped by `cancel` for this call alone (the
+    /// options' token, if they have one, does not apply to it). A token cancelled for one call leaves
+    /// the appender usable by the next.
+    pub fn append_cancellable<'a>(
+        &mut self,
+        body: impl Into<Body<'a>>,
+        cancel: &CancelToken,
+    ) -> Result<AppendResult, Error> {
+        let options = AppendOptions { cancel: Some(cancel.clone()), ..self.template.clone() };
+        self.stream.append(&self.client, body.into(), &options)
     }
 
     /// Settles the append whose outcome is unknown, if there is one (after an

@@ -34,6 +34,21 @@ fn appender_tracks_position_and_crc_across_appends() {
 }
 
 #[test]
+fn a_token_cancelled_for_one_append_leaves_the_appender_usable() {
+    let emu = emulator();
+    let client = client(&emu);
+    let mut log = client.appender(BUCKET, "logs/cancel-once.log");
+    log.append(&b"first\n"[..]).unwrap();
+    let cancelled = CancelToken::new();
+    cancelled.cancel();
+    assert!(matches!(log.append_cancellable(&b"never\n"[..], &cancelled), Err(Error::Cancelled)));
+    // The next call has a token of its own (or none): it goes on after the first append.
+    log.append_cancellable(&b"second\n"[..], &CancelToken::new()).unwrap();
+    log.append(&b"third\n"[..]).unwrap();
+    assert_eq!(client.get_object_to_vec(BUCKET, "logs/cancel-once.log", None).unwrap(), b"first\nsecond\nthird\n");
+}
+
+#[test]
 fn append_without_position_finds_the_end_of_an_existing_object() {
     let emu = emulator();
     let client = client(&emu);
