@@ -1,6 +1,13 @@
 //! `OssClient` and `Appender`: the core's [`Client`](crate::Client) and [`Appender`](crate::Appender)
 //! as objects Kotlin and Swift hold. Every method returns a result or throws `OssError`.
+//!
+//! Every operation is written once and exported twice by [`blocking_and_async!`]: `name`, which
+//! runs on the caller's thread, and `name_async`, which runs the same body on a library thread
+//! and is awaited. `bindings/uniffi.toml` renames them for Kotlin (`nameBlocking` and the suspend
+//! `name`); Swift keeps `name` and `nameAsync`, and the hand-written `TaskCancellation.swift` adds
+//! the `async` `name` that a cancelled Task stops.
 
+use std::borrow::Borrow;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -12,10 +19,10 @@ use super::num;
 use super::types::{
     AppendOptions, AppendResult, ByteRange, GetResult, InFlight, ObjectHeaders, ObjectMeta, PutResult, Settlement,
 };
+use crate::transport::check_cancel;
 use crate::Body;
 
-/// A blocking OSS client, safe to share between threads. The blocking methods run on the calling
-/// thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+/// An OSS client, safe to share between threads.
 #[derive(Debug, uniffi::Object)]
 pub struct OssClient {
     client: crate::Client,
@@ -26,12 +33,12 @@ pub struct OssClient {
 fn append_options(
     options: Option<AppendOptions>,
     progress: Option<Arc<dyn ProgressListener>>,
-    cancel: Option<&CancelToken>,
+    cancel: Option<&crate::CancelToken>,
 ) -> Result<(crate::AppendOptions, Thrown), OssError> {
     let thrown = Thrown::default();
     let mut core = options.unwrap_or_default().into_core()?;
     core.progress = progress.map(|listener| callbacks::progress_fn(listener, &thrown));
-    core.cancel = cancel.map(|c| c.token.clone());
+    core.cancel = cancel.cloned();
     Ok((core, thrown))
 }
 
@@ -39,6 +46,61 @@ impl OssClient {
     pub(crate) fn core(&self) -> &crate::Client {
         &self.client
     }
+
+    /// The core client, for a call on a library thread.
+    fn owned(this: &Arc<Self>) -> crate::Client {
+        this.client.clone()
+    }
+}
+
+/// Exports each operation of an object twice from one body (see the module's documentation).
+///
+/// `state` is what a body works on: `$it` is a `&$state`, borrowed from `self` by `$borrow` in the
+/// blocking form and taken from an owned `$own(&self)` moved to the library thread in the async
+/// one. `$cancel` is the call's `Option<&crate::CancelToken>`: the caller's `cancel` in the blocking
+/// form; in the async one the caller's token or a new one, which dropping the future (a cancelled
+/// coroutine) cancels.
+macro_rules! blocking_and_async {
+    (
+        impl $type:ident, $it:ident: &$state:ty = $borrow:path, owned $own:path;
+        $(
+            $(#[$meta:meta])*
+            fn $name:ident, $async_name:ident($($arg:ident: $arg_ty:ty),* $(,)?) -> $ret:ty |$cancel:ident| $body:block
+        )*
+    ) => {
+        #[uniffi::export]
+        impl $type {
+            $(
+                $(#[$meta])*
+                #[doc = ""]
+                #[doc = "Blocks the calling thread until done: keep it off the main thread."]
+                pub fn $name(&self, $($arg: $arg_ty,)* cancel: Option<Arc<CancelToken>>) -> Result<$ret, OssError> {
+                    let $it: &$state = $borrow(self);
+                    let $cancel: Option<&crate::CancelToken> = cancel.as_deref().map(|c| &c.token);
+                    $body
+                }
+
+                $(#[$meta])*
+                #[doc = ""]
+                #[doc = "Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it."]
+                pub async fn $async_name(
+                    self: Arc<Self>,
+                    $($arg: $arg_ty,)*
+                    cancel: Option<Arc<CancelToken>>,
+                ) -> Result<$ret, OssError> {
+                    let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
+                    let owned = $own(&self);
+                    let call_token = token.clone();
+                    Background::spawn(token, move || {
+                        let $it: &$state = owned.borrow();
+                        let $cancel: Option<&crate::CancelToken> = Some(&call_token);
+                        $body
+                    })
+                    .await
+                }
+            )*
+        }
+    };
 }
 
 #[uniffi::export]
@@ -61,155 +123,104 @@ impl OssClient {
         Ok(Arc::new(Self { client }))
     }
 
-    /// Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
-    /// object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
-    #[uniffi::method(default(options = None, progress = None, cancel = None))]
-    pub fn append(
-        &self,
-        bucket: String,
-        key: String,
-        data: Vec<u8>,
-        options: Option<AppendOptions>,
-        progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<AppendResult, OssError> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
-        let result = self.client.append_object(&bucket, &key, data.as_slice(), &options);
-        Ok(result.map_err(|e| thrown.error(e))?.into())
-    }
-
-    /// Appends the file at `path`, streamed (never held in memory whole).
-    #[uniffi::method(default(options = None, progress = None, cancel = None))]
-    pub fn append_file(
-        &self,
-        bucket: String,
-        key: String,
-        path: String,
-        options: Option<AppendOptions>,
-        progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<AppendResult, OssError> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
-        let path = PathBuf::from(path);
-        let result = self.client.append_object(&bucket, &key, Body::File(&path), &options);
-        Ok(result.map_err(|e| thrown.error(e))?.into())
-    }
-
-    /// [`append`](Self::append) on a library thread. The progress listener is called on that
-    /// thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
-    /// one is given).
-    #[uniffi::method(default(options = None, progress = None, cancel = None))]
-    pub async fn append_async(
-        &self,
-        bucket: String,
-        key: String,
-        data: Vec<u8>,
-        options: Option<AppendOptions>,
-        progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<AppendResult, OssError> {
-        let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let (mut options, thrown) = append_options(options, progress, None)?;
-        options.cancel = Some(token.clone());
-        let client = self.client.clone();
-        Background::spawn(token, move || {
-            let result = client.append_object(&bucket, &key, data.as_slice(), &options);
-            Ok(result.map_err(|e| thrown.error(e))?.into())
-        })
-        .await
-    }
-
-    /// [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
-    #[uniffi::method(default(options = None, progress = None, cancel = None))]
-    pub async fn append_file_async(
-        &self,
-        bucket: String,
-        key: String,
-        path: String,
-        options: Option<AppendOptions>,
-        progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<AppendResult, OssError> {
-        let token = cancel.map(|c| c.token.clone()).unwrap_or_default();
-        let (mut options, thrown) = append_options(options, progress, None)?;
-        options.cancel = Some(token.clone());
-        let client = self.client.clone();
-        Background::spawn(token, move || {
-            let path = PathBuf::from(path);
-            let result = client.append_object(&bucket, &key, Body::File(&path), &options);
-            Ok(result.map_err(|e| thrown.error(e))?.into())
-        })
-        .await
-    }
-
     /// An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
-    /// to the next. `options`, `progress` and `cancel` apply to each of its appends.
-    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    /// to the next. `options` and `progress` apply to each of its appends; each append takes its
+    /// own cancel token.
+    #[uniffi::method(default(options = None, progress = None))]
     pub fn appender(
         &self,
         bucket: String,
         key: String,
         options: Option<AppendOptions>,
         progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
     ) -> Result<Arc<Appender>, OssError> {
-        let (options, thrown) = append_options(options, progress, cancel.as_deref())?;
+        let (options, thrown) = append_options(options, progress, None)?;
         let appender = self.client.appender(bucket, key).with_options(options);
         Ok(Arc::new(Appender { appender: Mutex::new(appender), thrown }))
     }
+}
+
+blocking_and_async! {
+    impl OssClient, client: &crate::Client = OssClient::core, owned OssClient::owned;
+
+    /// Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+    /// object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    fn append, append_async(
+        bucket: String,
+        key: String,
+        data: Vec<u8>,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+    ) -> AppendResult |cancel| {
+        let (options, thrown) = append_options(options, progress, cancel)?;
+        let result = client.append_object(&bucket, &key, data.as_slice(), &options);
+        Ok(result.map_err(|e| thrown.error(e))?.into())
+    }
+
+    /// Appends the file at `path`, streamed (never held in memory whole).
+    #[uniffi::method(default(options = None, progress = None, cancel = None))]
+    fn append_file, append_file_async(
+        bucket: String,
+        key: String,
+        path: String,
+        options: Option<AppendOptions>,
+        progress: Option<Arc<dyn ProgressListener>>,
+    ) -> AppendResult |cancel| {
+        let (options, thrown) = append_options(options, progress, cancel)?;
+        let path = PathBuf::from(path);
+        let result = client.append_object(&bucket, &key, Body::File(&path), &options);
+        Ok(result.map_err(|e| thrown.error(e))?.into())
+    }
 
     /// The object's metadata. A missing object throws `Service` with status 404.
-    pub fn head(&self, bucket: String, key: String) -> Result<ObjectMeta, OssError> {
-        Ok(self.client.head_object(&bucket, &key)?.into())
+    #[uniffi::method(default(cancel = None))]
+    fn head, head_async(bucket: String, key: String) -> ObjectMeta |cancel| {
+        Ok(client.head(&bucket, &key, cancel)?.into())
     }
 
     /// Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
     #[uniffi::method(default(range = None, cancel = None))]
-    pub fn get(
-        &self,
-        bucket: String,
-        key: String,
-        range: Option<ByteRange>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<GetResult, OssError> {
+    fn get, get_async(bucket: String, key: String, range: Option<ByteRange>) -> GetResult |cancel| {
         let mut data = Vec::new();
-        let cancel = cancel.as_ref().map(|c| &c.token);
-        let result =
-            self.client.get_object(&bucket, &key, range.map(ByteRange::into_core).transpose()?, &mut data, cancel)?;
+        let range = range.map(ByteRange::into_core).transpose()?;
+        let result = client.get_object(&bucket, &key, range, &mut data, cancel)?;
         Ok(GetResult::new(data, result))
     }
 
     /// Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
     #[uniffi::method(default(headers = None, progress = None, cancel = None))]
-    pub fn put(
-        &self,
+    fn put, put_async(
         bucket: String,
         key: String,
         data: Vec<u8>,
         headers: Option<ObjectHeaders>,
         progress: Option<Arc<dyn ProgressListener>>,
-        cancel: Option<Arc<CancelToken>>,
-    ) -> Result<PutResult, OssError> {
+    ) -> PutResult |cancel| {
         let thrown = Thrown::default();
         let options = crate::PutOptions {
             headers: headers.map(ObjectHeaders::into_core).transpose()?.unwrap_or_default(),
             progress: progress.map(|listener| callbacks::progress_fn(listener, &thrown)),
-            cancel: cancel.map(|c| c.token.clone()),
+            cancel: cancel.cloned(),
         };
-        let result = self.client.put_object(&bucket, &key, data.as_slice(), &options);
+        let result = client.put_object(&bucket, &key, data.as_slice(), &options);
         Ok(result.map_err(|e| thrown.error(e))?.into())
     }
 
     /// Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
     /// object. Throws when the outcome is still unknown: settle again later, and never send the
     /// bytes again before.
-    pub fn settle(&self, in_flight: InFlight) -> Result<Settlement, OssError> {
-        Ok(self.client.settle(&in_flight.into_core()?)?.into())
+    #[uniffi::method(default(cancel = None))]
+    fn settle, settle_async(in_flight: InFlight) -> Settlement |cancel| {
+        Ok(client.settle_with(&in_flight.into_core()?, cancel)?.into())
     }
 
-    /// Deletes the object (a missing one too, as the service does). Returns the request id.
-    pub fn delete(&self, bucket: String, key: String) -> Result<String, OssError> {
-        Ok(self.client.delete_object(&bucket, &key)?)
+    /// Deletes the object (a missing one too, as the service does). Returns the request id. A
+    /// cancel is seen before the request is sent.
+    #[uniffi::method(default(cancel = None))]
+    fn delete, delete_async(bucket: String, key: String) -> String |cancel| {
+        check_cancel(cancel)?;
+        Ok(client.delete_object(&bucket, &key)?)
     }
 }
 
@@ -226,30 +237,52 @@ impl Appender {
     fn locked(&self) -> std::sync::MutexGuard<'_, crate::Appender> {
         self.appender.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
     }
+
+    /// Appends `body`, stopped by `cancel` for this call alone.
+    fn append_body(&self, body: Body<'_>, cancel: Option<&crate::CancelToken>) -> Result<AppendResult, OssError> {
+        let mut appender = self.locked();
+        let result = match cancel {
+            Some(token) => appender.append_cancellable(body, token),
+            None => appender.append(body),
+        };
+        Ok(result.map_err(|e| self.thrown.error(e))?.into())
+    }
+
+    fn itself(this: &Appender) -> &Appender {
+        this
+    }
+}
+
+blocking_and_async! {
+    impl Appender, appender: &Appender = Appender::itself, owned Arc::clone;
+
+    /// Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+    /// writer appended) the next append finds the object's end again. A cancel stops this append
+    /// only.
+    #[uniffi::method(default(cancel = None))]
+    fn append, append_async(data: Vec<u8>) -> AppendResult |cancel| {
+        appender.append_body(Body::from(data.as_slice()), cancel)
+    }
+
+    /// Appends the file at `path`, streamed. A cancel stops this append only.
+    #[uniffi::method(default(cancel = None))]
+    fn append_file, append_file_async(path: String) -> AppendResult |cancel| {
+        let path = PathBuf::from(path);
+        appender.append_body(Body::File(&path), cancel)
+    }
+
+    /// Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+    /// `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+    /// the object is asked.
+    #[uniffi::method(default(cancel = None))]
+    fn settle, settle_async() -> Option<Settlement> |cancel| {
+        check_cancel(cancel)?;
+        Ok(appender.locked().settle()?.map(Into::into))
+    }
 }
 
 #[uniffi::export]
 impl Appender {
-    /// Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
-    /// writer appended) the next append finds the object's end again.
-    pub fn append(&self, data: Vec<u8>) -> Result<AppendResult, OssError> {
-        let result = self.locked().append(data.as_slice());
-        Ok(result.map_err(|e| self.thrown.error(e))?.into())
-    }
-
-    /// Appends the file at `path`, streamed.
-    pub fn append_file(&self, path: String) -> Result<AppendResult, OssError> {
-        let path = PathBuf::from(path);
-        let result = self.locked().append(Body::File(&path));
-        Ok(result.map_err(|e| self.thrown.error(e))?.into())
-    }
-
-    /// Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
-    /// `NotLanded` (send the bytes again); null when nothing is in flight.
-    pub fn settle(&self) -> Result<Option<Settlement>, OssError> {
-        Ok(self.locked().settle()?.map(Into::into))
-    }
-
     /// The append whose outcome is unknown, if there is one.
     pub fn in_flight(&self) -> Option<InFlight> {
         self.locked().in_flight().cloned().map(Into::into)

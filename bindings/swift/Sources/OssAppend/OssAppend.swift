@@ -642,14 +642,35 @@ public protocol AppenderProtocol: AnyObject, Sendable {
     
     /**
      * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
-     * writer appended) the next append finds the object's end again.
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    func append(data: Data) throws  -> AppendResult
+    func append(data: Data, cancel: CancelToken?) throws  -> AppendResult
     
     /**
-     * Appends the file at `path`, streamed.
+     * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    func appendFile(path: String) throws  -> AppendResult
+    func appendAsync(data: Data, cancel: CancelToken?) async throws  -> AppendResult
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    func appendFile(path: String, cancel: CancelToken?) throws  -> AppendResult
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func appendFileAsync(path: String, cancel: CancelToken?) async throws  -> AppendResult
     
     /**
      * The object's CRC-64 so far, once known.
@@ -668,9 +689,21 @@ public protocol AppenderProtocol: AnyObject, Sendable {
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
-     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    func settle() throws  -> Settlement?
+    func settle(cancel: CancelToken?) throws  -> Settlement?
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func settleAsync(cancel: CancelToken?) async throws  -> Settlement?
     
 }
 /**
@@ -732,29 +765,80 @@ open class Appender: AppenderProtocol, @unchecked Sendable {
     
     /**
      * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
-     * writer appended) the next append finds the object's end again.
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-open func append(data: Data)throws  -> AppendResult  {
+open func append(data: Data, cancel: CancelToken? = nil)throws  -> AppendResult  {
     return try  FfiConverterTypeAppendResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_append(
             self.uniffiCloneHandle(),
-        FfiConverterData.lower(data),uniffiCallStatus
+        FfiConverterData.lower(data),
+        FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Appends the file at `path`, streamed.
+     * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-open func appendFile(path: String)throws  -> AppendResult  {
+open func appendAsync(data: Data, cancel: CancelToken? = nil)async throws  -> AppendResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_appender_append_async(
+                        self.uniffiCloneHandle(),FfiConverterData.lower(data),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAppendResult_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
+}
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+open func appendFile(path: String, cancel: CancelToken? = nil)throws  -> AppendResult  {
     return try  FfiConverterTypeAppendResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_append_file(
             self.uniffiCloneHandle(),
-        FfiConverterString.lower(path),uniffiCallStatus
+        FfiConverterString.lower(path),
+        FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+open func appendFileAsync(path: String, cancel: CancelToken? = nil)async throws  -> AppendResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_appender_append_file_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(path),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeAppendResult_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
 }
     
     /**
@@ -795,15 +879,42 @@ open func nextPosition() -> Int64?  {
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
-     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-open func settle()throws  -> Settlement?  {
+open func settle(cancel: CancelToken? = nil)throws  -> Settlement?  {
     return try  FfiConverterOptionTypeSettlement.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_appender_settle(
-            self.uniffiCloneHandle(),uniffiCallStatus
+            self.uniffiCloneHandle(),
+        FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+open func settleAsync(cancel: CancelToken? = nil)async throws  -> Settlement?  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_appender_settle_async(
+                        self.uniffiCloneHandle(),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterOptionTypeSettlement.lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
 }
     
 
@@ -1230,71 +1341,126 @@ public func FfiConverterTypeCredentialsProvider_lower(_ value: CredentialsProvid
 
 
 /**
- * A blocking OSS client, safe to share between threads. The blocking methods run on the calling
- * thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+ * An OSS client, safe to share between threads.
  */
 public protocol OssClientProtocol: AnyObject, Sendable {
     
     /**
      * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
      * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
     func append(bucket: String, key: String, data: Data, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) throws  -> AppendResult
     
     /**
-     * [`append`](Self::append) on a library thread. The progress listener is called on that
-     * thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
-     * one is given).
+     * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+     * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
     func appendAsync(bucket: String, key: String, data: Data, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) async throws  -> AppendResult
     
     /**
      * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
     func appendFile(bucket: String, key: String, path: String, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) throws  -> AppendResult
     
     /**
-     * [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
+     * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
     func appendFileAsync(bucket: String, key: String, path: String, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) async throws  -> AppendResult
     
     /**
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
-     * to the next. `options`, `progress` and `cancel` apply to each of its appends.
+     * to the next. `options` and `progress` apply to each of its appends; each append takes its
+     * own cancel token.
      */
-    func appender(bucket: String, key: String, options: AppendOptions?, progress: ProgressListener?, cancel: CancelToken?) throws  -> Appender
+    func appender(bucket: String, key: String, options: AppendOptions?, progress: ProgressListener?) throws  -> Appender
     
     /**
-     * Deletes the object (a missing one too, as the service does). Returns the request id.
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    func delete(bucket: String, key: String) throws  -> String
+    func delete(bucket: String, key: String, cancel: CancelToken?) throws  -> String
+    
+    /**
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func deleteAsync(bucket: String, key: String, cancel: CancelToken?) async throws  -> String
     
     /**
      * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
     func get(bucket: String, key: String, range: ByteRange?, cancel: CancelToken?) throws  -> GetResult
     
     /**
-     * The object's metadata. A missing object throws `Service` with status 404.
+     * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    func head(bucket: String, key: String) throws  -> ObjectMeta
+    func getAsync(bucket: String, key: String, range: ByteRange?, cancel: CancelToken?) async throws  -> GetResult
+    
+    /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    func head(bucket: String, key: String, cancel: CancelToken?) throws  -> ObjectMeta
+    
+    /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func headAsync(bucket: String, key: String, cancel: CancelToken?) async throws  -> ObjectMeta
     
     /**
      * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
     func put(bucket: String, key: String, data: Data, headers: ObjectHeaders?, progress: ProgressListener?, cancel: CancelToken?) throws  -> PutResult
+    
+    /**
+     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func putAsync(bucket: String, key: String, data: Data, headers: ObjectHeaders?, progress: ProgressListener?, cancel: CancelToken?) async throws  -> PutResult
     
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
      * bytes again before.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    func settle(inFlight: InFlight) throws  -> Settlement
+    func settle(inFlight: InFlight, cancel: CancelToken?) throws  -> Settlement
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    func settleAsync(inFlight: InFlight, cancel: CancelToken?) async throws  -> Settlement
     
 }
 /**
- * A blocking OSS client, safe to share between threads. The blocking methods run on the calling
- * thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+ * An OSS client, safe to share between threads.
  */
 open class OssClient: OssClientProtocol, @unchecked Sendable {
     fileprivate let handle: UInt64
@@ -1378,6 +1544,8 @@ public static func withCredentialsProvider(config: ClientConfig, provider: Crede
     /**
      * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
      * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
 open func append(bucket: String, key: String, data: Data, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)throws  -> AppendResult  {
     return try  FfiConverterTypeAppendResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -1395,9 +1563,10 @@ open func append(bucket: String, key: String, data: Data, options: AppendOptions
 }
     
     /**
-     * [`append`](Self::append) on a library thread. The progress listener is called on that
-     * thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
-     * one is given).
+     * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+     * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
 open func appendAsync(bucket: String, key: String, data: Data, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)async throws  -> AppendResult  {
     return
@@ -1417,6 +1586,8 @@ open func appendAsync(bucket: String, key: String, data: Data, options: AppendOp
     
     /**
      * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
 open func appendFile(bucket: String, key: String, path: String, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)throws  -> AppendResult  {
     return try  FfiConverterTypeAppendResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -1434,7 +1605,9 @@ open func appendFile(bucket: String, key: String, path: String, options: AppendO
 }
     
     /**
-     * [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
+     * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
 open func appendFileAsync(bucket: String, key: String, path: String, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)async throws  -> AppendResult  {
     return
@@ -1454,9 +1627,10 @@ open func appendFileAsync(bucket: String, key: String, path: String, options: Ap
     
     /**
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
-     * to the next. `options`, `progress` and `cancel` apply to each of its appends.
+     * to the next. `options` and `progress` apply to each of its appends; each append takes its
+     * own cancel token.
      */
-open func appender(bucket: String, key: String, options: AppendOptions? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)throws  -> Appender  {
+open func appender(bucket: String, key: String, options: AppendOptions? = nil, progress: ProgressListener? = nil)throws  -> Appender  {
     return try  FfiConverterTypeAppender_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_ossclient_appender(
@@ -1464,28 +1638,55 @@ open func appender(bucket: String, key: String, options: AppendOptions? = nil, p
         FfiConverterString.lower(bucket),
         FfiConverterString.lower(key),
         FfiConverterOptionTypeAppendOptions.lower(options),
-        FfiConverterOptionTypeProgressListener.lower(progress),
+        FfiConverterOptionTypeProgressListener.lower(progress),uniffiCallStatus
+    )
+})
+}
+    
+    /**
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+open func delete(bucket: String, key: String, cancel: CancelToken? = nil)throws  -> String  {
+    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_method_ossclient_delete(
+            self.uniffiCloneHandle(),
+        FfiConverterString.lower(bucket),
+        FfiConverterString.lower(key),
         FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
 }
     
     /**
-     * Deletes the object (a missing one too, as the service does). Returns the request id.
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-open func delete(bucket: String, key: String)throws  -> String  {
-    return try  FfiConverterString.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
-        uniffiCallStatus in
-    uniffi_oss_append_fn_method_ossclient_delete(
-            self.uniffiCloneHandle(),
-        FfiConverterString.lower(bucket),
-        FfiConverterString.lower(key),uniffiCallStatus
-    )
-})
+open func deleteAsync(bucket: String, key: String, cancel: CancelToken? = nil)async throws  -> String  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_ossclient_delete_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(bucket),FfiConverterString.lower(key),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterString.lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
 }
     
     /**
      * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
 open func get(bucket: String, key: String, range: ByteRange? = nil, cancel: CancelToken? = nil)throws  -> GetResult  {
     return try  FfiConverterTypeGetResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -1501,21 +1702,68 @@ open func get(bucket: String, key: String, range: ByteRange? = nil, cancel: Canc
 }
     
     /**
-     * The object's metadata. A missing object throws `Service` with status 404.
+     * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-open func head(bucket: String, key: String)throws  -> ObjectMeta  {
+open func getAsync(bucket: String, key: String, range: ByteRange? = nil, cancel: CancelToken? = nil)async throws  -> GetResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_ossclient_get_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(bucket),FfiConverterString.lower(key),FfiConverterOptionTypeByteRange.lower(range),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeGetResult_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
+}
+    
+    /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+open func head(bucket: String, key: String, cancel: CancelToken? = nil)throws  -> ObjectMeta  {
     return try  FfiConverterTypeObjectMeta_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_ossclient_head(
             self.uniffiCloneHandle(),
         FfiConverterString.lower(bucket),
-        FfiConverterString.lower(key),uniffiCallStatus
+        FfiConverterString.lower(key),
+        FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
 }
     
     /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+open func headAsync(bucket: String, key: String, cancel: CancelToken? = nil)async throws  -> ObjectMeta  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_ossclient_head_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(bucket),FfiConverterString.lower(key),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeObjectMeta_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
+}
+    
+    /**
      * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
 open func put(bucket: String, key: String, data: Data, headers: ObjectHeaders? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)throws  -> PutResult  {
     return try  FfiConverterTypePutResult_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -1533,18 +1781,65 @@ open func put(bucket: String, key: String, data: Data, headers: ObjectHeaders? =
 }
     
     /**
+     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+open func putAsync(bucket: String, key: String, data: Data, headers: ObjectHeaders? = nil, progress: ProgressListener? = nil, cancel: CancelToken? = nil)async throws  -> PutResult  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_ossclient_put_async(
+                        self.uniffiCloneHandle(),FfiConverterString.lower(bucket),FfiConverterString.lower(key),FfiConverterData.lower(data),FfiConverterOptionTypeObjectHeaders.lower(headers),FfiConverterOptionTypeProgressListener.lower(progress),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypePutResult_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
+}
+    
+    /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
      * bytes again before.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-open func settle(inFlight: InFlight)throws  -> Settlement  {
+open func settle(inFlight: InFlight, cancel: CancelToken? = nil)throws  -> Settlement  {
     return try  FfiConverterTypeSettlement_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
     uniffi_oss_append_fn_method_ossclient_settle(
             self.uniffiCloneHandle(),
-        FfiConverterTypeInFlight_lower(inFlight),uniffiCallStatus
+        FfiConverterTypeInFlight_lower(inFlight),
+        FfiConverterOptionTypeCancelToken.lower(cancel),uniffiCallStatus
     )
 })
+}
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+open func settleAsync(inFlight: InFlight, cancel: CancelToken? = nil)async throws  -> Settlement  {
+    return
+        try  await uniffiRustCallAsync(
+            rustFutureFunc: {
+                uniffi_oss_append_fn_method_ossclient_settle_async(
+                        self.uniffiCloneHandle(),FfiConverterTypeInFlight_lower(inFlight),FfiConverterOptionTypeCancelToken.lower(cancel)
+                )
+            },
+            pollFunc: ffi_oss_append_rust_future_poll_rust_buffer,
+            completeFunc: ffi_oss_append_rust_future_complete_rust_buffer,
+            freeFunc: ffi_oss_append_rust_future_free_rust_buffer,
+            liftFunc: FfiConverterTypeSettlement_lift,
+            errorHandler: FfiConverterTypeOssError_lift
+        )
 }
     
 
@@ -6885,10 +7180,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_progresslistener_on_progress() != 47784) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_append() != 15716) {
+    if (uniffi_oss_append_checksum_method_appender_append() != 49342) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_append_file() != 18625) {
+    if (uniffi_oss_append_checksum_method_appender_append_async() != 5289) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_appender_append_file() != 30215) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_appender_append_file_async() != 49787) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_appender_crc64() != 45705) {
@@ -6900,37 +7201,55 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_appender_next_position() != 54289) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_appender_settle() != 62939) {
+    if (uniffi_oss_append_checksum_method_appender_settle() != 444) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_append() != 26967) {
+    if (uniffi_oss_append_checksum_method_appender_settle_async() != 41061) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_append_async() != 58237) {
+    if (uniffi_oss_append_checksum_method_ossclient_append() != 17756) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_append_file() != 21221) {
+    if (uniffi_oss_append_checksum_method_ossclient_append_async() != 51104) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_append_file_async() != 44136) {
+    if (uniffi_oss_append_checksum_method_ossclient_append_file() != 25919) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_appender() != 1171) {
+    if (uniffi_oss_append_checksum_method_ossclient_append_file_async() != 45225) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_delete() != 6938) {
+    if (uniffi_oss_append_checksum_method_ossclient_appender() != 49229) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_get() != 57679) {
+    if (uniffi_oss_append_checksum_method_ossclient_delete() != 8157) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_head() != 11152) {
+    if (uniffi_oss_append_checksum_method_ossclient_delete_async() != 49959) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_put() != 14050) {
+    if (uniffi_oss_append_checksum_method_ossclient_get() != 1052) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_settle() != 1302) {
+    if (uniffi_oss_append_checksum_method_ossclient_get_async() != 49601) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_head() != 65387) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_head_async() != 36454) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_put() != 11952) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_put_async() != 7923) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_settle() != 54339) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_method_ossclient_settle_async() != 12817) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spool_flush() != 26477) {

@@ -369,12 +369,22 @@ void uniffi_oss_append_fn_free_appender(uint64_t handle, RustCallStatus *_Nonnul
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND
-RustBuffer uniffi_oss_append_fn_method_appender_append(uint64_t ptr, RustBuffer data, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_appender_append(uint64_t ptr, RustBuffer data, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_ASYNC
+uint64_t uniffi_oss_append_fn_method_appender_append_async(uint64_t ptr, RustBuffer data, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_FILE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_FILE
-RustBuffer uniffi_oss_append_fn_method_appender_append_file(uint64_t ptr, RustBuffer path, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_appender_append_file(uint64_t ptr, RustBuffer path, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_APPEND_FILE_ASYNC
+uint64_t uniffi_oss_append_fn_method_appender_append_file_async(uint64_t ptr, RustBuffer path, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_CRC64
@@ -394,7 +404,12 @@ RustBuffer uniffi_oss_append_fn_method_appender_next_position(uint64_t ptr, Rust
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE
-RustBuffer uniffi_oss_append_fn_method_appender_settle(uint64_t ptr, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_appender_settle(uint64_t ptr, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_APPENDER_SETTLE_ASYNC
+uint64_t uniffi_oss_append_fn_method_appender_settle_async(uint64_t ptr, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_OSSCLIENT
@@ -439,12 +454,17 @@ uint64_t uniffi_oss_append_fn_method_ossclient_append_file_async(uint64_t ptr, R
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_APPENDER
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_APPENDER
-uint64_t uniffi_oss_append_fn_method_ossclient_appender(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer options, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+uint64_t uniffi_oss_append_fn_method_ossclient_appender(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer options, RustBuffer progress, RustCallStatus *_Nonnull out_status
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_DELETE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_DELETE
-RustBuffer uniffi_oss_append_fn_method_ossclient_delete(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_ossclient_delete(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_DELETE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_DELETE_ASYNC
+uint64_t uniffi_oss_append_fn_method_ossclient_delete_async(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_GET
@@ -452,9 +472,19 @@ RustBuffer uniffi_oss_append_fn_method_ossclient_delete(uint64_t ptr, RustBuffer
 RustBuffer uniffi_oss_append_fn_method_ossclient_get(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer range, RustBuffer cancel, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_GET_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_GET_ASYNC
+uint64_t uniffi_oss_append_fn_method_ossclient_get_async(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer range, RustBuffer cancel
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_HEAD
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_HEAD
-RustBuffer uniffi_oss_append_fn_method_ossclient_head(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_ossclient_head(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_HEAD_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_HEAD_ASYNC
+uint64_t uniffi_oss_append_fn_method_ossclient_head_async(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_PUT
@@ -462,9 +492,19 @@ RustBuffer uniffi_oss_append_fn_method_ossclient_head(uint64_t ptr, RustBuffer b
 RustBuffer uniffi_oss_append_fn_method_ossclient_put(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer data, RustBuffer headers, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_PUT_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_PUT_ASYNC
+uint64_t uniffi_oss_append_fn_method_ossclient_put_async(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer data, RustBuffer headers, RustBuffer progress, RustBuffer cancel
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE
-RustBuffer uniffi_oss_append_fn_method_ossclient_settle(uint64_t ptr, RustBuffer in_flight, RustCallStatus *_Nonnull out_status
+RustBuffer uniffi_oss_append_fn_method_ossclient_settle(uint64_t ptr, RustBuffer in_flight, RustBuffer cancel, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_SETTLE_ASYNC
+uint64_t uniffi_oss_append_fn_method_ossclient_settle_async(uint64_t ptr, RustBuffer in_flight, RustBuffer cancel
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CLONE_SPOOL
@@ -843,9 +883,21 @@ uint16_t uniffi_oss_append_checksum_method_appender_append(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_ASYNC
+uint16_t uniffi_oss_append_checksum_method_appender_append_async(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_FILE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_FILE
 uint16_t uniffi_oss_append_checksum_method_appender_append_file(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_FILE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_APPEND_FILE_ASYNC
+uint16_t uniffi_oss_append_checksum_method_appender_append_file_async(void
     
 );
 #endif
@@ -870,6 +922,12 @@ uint16_t uniffi_oss_append_checksum_method_appender_next_position(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE
 uint16_t uniffi_oss_append_checksum_method_appender_settle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_APPENDER_SETTLE_ASYNC
+uint16_t uniffi_oss_append_checksum_method_appender_settle_async(void
     
 );
 #endif
@@ -909,9 +967,21 @@ uint16_t uniffi_oss_append_checksum_method_ossclient_delete(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_DELETE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_DELETE_ASYNC
+uint16_t uniffi_oss_append_checksum_method_ossclient_delete_async(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_GET
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_GET
 uint16_t uniffi_oss_append_checksum_method_ossclient_get(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_GET_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_GET_ASYNC
+uint16_t uniffi_oss_append_checksum_method_ossclient_get_async(void
     
 );
 #endif
@@ -921,15 +991,33 @@ uint16_t uniffi_oss_append_checksum_method_ossclient_head(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_HEAD_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_HEAD_ASYNC
+uint16_t uniffi_oss_append_checksum_method_ossclient_head_async(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT
 uint16_t uniffi_oss_append_checksum_method_ossclient_put(void
     
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_PUT_ASYNC
+uint16_t uniffi_oss_append_checksum_method_ossclient_put_async(void
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE
 uint16_t uniffi_oss_append_checksum_method_ossclient_settle(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE_ASYNC
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_METHOD_OSSCLIENT_SETTLE_ASYNC
+uint16_t uniffi_oss_append_checksum_method_ossclient_settle_async(void
     
 );
 #endif

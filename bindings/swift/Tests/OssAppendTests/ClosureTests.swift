@@ -48,6 +48,53 @@ final class ClosureTests: XCTestCase {
     }
 }
 
+/// Every operation awaited, each stopped by its Task's cancellation.
+final class AwaitTests: XCTestCase {
+    let emulator = TestEmulator.shared
+    let bucket = TestEmulator.bucket
+
+    func testEveryOperationIsAwaited() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("awaited.log")
+        let first = try await client.append(bucket: bucket, key: key, data: Data("ab\n".utf8))
+        XCTAssertEqual(first.nextPosition, 3)
+        let meta = try await client.head(bucket: bucket, key: key)
+        XCTAssertEqual(meta.contentLength, 3)
+        let read = try await client.get(bucket: bucket, key: key)
+        XCTAssertEqual(read.data, Data("ab\n".utf8))
+        let log = try client.appender(bucket: bucket, key: key)
+        let second = try await log.append(data: Data("cd\n".utf8))
+        XCTAssertEqual(second.nextPosition, 6)
+        let nothing = try await log.settle()
+        XCTAssertNil(nothing)
+        let normal = emulator.key("awaited-put.bin")
+        let put = try await client.put(bucket: bucket, key: normal, data: Data("x".utf8))
+        XCTAssertFalse(put.requestId.isEmpty)
+        let deleted = try await client.delete(bucket: bucket, key: normal)
+        XCTAssertFalse(deleted.isEmpty)
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: normal, cancel: nil))
+    }
+
+    func testACancelledTaskLeavesTheAppenderUsable() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("awaited-cancel.log")
+        let log = try client.appender(bucket: bucket, key: key)
+        _ = try await log.append(data: Data("one\n".utf8))
+        let cancelled = Task {
+            withUnsafeCurrentTask { $0?.cancel() }
+            return try await log.append(data: Data("never\n".utf8))
+        }
+        do {
+            _ = try await cancelled.value
+            XCTFail("the Task was cancelled")
+        } catch OssError.Cancelled {
+        }
+        _ = try await log.append(data: Data("two\n".utf8))
+        let text = try await client.get(bucket: bucket, key: key).data
+        XCTAssertEqual(String(decoding: text, as: UTF8.self), "one\ntwo\n")
+    }
+}
+
 /// An Int64 several threads read and write.
 final class LastValue: @unchecked Sendable {
     private let lock = NSLock()

@@ -67,7 +67,7 @@ final class ProgressTests: XCTestCase {
             XCTAssertTrue(self.isCancelled(error), "\(error)")
         }
         XCTAssertEqual(progress.calls.count, 1)
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
     }
 
     func testCancelTokenStopsACallFromAnotherThread() throws {
@@ -87,7 +87,7 @@ final class ProgressTests: XCTestCase {
             XCTAssertTrue(self.isCancelled(error), "\(error)")
         }
         XCTAssertTrue(token.isCancelled())
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
         // A cancelled token stays cancelled: the next call using it fails at once.
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, cancel: token)) { error in
             XCTAssertTrue(self.isCancelled(error), "\(error)")
@@ -123,7 +123,7 @@ final class ProgressTests: XCTestCase {
             XCTAssertEqual(recorder.calls.last?.sent, Int64(body.count))
         }
         for key in keys {
-            XCTAssertEqual(try client.head(bucket: bucket, key: key).contentLength, Int64(body.count))
+            XCTAssertEqual(try client.head(bucket: bucket, key: key, cancel: nil).contentLength, Int64(body.count))
         }
     }
 
@@ -158,7 +158,7 @@ final class ProgressTests: XCTestCase {
         } catch {
             XCTAssertTrue(isCancelled(error), "\(error)")
         }
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
     }
 
     func testListenerThatThrowsFailsTheCallWithCallbackAndNothingIsAppended() throws {
@@ -172,7 +172,7 @@ final class ProgressTests: XCTestCase {
             XCTAssertEqual(reason, "disk full")
             XCTAssertEqual("\(error)", "the progress listener threw: disk full")
         }
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
     }
 
     func testListenerThatThrowsFailsAnAwaitedCallWithCallback() async throws {
@@ -184,7 +184,7 @@ final class ProgressTests: XCTestCase {
         } catch OssError.Callback(let callback, _) {
             XCTAssertEqual(callback, .progress)
         }
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
     }
 
     func testCancellingTheTaskCancelsTheUploadAndNothingLands() async throws {
@@ -209,7 +209,7 @@ final class ProgressTests: XCTestCase {
             XCTAssertTrue(isCancelled(error), "\(error)")
         }
         XCTAssertLessThan(progress.calls.last?.sent ?? 0, Int64(size))
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
         // A Task cancelled before the call starts appends nothing either.
         let early = Task {
             withUnsafeCurrentTask { $0?.cancel() }
@@ -221,6 +221,6 @@ final class ProgressTests: XCTestCase {
         } catch {
             XCTAssertTrue(isCancelled(error), "\(error)")
         }
-        XCTAssertThrowsError(try client.head(bucket: bucket, key: key))
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))
     }
 }

@@ -47,7 +47,7 @@ final class SpoolTests: XCTestCase {
         for line in lines { _ = try spool.write(data: Data(line.utf8)) }
         try await spool.flushAsync(timeoutMs: 30_000)
         let expected = lines.joined()
-        XCTAssertEqual(String(decoding: try emulator.client().get(bucket: bucket, key: key).data, as: UTF8.self), expected)
+        XCTAssertEqual(String(decoding: try emulator.client().get(bucket: bucket, key: key, cancel: nil).data, as: UTF8.self), expected)
         let status = spool.status()
         XCTAssertEqual(status.appendedBytes, Int64(expected.utf8.count))
         XCTAssertEqual(status.pendingBytes, 0)

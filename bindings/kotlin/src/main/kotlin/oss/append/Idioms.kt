@@ -22,8 +22,18 @@ operator fun CredentialsProvider.Companion.invoke(block: () -> Credentials): Cre
         override fun credentials(): Credentials = block()
     }
 
+/** [OssClient.appendFileBlocking] for a [File]. */
+fun OssClient.appendFileBlocking(
+    bucket: String,
+    key: String,
+    file: File,
+    options: AppendOptions? = null,
+    progress: ProgressListener? = null,
+    cancel: CancelToken? = null,
+): AppendResult = appendFileBlocking(bucket, key, file.path, options, progress, cancel)
+
 /** [OssClient.appendFile] for a [File]. */
-fun OssClient.appendFile(
+suspend fun OssClient.appendFile(
     bucket: String,
     key: String,
     file: File,
@@ -32,15 +42,8 @@ fun OssClient.appendFile(
     cancel: CancelToken? = null,
 ): AppendResult = appendFile(bucket, key, file.path, options, progress, cancel)
 
-/** [OssClient.appendFileAsync] for a [File]. */
-suspend fun OssClient.appendFileAsync(
-    bucket: String,
-    key: String,
-    file: File,
-    options: AppendOptions? = null,
-    progress: ProgressListener? = null,
-    cancel: CancelToken? = null,
-): AppendResult = appendFileAsync(bucket, key, file.path, options, progress, cancel)
+/** [Appender.appendFileBlocking] for a [File]. */
+fun Appender.appendFileBlocking(file: File, cancel: CancelToken? = null): AppendResult = appendFileBlocking(file.path, cancel)
 
 /** [Appender.appendFile] for a [File]. */
-fun Appender.appendFile(file: File): AppendResult = appendFile(file.path)
+suspend fun Appender.appendFile(file: File, cancel: CancelToken? = null): AppendResult = appendFile(file.path, cancel)

@@ -760,7 +760,11 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_oss_append_checksum_method_appender_append(
     ): Int
+    external fun uniffi_oss_append_checksum_method_appender_append_async(
+    ): Int
     external fun uniffi_oss_append_checksum_method_appender_append_file(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_appender_append_file_async(
     ): Int
     external fun uniffi_oss_append_checksum_method_appender_crc64(
     ): Int
@@ -769,6 +773,8 @@ internal object IntegrityCheckingUniffiLib {
     external fun uniffi_oss_append_checksum_method_appender_next_position(
     ): Int
     external fun uniffi_oss_append_checksum_method_appender_settle(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_appender_settle_async(
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_append(
     ): Int
@@ -782,13 +788,23 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_delete(
     ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_delete_async(
+    ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_get(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_get_async(
     ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_head(
     ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_head_async(
+    ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_put(
     ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_put_async(
+    ): Int
     external fun uniffi_oss_append_checksum_method_ossclient_settle(
+    ): Int
+    external fun uniffi_oss_append_checksum_method_ossclient_settle_async(
     ): Int
     external fun uniffi_oss_append_checksum_method_spool_flush(
     ): Int
@@ -867,18 +883,24 @@ internal object UniffiLib {
     ): Long
     external fun uniffi_oss_append_fn_free_appender(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Unit
-    external fun uniffi_oss_append_fn_method_appender_append(`ptr`: Long,`data`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_appender_append(`ptr`: Long,`data`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_oss_append_fn_method_appender_append_file(`ptr`: Long,`path`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_appender_append_async(`ptr`: Long,`data`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_oss_append_fn_method_appender_append_file(`ptr`: Long,`path`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_appender_append_file_async(`ptr`: Long,`path`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_oss_append_fn_method_appender_crc64(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_appender_in_flight(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_appender_next_position(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_oss_append_fn_method_appender_settle(`ptr`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_appender_settle(`ptr`: Long,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_appender_settle_async(`ptr`: Long,`cancel`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_oss_append_fn_clone_ossclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_oss_append_fn_free_ossclient(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -895,18 +917,28 @@ internal object UniffiLib {
     ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_method_ossclient_append_file_async(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`path`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
     ): Long
-    external fun uniffi_oss_append_fn_method_ossclient_appender(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_ossclient_appender(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
-    external fun uniffi_oss_append_fn_method_ossclient_delete(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_ossclient_delete(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_ossclient_delete_async(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_oss_append_fn_method_ossclient_get(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`range`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_oss_append_fn_method_ossclient_head(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_ossclient_get_async(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`range`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_oss_append_fn_method_ossclient_head(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_ossclient_head_async(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_oss_append_fn_method_ossclient_put(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
-    external fun uniffi_oss_append_fn_method_ossclient_settle(`ptr`: Long,`inFlight`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
+    external fun uniffi_oss_append_fn_method_ossclient_put_async(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
+    external fun uniffi_oss_append_fn_method_ossclient_settle(`ptr`: Long,`inFlight`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_method_ossclient_settle_async(`ptr`: Long,`inFlight`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,
+    ): Long
     external fun uniffi_oss_append_fn_clone_spool(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_oss_append_fn_free_spool(`handle`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1073,10 +1105,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_progresslistener_on_progress() and 0xFFFF) != 47784) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_append() and 0xFFFF) != 15716) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_append() and 0xFFFF) != 49342) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_append_file() and 0xFFFF) != 18625) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_append_async() and 0xFFFF) != 5289) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_appender_append_file() and 0xFFFF) != 30215) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_appender_append_file_async() and 0xFFFF) != 49787) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_appender_crc64() and 0xFFFF) != 45705) {
@@ -1088,37 +1126,55 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_appender_next_position() and 0xFFFF) != 54289) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_appender_settle() and 0xFFFF) != 62939) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_settle() and 0xFFFF) != 444) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_append() and 0xFFFF) != 26967) {
+    if ((lib.uniffi_oss_append_checksum_method_appender_settle_async() and 0xFFFF) != 41061) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_async() and 0xFFFF) != 58237) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_append() and 0xFFFF) != 17756) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_file() and 0xFFFF) != 21221) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_async() and 0xFFFF) != 51104) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_file_async() and 0xFFFF) != 44136) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_file() and 0xFFFF) != 25919) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_appender() and 0xFFFF) != 1171) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_append_file_async() and 0xFFFF) != 45225) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_delete() and 0xFFFF) != 6938) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_appender() and 0xFFFF) != 49229) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_get() and 0xFFFF) != 57679) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_delete() and 0xFFFF) != 8157) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_head() and 0xFFFF) != 11152) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_delete_async() and 0xFFFF) != 49959) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_put() and 0xFFFF) != 14050) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_get() and 0xFFFF) != 1052) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 1302) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_get_async() and 0xFFFF) != 49601) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_head() and 0xFFFF) != 65387) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_head_async() and 0xFFFF) != 36454) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_put() and 0xFFFF) != 11952) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_put_async() and 0xFFFF) != 7923) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 54339) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle_async() and 0xFFFF) != 12817) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spool_flush() and 0xFFFF) != 26477) {
@@ -1677,14 +1733,35 @@ public interface AppenderInterface {
     
     /**
      * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
-     * writer appended) the next append finds the object's end again.
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `append`(`data`: kotlin.ByteArray): AppendResult
+    fun `appendBlocking`(`data`: kotlin.ByteArray, `cancel`: CancelToken? = null): AppendResult
     
     /**
-     * Appends the file at `path`, streamed.
+     * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    fun `appendFile`(`path`: kotlin.String): AppendResult
+    suspend fun `append`(`data`: kotlin.ByteArray, `cancel`: CancelToken? = null): AppendResult
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    fun `appendFileBlocking`(`path`: kotlin.String, `cancel`: CancelToken? = null): AppendResult
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `appendFile`(`path`: kotlin.String, `cancel`: CancelToken? = null): AppendResult
     
     /**
      * The object's CRC-64 so far, once known.
@@ -1703,9 +1780,21 @@ public interface AppenderInterface {
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
-     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `settle`(): Settlement?
+    fun `settleBlocking`(`cancel`: CancelToken? = null): Settlement?
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `settle`(`cancel`: CancelToken? = null): Settlement?
     
     companion object
 }
@@ -1818,16 +1907,20 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
     
     /**
      * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
-     * writer appended) the next append finds the object's end again.
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `append`(`data`: kotlin.ByteArray): AppendResult {
+    @Throws(OssException::class)override fun `appendBlocking`(`data`: kotlin.ByteArray, `cancel`: CancelToken?): AppendResult {
             return FfiConverterTypeAppendResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_append(
         it,
         
-        FfiConverterByteArray.lower(`data`),_status)
+        FfiConverterByteArray.lower(`data`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
     )
@@ -1836,21 +1929,82 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
 
     
     /**
-     * Appends the file at `path`, streamed.
+     * Appends `data` at the tracked position. After a `PositionNotEqualToLength` error (another
+     * writer appended) the next append finds the object's end again. A cancel stops this append
+     * only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    @Throws(OssException::class)override fun `appendFile`(`path`: kotlin.String): AppendResult {
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `append`(`data`: kotlin.ByteArray, `cancel`: CancelToken?) : AppendResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_appender_append_async(
+                uniffiHandle,
+                
+        FfiConverterByteArray.lower(`data`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAppendResult.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    @Throws(OssException::class)override fun `appendFileBlocking`(`path`: kotlin.String, `cancel`: CancelToken?): AppendResult {
             return FfiConverterTypeAppendResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_append_file(
         it,
         
-        FfiConverterString.lower(`path`),_status)
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
     )
     }
     
+
+    
+    /**
+     * Appends the file at `path`, streamed. A cancel stops this append only.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `appendFile`(`path`: kotlin.String, `cancel`: CancelToken?) : AppendResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_appender_append_file_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`path`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeAppendResult.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
 
     
     /**
@@ -1903,20 +2057,53 @@ open class Appender: Disposable, AutoCloseable, AppenderInterface
     
     /**
      * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
-     * `NotLanded` (send the bytes again); null when nothing is in flight.
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `settle`(): Settlement? {
+    @Throws(OssException::class)override fun `settleBlocking`(`cancel`: CancelToken?): Settlement? {
             return FfiConverterOptionalTypeSettlement.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_appender_settle(
         it,
-        _status)
+        
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
     )
     }
     
+
+    
+    /**
+     * Settles the append whose outcome is unknown, after an `Unsettled` error: `Landed`, or
+     * `NotLanded` (send the bytes again); null when nothing is in flight. A cancel is seen before
+     * the object is asked.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `settle`(`cancel`: CancelToken?) : Settlement? {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_appender_settle_async(
+                uniffiHandle,
+                
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterOptionalTypeSettlement.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
 
     
 
@@ -2687,73 +2874,128 @@ public object FfiConverterTypeCredentialsProvider: FfiConverter<CredentialsProvi
 
 
 /**
- * A blocking OSS client, safe to share between threads. The blocking methods run on the calling
- * thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+ * An OSS client, safe to share between threads.
  */
 public interface OssClientInterface {
     
     /**
      * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
      * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `append`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
+    fun `appendBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
     
     /**
-     * [`append`](Self::append) on a library thread. The progress listener is called on that
-     * thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
-     * one is given).
+     * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+     * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    suspend fun `appendAsync`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
+    suspend fun `append`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
     
     /**
      * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `appendFile`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
+    fun `appendFileBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
     
     /**
-     * [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
+     * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    suspend fun `appendFileAsync`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
+    suspend fun `appendFile`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): AppendResult
     
     /**
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
-     * to the next. `options`, `progress` and `cancel` apply to each of its appends.
+     * to the next. `options` and `progress` apply to each of its appends; each append takes its
+     * own cancel token.
      */
-    fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): Appender
+    fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions? = null, `progress`: ProgressListener? = null): Appender
     
     /**
-     * Deletes the object (a missing one too, as the service does). Returns the request id.
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `delete`(`bucket`: kotlin.String, `key`: kotlin.String): kotlin.String
+    fun `deleteBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken? = null): kotlin.String
+    
+    /**
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `delete`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken? = null): kotlin.String
     
     /**
      * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `get`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange? = null, `cancel`: CancelToken? = null): GetResult
+    fun `getBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange? = null, `cancel`: CancelToken? = null): GetResult
+    
+    /**
+     * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `get`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange? = null, `cancel`: CancelToken? = null): GetResult
     
     /**
      * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `head`(`bucket`: kotlin.String, `key`: kotlin.String): ObjectMeta
+    fun `headBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken? = null): ObjectMeta
+    
+    /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `head`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken? = null): ObjectMeta
     
     /**
      * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `put`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): PutResult
+    fun `putBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): PutResult
+    
+    /**
+     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `put`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders? = null, `progress`: ProgressListener? = null, `cancel`: CancelToken? = null): PutResult
     
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
      * bytes again before.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    fun `settle`(`inFlight`: InFlight): Settlement
+    fun `settleBlocking`(`inFlight`: InFlight, `cancel`: CancelToken? = null): Settlement
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    suspend fun `settle`(`inFlight`: InFlight, `cancel`: CancelToken? = null): Settlement
     
     companion object
 }
 
 /**
- * A blocking OSS client, safe to share between threads. The blocking methods run on the calling
- * thread (keep them off the UI thread); the `*Async` ones run on a library thread.
+ * An OSS client, safe to share between threads.
  */
 open class OssClient: Disposable, AutoCloseable, OssClientInterface
 {
@@ -2873,8 +3115,10 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     /**
      * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
      * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `append`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): AppendResult {
+    @Throws(OssException::class)override fun `appendBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): AppendResult {
             return FfiConverterTypeAppendResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -2895,13 +3139,14 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
-     * [`append`](Self::append) on a library thread. The progress listener is called on that
-     * thread. Cancelling the awaiting Kotlin coroutine cancels the call (through `cancel`, when
-     * one is given).
+     * Appends `data` to `bucket/key`, creating the object at position 0, and verifies the
+     * object's CRC-64 afterwards. Without `options.position` the client finds the object's end.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
     @Throws(OssException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `appendAsync`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?) : AppendResult {
+    override suspend fun `append`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?) : AppendResult {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_oss_append_fn_method_ossclient_append_async(
@@ -2928,8 +3173,10 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     
     /**
      * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `appendFile`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): AppendResult {
+    @Throws(OssException::class)override fun `appendFileBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): AppendResult {
             return FfiConverterTypeAppendResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -2950,11 +3197,13 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
-     * [`append_file`](Self::append_file) on a library thread, as [`append_async`](Self::append_async).
+     * Appends the file at `path`, streamed (never held in memory whole).
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
     @Throws(OssException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `appendFileAsync`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?) : AppendResult {
+    override suspend fun `appendFile`(`bucket`: kotlin.String, `key`: kotlin.String, `path`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?) : AppendResult {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_oss_append_fn_method_ossclient_append_file_async(
@@ -2981,9 +3230,10 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     
     /**
      * An [`Appender`] for `bucket/key`: it carries the next position and CRC-64 from one append
-     * to the next. `options`, `progress` and `cancel` apply to each of its appends.
+     * to the next. `options` and `progress` apply to each of its appends; each append takes its
+     * own cancel token.
      */
-    @Throws(OssException::class)override fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?, `cancel`: CancelToken?): Appender {
+    @Throws(OssException::class)override fun `appender`(`bucket`: kotlin.String, `key`: kotlin.String, `options`: AppendOptions?, `progress`: ProgressListener?): Appender {
             return FfiConverterTypeAppender.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -2993,7 +3243,29 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
         FfiConverterString.lower(`bucket`),
         FfiConverterString.lower(`key`),
         FfiConverterOptionalTypeAppendOptions.lower(`options`),
-        FfiConverterOptionalTypeProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeProgressListener.lower(`progress`),_status)
+}
+    }
+    )
+    }
+    
+
+    
+    /**
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    @Throws(OssException::class)override fun `deleteBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken?): kotlin.String {
+            return FfiConverterString.lift(
+    callWithHandle {
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_method_ossclient_delete(
+        it,
+        
+        FfiConverterString.lower(`bucket`),
+        FfiConverterString.lower(`key`),
         FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
@@ -3003,28 +3275,41 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
-     * Deletes the object (a missing one too, as the service does). Returns the request id.
+     * Deletes the object (a missing one too, as the service does). Returns the request id. A
+     * cancel is seen before the request is sent.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    @Throws(OssException::class)override fun `delete`(`bucket`: kotlin.String, `key`: kotlin.String): kotlin.String {
-            return FfiConverterString.lift(
-    callWithHandle {
-    uniffiRustCallWithError(OssException) { _status ->
-    UniffiLib.uniffi_oss_append_fn_method_ossclient_delete(
-        it,
-        
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `delete`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken?) : kotlin.String {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_ossclient_delete_async(
+                uniffiHandle,
+                
         FfiConverterString.lower(`bucket`),
-        FfiConverterString.lower(`key`),_status)
-}
-    }
+        FfiConverterString.lower(`key`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterString.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
     )
     }
-    
 
     
     /**
      * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `get`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange?, `cancel`: CancelToken?): GetResult {
+    @Throws(OssException::class)override fun `getBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange?, `cancel`: CancelToken?): GetResult {
             return FfiConverterTypeGetResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -3043,9 +3328,41 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
-     * The object's metadata. A missing object throws `Service` with status 404.
+     * Reads the object, or a byte range of it, into memory. Reading the whole object checks its CRC-64.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    @Throws(OssException::class)override fun `head`(`bucket`: kotlin.String, `key`: kotlin.String): ObjectMeta {
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `get`(`bucket`: kotlin.String, `key`: kotlin.String, `range`: ByteRange?, `cancel`: CancelToken?) : GetResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_ossclient_get_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`bucket`),
+        FfiConverterString.lower(`key`),
+        FfiConverterOptionalTypeByteRange.lower(`range`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeGetResult.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    @Throws(OssException::class)override fun `headBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken?): ObjectMeta {
             return FfiConverterTypeObjectMeta.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -3053,7 +3370,8 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
         it,
         
         FfiConverterString.lower(`bucket`),
-        FfiConverterString.lower(`key`),_status)
+        FfiConverterString.lower(`key`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
     )
@@ -3062,9 +3380,40 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
-     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     * The object's metadata. A missing object throws `Service` with status 404.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
-    @Throws(OssException::class)override fun `put`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders?, `progress`: ProgressListener?, `cancel`: CancelToken?): PutResult {
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `head`(`bucket`: kotlin.String, `key`: kotlin.String, `cancel`: CancelToken?) : ObjectMeta {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_ossclient_head_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`bucket`),
+        FfiConverterString.lower(`key`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeObjectMeta.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
+
+    
+    /**
+     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
+     */
+    @Throws(OssException::class)override fun `putBlocking`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders?, `progress`: ProgressListener?, `cancel`: CancelToken?): PutResult {
             return FfiConverterTypePutResult.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -3085,23 +3434,88 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
 
     
     /**
+     * Writes `data` as a Normal (not appendable) object, replacing any object at `key`.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `put`(`bucket`: kotlin.String, `key`: kotlin.String, `data`: kotlin.ByteArray, `headers`: ObjectHeaders?, `progress`: ProgressListener?, `cancel`: CancelToken?) : PutResult {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_ossclient_put_async(
+                uniffiHandle,
+                
+        FfiConverterString.lower(`bucket`),
+        FfiConverterString.lower(`key`),
+        FfiConverterByteArray.lower(`data`),
+        FfiConverterOptionalTypeObjectHeaders.lower(`headers`),
+        FfiConverterOptionalTypeProgressListener.lower(`progress`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypePutResult.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
+
+    
+    /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
      * bytes again before.
+     *
+     * Blocks the calling thread until done: keep it off the main thread.
      */
-    @Throws(OssException::class)override fun `settle`(`inFlight`: InFlight): Settlement {
+    @Throws(OssException::class)override fun `settleBlocking`(`inFlight`: InFlight, `cancel`: CancelToken?): Settlement {
             return FfiConverterTypeSettlement.lift(
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
     UniffiLib.uniffi_oss_append_fn_method_ossclient_settle(
         it,
         
-        FfiConverterTypeInFlight.lower(`inFlight`),_status)
+        FfiConverterTypeInFlight.lower(`inFlight`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),_status)
 }
     }
     )
     }
     
+
+    
+    /**
+     * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
+     * object. Throws when the outcome is still unknown: settle again later, and never send the
+     * bytes again before.
+     *
+     * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
+     */
+    @Throws(OssException::class)
+    @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
+    override suspend fun `settle`(`inFlight`: InFlight, `cancel`: CancelToken?) : Settlement {
+        return uniffiRustCallAsync(
+        callWithHandle { uniffiHandle ->
+            UniffiLib.uniffi_oss_append_fn_method_ossclient_settle_async(
+                uniffiHandle,
+                
+        FfiConverterTypeInFlight.lower(`inFlight`),
+        FfiConverterOptionalTypeCancelToken.lower(`cancel`),
+            )
+        },
+        { future, callback, continuation -> UniffiLib.ffi_oss_append_rust_future_poll_rust_buffer(future, callback, continuation) },
+        { future, continuation -> UniffiLib.ffi_oss_append_rust_future_complete_rust_buffer(future, continuation) },
+        { future -> UniffiLib.ffi_oss_append_rust_future_free_rust_buffer(future) },
+        // lift function
+        { FfiConverterTypeSettlement.lift(it) },
+        // Error FFI converter
+        OssException.ErrorHandler,
+    )
+    }
 
     
 
@@ -3605,12 +4019,12 @@ public interface SpoolInterface {
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-    fun `flush`(`timeoutMs`: kotlin.Long)
+    fun `flushBlocking`(`timeoutMs`: kotlin.Long)
     
     /**
      * [`flush`](Self::flush) on a library thread, awaited.
      */
-    suspend fun `flushAsync`(`timeoutMs`: kotlin.Long)
+    suspend fun `flush`(`timeoutMs`: kotlin.Long)
     
     /**
      * The mark of the last record written, if any had one.
@@ -3755,7 +4169,7 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      * Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
      * Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
      */
-    @Throws(OssException::class)override fun `flush`(`timeoutMs`: kotlin.Long)
+    @Throws(OssException::class)override fun `flushBlocking`(`timeoutMs`: kotlin.Long)
         = 
     callWithHandle {
     uniffiRustCallWithError(OssException) { _status ->
@@ -3774,7 +4188,7 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
      */
     @Throws(OssException::class)
     @Suppress("ASSIGNED_BUT_NEVER_ACCESSED_VARIABLE")
-    override suspend fun `flushAsync`(`timeoutMs`: kotlin.Long) {
+    override suspend fun `flush`(`timeoutMs`: kotlin.Long) {
         return uniffiRustCallAsync(
         callWithHandle { uniffiHandle ->
             UniffiLib.uniffi_oss_append_fn_method_spool_flush_async(

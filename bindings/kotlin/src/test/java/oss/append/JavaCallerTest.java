@@ -37,22 +37,22 @@ class JavaCallerTest {
             calls.add(new long[] {sent, total});
             return true;
         };
-        AppendResult result = client.append(BUCKET, key, first, null, listener, null);
+        AppendResult result = client.appendBlocking(BUCKET, key, first, null, listener, null);
         assertEquals(0L, result.getPosition());
         assertEquals(first.length, result.getNextPosition());
         assertFalse(calls.isEmpty());
         assertEquals(first.length, calls.get(calls.size() - 1)[0]);
 
-        Appender log = client.appender(BUCKET, key, null, null, null);
+        Appender log = client.appender(BUCKET, key, null, null);
         byte[] second = "again\n".getBytes(StandardCharsets.UTF_8);
-        AppendResult next = log.append(second);
+        AppendResult next = log.appendBlocking(second, null);
         assertEquals(first.length, next.getPosition());
         assertEquals(Long.valueOf(first.length + second.length), log.nextPosition());
 
-        ObjectMeta meta = client.head(BUCKET, key);
+        ObjectMeta meta = client.headBlocking(BUCKET, key, null);
         assertEquals(first.length + second.length, meta.getContentLength());
         assertEquals(next.getCrc64(), meta.getCrc64().longValue());
-        byte[] back = client.get(BUCKET, key, new ByteRange.From(first.length), null).getData();
+        byte[] back = client.getBlocking(BUCKET, key, new ByteRange.From(first.length), null).getData();
         assertArrayEquals(second, back);
     }
 
@@ -61,25 +61,25 @@ class JavaCallerTest {
         OssClient client = client();
         String key = TestEmulator.INSTANCE.key("java-conflict.log");
         byte[] body = "12345".getBytes(StandardCharsets.UTF_8);
-        client.append(BUCKET, key, body, null, null, null);
+        client.appendBlocking(BUCKET, key, body, null, null, null);
         OssException.Service conflict = assertThrows(OssException.Service.class,
-            () -> client.append(BUCKET, key, body, new AppendOptions(0L, null, null), null, null));
+            () -> client.appendBlocking(BUCKET, key, body, new AppendOptions(0L, null, null), null, null));
         assertEquals(409, conflict.getStatus());
         assertEquals(ServiceErrorKind.POSITION_NOT_EQUAL_TO_LENGTH, conflict.getKind());
         assertEquals(Long.valueOf(body.length), conflict.getNextPosition());
 
         OssException.Callback thrown = assertThrows(OssException.Callback.class,
-            () -> client.append(BUCKET, key, body, null, (sent, total) -> {
+            () -> client.appendBlocking(BUCKET, key, body, null, (sent, total) -> {
                 throw new IllegalStateException("stop");
             }, null));
         assertEquals(CallbackKind.PROGRESS, thrown.getCallback());
         assertEquals("java.lang.IllegalStateException: stop", thrown.getReason());
 
         OssException.InvalidArgument negative = assertThrows(OssException.InvalidArgument.class,
-            () -> client.append(BUCKET, key, body, new AppendOptions(-1L, null, null), null, null));
+            () -> client.appendBlocking(BUCKET, key, body, new AppendOptions(-1L, null, null), null, null));
         assertEquals("position", negative.getName());
         // Nothing was appended by the refused calls.
-        assertEquals(body.length, client.head(BUCKET, key).getContentLength());
+        assertEquals(body.length, client.headBlocking(BUCKET, key, null).getContentLength());
     }
 
     @Test

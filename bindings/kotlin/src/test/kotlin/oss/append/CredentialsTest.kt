@@ -30,7 +30,7 @@ class CredentialsTest {
         var position = 0L
         var crc = 0L
         repeat(3) {
-            val result = client.append(bucket, key, "tick\n".toByteArray(), AppendOptions(position = position, crc64 = crc))
+            val result = client.appendBlocking(bucket, key, "tick\n".toByteArray(), AppendOptions(position = position, crc64 = crc))
             position = result.nextPosition
             crc = result.crc64
         }
@@ -43,7 +43,7 @@ class CredentialsTest {
         val server = TokenServer(listOf(TestEmulator.STS_SECOND))
         val client = OssClient.withCredentialsProvider(TestEmulator.config(), server)
         val log = client.appender(bucket, TestEmulator.key("once.log"))
-        repeat(3) { log.append("x".toByteArray()) }
+        repeat(3) { log.appendBlocking("x".toByteArray()) }
         assertEquals(1, server.fetches.get())
     }
 
@@ -53,7 +53,7 @@ class CredentialsTest {
             override fun credentials(): Credentials = throw OssException.Credentials("token server said 401")
         }
         val client = OssClient.withCredentialsProvider(TestEmulator.config(), provider)
-        val error = assertThrows<OssException.Credentials> { client.head(bucket, "x") }
+        val error = assertThrows<OssException.Credentials> { client.headBlocking(bucket, "x") }
         assertEquals("token server said 401", error.reason)
     }
 
@@ -63,7 +63,7 @@ class CredentialsTest {
             override fun credentials(): Credentials = throw IllegalStateException("no network")
         }
         val client = OssClient.withCredentialsProvider(TestEmulator.config(), provider)
-        val error = assertThrows<OssException.Credentials> { client.head(bucket, "x") }
+        val error = assertThrows<OssException.Credentials> { client.headBlocking(bucket, "x") }
         // What it threw, without the stack trace JNA hands over (and without a trailing newline).
         assertEquals("the credentials provider threw: java.lang.IllegalStateException: no network", error.reason)
     }
@@ -78,6 +78,6 @@ class CredentialsTest {
         assertTrue(error.reason.contains("ISO 8601"), error.reason)
         // Usable as they are: the emulator knows these keys.
         val client = OssClient(TestEmulator.config(), credentials.copy(expiration = Instant.now().plusSeconds(3600)))
-        assertEquals(1L, client.append(bucket, TestEmulator.key("sts-helper.log"), "x".toByteArray()).nextPosition)
+        assertEquals(1L, client.appendBlocking(bucket, TestEmulator.key("sts-helper.log"), "x".toByteArray()).nextPosition)
     }
 }

@@ -17,10 +17,10 @@ class ErrorTest {
     @Test
     fun appendAtWrongPositionReportsNextPosition() {
         val key = TestEmulator.key("position.log")
-        val first = client.append(bucket, key, "12345".toByteArray())
+        val first = client.appendBlocking(bucket, key, "12345".toByteArray())
         // Given a position and CRC, the client sends at once (no HEAD), and the service refuses.
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 2L, crc64 = first.crc64))
+            client.appendBlocking(bucket, key, "x".toByteArray(), AppendOptions(position = 2L, crc64 = first.crc64))
         }
         assertEquals(409, error.status)
         assertEquals("PositionNotEqualToLength", error.code)
@@ -32,15 +32,15 @@ class ErrorTest {
         // toString() is the library's text, which says what to do.
         assertTrue(error.toString().contains("append at the next position"), error.toString())
         // Resuming where the service says works.
-        assertEquals(6L, client.append(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
+        assertEquals(6L, client.appendBlocking(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
     }
 
     @Test
     fun appendToNormalObjectIsNotAppendable() {
         val key = TestEmulator.key("normal.bin")
-        client.put(bucket, key, "normal".toByteArray())
+        client.putBlocking(bucket, key, "normal".toByteArray())
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = 6L, crc64 = 0L))
+            client.appendBlocking(bucket, key, "x".toByteArray(), AppendOptions(position = 6L, crc64 = 0L))
         }
         assertEquals("ObjectNotAppendable", error.code)
         assertEquals(409, error.status)
@@ -52,7 +52,7 @@ class ErrorTest {
         val bad = TestEmulator.client(Credentials("test-ak", "not-the-secret"))
         // At position 0 no HEAD goes first: the append itself is refused, with the service's code.
         val error = assertThrows<OssException.Service> {
-            bad.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
+            bad.appendBlocking(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
         }
         assertEquals(403, error.status)
         assertEquals("SignatureDoesNotMatch", error.code)
@@ -63,19 +63,19 @@ class ErrorTest {
     @Test
     fun stsKeysWithoutTheirTokenAreRefused() {
         val noToken = TestEmulator.client(TestEmulator.STS_FIRST.copy(securityToken = null))
-        val error = assertThrows<OssException.Service> { noToken.append(bucket, TestEmulator.key("x"), "x".toByteArray()) }
+        val error = assertThrows<OssException.Service> { noToken.appendBlocking(bucket, TestEmulator.key("x"), "x".toByteArray()) }
         assertEquals(403, error.status)
     }
 
     @Test
     fun badArgumentsFailBeforeAnythingIsSent() {
-        val error = assertThrows<OssException.InvalidArgument> { client.append("", "key", "x".toByteArray()) }
+        val error = assertThrows<OssException.InvalidArgument> { client.appendBlocking("", "key", "x".toByteArray()) }
         assertEquals("bucket", error.name)
         assertThrows<OssException.InvalidArgument> {
             OssClient(ClientConfig(endpoint = "ftp://example"), TestEmulator.KEYS)
         }
         assertThrows<OssException.InvalidArgument> {
-            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(),
+            client.appendBlocking(bucket, TestEmulator.key("x"), "x".toByteArray(),
                 AppendOptions(headers = ObjectHeaders(storageClass = StorageClass.ColdArchive)))
         }
     }
@@ -83,7 +83,7 @@ class ErrorTest {
     @Test
     fun missingFileIsReportedAsInvalidArgument() {
         val error = assertThrows<OssException.InvalidArgument> {
-            client.appendFile(bucket, TestEmulator.key("x"), "/no/such/file")
+            client.appendFileBlocking(bucket, TestEmulator.key("x"), "/no/such/file")
         }
         assertEquals("body", error.name)
     }
@@ -91,14 +91,14 @@ class ErrorTest {
     @Test
     fun nothingListeningIsANetworkError() {
         val closed = OssClient(TestEmulator.config(maxAttempts = 1, endpoint = "http://127.0.0.1:1"), TestEmulator.KEYS)
-        assertThrows<OssException.Network> { closed.head(bucket, "x") }
+        assertThrows<OssException.Network> { closed.headBlocking(bucket, "x") }
     }
 
     @Test
     fun slowServerIsATimeout() {
         TestEmulator.fault("kind=delay&count=1&millis=1500")
         val impatient = OssClient(TestEmulator.config(maxAttempts = 1, readWriteTimeoutMs = 200L), TestEmulator.KEYS)
-        val error = assertThrows<OssException.Timeout> { impatient.head(bucket, "x") }
+        val error = assertThrows<OssException.Timeout> { impatient.headBlocking(bucket, "x") }
         assertEquals(TimeoutKind.READ_WRITE, error.kind)
     }
 
@@ -106,7 +106,7 @@ class ErrorTest {
     fun exhaustedRetriesReportTheLastStatus() {
         TestEmulator.fault("kind=fail&count=5&status=503")
         val error = assertThrows<OssException.Service> {
-            client.append(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
+            client.appendBlocking(bucket, TestEmulator.key("x"), "x".toByteArray(), AppendOptions(position = 0L))
         }
         assertEquals(503, error.status)
         assertEquals("ServiceUnavailable", error.code)
@@ -116,7 +116,7 @@ class ErrorTest {
     fun negativeNumbersAreRefusedBeforeAnythingIsSent() {
         val key = TestEmulator.key("negative")
         val position = assertThrows<OssException.InvalidArgument> {
-            client.append(bucket, key, "x".toByteArray(), AppendOptions(position = -1))
+            client.appendBlocking(bucket, key, "x".toByteArray(), AppendOptions(position = -1))
         }
         assertEquals("position", position.name)
         assertEquals("invalid position: -1 is negative; it must be 0 or more", position.toString())
@@ -124,14 +124,14 @@ class ErrorTest {
             OssClient(TestEmulator.config(readWriteTimeoutMs = -5), TestEmulator.KEYS)
         }
         assertEquals("readWriteTimeoutMs", timeout.name)
-        assertThrows<OssException.InvalidArgument> { client.get(bucket, key, ByteRange.Last(-3)) }
+        assertThrows<OssException.InvalidArgument> { client.getBlocking(bucket, key, ByteRange.Last(-3)) }
         assertThrows<OssException.InvalidArgument> { client.appender(bucket, key, AppendOptions(position = -7)) }
-        assertEquals(404, assertThrows<OssException.Service> { client.head(bucket, key) }.status)
+        assertEquals(404, assertThrows<OssException.Service> { client.headBlocking(bucket, key) }.status)
     }
 
     @Test
     fun everyErrorIsOneSealedType() {
-        val error: OssException = assertThrows<OssException> { client.head(bucket, TestEmulator.key("missing")) }
+        val error: OssException = assertThrows<OssException> { client.headBlocking(bucket, TestEmulator.key("missing")) }
         val described = when (error) {
             is OssException.Service -> {
                 assertEquals(ServiceErrorKind.NO_SUCH_KEY, error.kind)
@@ -159,12 +159,12 @@ class ErrorTest {
     fun anUnsettledAppendCarriesItsInFlightAppendToSettle() {
         val client = TestEmulator.client(maxAttempts = 1)
         val key = TestEmulator.key("unsettled.log")
-        val first = client.append(bucket, key, "first,".toByteArray())
+        val first = client.appendBlocking(bucket, key, "first,".toByteArray())
         // The append lands, its response is lost, and the HEAD that would settle it is refused.
         TestEmulator.fault("kind=drop-after-commit&count=1")
         TestEmulator.fault("kind=fail&method=HEAD&status=503&count=5")
         val error = assertThrows<OssException.Unsettled> {
-            client.append(bucket, key, "second,".toByteArray(), AppendOptions(position = 6L, crc64 = first.crc64))
+            client.appendBlocking(bucket, key, "second,".toByteArray(), AppendOptions(position = 6L, crc64 = first.crc64))
         }
         assertEquals(6L, error.inFlight.position)
         assertEquals(7L, error.inFlight.length)
@@ -172,10 +172,10 @@ class ErrorTest {
         assertTrue(error.reason.contains("may have landed"), error.reason)
         TestEmulator.clearFaults()
         // Kept as plain data, it is settled later: it landed, once.
-        val settlement = client.settle(error.inFlight)
+        val settlement = client.settleBlocking(error.inFlight)
         assertTrue(settlement is Settlement.Landed, settlement.toString())
         assertEquals(13L, (settlement as Settlement.Landed).result.nextPosition)
-        assertEquals("first,second,", String(client.get(bucket, key).data))
+        assertEquals("first,second,", String(client.getBlocking(bucket, key).data))
     }
 
     @Test
@@ -183,8 +183,8 @@ class ErrorTest {
         val client = TestEmulator.client(maxAttempts = 1)
         val key = TestEmulator.key("lost.log")
         TestEmulator.fault("kind=drop-after-commit&count=1")
-        val result = client.append(bucket, key, "once".toByteArray())
+        val result = client.appendBlocking(bucket, key, "once".toByteArray())
         assertTrue(result.reconciled)
-        assertEquals("once", String(client.get(bucket, key).data))
+        assertEquals("once", String(client.getBlocking(bucket, key).data))
     }
 }

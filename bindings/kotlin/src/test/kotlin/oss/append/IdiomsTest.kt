@@ -4,6 +4,7 @@ import java.io.File
 import java.time.Instant
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertNull
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 import org.junit.jupiter.api.assertThrows
@@ -18,18 +19,18 @@ class IdiomsTest {
         val key = TestEmulator.key("lambda.bin")
         val seen = mutableListOf<Long>()
         val body = ByteArray(300_000) { it.toByte() }
-        client.append(bucket, key, body, progress = ProgressListener { sent, _ -> seen += sent; true })
+        client.appendBlocking(bucket, key, body, progress = ProgressListener { sent, _ -> seen += sent; true })
         assertEquals(body.size.toLong(), seen.last())
         // Returning false cancels, as from an object.
         assertThrows<OssException.Cancelled> {
-            client.append(bucket, key, body, progress = ProgressListener { _, _ -> false })
+            client.appendBlocking(bucket, key, body, progress = ProgressListener { _, _ -> false })
         }
         var fetched = 0
         val sts = OssClient.withCredentialsProvider(
             TestEmulator.config(),
             CredentialsProvider { fetched++; TestEmulator.STS_FIRST.copy(expiration = Instant.now().plusSeconds(3600)) },
         )
-        assertEquals(2L, sts.append(bucket, TestEmulator.key("lambda-sts.log"), "v1".toByteArray()).nextPosition)
+        assertEquals(2L, sts.appendBlocking(bucket, TestEmulator.key("lambda-sts.log"), "v1".toByteArray()).nextPosition)
         assertEquals(1, fetched)
     }
 
@@ -37,11 +38,42 @@ class IdiomsTest {
     fun filesAreFiles() = runBlocking {
         val file = File.createTempFile("oss-append-idioms", ".bin").apply { deleteOnExit(); writeBytes(ByteArray(5000) { 7 }) }
         val key = TestEmulator.key("file.bin")
-        assertEquals(5000L, client.appendFile(bucket, key, file).nextPosition)
-        assertEquals(10_000L, client.appendFileAsync(bucket, key, file).nextPosition)
+        assertEquals(5000L, client.appendFileBlocking(bucket, key, file).nextPosition)
+        assertEquals(10_000L, client.appendFile(bucket, key, file).nextPosition)
         val log = client.appender(bucket, key)
-        assertEquals(15_000L, log.appendFile(file).nextPosition)
-        assertTrue(client.get(bucket, key).data.all { it == 7.toByte() })
+        assertEquals(15_000L, log.appendFileBlocking(file).nextPosition)
+        assertEquals(20_000L, log.appendFile(file).nextPosition)
+        assertTrue(client.getBlocking(bucket, key).data.all { it == 7.toByte() })
+    }
+
+    @Test
+    fun everyOperationSuspends() = runBlocking {
+        val key = TestEmulator.key("suspend.log")
+        assertEquals(3L, client.append(bucket, key, "ab\n".toByteArray()).nextPosition)
+        assertEquals(3L, client.head(bucket, key).contentLength)
+        assertEquals("ab\n", String(client.get(bucket, key).data))
+        val log = client.appender(bucket, key)
+        assertEquals(6L, log.append("cd\n".toByteArray()).nextPosition)
+        assertNull(log.settle(), "nothing in flight")
+        val normal = TestEmulator.key("suspend-put.bin")
+        assertTrue(client.put(bucket, normal, "x".toByteArray()).requestId.isNotEmpty())
+        assertTrue(client.delete(bucket, normal).isNotEmpty())
+        assertThrows<OssException.Service> { client.headBlocking(bucket, normal) }
+        Unit
+    }
+
+    @Test
+    fun aCancelledAppendLeavesTheAppenderUsable() = runBlocking {
+        val key = TestEmulator.key("cancel-once.log")
+        val log = client.appender(bucket, key)
+        log.append("one\n".toByteArray())
+        val cancelled = CancelToken().apply { cancel() }
+        assertThrows<OssException.Cancelled> { log.appendBlocking("never\n".toByteArray(), cancelled) }
+        assertThrows<OssException.Cancelled> { log.append("never\n".toByteArray(), cancelled) }
+        // The next appends have tokens of their own (or none): the appender goes on.
+        log.append("two\n".toByteArray(), CancelToken())
+        log.appendBlocking("three\n".toByteArray())
+        assertEquals("one\ntwo\nthree\n", String(client.get(bucket, key).data))
     }
 
     @Test
@@ -55,7 +87,7 @@ class IdiomsTest {
             SpoolListener { event -> if (event is SpoolEvent.Appended) synchronized(appended) { appended += event } },
         )
         spool.write("one line\n".toByteArray())
-        spool.flush(30_000)
+        spool.flushBlocking(30_000)
         spool.shutdown()
         assertEquals(9L, synchronized(appended) { appended.sumOf { it.length } })
     }

@@ -36,7 +36,7 @@ class ProgressTest {
     @Test
     fun progressRisesInOrderToTheTotal() {
         val progress = Recorder()
-        val result = client.append(bucket, TestEmulator.key("progress.bin"), body, progress = progress)
+        val result = client.appendBlocking(bucket, TestEmulator.key("progress.bin"), body, progress = progress)
         assertEquals(body.size.toLong(), result.nextPosition)
         assertTrue(progress.calls.size > 1, "one call per chunk sent, got ${progress.calls.size}")
         assertTrue(progress.calls.all { it.second == body.size.toLong() })
@@ -50,9 +50,9 @@ class ProgressTest {
     fun listenerReturningFalseCancelsAndNothingIsAppended() {
         val key = TestEmulator.key("cancelled.bin")
         val progress = Recorder { false }
-        assertThrows<OssException.Cancelled> { client.append(bucket, key, body, progress = progress) }
+        assertThrows<OssException.Cancelled> { client.appendBlocking(bucket, key, body, progress = progress) }
         assertEquals(1, progress.calls.size)
-        val missing = assertThrows<OssException.Service> { client.head(bucket, key) }
+        val missing = assertThrows<OssException.Service> { client.headBlocking(bucket, key) }
         assertEquals(404, missing.status)
     }
 
@@ -60,22 +60,22 @@ class ProgressTest {
     fun listenerThatThrowsFailsTheCallWithCallbackAndNothingIsAppended() {
         val key = TestEmulator.key("thrown.bin")
         val progress = Recorder { throw IllegalStateException("disk full") }
-        val error = assertThrows<OssException.Callback> { client.append(bucket, key, body, progress = progress) }
+        val error = assertThrows<OssException.Callback> { client.appendBlocking(bucket, key, body, progress = progress) }
         assertEquals(CallbackKind.PROGRESS, error.callback)
         assertEquals("java.lang.IllegalStateException: disk full", error.reason)
         assertEquals("the progress listener threw: java.lang.IllegalStateException: disk full", error.toString())
         assertEquals(1, progress.calls.size)
-        assertThrows<OssException.Service> { client.head(bucket, key) }
+        assertThrows<OssException.Service> { client.headBlocking(bucket, key) }
         // The same from a coroutine and from an appender; the appender works again afterwards.
         runBlocking {
-            assertThrows<OssException.Callback> { client.appendAsync(bucket, key, body, progress = progress) }
+            assertThrows<OssException.Callback> { client.append(bucket, key, body, progress = progress) }
         }
         var fail = true
         val log = client.appender(bucket, key, progress = Recorder { if (fail) throw RuntimeException("once") else true })
-        val thrown = assertThrows<OssException.Callback> { log.append(body) }
+        val thrown = assertThrows<OssException.Callback> { log.appendBlocking(body) }
         assertEquals("java.lang.RuntimeException: once", thrown.reason)
         fail = false
-        assertEquals(body.size.toLong(), log.append(body).nextPosition)
+        assertEquals(body.size.toLong(), log.appendBlocking(body).nextPosition)
     }
 
     @Test
@@ -91,17 +91,17 @@ class ProgressTest {
             }
             true
         }
-        assertThrows<OssException.Cancelled> { client.append(bucket, key, body, progress = progress, cancel = token) }
+        assertThrows<OssException.Cancelled> { client.appendBlocking(bucket, key, body, progress = progress, cancel = token) }
         assertTrue(token.isCancelled())
-        assertThrows<OssException.Service> { client.head(bucket, key) }
+        assertThrows<OssException.Service> { client.headBlocking(bucket, key) }
         // A cancelled token stays cancelled: the next call using it fails at once.
-        assertThrows<OssException.Cancelled> { client.append(bucket, key, body, cancel = token) }
+        assertThrows<OssException.Cancelled> { client.appendBlocking(bucket, key, body, cancel = token) }
     }
 
     @Test
     fun asyncCallsBackFromRustThreads() = runBlocking {
         val progress = Recorder()
-        val result = client.appendAsync(bucket, TestEmulator.key("async.bin"), body, progress = progress)
+        val result = client.append(bucket, TestEmulator.key("async.bin"), body, progress = progress)
         assertEquals(body.size.toLong(), result.nextPosition)
         assertTrue(progress.calls.isNotEmpty())
         // JNA attaches the library's thread to the JVM for each callback: never the caller's thread.
@@ -116,7 +116,7 @@ class ProgressTest {
         val results = progress.indices.map { i ->
             async(Dispatchers.Default) {
                 callers += Thread.currentThread()
-                client.appendAsync(bucket, keys[i], body, progress = progress[i])
+                client.append(bucket, keys[i], body, progress = progress[i])
             }
         }.awaitAll()
         assertTrue(results.all { it.nextPosition == body.size.toLong() })
@@ -124,18 +124,18 @@ class ProgressTest {
             assertEquals(body.size.toLong(), recorder.calls.last().first)
             assertTrue(recorder.threads.none { it in callers })
         }
-        keys.forEach { assertEquals(body.size.toLong(), client.head(bucket, it).contentLength) }
+        keys.forEach { assertEquals(body.size.toLong(), client.headBlocking(bucket, it).contentLength) }
     }
 
     @Test
     fun blockingCallsFromManyThreadsShareOneClient() {
         val key = TestEmulator.key("shared.log")
         val log = client.appender(bucket, key)
-        val threads = List(8) { i -> Thread { repeat(5) { log.append("line $i\n".toByteArray()) } } }
+        val threads = List(8) { i -> Thread { repeat(5) { log.appendBlocking("line $i\n".toByteArray()) } } }
         threads.forEach(Thread::start)
         threads.forEach(Thread::join)
         assertEquals(40L * 7L, log.nextPosition())
-        assertEquals(40, String(client.get(bucket, key).data).lines().count { it.isNotEmpty() })
+        assertEquals(40, String(client.getBlocking(bucket, key).data).lines().count { it.isNotEmpty() })
     }
 
     @Test
@@ -147,7 +147,7 @@ class ProgressTest {
         // The listener holds the upload at its first chunk until the coroutine is cancelled.
         val progress = Recorder { started.countDown(); release.await(5, TimeUnit.SECONDS); true }
         val job = launch(Dispatchers.Default) {
-            client.appendAsync(bucket, key, body, progress = progress, cancel = token)
+            client.append(bucket, key, body, progress = progress, cancel = token)
         }
         assertTrue(started.await(5, TimeUnit.SECONDS))
         job.cancelAndJoin()
@@ -155,7 +155,7 @@ class ProgressTest {
         release.countDown()
         // The upload stops at its next check; nothing is committed.
         Thread.sleep(300)
-        assertThrows<OssException.Service> { client.head(bucket, key) }
+        assertThrows<OssException.Service> { client.headBlocking(bucket, key) }
         assertNotEquals(body.size, progress.calls.size)
     }
 }

@@ -40,9 +40,9 @@ class SpoolTest {
         )
         val lines = (0 until 50).map { "line $it\n" }
         lines.forEach { spool.write(it.toByteArray()) }
-        runBlocking { spool.flushAsync(30_000L) }
+        runBlocking { spool.flush(30_000L) }
         val expected = lines.joinToString("")
-        assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
+        assertEquals(expected, String(TestEmulator.client().getBlocking(bucket, key).data))
         val status = spool.status()
         assertEquals(expected.length.toLong(), status.appendedBytes)
         assertEquals(0L, status.pendingBytes)
@@ -79,8 +79,8 @@ class SpoolTest {
         )
         val lines = (0 until 20).map { "line $it\n" }
         lines.forEach { spool.write(it.toByteArray()) }
-        spool.flush(30_000L)
-        assertEquals(lines.joinToString(""), String(TestEmulator.client().get(bucket, key).data))
+        spool.flushBlocking(30_000L)
+        assertEquals(lines.joinToString(""), String(TestEmulator.client().getBlocking(bucket, key).data))
         assertTrue(heard.filterIsInstance<SpoolEvent.Appended>().size > 1, "$heard")
         assertEquals(
             "the spool listener threw: java.lang.IllegalArgumentException: listener bug",
@@ -108,9 +108,9 @@ class SpoolTest {
         // This process opens the same directory and sends what the other one left.
         val spool = Spool.open(TestEmulator.client(), dir, SpoolConfig(bucket = bucket, keyTemplate = key))
         assertEquals(19, spool.lastMark()!!.single().toInt())
-        spool.flush(30_000L)
+        spool.flushBlocking(30_000L)
         val expected = (0 until 20).joinToString("") { "record $it\n" }
-        assertEquals(expected, String(TestEmulator.client().get(bucket, key).data))
+        assertEquals(expected, String(TestEmulator.client().getBlocking(bucket, key).data))
         spool.close()
     }
 

@@ -14,15 +14,15 @@ class TlsTest {
         val config = TestSettings.configFor(TlsEmulator.endpoint).copy(caBundlePem = TlsEmulator.caPem)
         val client = OssClient(config, TestSettings.KEYS)
         val key = TestEmulator.key("https.log")
-        client.append(TestEmulator.BUCKET, key, "over tls".toByteArray())
-        assertArrayEquals("over tls".toByteArray(), client.get(TestEmulator.BUCKET, key).data)
+        client.appendBlocking(TestEmulator.BUCKET, key, "over tls".toByteArray())
+        assertArrayEquals("over tls".toByteArray(), client.getBlocking(TestEmulator.BUCKET, key).data)
     }
 
     @Test
     fun anUntrustedServerIsATlsErrorOfItsKind() {
         val config = TestSettings.configFor(TlsEmulator.endpoint)
         val client = OssClient(config, TestSettings.KEYS)
-        val error = assertThrows<OssException.Tls> { client.head(TestEmulator.BUCKET, "missing") }
+        val error = assertThrows<OssException.Tls> { client.headBlocking(TestEmulator.BUCKET, "missing") }
         assertEquals(TlsErrorKind.UNKNOWN_ISSUER, error.kind)
         assertTrue(error.toString().contains("CA bundle"), error.toString())
     }
