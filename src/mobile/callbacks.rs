@@ -63,14 +63,19 @@ impl Thrown {
         *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
     }
 
-    /// The call's error for the application: `Cancelled` because the listener threw becomes
-    /// `Callback` with what it threw; any other outcome is the call's own (an append that landed,
-    /// or whose outcome is unknown, is never turned into a listener's failure).
-    pub(crate) fn error(&self, error: crate::Error) -> OssError {
+    /// The call's outcome for the application, taking what the listener threw during the call:
+    /// `Cancelled` because the listener threw becomes `Callback` with what it threw; any other
+    /// outcome is the call's own (an append that landed, or whose outcome is unknown, is never
+    /// turned into a listener's failure), and what was thrown is dropped with it, so it cannot
+    /// colour a later call sharing this slot (an `Appender`'s).
+    pub(crate) fn finish<T>(&self, result: Result<T, crate::Error>) -> Result<T, OssError> {
         let thrown = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
-        match (error, thrown) {
-            (crate::Error::Cancelled, Some(reason)) => OssError::Callback { callback: CallbackKind::Progress, reason },
-            (error, _) => error.into(),
+        match (result, thrown) {
+            (Ok(value), _) => Ok(value),
+            (Err(crate::Error::Cancelled), Some(reason)) => {
+                Err(OssError::Callback { callback: CallbackKind::Progress, reason })
+            }
+            (Err(error), _) => Err(error.into()),
         }
     }
 }
@@ -107,4 +112,24 @@ pub(crate) fn credentials_provider(provider: Arc<dyn CredentialsProvider>) -> Ar
         }
         Err(other) => Err(crate::Error::Credentials { reason: other.to_string() }),
     }))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn what_a_listener_threw_belongs_to_its_call_only() {
+        let thrown = Thrown::default();
+        thrown.set("java.lang.IllegalStateException: late".into());
+        // The call succeeded anyway (its bytes landed): success, and the text is dropped.
+        assert_eq!(thrown.finish(Ok(7)), Ok(7));
+        // A later call cancelled by its token is Cancelled, not the earlier listener's failure.
+        assert_eq!(thrown.finish::<()>(Err(crate::Error::Cancelled)), Err(OssError::Cancelled));
+        thrown.set("boom".into());
+        assert_eq!(
+            thrown.finish::<()>(Err(crate::Error::Cancelled)),
+            Err(OssError::Callback { callback: CallbackKind::Progress, reason: "boom".into() })
+        );
+    }
 }

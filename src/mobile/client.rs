@@ -155,7 +155,7 @@ blocking_and_async! {
     ) -> AppendResult |cancel| {
         let (options, thrown) = append_options(options, progress, cancel)?;
         let result = client.append_object(&bucket, &key, data.as_slice(), &options);
-        Ok(result.map_err(|e| thrown.error(e))?.into())
+        Ok(thrown.finish(result)?.into())
     }
 
     /// Appends the file at `path`, streamed (never held in memory whole).
@@ -170,7 +170,7 @@ blocking_and_async! {
         let (options, thrown) = append_options(options, progress, cancel)?;
         let path = PathBuf::from(path);
         let result = client.append_object(&bucket, &key, Body::File(&path), &options);
-        Ok(result.map_err(|e| thrown.error(e))?.into())
+        Ok(thrown.finish(result)?.into())
     }
 
     /// The object's metadata. A missing object throws `Service` with status 404.
@@ -204,7 +204,7 @@ blocking_and_async! {
             cancel: cancel.cloned(),
         };
         let result = client.put_object(&bucket, &key, data.as_slice(), &options);
-        Ok(result.map_err(|e| thrown.error(e))?.into())
+        Ok(thrown.finish(result)?.into())
     }
 
     /// Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
@@ -245,7 +245,7 @@ impl Appender {
             Some(token) => appender.append_cancellable(body, token),
             None => appender.append(body),
         };
-        Ok(result.map_err(|e| self.thrown.error(e))?.into())
+        Ok(self.thrown.finish(result)?.into())
     }
 
     fn itself(this: &Appender) -> &Appender {
