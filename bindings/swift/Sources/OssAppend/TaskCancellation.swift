@@ -89,3 +89,54 @@ extension Spool {
         try await flushAsync(timeoutMs: timeoutMs)
     }
 }
+
+/// What an append reports as it goes: bytes sent (a retry starts again from 0), then its result.
+public enum AppendProgress: Sendable, Equatable {
+    /// `sent` of `total` bytes have gone out.
+    case sent(Int64, total: Int64)
+    /// The append is done.
+    case done(AppendResult)
+}
+
+/// Runs `append` in a Task of its own, its progress and result into a stream; ending the
+/// iteration early cancels the Task, and so the append.
+func progressStream(
+    _ append: @escaping @Sendable (ProgressListener) async throws -> AppendResult
+) -> AsyncThrowingStream<AppendProgress, Error> {
+    AsyncThrowingStream { continuation in
+        let task = Task {
+            do {
+                let listener = ProgressHandler { sent, total in
+                    continuation.yield(.sent(sent, total: total))
+                    return true
+                }
+                continuation.yield(.done(try await append(listener)))
+                continuation.finish()
+            } catch {
+                continuation.finish(throwing: error)
+            }
+        }
+        continuation.onTermination = { _ in task.cancel() }
+    }
+}
+
+extension OssClient {
+    /// Appends `data`, its progress and then its result as a stream: `for try await event in …`.
+    /// Stopping the iteration early (a `break`, a cancelled Task) cancels the append.
+    public func appendWithProgress(
+        bucket: String, key: String, data: Data, options: AppendOptions? = nil
+    ) -> AsyncThrowingStream<AppendProgress, Error> {
+        progressStream { listener in
+            try await self.append(bucket: bucket, key: key, data: data, options: options, progress: listener)
+        }
+    }
+
+    /// Appends the file at `url`, its progress and then its result as a stream, as `appendWithProgress`.
+    public func appendFileWithProgress(
+        bucket: String, key: String, url: URL, options: AppendOptions? = nil
+    ) -> AsyncThrowingStream<AppendProgress, Error> {
+        progressStream { listener in
+            try await self.appendFile(bucket: bucket, key: key, path: filePath(url), options: options, progress: listener)
+        }
+    }
+}

@@ -75,6 +75,36 @@ final class AwaitTests: XCTestCase {
         XCTAssertThrowsError(try client.head(bucket: bucket, key: normal, cancel: nil))
     }
 
+    func testProgressIsAStreamEndingWithTheResult() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("stream.bin")
+        let body = Data(count: 1 << 20)
+        var sent: [Int64] = []
+        var result: AppendResult?
+        for try await event in client.appendWithProgress(bucket: bucket, key: key, data: body) {
+            switch event {
+            case let .sent(bytes, total):
+                XCTAssertEqual(total, Int64(body.count))
+                sent.append(bytes)
+            case let .done(done):
+                result = done
+            }
+        }
+        XCTAssertFalse(sent.isEmpty)
+        XCTAssertEqual(result?.nextPosition, Int64(body.count))
+        // Leaving the loop at the first event cancels the append: nothing lands.
+        let url = FileManager.default.temporaryDirectory.appendingPathComponent("oss-append-\(UUID().uuidString).bin")
+        try Data(count: 64 << 20).write(to: url)
+        defer { try? FileManager.default.removeItem(at: url) }
+        let big = emulator.key("stream-cancelled.bin")
+        for try await event in client.appendFileWithProgress(bucket: bucket, key: big, url: url) {
+            guard case .sent = event else { return XCTFail("\(event)") }
+            break
+        }
+        try await Task.sleep(nanoseconds: 300_000_000)
+        XCTAssertThrowsError(try client.head(bucket: bucket, key: big, cancel: nil))
+    }
+
     func testACancelledTaskLeavesTheAppenderUsable() async throws {
         let client = try emulator.client()
         let key = emulator.key("awaited-cancel.log")

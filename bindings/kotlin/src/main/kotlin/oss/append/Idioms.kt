@@ -3,6 +3,8 @@
 package oss.append
 
 import java.io.File
+import kotlinx.coroutines.flow.Flow
+import kotlinx.coroutines.flow.channelFlow
 
 /** A progress listener from a lambda: `ProgressListener { sent, total -> keepGoing }`. */
 operator fun ProgressListener.Companion.invoke(block: (sent: Long, total: Long) -> Boolean): ProgressListener =
@@ -47,3 +49,39 @@ fun Appender.appendFileBlocking(file: File, cancel: CancelToken? = null): Append
 
 /** [Appender.appendFile] for a [File]. */
 suspend fun Appender.appendFile(file: File, cancel: CancelToken? = null): AppendResult = appendFile(file.path, cancel)
+
+/** What an append reports as it goes: bytes sent (a retry starts again from 0), then its result. */
+sealed class AppendProgress {
+    /** `sent` of `total` bytes have gone out. */
+    data class Sent(val sent: Long, val total: Long) : AppendProgress()
+
+    /** The append is done. */
+    data class Done(val result: AppendResult) : AppendProgress()
+}
+
+/** The appends behind [appendWithProgress] and [appendFileWithProgress]: progress into the flow, then the result. */
+private fun progressFlow(append: suspend (ProgressListener) -> AppendResult): Flow<AppendProgress> = channelFlow {
+    // Progress is told from a library thread; when the collector lags, updates in between are dropped.
+    val result = append(ProgressListener { sent, total -> trySend(AppendProgress.Sent(sent, total)); true })
+    send(AppendProgress.Done(result))
+}
+
+/**
+ * [OssClient.append] as a cold [Flow]: each collection appends once, emitting [AppendProgress.Sent]
+ * as the body goes out and [AppendProgress.Done] at the end; an error is thrown to the collector,
+ * and cancelling the collector cancels the append.
+ */
+fun OssClient.appendWithProgress(
+    bucket: String,
+    key: String,
+    data: ByteArray,
+    options: AppendOptions? = null,
+): Flow<AppendProgress> = progressFlow { listener -> append(bucket, key, data, options, listener) }
+
+/** [OssClient.appendFile] as a cold [Flow], as [appendWithProgress]. */
+fun OssClient.appendFileWithProgress(
+    bucket: String,
+    key: String,
+    file: File,
+    options: AppendOptions? = null,
+): Flow<AppendProgress> = progressFlow { listener -> appendFile(bucket, key, file.path, options, listener) }

@@ -2,6 +2,8 @@ package oss.append
 
 import java.io.File
 import java.time.Instant
+import kotlinx.coroutines.flow.first
+import kotlinx.coroutines.flow.toList
 import kotlinx.coroutines.runBlocking
 import org.junit.jupiter.api.Assertions.assertEquals
 import org.junit.jupiter.api.Assertions.assertNull
@@ -74,6 +76,30 @@ class IdiomsTest {
         log.append("two\n".toByteArray(), CancelToken())
         log.appendBlocking("three\n".toByteArray())
         assertEquals("one\ntwo\nthree\n", String(client.get(bucket, key).data))
+    }
+
+    @Test
+    fun progressIsAFlowEndingWithTheResult() = runBlocking {
+        val key = TestEmulator.key("flow.bin")
+        val body = ByteArray(1 shl 20) { it.toByte() }
+        val events = client.appendWithProgress(bucket, key, body).toList()
+        val sent = events.filterIsInstance<AppendProgress.Sent>()
+        assertTrue(sent.isNotEmpty(), "$events")
+        assertTrue(sent.all { it.total == body.size.toLong() })
+        val done = events.last() as AppendProgress.Done
+        assertEquals(body.size.toLong(), done.result.nextPosition)
+        // An error reaches the collector; cancelling the collection cancels the append.
+        assertThrows<OssException.Service> {
+            runBlocking { client.appendWithProgress(bucket, key, body, AppendOptions(position = 0)).toList() }
+        }
+        val file = File.createTempFile("oss-append-flow", ".bin").apply { deleteOnExit(); writeBytes(ByteArray(64 shl 20)) }
+        val big = TestEmulator.key("flow-cancelled.bin")
+        val first = client.appendFileWithProgress(bucket, big, file).first()
+        assertTrue(first is AppendProgress.Sent, "$first")
+        // first() cancelled the flow at its first event: the upload stopped, nothing landed.
+        Thread.sleep(300)
+        assertThrows<OssException.Service> { client.headBlocking(bucket, big) }
+        Unit
     }
 
     @Test
