@@ -5001,7 +5001,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The server's response could not be understood.
      */
-    case Protocol(
+    case ProtocolError(
         /**
          * What was wrong with it.
          */reason: String
@@ -5116,7 +5116,7 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         case 13: return .Body(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .Protocol(
+        case 14: return .ProtocolError(
             reason: try FfiConverterString.read(from: &buf)
             )
         case 15: return .Callback(
@@ -5220,7 +5220,7 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Protocol(reason):
+        case let .ProtocolError(reason):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             

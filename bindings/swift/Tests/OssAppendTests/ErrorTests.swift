@@ -157,12 +157,23 @@ final class ErrorTests: XCTestCase {
             case .InvalidArgument: described = "invalid"
             case .Credentials: described = "credentials"
             case .Body: described = "body"
-            case .Protocol: described = "protocol"
+            case .ProtocolError: described = "protocol"
             case let .Spool(kind, _): described = "spool \(kind)"
             case let .Tls(kind, _): described = "tls \(kind)"
             case let .Callback(callback, _): described = "callback \(callback)"
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
+        }
+    }
+
+    func testEveryCaseCanBeWrittenQualified() {
+        // `OssError.Protocol` could not be: Swift read it as the metatype.
+        let errors: [OssError] = [OssError.ProtocolError(reason: "bad"), OssError.Cancelled, OssError.Body(reason: "x")]
+        XCTAssertEqual(errors.count, 3)
+        if case OssError.ProtocolError(let reason) = errors[0] {
+            XCTAssertEqual(reason, "bad")
+        } else {
+            XCTFail("\(errors[0])")
         }
     }
 
