@@ -11,19 +11,13 @@ final class ErrorTests: XCTestCase {
         try emulator.clearFaults()
     }
 
-    /// The fields of a `Service` error, or a failure.
-    struct Service {
-        let status: Int32, code: String, message: String, requestId: String, ec: String
-        let nextPosition: Int64?, position: Int64?
-    }
-
-    func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> Service? {
-        guard case let OssError.Service(_, status, code, message, requestId, _, ec, nextPosition, _, position) = error else {
+    /// The fields of a `Service` error (the library's `OssError.service`), or a failure.
+    func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> ServiceFailure? {
+        guard let service = (error as? OssError)?.service else {
             XCTFail("not a service error: \(error)", file: file, line: line)
             return nil
         }
-        return Service(status: status, code: code, message: message, requestId: requestId, ec: ec,
-                       nextPosition: nextPosition, position: position)
+        return service
     }
 
     func testAppendAtWrongPositionReportsNextPosition() throws {
@@ -41,7 +35,7 @@ final class ErrorTests: XCTestCase {
             XCTAssertEqual(e.nextPosition, 5)
             XCTAssertEqual(e.position, 2)
             XCTAssertFalse(e.requestId.isEmpty)
-            XCTAssertFalse(e.message.isEmpty)
+            XCTAssertFalse(e.errorMessage.isEmpty)
             // The description is the library's text, which says what to do.
             XCTAssertTrue("\(error)".contains("append at the next position"), "\(error)")
             XCTAssertTrue("\(error)".contains("[EC 0026-00000016]"), "\(error)")
@@ -164,6 +158,15 @@ final class ErrorTests: XCTestCase {
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }
+    }
+
+    func testServiceFieldsByName() {
+        let error = OssError.Service(kind: .positionNotEqualToLength, status: 409, code: "PositionNotEqualToLength",
+                                     errorMessage: "m", requestId: "r", hostId: "h", ec: "0026-00000016",
+                                     nextPosition: 5, serverCrc64: nil, position: 2)
+        XCTAssertEqual(error.service?.nextPosition, 5)
+        XCTAssertEqual(error.service?.kind, .positionNotEqualToLength)
+        XCTAssertNil(OssError.Cancelled.service)
     }
 
     func testEveryCaseCanBeWrittenQualified() {
