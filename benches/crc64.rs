@@ -1,5 +1,6 @@
 //! CRC-64/XZ throughput: `cargo bench --bench crc64`. Prints the median GB/s of several runs per
-//! buffer size, for one-shot checksums and for a running CRC fed in chunks.
+//! buffer size, for one-shot checksums and for a running CRC fed in chunks, side by side with the
+//! `crc-fast` crate (a dev-dependency only: the library's CRC is its own, `src/crc64/`).
 
 use oss_append::crc64::{checksum, Crc64};
 use std::hint::black_box;
@@ -31,15 +32,23 @@ fn main() {
     // `cargo test --benches` runs this with --bench absent: do a quick correctness pass only.
     let quick = !std::env::args().any(|a| a == "--bench");
     let data: Vec<u8> = (0..(8usize << 20)).map(|i| (i * 131 + i / 7) as u8).collect();
+    let crate_checksum = |b: &[u8]| crc_fast::checksum(crc_fast::CrcAlgorithm::Crc64Xz, b);
     assert_eq!(checksum(b"123456789"), 0x995dc9bbdf1939fa);
+    for size in [0usize, 1, 15, 16, 127, 128, 255, 256, 4097, 1 << 20] {
+        assert_eq!(checksum(&data[..size]), crate_checksum(&data[..size]), "length {size}");
+    }
     if quick {
         return;
     }
-    println!("CRC-64/XZ throughput (median of 9 runs, ~256 MiB each)");
-    println!("{:>10}  {:>14}  {:>22}", "buffer", "one-shot GB/s", "running, 64 KiB chunks");
-    for size in [4usize << 10, 64 << 10, 1 << 20, 8 << 20] {
+    println!("CRC-64/XZ throughput (median of 9 runs, ~256 MiB each), oss-append's against crc-fast's");
+    println!(
+        "{:>10}  {:>14}  {:>14}  {:>6}  {:>22}",
+        "buffer", "ours GB/s", "crc-fast GB/s", "ratio", "ours running, 64 KiB"
+    );
+    for size in [64usize, 1 << 10, 4 << 10, 64 << 10, 1 << 20, 8 << 20] {
         let buf = &data[..size];
-        let one_shot = measure(buf, checksum);
+        let ours = measure(buf, checksum);
+        let theirs = measure(buf, crate_checksum);
         let running = measure(buf, |b| {
             let mut crc = Crc64::resume(12345);
             for chunk in b.chunks(64 << 10) {
@@ -47,6 +56,7 @@ fn main() {
             }
             crc.value()
         });
-        println!("{:>9}K  {:>14.2}  {:>22.2}", size >> 10, one_shot, running);
+        let label = if size >= 1 << 10 { format!("{}K", size >> 10) } else { format!("{size}B") };
+        println!("{label:>10}  {ours:>14.2}  {theirs:>14.2}  {:>6.2}  {running:>22.2}", ours / theirs);
     }
 }
