@@ -54,13 +54,23 @@ impl CancelToken {
     }
 }
 
-/// What the application's progress listener threw, kept for the call it stopped.
+/// What an application callback threw last: a progress listener's, kept for the call it stopped;
+/// a spool listener's, kept for the spool's status.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct Thrown(Arc<Mutex<Option<String>>>);
 
 impl Thrown {
-    fn set(&self, reason: String) {
-        *self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(reason);
+    fn slot(&self) -> std::sync::MutexGuard<'_, Option<String>> {
+        self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    pub(crate) fn set(&self, reason: String) {
+        *self.slot() = Some(reason);
+    }
+
+    /// What was thrown last, left in place.
+    pub(crate) fn last(&self) -> Option<String> {
+        self.slot().clone()
     }
 
     /// The call's outcome for the application, taking what the listener threw during the call:
@@ -69,7 +79,7 @@ impl Thrown {
     /// turned into a listener's failure), and what was thrown is dropped with it, so it cannot
     /// colour a later call sharing this slot (an `Appender`'s).
     pub(crate) fn finish<T>(&self, result: Result<T, crate::Error>) -> Result<T, OssError> {
-        let thrown = self.0.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).take();
+        let thrown = self.slot().take();
         match (result, thrown) {
             (Ok(value), _) => Ok(value),
             (Err(crate::Error::Cancelled), Some(reason)) => {

@@ -1,11 +1,11 @@
 //! `Spool`: the core's durable, offline-first appender, as Kotlin and Swift hold it.
 
 use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::SystemTime;
 
 use super::background::Background;
-use super::callbacks::thrown_text;
+use super::callbacks::{thrown_text, Thrown};
 use super::client::OssClient;
 use super::error::{CallbackKind, OssError};
 use super::num;
@@ -84,7 +84,7 @@ impl SpoolConfig {
     fn into_core(
         self,
         listener: Option<Arc<dyn SpoolListener>>,
-        thrown: &ListenerError,
+        thrown: &Thrown,
     ) -> Result<crate::SpoolConfig, OssError> {
         let mut core = crate::SpoolConfig::new(self.bucket, self.key_template);
         core.vars = self.vars.into_iter().collect();
@@ -114,7 +114,7 @@ impl SpoolConfig {
                 if let Err(error) = listener.on_event(event.clone().into()) {
                     let error =
                         OssError::Callback { callback: CallbackKind::SpoolListener, reason: thrown_text(error) };
-                    *thrown.lock().unwrap_or_else(|poisoned| poisoned.into_inner()) = Some(error.to_string());
+                    thrown.set(error.to_string());
                 }
             }));
         }
@@ -249,11 +249,9 @@ impl SpoolStatus {
 #[derive(Debug, uniffi::Object)]
 pub struct Spool {
     spool: Arc<crate::Spool>,
-    listener_error: ListenerError,
+    /// What the listener threw last.
+    listener_error: Thrown,
 }
-
-/// What the spool's listener threw last.
-type ListenerError = Arc<Mutex<Option<String>>>;
 
 #[uniffi::export]
 impl Spool {
@@ -266,7 +264,7 @@ impl Spool {
         config: SpoolConfig,
         listener: Option<Arc<dyn SpoolListener>>,
     ) -> Result<Arc<Self>, OssError> {
-        let listener_error = ListenerError::default();
+        let listener_error = Thrown::default();
         let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener, &listener_error)?)?;
         Ok(Arc::new(Self { spool: Arc::new(spool), listener_error }))
     }
@@ -303,8 +301,7 @@ impl Spool {
 
     /// What the spool has done and is doing.
     pub fn status(&self) -> SpoolStatus {
-        let listener_error = self.listener_error.lock().unwrap_or_else(|poisoned| poisoned.into_inner()).clone();
-        SpoolStatus::new(self.spool.status(), listener_error)
+        SpoolStatus::new(self.spool.status(), self.listener_error.last())
     }
 
     /// Stops uploading and releases the directory; data not yet sent stays for the next open. Later
