@@ -10,6 +10,12 @@
 //! ureq also probes a kept-alive connection twice between two requests (when it goes back to the
 //! pool and when it is taken out again: three syscalls each). A probe that found the connection
 //! open less than [`PROBE_FRESH`] ago, with nothing sent or received since, stands for the second.
+//!
+//! [`ServerErrorGuard`] sits on top (over TLS, where answers are plain text) and ends a connection
+//! that brought a 5xx answer. The server, or a proxy in front of it, is in trouble: a retry on a new
+//! connection may reach a healthy one, and an error body that does not end where its head said
+//! (the answer to a HEAD has none, whatever length it names) is not left for the next request to
+//! read as its answer. A probe would see such bytes only if they had arrived by then.
 
 use std::fmt;
 use std::time::{Duration, Instant};
@@ -127,6 +133,74 @@ impl<T: Transport> Transport for Coalesce<T> {
     }
 }
 
+/// Wraps the top of the chain, where answers are plain text.
+#[derive(Debug, Default)]
+pub(crate) struct ServerErrorGuardConnector;
+
+impl<In: Transport> Connector<In> for ServerErrorGuardConnector {
+    type Out = ServerErrorGuard<In>;
+
+    fn connect(&self, _details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
+        Ok(chained.map(|inner| ServerErrorGuard { inner, awaiting_status: false, server_error: false }))
+    }
+}
+
+/// A connection that is not reused once it brought a 5xx answer.
+#[derive(Debug)]
+pub(crate) struct ServerErrorGuard<T> {
+    inner: T,
+    /// A request went out and its final status line has not been seen yet.
+    awaiting_status: bool,
+    server_error: bool,
+}
+
+impl<T: Transport> ServerErrorGuard<T> {
+    /// Looks at the status line at the front of the input, once it is there.
+    fn look(&mut self, got: bool) -> bool {
+        let input = self.inner.buffers().input();
+        if self.awaiting_status && input.len() >= 12 && input.starts_with(b"HTTP/") {
+            match input[9] {
+                // An interim answer (100 Continue): the final one follows.
+                b'1' => {}
+                class => {
+                    self.awaiting_status = false;
+                    self.server_error |= class == b'5';
+                }
+            }
+        }
+        got
+    }
+}
+
+impl<T: Transport> Transport for ServerErrorGuard<T> {
+    fn buffers(&mut self) -> &mut dyn Buffers {
+        self.inner.buffers()
+    }
+
+    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
+        self.awaiting_status = true;
+        self.inner.transmit_output(amount, timeout)
+    }
+
+    fn maybe_await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let got = self.inner.maybe_await_input(timeout)?;
+        Ok(self.look(got))
+    }
+
+    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
+        let got = self.inner.await_input(timeout)?;
+        Ok(self.look(got))
+    }
+
+    fn is_open(&mut self) -> bool {
+        !self.server_error && self.inner.is_open()
+    }
+
+    fn is_tls(&self) -> bool {
+        self.inner.is_tls()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -234,5 +308,37 @@ mod tests {
         std::thread::sleep(PROBE_FRESH * 2);
         assert!(!c.is_open() && !c.is_open());
         assert_eq!(c.inner.probes, 5);
+    }
+
+    #[test]
+    fn a_connection_that_brought_a_server_error_is_never_open_again() {
+        let recording = |open| Recording {
+            buffers: LazyBuffers::new(1024, 8 * 1024),
+            sends: Vec::new(),
+            waits: 0,
+            probes: 0,
+            open,
+        };
+        let guard = |open| ServerErrorGuard { inner: recording(open), awaiting_status: false, server_error: false };
+        // A request goes out and `answer` comes in.
+        let exchange = |c: &mut ServerErrorGuard<Recording>, answer: &[u8]| {
+            c.buffers().output()[..5].copy_from_slice(b"GET /");
+            c.transmit_output(5, NextTimeout::default()).unwrap();
+            let input = c.inner.buffers.input_append_buf();
+            input[..answer.len()].copy_from_slice(answer);
+            c.inner.buffers.input_appended(answer.len());
+            c.await_input(NextTimeout::default()).unwrap();
+            let length = c.buffers().input().len();
+            c.buffers().input_consume(length);
+        };
+        let mut c = guard(true);
+        exchange(&mut c, b"HTTP/1.1 200 OK\r\n\r\n");
+        exchange(&mut c, b"HTTP/1.1 404 Not Found\r\n\r\n<Error>HTTP/1.1 500</Error>");
+        assert!(c.is_open(), "a 2xx or 4xx connection is kept");
+        exchange(&mut c, b"HTTP/1.1 100 Continue\r\n\r\n");
+        assert!(c.awaiting_status, "an interim answer is not the answer");
+        exchange(&mut c, b"HTTP/1.1 503 Service Unavailable\r\n\r\n");
+        assert!(!c.is_open(), "a 5xx connection is not");
+        assert!(!guard(false).is_open(), "a closed connection is not open");
     }
 }

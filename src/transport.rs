@@ -66,13 +66,14 @@ struct KeptKey {
 }
 
 /// The connection chain: a CONNECT proxy when there is one, TCP, a request's head sent with its
-/// body ([`crate::coalesce`]), then TLS for https.
+/// body ([`crate::coalesce`]), TLS for https, and on top the end of a connection after a 5xx.
 fn connector(settings: &Settings) -> impl ureq::unversioned::transport::Connector {
     use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
     ().chain(ConnectProxyConnector::default())
         .chain(TcpConnector::default())
         .chain(crate::coalesce::CoalesceConnector)
         .chain(crate::tls::TlsConnector { config: settings.tls.clone() })
+        .chain(crate::coalesce::ServerErrorGuardConnector)
 }
 
 /// How many suspect appends a client remembers.

@@ -460,6 +460,33 @@ fn an_endless_error_body_is_read_only_so_far() {
 }
 
 #[test]
+fn a_connection_that_brought_a_server_error_is_not_reused() {
+    // The answer to a HEAD ends with its head, whatever length it names. A server that sends a body
+    // anyway (the endless error body above did, and made that test flaky) leaves it on the
+    // connection, where the next request would read it as its answer. Here the body comes only once
+    // a next request arrives on the same connection, so a client that reuses one reads it every time.
+    let reused = Arc::new(AtomicUsize::new(0));
+    let seen = reused.clone();
+    let server = Hostile::start(move |mut conn| {
+        if conn.read_request(false).is_some()
+            && conn.send(b"HTTP/1.1 500 Internal Server Error\r\nx-oss-request-id: R1\r\nContent-Length: 11\r\n\r\n")
+            && conn.read_request(false).is_some()
+        {
+            seen.fetch_add(1, Ordering::SeqCst);
+            conn.send(b"late body!!");
+        }
+        conn.close();
+    });
+    let client = server.client();
+    for _ in 0..3 {
+        let err = client.head_object(BUCKET, "a.log").unwrap_err();
+        assert_eq!(err.service().map(|e| e.status), Some(500), "{err:?}");
+    }
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3 * ATTEMPTS as usize, "one connection per 500");
+    assert_eq!(reused.load(Ordering::SeqCst), 0, "a request was sent on a connection that brought a 500");
+}
+
+#[test]
 fn a_range_answered_with_an_endless_body_stops_at_the_range() {
     // A 206 for bytes 1-3 that names no length and never ends.
     let server = Hostile::start(|mut conn| {

@@ -188,3 +188,24 @@ fn requests_go_through_a_connect_proxy() {
         .unwrap_err();
     assert!(err.is_retryable(), "{err:?}");
 }
+
+#[test]
+fn over_https_connections_are_kept_until_a_server_error() {
+    // The proxy's tunnels count the connections. The guard that ends a connection after a 5xx
+    // must read the answer where it is plain text, above TLS.
+    let proxy = ConnectProxy::start().unwrap();
+    let emu = tls_emulator();
+    let client = client_of(&emu.endpoint(), |b| b.ca_bundle_pem(emu.ca_pem().unwrap()).proxy(proxy.url()));
+    let append = |data: &[u8], position| {
+        client.append_object(BUCKET, "kept.log", data, &AppendOptions::new().position(position))
+    };
+    append(b"one ", 0).unwrap();
+    assert!(client.head_object(BUCKET, "missing").is_err());
+    assert_eq!(client.head_object(BUCKET, "kept.log").unwrap().content_length, 4);
+    assert_eq!(proxy.tunnels().len(), 1, "an append, a 404 and a HEAD: one connection");
+    emu.faults().fail_next(1, 503);
+    let err = client.head_object(BUCKET, "kept.log").unwrap_err();
+    assert_eq!(err.service().map(|e| e.status), Some(503), "{err:?}");
+    assert_eq!(client.get_object_to_vec(BUCKET, "kept.log", None).unwrap(), b"one ");
+    assert_eq!(proxy.tunnels().len(), 2, "after the 503, a new connection");
+}
