@@ -6,9 +6,11 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::credentials::{Credentials, CredentialsProvider, SharedProvider};
+use crate::credentials_url::CredentialsUrl;
 use crate::error::{Argument, Error};
 use crate::sign::SignatureVersion;
 pub use crate::tls::Trust;
+use crate::transport::Network;
 
 /// How failed requests are retried: full-jitter exponential backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -171,8 +173,12 @@ pub struct Config {
     pub path_style: Option<bool>,
     /// Signature version. Default [`SignatureVersion::V4`].
     pub signature_version: SignatureVersion,
-    /// Where credentials come from: static [`Credentials`] or any provider. Required.
+    /// Where credentials come from: static [`Credentials`] or any provider. Required, unless
+    /// `credentials_url` is set (not both).
     pub credentials: Option<Arc<dyn CredentialsProvider>>,
+    /// The application's token server, asked for STS credentials with this client's proxy, trust
+    /// and timeouts. Default none.
+    pub credentials_url: Option<CredentialsUrl>,
     /// Time allowed to open a connection (TCP and TLS). Default 10 s; must not be zero.
     pub connect_timeout: Duration,
     /// Time allowed for any single read or write on an open connection, and also for the whole
@@ -225,6 +231,7 @@ impl Default for Config {
             path_style: None,
             signature_version: SignatureVersion::V4,
             credentials: None,
+            credentials_url: None,
             connect_timeout: Duration::from_secs(10),
             read_write_timeout: Duration::from_secs(30),
             request_timeout: None,
@@ -245,6 +252,7 @@ impl fmt::Debug for Config {
             .field("path_style", &self.path_style)
             .field("signature_version", &self.signature_version)
             .field("credentials", &self.credentials.as_ref().map(|_| "<provider>"))
+            .field("credentials_url", &self.credentials_url)
             .field("connect_timeout", &self.connect_timeout)
             .field("read_write_timeout", &self.read_write_timeout)
             .field("request_timeout", &self.request_timeout)
@@ -313,14 +321,6 @@ impl Config {
             }
             None => String::new(),
         };
-        let credentials = self.credentials.ok_or_else(|| Error::Credentials {
-            reason:
-                "no credentials configured; set them on the builder or in OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET"
-                    .into(),
-        })?;
-        if let Some(fixed) = credentials.fixed() {
-            fixed.validate()?;
-        }
         for (argument, timeout) in
             [(Argument::ConnectTimeout, self.connect_timeout), (Argument::ReadWriteTimeout, self.read_write_timeout)]
         {
@@ -344,6 +344,33 @@ impl Config {
                     format!("{} is not a proxy URL such as http://host:3128: {e}", redacted(url)),
                 )
             })?),
+        };
+        let credentials: SharedProvider = match (self.credentials, self.credentials_url) {
+            (Some(_), Some(_)) => {
+                return Err(Error::Credentials {
+                    reason: "both credentials and a credentials URL are set; use one".into(),
+                })
+            }
+            (Some(credentials), None) => {
+                if let Some(fixed) = credentials.fixed() {
+                    fixed.validate()?;
+                }
+                credentials
+            }
+            (None, Some(url)) => Arc::new(url.provider(Network {
+                tls: &tls,
+                proxy: proxy.clone(),
+                connect_timeout: self.connect_timeout,
+                read_write_timeout: self.read_write_timeout,
+                request_timeout: self.request_timeout,
+                user_agent: &self.user_agent,
+                max_idle_connections: 1,
+            })?),
+            (None, None) => return Err(Error::Credentials {
+                reason:
+                    "no credentials configured; set them on the builder or in OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET"
+                        .into(),
+            }),
         };
         Ok(Settings {
             endpoint,
@@ -474,6 +501,7 @@ impl ClientBuilder {
     /// Static (or STS, with a security token) credentials. Default: none; a credential source is required.
     pub fn credentials(mut self, credentials: Credentials) -> Self {
         self.config.credentials = Some(Arc::new(credentials));
+        self.config.credentials_url = None;
         self.credentials_error = None;
         self
     }
@@ -491,6 +519,26 @@ impl ClientBuilder {
     /// that fetches STS tokens from the application's server.
     pub fn credentials_provider(mut self, provider: Arc<dyn CredentialsProvider>) -> Self {
         self.config.credentials = Some(provider);
+        self.config.credentials_url = None;
+        self.credentials_error = None;
+        self
+    }
+
+    /// STS credentials from the application's token server, fetched with this client's proxy, trust
+    /// and timeouts, and again 5 minutes before they expire or when the service refuses them. See
+    /// [`CredentialsUrl`] for the answers it reads.
+    ///
+    /// ```no_run
+    /// use oss_append::{Client, CredentialsUrl};
+    /// let client = Client::builder()
+    ///     .endpoint("https://oss-cn-hangzhou.aliyuncs.com")
+    ///     .credentials_url(CredentialsUrl::new("https://app.example.com/sts").header("Authorization", "Bearer …"))
+    ///     .build()?;
+    /// # Ok::<(), oss_append::Error>(())
+    /// ```
+    pub fn credentials_url(mut self, url: CredentialsUrl) -> Self {
+        self.config.credentials = None;
+        self.config.credentials_url = Some(url);
         self.credentials_error = None;
         self
     }

@@ -48,13 +48,8 @@ impl Credentials {
         security_token: impl Into<String>,
         expiration: &str,
     ) -> Result<Self, Error> {
-        let at = time::OffsetDateTime::parse(expiration.trim(), &time::format_description::well_known::Rfc3339)
-            .map_err(|e| Error::Credentials {
-                reason: format!(
-                    "the STS expiration {expiration:?} is not an ISO 8601 time such as 2026-11-30T12:00:00Z: {e}"
-                ),
-            })?;
-        Ok(Self::new(access_key_id, access_key_secret).with_security_token(security_token).with_expiration(at.into()))
+        let at = parse_expiration(expiration)?;
+        Ok(Self::new(access_key_id, access_key_secret).with_security_token(security_token).with_expiration(at))
     }
 
     /// Reads `OSS_ACCESS_KEY_ID`, `OSS_ACCESS_KEY_SECRET` and, when set, `OSS_SESSION_TOKEN`.
@@ -129,6 +124,18 @@ impl fmt::Debug for Credentials {
             .field("expiration", &self.expiration)
             .finish()
     }
+}
+
+/// An STS expiration in ISO 8601 (`2026-11-30T12:00:00Z`, an offset, or fractional seconds).
+pub(crate) fn parse_expiration(expiration: &str) -> Result<SystemTime, Error> {
+    let at = time::OffsetDateTime::parse(expiration.trim(), &time::format_description::well_known::Rfc3339).map_err(
+        |e| Error::Credentials {
+            reason: format!(
+                "the STS expiration {expiration:?} is not an ISO 8601 time such as 2026-11-30T12:00:00Z: {e}"
+            ),
+        },
+    )?;
+    Ok(at.into())
 }
 
 /// A source of credentials the client asks before each request. Implement it to fetch STS tokens

@@ -355,6 +355,8 @@ pub enum Argument {
     MaxIdleConnections,
     /// A spool setting or directory.
     Spool,
+    /// The token server's URL, or a header sent to it.
+    CredentialsUrl,
 }
 
 impl Argument {
@@ -393,6 +395,7 @@ impl Argument {
             A::RetryPolicy => "retry policy",
             A::MaxIdleConnections => "max idle connections",
             A::Spool => "spool",
+            A::CredentialsUrl => "credentials URL",
         }
     }
 

@@ -42,3 +42,8 @@ pub fn journal_record(bytes: &[u8]) -> Option<(u64, Vec<u8>, Vec<u8>, usize)> {
 pub fn journal_encode(offset: u64, mark: &[u8], payload: &[u8]) -> Vec<u8> {
     crate::spool::journal_encode(offset, mark, payload)
 }
+
+/// The credentials in a token server's answer, or why there are none.
+pub fn sts_answer(bytes: &[u8]) -> Result<crate::Credentials, String> {
+    crate::credentials_url::sts_answer(bytes)
+}

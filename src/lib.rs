@@ -27,11 +27,13 @@ mod coalesce;
 mod config;
 pub mod crc64;
 mod credentials;
+mod credentials_url;
 mod error;
 pub mod ffi;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+mod json;
 #[cfg(feature = "mobile")]
 pub mod mobile;
 mod options;
@@ -48,6 +50,7 @@ pub use body::{Body, CancelToken, ProgressFn};
 pub use client::Client;
 pub use config::{ClientBuilder, Config, Proxy, RetryPolicy};
 pub use credentials::{Credentials, CredentialsProvider, RefreshingProvider};
+pub use credentials_url::CredentialsUrl;
 pub use error::{Argument, Error, ServiceError, ServiceErrorKind, SpoolError, TimeoutKind, Unsettled};
 pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,

@@ -65,14 +65,46 @@ struct KeptKey {
     key: [u8; 32],
 }
 
+/// A client's network settings: what its connections are made with.
+pub(crate) struct Network<'s> {
+    pub tls: &'s std::sync::Arc<rustls::ClientConfig>,
+    pub proxy: Option<ureq::Proxy>,
+    pub connect_timeout: Duration,
+    pub read_write_timeout: Duration,
+    pub request_timeout: Option<Duration>,
+    pub user_agent: &'s str,
+    pub max_idle_connections: usize,
+}
+
+/// A connection pool with `network`'s settings. Statuses are not errors and redirects not followed.
+pub(crate) fn agent(network: Network<'_>) -> ureq::Agent {
+    let config = ureq::Agent::config_builder()
+        .proxy(network.proxy)
+        .http_status_as_error(false)
+        .max_redirects(0)
+        .timeout_connect(Some(network.connect_timeout))
+        .timeout_per_read(Some(network.read_write_timeout))
+        .timeout_per_write(Some(network.read_write_timeout))
+        // A head dripped one byte at a time resets a per-read timeout forever: the whole head
+        // each way gets the same budget as one read.
+        .timeout_send_request(Some(network.read_write_timeout))
+        .timeout_recv_response(Some(network.read_write_timeout))
+        .timeout_global(network.request_timeout)
+        .user_agent(network.user_agent)
+        .max_idle_connections(network.max_idle_connections)
+        .max_idle_connections_per_host(network.max_idle_connections)
+        .build();
+    ureq::Agent::with_parts(config, connector(network.tls), ureq::unversioned::resolver::DefaultResolver::default())
+}
+
 /// The connection chain: a CONNECT proxy when there is one, TCP, a request's head sent with its
 /// body ([`crate::coalesce`]), TLS for https, and on top the end of a connection after a 5xx.
-fn connector(settings: &Settings) -> impl ureq::unversioned::transport::Connector {
+fn connector(tls: &std::sync::Arc<rustls::ClientConfig>) -> impl ureq::unversioned::transport::Connector {
     use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
     ().chain(ConnectProxyConnector::default())
         .chain(TcpConnector::default())
         .chain(crate::coalesce::CoalesceConnector)
-        .chain(crate::tls::TlsConnector { config: settings.tls.clone() })
+        .chain(crate::tls::TlsConnector { config: tls.clone() })
         .chain(crate::coalesce::ServerErrorGuardConnector)
 }
 
@@ -81,28 +113,16 @@ const SUSPECTS: usize = 64;
 
 impl Transport {
     pub(crate) fn new(settings: Settings) -> Self {
-        let agent_config = ureq::Agent::config_builder()
-            .proxy(settings.proxy.clone())
-            .http_status_as_error(false)
-            .max_redirects(0)
-            .timeout_connect(Some(settings.connect_timeout))
-            .timeout_per_read(Some(settings.read_write_timeout))
-            .timeout_per_write(Some(settings.read_write_timeout))
-            // A head dripped one byte at a time resets a per-read timeout forever: the whole head
-            // each way gets the same budget as one read.
-            .timeout_send_request(Some(settings.read_write_timeout))
-            .timeout_recv_response(Some(settings.read_write_timeout))
-            .timeout_global(settings.request_timeout)
-            .user_agent(settings.user_agent.as_str())
-            .max_idle_connections(settings.max_idle_connections)
-            .max_idle_connections_per_host(settings.max_idle_connections)
-            .build();
         Self {
-            agent: ureq::Agent::with_parts(
-                agent_config,
-                connector(&settings),
-                ureq::unversioned::resolver::DefaultResolver::default(),
-            ),
+            agent: agent(Network {
+                tls: &settings.tls,
+                proxy: settings.proxy.clone(),
+                connect_timeout: settings.connect_timeout,
+                read_write_timeout: settings.read_write_timeout,
+                request_timeout: settings.request_timeout,
+                user_agent: &settings.user_agent,
+                max_idle_connections: settings.max_idle_connections,
+            }),
             settings,
             clock_offset: AtomicI64::new(0),
             suspects: Mutex::new(VecDeque::new()),

@@ -14,6 +14,9 @@
 //! - `GET /-/emulator/requests`, `DELETE /-/emulator/requests`
 //! - `GET /-/emulator/object?bucket=B&key=K`
 //! - `GET /-/emulator/health`
+//! - `GET /-/emulator/sts`: the emulator's STS keys as an app's token server answers them
+//!   (`{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}`,
+//!   an hour from now when the keys do not expire), for clients' credentials-URL providers
 
 use std::fmt::Write;
 use std::time::Duration;
@@ -101,6 +104,32 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
     };
     match (method.as_str(), &path[PREFIX.len()..]) {
         ("GET", "health") => json(StatusCode::OK, "{\"ok\":true}".into()),
+        ("GET", "sts") => match shared.keys.sts() {
+            None => json(
+                StatusCode::OK,
+                "{\"StatusCode\":404,\"ErrorCode\":\"NoStsKeys\",\"ErrorMessage\":\"the emulator has no STS keys\"}"
+                    .into(),
+            ),
+            Some(keys) => {
+                let expiration =
+                    keys.expiration().unwrap_or_else(|| std::time::SystemTime::now() + Duration::from_secs(3600));
+                let expiration = time::OffsetDateTime::from(expiration)
+                    .replace_nanosecond(0)
+                    .ok()
+                    .and_then(|t| t.format(&time::format_description::well_known::Rfc3339).ok())
+                    .unwrap_or_default();
+                json(
+                    StatusCode::OK,
+                    format!(
+                        "{{\"StatusCode\":200,\"AccessKeyId\":{},\"AccessKeySecret\":{},\"SecurityToken\":{},\"Expiration\":{}}}",
+                        json_str(keys.access_key_id()),
+                        json_str(keys.access_key_secret()),
+                        json_str(keys.security_token().unwrap_or_default()),
+                        json_str(&expiration)
+                    ),
+                )
+            }
+        },
         ("POST", "faults") => {
             let count = match number("count", 1) {
                 Ok(n) => n.min(u32::MAX as u64) as u32,

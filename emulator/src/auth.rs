@@ -25,6 +25,15 @@ impl Keys {
         self.keys.insert(credentials.access_key_id().to_string(), credentials);
     }
 
+    /// The STS keys (with a token) that stay good longest, the first by id among equals: what a
+    /// token server would hand out.
+    pub fn sts(&self) -> Option<&Credentials> {
+        let lasting = |c: &&Credentials| (c.expiration().is_none(), c.expiration());
+        let mut sts: Vec<&Credentials> = self.keys.values().filter(|c| c.security_token().is_some()).collect();
+        sts.sort_by(|a, b| lasting(b).cmp(&lasting(a)).then(a.access_key_id().cmp(b.access_key_id())));
+        sts.first().copied()
+    }
+
     /// Whether no key is configured (anonymous mode).
     pub fn is_empty(&self) -> bool {
         self.keys.is_empty()
