@@ -1136,6 +1136,32 @@ oss_append_result oss_append_config_set_credentials_provider(struct oss_append_c
                                                              void *user_data);
 
 /**
+ * Fetches STS credentials from the application's token server at `url`: a GET answered `200` with
+ * `{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}` (or a
+ * relayed STS AssumeRole answer). They are fetched with this config's proxy, trust and timeouts,
+ * and again 5 minutes before they expire or when the service refuses them. Replaces any earlier
+ * credential setting. Copied; the URL is checked by `oss_append_client_new`.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_UTF8`.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
+ */
+oss_append_result oss_append_config_set_credentials_url(struct oss_append_config *config, const char *url);
+
+/**
+ * Adds a header sent to the token server with each GET (repeatable), such as the app's own
+ * `Authorization`. Its value never appears in messages. Copied; checked by `oss_append_client_new`.
+ *
+ * Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, `OSS_APPEND_RESULT_INVALID_UTF8`,
+ * or `OSS_APPEND_RESULT_INVALID_ARGUMENT` when no credentials URL is set.
+ *
+ * Not thread-safe: no other call may use `config` at the same time.
+ */
+oss_append_result oss_append_config_add_credentials_url_header(struct oss_append_config *config,
+                                                               const char *name,
+                                                               const char *value);
+
+/**
  * Sets the signature version: `OSS_APPEND_SIGNATURE_VERSION_V4` (the default) or `OSS_APPEND_SIGNATURE_VERSION_V1`.
  * `version` is a plain integer so any value is safe to pass.
  *

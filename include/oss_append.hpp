@@ -331,6 +331,17 @@ class Config {
                                                     detail::c_str(secret).c_str(), token ? t.c_str() : nullptr));
     return *this;
   }
+  // STS credentials from the app's token server (see oss_append_config_set_credentials_url).
+  Config &credentials_url(std::string_view url) {
+    detail::check(oss_append_config_set_credentials_url(config_.get(), detail::c_str(url).c_str()));
+    return *this;
+  }
+  // A header sent to the token server with each GET, such as the app's own Authorization.
+  Config &credentials_url_header(std::string_view name, std::string_view value) {
+    detail::check(oss_append_config_add_credentials_url_header(config_.get(), detail::c_str(name).c_str(),
+                                                                detail::c_str(value).c_str()));
+    return *this;
+  }
   Config &signature_version(oss_append_signature_version version) {
     detail::check(oss_append_config_set_signature_version(config_.get(), version));
     return *this;

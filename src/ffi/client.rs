@@ -168,6 +168,7 @@ pub extern "C" fn oss_append_config_set_credentials(
             )
         };
         config.config.credentials = Some(Arc::new(make_credentials(id, secret, token, 0)?));
+        config.config.credentials_url = None;
         config.credentials_from_env = false;
         Ok(())
     })
@@ -183,6 +184,7 @@ pub extern "C" fn oss_append_config_set_credentials(
 pub extern "C" fn oss_append_config_set_credentials_from_env(config: *mut oss_append_config) -> oss_append_result {
     set(config, |config| {
         config.config.credentials = None;
+        config.config.credentials_url = None;
         config.credentials_from_env = true;
         Ok(())
     })
@@ -206,7 +208,59 @@ pub extern "C" fn oss_append_config_set_credentials_provider(
         let callback = callback.ok_or_else(|| Failure::null("callback"))?;
         let provider = callback_provider(callback, UserData(user_data));
         config.config.credentials = Some(Arc::new(provider));
+        config.config.credentials_url = None;
         config.credentials_from_env = false;
+        Ok(())
+    })
+}
+
+/// Fetches STS credentials from the application's token server at `url`: a GET answered `200` with
+/// `{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}` (or a
+/// relayed STS AssumeRole answer). They are fetched with this config's proxy, trust and timeouts,
+/// and again 5 minutes before they expire or when the service refuses them. Replaces any earlier
+/// credential setting. Copied; the URL is checked by `oss_append_client_new`.
+///
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_UTF8`.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
+#[no_mangle]
+pub extern "C" fn oss_append_config_set_credentials_url(
+    config: *mut oss_append_config,
+    url: *const c_char,
+) -> oss_append_result {
+    set(config, |config| {
+        // SAFETY: NULL or a NUL-terminated string.
+        let url = unsafe { arg_str(url, "url") }?;
+        config.config.credentials = None;
+        config.config.credentials_url = Some(crate::CredentialsUrl::new(url));
+        config.credentials_from_env = false;
+        Ok(())
+    })
+}
+
+/// Adds a header sent to the token server with each GET (repeatable), such as the app's own
+/// `Authorization`. Its value never appears in messages. Copied; checked by `oss_append_client_new`.
+///
+/// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER`, `OSS_APPEND_RESULT_INVALID_UTF8`,
+/// or `OSS_APPEND_RESULT_INVALID_ARGUMENT` when no credentials URL is set.
+///
+/// Not thread-safe: no other call may use `config` at the same time.
+#[no_mangle]
+pub extern "C" fn oss_append_config_add_credentials_url_header(
+    config: *mut oss_append_config,
+    name: *const c_char,
+    value: *const c_char,
+) -> oss_append_result {
+    set(config, |config| {
+        // SAFETY: NULL or NUL-terminated strings.
+        let (name, value) = unsafe { (arg_str(name, "name")?, arg_str(value, "value")?) };
+        let url = config.config.credentials_url.take().ok_or_else(|| {
+            Failure::new(
+                oss_append_result::InvalidArgument,
+                "no credentials URL is set: call oss_append_config_set_credentials_url first",
+            )
+        })?;
+        config.config.credentials_url = Some(url.header(name, value));
         Ok(())
     })
 }

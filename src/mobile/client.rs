@@ -8,6 +8,7 @@
 //! the `async` `name` that a cancelled Task stops.
 
 use std::borrow::Borrow;
+use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};
 
@@ -120,6 +121,24 @@ impl OssClient {
     ) -> Result<Arc<Self>, OssError> {
         let provider = callbacks::credentials_provider(provider);
         let client = config.builder(Source::Provider(provider))?.build()?;
+        Ok(Arc::new(Self { client }))
+    }
+
+    /// A client that fetches STS credentials from the app's token server at `url` (a GET answered
+    /// with `{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}`,
+    /// or a relayed STS AssumeRole answer), with `headers` (such as the app's own `Authorization`),
+    /// through this client's proxy and trust; again 5 minutes before they expire or when the
+    /// service refuses them.
+    #[uniffi::constructor(default(headers = None))]
+    pub fn with_credentials_url(
+        config: ClientConfig,
+        url: String,
+        headers: Option<HashMap<String, String>>,
+    ) -> Result<Arc<Self>, OssError> {
+        let mut headers: Vec<(String, String)> = headers.unwrap_or_default().into_iter().collect();
+        headers.sort();
+        let url = headers.into_iter().fold(crate::CredentialsUrl::new(url), |url, (n, v)| url.header(n, v));
+        let client = config.builder(Source::Url(url))?.build()?;
         Ok(Arc::new(Self { client }))
     }
 

@@ -141,6 +141,7 @@ impl ClientConfig {
         builder = match credentials {
             Source::Static(credentials) => builder.credentials(credentials),
             Source::Provider(provider) => builder.credentials_provider(provider),
+            Source::Url(url) => builder.credentials_url(url),
         };
         if let Some(region) = self.region {
             builder = builder.region(region);
@@ -191,4 +192,5 @@ impl ClientConfig {
 pub(crate) enum Source {
     Static(crate::Credentials),
     Provider(Arc<dyn crate::CredentialsProvider>),
+    Url(crate::CredentialsUrl),
 }

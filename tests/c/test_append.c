@@ -210,6 +210,36 @@ static void sts_credentials_append(void) {
   oss_append_client_free(client);
 }
 
+static void credentials_from_the_token_server(void) {
+  /* The emulator answers GET /-/emulator/sts as an app's token server does. */
+  char key[256], url[512];
+  check_key(key, sizeof key, "sts-url.log");
+  snprintf(url, sizeof url, "%s/-/emulator/sts", check_env("OSS_TEST_ENDPOINT"));
+  oss_append_config *config = NULL;
+  oss_append_client *client = NULL;
+  CHECK_RESULT(oss_append_config_new(&config), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_endpoint(config, check_env("OSS_TEST_ENDPOINT")), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(config, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials_url(config, url), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(config, "Authorization", "Bearer app-token"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_client_new(config, &client, NULL), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 0, (const uint8_t *)"via url", 7, NULL, NULL, NULL),
+               OSS_APPEND_RESULT_OK);
+  oss_append_client_free(client);
+
+  /* A token server that refuses: OSS_APPEND_RESULT_CREDENTIALS, saying what it answered. */
+  snprintf(url, sizeof url, "%s/-/emulator/none", check_env("OSS_TEST_ENDPOINT"));
+  CHECK_RESULT(oss_append_config_set_credentials_url(config, url), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_client_new(config, &client, NULL), OSS_APPEND_RESULT_OK);
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 7, (const uint8_t *)"x", 1, NULL, NULL, &error),
+               OSS_APPEND_RESULT_CREDENTIALS);
+  CHECK(strstr(oss_append_error_message(error), "answered HTTP 404") != NULL);
+  oss_append_error_free(error);
+  oss_append_client_free(client);
+  oss_append_config_free(config);
+}
+
 struct provider_state {
   int calls;
   int fail;
@@ -744,6 +774,7 @@ int main(void) {
   RUN(a_put_object_is_not_appendable);
   RUN(wrong_keys_fail_authentication);
   RUN(sts_credentials_append);
+  RUN(credentials_from_the_token_server);
   RUN(the_credentials_callback_is_asked_and_cached);
   RUN(progress_is_reported_in_order);
   RUN(progress_returning_false_cancels);

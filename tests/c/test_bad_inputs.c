@@ -139,6 +139,16 @@ static void config_setters_refuse_bad_values(void) {
   CHECK_RESULT(oss_append_config_set_retries(NULL, 1, 0, 0), OSS_APPEND_RESULT_NULL_POINTER);
   CHECK_RESULT(oss_append_config_set_user_agent(NULL, "ua"), OSS_APPEND_RESULT_NULL_POINTER);
   CHECK_RESULT(oss_append_config_set_credentials_provider(NULL, NULL, NULL), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_set_credentials_url(NULL, "https://app/sts"), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(NULL, "A", "b"), OSS_APPEND_RESULT_NULL_POINTER);
+  /* A header before the URL it goes to */
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(config, "Authorization", "Bearer t"), OSS_APPEND_RESULT_INVALID_ARGUMENT);
+  CHECK_RESULT(oss_append_config_set_credentials_url(config, NULL), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_set_credentials_url(config, BAD_UTF8), OSS_APPEND_RESULT_INVALID_UTF8);
+  CHECK_RESULT(oss_append_config_set_credentials_url(config, "https://app/sts"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(config, NULL, "b"), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(config, "A", NULL), OSS_APPEND_RESULT_NULL_POINTER);
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(config, "A", BAD_UTF8), OSS_APPEND_RESULT_INVALID_UTF8);
   /* NULL and invalid values */
   CHECK_RESULT(oss_append_config_set_endpoint(config, NULL), OSS_APPEND_RESULT_NULL_POINTER);
   CHECK_RESULT(oss_append_config_set_endpoint(config, BAD_UTF8), OSS_APPEND_RESULT_INVALID_UTF8);
@@ -187,6 +197,21 @@ static void expect_client(void (*setup)(oss_append_config *), oss_append_result 
   oss_append_config_free(config);
 }
 
+static void with_url(oss_append_config *c, const char *url) {
+  CHECK_RESULT(oss_append_config_set_endpoint(c, "http://127.0.0.1:9000"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_region(c, "cn-hangzhou"), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_config_set_credentials_url(c, url), OSS_APPEND_RESULT_OK);
+}
+static void ftp_credentials_url(oss_append_config *c) { with_url(c, "ftp://app/sts"); }
+static void credentials_url_with_password(oss_append_config *c) { with_url(c, "https://me:pw@app/sts"); }
+static void credentials_url_header_with_newline(oss_append_config *c) {
+  with_url(c, "https://app/sts");
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(c, "Authorization", "Bearer t\r\nX: 1"), OSS_APPEND_RESULT_OK);
+}
+static void good_credentials_url(oss_append_config *c) {
+  with_url(c, "https://app/sts?session=1");
+  CHECK_RESULT(oss_append_config_add_credentials_url_header(c, "Authorization", "Bearer t"), OSS_APPEND_RESULT_OK);
+}
 static void with_keys(oss_append_config *c) { CHECK_RESULT(oss_append_config_set_credentials(c, "AK", "SK", NULL), OSS_APPEND_RESULT_OK); }
 static void no_endpoint(oss_append_config *c) { with_keys(c); }
 static void ftp_endpoint(oss_append_config *c) {
@@ -247,6 +272,10 @@ static void client_new_refuses_bad_configs(void) {
   CHECK(client == NULL);
   expect_client(no_endpoint, OSS_APPEND_RESULT_INVALID_ENDPOINT, __LINE__);
   expect_client(ftp_endpoint, OSS_APPEND_RESULT_INVALID_ENDPOINT, __LINE__);
+  expect_client(ftp_credentials_url, OSS_APPEND_RESULT_INVALID_ARGUMENT, __LINE__);
+  expect_client(credentials_url_with_password, OSS_APPEND_RESULT_INVALID_ARGUMENT, __LINE__);
+  expect_client(credentials_url_header_with_newline, OSS_APPEND_RESULT_INVALID_ARGUMENT, __LINE__);
+  expect_client(good_credentials_url, OSS_APPEND_RESULT_OK, __LINE__);
   expect_client(endpoint_with_path, OSS_APPEND_RESULT_INVALID_ENDPOINT, __LINE__);
   expect_client(empty_endpoint, OSS_APPEND_RESULT_INVALID_ENDPOINT, __LINE__);
   expect_client(no_region_for_v4, OSS_APPEND_RESULT_INVALID_REGION, __LINE__);

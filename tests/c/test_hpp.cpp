@@ -194,8 +194,30 @@ void the_configuration_from_the_environment() {
 
 }  // namespace
 
+void credentials_from_the_token_server() {
+  // The emulator answers GET /-/emulator/sts as an app's token server does.
+  std::string endpoint = check_env("OSS_TEST_ENDPOINT");
+  oss_append::Config config;
+  config.endpoint(endpoint).region("cn-hangzhou").credentials_url(endpoint + "/-/emulator/sts")
+      .credentials_url_header("Authorization", "Bearer app-token");
+  oss_append::Client client(config);
+  std::string key = key_for("hpp-sts-url.log");
+  oss_append::Appender log(client, bucket(), key);
+  CHECK_U64(log.append("via url").position, 0);
+  oss_append::Config refused;
+  refused.endpoint(endpoint).region("cn-hangzhou").credentials_url(endpoint + "/-/emulator/none");
+  oss_append::Client refusing(refused);
+  std::optional<oss_append::Error> error = thrown([&] { refusing.head(bucket(), key); });
+  CHECK(error && error->code() == OSS_APPEND_RESULT_CREDENTIALS);
+  CHECK(error && std::string(error->what()).find("answered HTTP 404") != std::string::npos);
+  oss_append::Config header_first;
+  error = thrown([&] { header_first.credentials_url_header("Authorization", "Bearer t"); });
+  CHECK(error && error->code() == OSS_APPEND_RESULT_INVALID_ARGUMENT);
+}
+
 int main() {
   RUN(the_appender_carries_position_and_crc);
+  RUN(credentials_from_the_token_server);
   RUN(errors_carry_every_field);
   RUN(progress_is_a_std_function_and_an_exception_in_it_cancels);
   RUN(reads_of_a_growing_object);

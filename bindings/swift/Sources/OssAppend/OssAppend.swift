@@ -1539,6 +1539,24 @@ public static func withCredentialsProvider(config: ClientConfig, provider: Crede
 })
 }
     
+    /**
+     * A client that fetches STS credentials from the app's token server at `url` (a GET answered
+     * with `{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}`,
+     * or a relayed STS AssumeRole answer), with `headers` (such as the app's own `Authorization`),
+     * through this client's proxy and trust; again 5 minutes before they expire or when the
+     * service refuses them.
+     */
+public static func withCredentialsUrl(config: ClientConfig, url: String, headers: [String: String]? = nil)throws  -> OssClient  {
+    return try  FfiConverterTypeOssClient_lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_constructor_ossclient_with_credentials_url(
+        FfiConverterTypeClientConfig_lower(config),
+        FfiConverterString.lower(url),
+        FfiConverterOptionDictionaryStringString.lower(headers),uniffiCallStatus
+    )
+})
+}
+    
 
     
     /**
@@ -7063,6 +7081,30 @@ fileprivate struct FfiConverterOptionTypeStorageClass: FfiConverterRustBuffer {
 #if swift(>=5.8)
 @_documentation(visibility: private)
 #endif
+fileprivate struct FfiConverterOptionDictionaryStringString: FfiConverterRustBuffer {
+    typealias SwiftType = [String: String]?
+
+    public static func write(_ value: SwiftType, into buf: inout [UInt8]) {
+        guard let value = value else {
+            writeInt(&buf, Int8(0))
+            return
+        }
+        writeInt(&buf, Int8(1))
+        FfiConverterDictionaryStringString.write(value, into: &buf)
+    }
+
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> SwiftType {
+        switch try readInt(&buf) as Int8 {
+        case 0: return nil
+        case 1: return try FfiConverterDictionaryStringString.read(from: &buf)
+        default: throw UniffiInternalError.unexpectedOptionalTag
+        }
+    }
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
 fileprivate struct FfiConverterDictionaryStringString: FfiConverterRustBuffer {
     public static func write(_ value: [String: String], into buf: inout [UInt8]) {
         let len = Int32(value.count)
@@ -7283,6 +7325,9 @@ private let initializationResult: InitializationResult = {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider() != 53785) {
+        return InitializationResult.apiChecksumMismatch
+    }
+    if (uniffi_oss_append_checksum_constructor_ossclient_with_credentials_url() != 24422) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_constructor_spool_open() != 32659) {

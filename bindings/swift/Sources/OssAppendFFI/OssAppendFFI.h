@@ -432,6 +432,11 @@ uint64_t uniffi_oss_append_fn_constructor_ossclient_new(RustBuffer config, RustB
 uint64_t uniffi_oss_append_fn_constructor_ossclient_with_credentials_provider(RustBuffer config, uint64_t provider, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_URL
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_URL
+uint64_t uniffi_oss_append_fn_constructor_ossclient_with_credentials_url(RustBuffer config, RustBuffer url, RustBuffer headers, RustCallStatus *_Nonnull out_status
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_APPEND
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_METHOD_OSSCLIENT_APPEND
 RustBuffer uniffi_oss_append_fn_method_ossclient_append(uint64_t ptr, RustBuffer bucket, RustBuffer key, RustBuffer data, RustBuffer options, RustBuffer progress, RustBuffer cancel, RustCallStatus *_Nonnull out_status
@@ -1084,6 +1089,12 @@ uint16_t uniffi_oss_append_checksum_constructor_ossclient_new(void
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_PROVIDER
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_PROVIDER
 uint16_t uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider(void
+    
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_URL
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_CONSTRUCTOR_OSSCLIENT_WITH_CREDENTIALS_URL
+uint16_t uniffi_oss_append_checksum_constructor_ossclient_with_credentials_url(void
     
 );
 #endif

@@ -98,4 +98,24 @@ final class CredentialsTests: XCTestCase {
             guard case OssError.Credentials = error else { return XCTFail("\(error)") }
         }
     }
+
+    func testCredentialsFromTheAppsTokenServer() throws {
+        // The emulator answers GET /-/emulator/sts as an app's token server does.
+        let url = "\(emulator.endpoint)/-/emulator/sts"
+        let client = try OssClient.withCredentialsUrl(config: emulator.config(), url: url,
+                                                      headers: ["Authorization": "Bearer app-token"])
+        let key = emulator.key("sts-url.log")
+        XCTAssertEqual(try client.append(bucket: bucket, key: key, data: Data("abc".utf8)).nextPosition, 3)
+        XCTAssertEqual(try client.appender(bucket: bucket, key: key).append(data: Data("def".utf8)).nextPosition, 6)
+
+        let missing = try OssClient.withCredentialsUrl(config: emulator.config(), url: "\(emulator.endpoint)/-/emulator/none")
+        XCTAssertThrowsError(try missing.head(bucket: bucket, key: key)) { error in
+            guard case OssError.Credentials(let reason) = error else { return XCTFail("\(error)") }
+            XCTAssertTrue(reason.contains("answered HTTP 404"), reason)
+        }
+        XCTAssertThrowsError(try OssClient.withCredentialsUrl(config: emulator.config(), url: "ftp://app/sts")) { error in
+            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            XCTAssertEqual(name, "credentials URL")
+        }
+    }
 }

@@ -828,6 +828,8 @@ internal object IntegrityCheckingUniffiLib {
     ): Int
     external fun uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider(
     ): Int
+    external fun uniffi_oss_append_checksum_constructor_ossclient_with_credentials_url(
+    ): Int
     external fun uniffi_oss_append_checksum_constructor_spool_open(
     ): Int
     external fun ffi_oss_append_uniffi_contract_version(
@@ -908,6 +910,8 @@ internal object UniffiLib {
     external fun uniffi_oss_append_fn_constructor_ossclient_new(`config`: RustBuffer.ByValue,`credentials`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_oss_append_fn_constructor_ossclient_with_credentials_provider(`config`: RustBuffer.ByValue,`provider`: Long,uniffi_out_err: UniffiRustCallStatus, 
+    ): Long
+    external fun uniffi_oss_append_fn_constructor_ossclient_with_credentials_url(`config`: RustBuffer.ByValue,`url`: RustBuffer.ByValue,`headers`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): Long
     external fun uniffi_oss_append_fn_method_ossclient_append(`ptr`: Long,`bucket`: RustBuffer.ByValue,`key`: RustBuffer.ByValue,`data`: RustBuffer.ByValue,`options`: RustBuffer.ByValue,`progress`: RustBuffer.ByValue,`cancel`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
@@ -1208,6 +1212,9 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_ossclient_with_credentials_provider() and 0xFFFF) != 53785) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
+    if ((lib.uniffi_oss_append_checksum_constructor_ossclient_with_credentials_url() and 0xFFFF) != 24422) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_constructor_spool_open() and 0xFFFF) != 32659) {
@@ -3536,6 +3543,28 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
         
         FfiConverterTypeClientConfig.lower(`config`),
         FfiConverterTypeCredentialsProvider.lower(`provider`),_status)
+}
+    )
+    }
+    
+
+        
+    /**
+     * A client that fetches STS credentials from the app's token server at `url` (a GET answered
+     * with `{"StatusCode":200,"AccessKeyId":…,"AccessKeySecret":…,"SecurityToken":…,"Expiration":…}`,
+     * or a relayed STS AssumeRole answer), with `headers` (such as the app's own `Authorization`),
+     * through this client's proxy and trust; again 5 minutes before they expire or when the
+     * service refuses them.
+     */
+    @Throws(OssException::class) fun `withCredentialsUrl`(`config`: ClientConfig, `url`: kotlin.String, `headers`: Map<kotlin.String, kotlin.String>? = null): OssClient {
+            return FfiConverterTypeOssClient.lift(
+    uniffiRustCallWithError(OssException) { _status ->
+    UniffiLib.uniffi_oss_append_fn_constructor_ossclient_with_credentials_url(
+    
+        
+        FfiConverterTypeClientConfig.lower(`config`),
+        FfiConverterString.lower(`url`),
+        FfiConverterOptionalMapStringString.lower(`headers`),_status)
 }
     )
     }
@@ -8705,6 +8734,38 @@ public object FfiConverterOptionalTypeStorageClass: FfiConverterRustBuffer<Stora
         } else {
             buf.put(1)
             FfiConverterTypeStorageClass.write(value, buf)
+        }
+    }
+}
+
+
+
+
+/**
+ * @suppress
+ */
+public object FfiConverterOptionalMapStringString: FfiConverterRustBuffer<Map<kotlin.String, kotlin.String>?> {
+    override fun read(buf: ByteBuffer): Map<kotlin.String, kotlin.String>? {
+        if (buf.get().toInt() == 0) {
+            return null
+        }
+        return FfiConverterMapStringString.read(buf)
+    }
+
+    override fun allocationSize(value: Map<kotlin.String, kotlin.String>?): ULong {
+        if (value == null) {
+            return 1UL
+        } else {
+            return 1UL + FfiConverterMapStringString.allocationSize(value)
+        }
+    }
+
+    override fun write(value: Map<kotlin.String, kotlin.String>?, buf: ByteBuffer) {
+        if (value == null) {
+            buf.put(0)
+        } else {
+            buf.put(1)
+            FfiConverterMapStringString.write(value, buf)
         }
     }
 }

@@ -80,4 +80,21 @@ class CredentialsTest {
         val client = OssClient(TestEmulator.config(), credentials.copy(expiration = Instant.now().plusSeconds(3600)))
         assertEquals(1L, client.appendBlocking(bucket, TestEmulator.key("sts-helper.log"), "x".toByteArray()).nextPosition)
     }
+
+    @Test
+    fun credentialsFromTheAppsTokenServer() {
+        // The emulator answers GET /-/emulator/sts as an app's token server does.
+        val url = "${TestEmulator.endpoint}/-/emulator/sts"
+        val client = OssClient.withCredentialsUrl(TestEmulator.config(), url, mapOf("Authorization" to "Bearer app-token"))
+        val key = TestEmulator.key("sts-url.log")
+        assertEquals(3L, client.appendBlocking(bucket, key, "abc".toByteArray()).nextPosition)
+        assertEquals(6L, client.appender(bucket, key).appendBlocking("def".toByteArray()).nextPosition)
+
+        val missing = OssClient.withCredentialsUrl(TestEmulator.config(), "${TestEmulator.endpoint}/-/emulator/none")
+        val refused = assertThrows<OssException.Credentials> { missing.headBlocking(bucket, key) }
+        assertTrue(refused.reason.contains("answered HTTP 404"), refused.reason)
+
+        val bad = assertThrows<OssException.InvalidArgument> { OssClient.withCredentialsUrl(TestEmulator.config(), "ftp://app/sts") }
+        assertEquals("credentials URL", bad.name)
+    }
 }
