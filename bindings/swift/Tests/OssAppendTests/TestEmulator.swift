@@ -27,7 +27,7 @@ final class TestEmulator {
             [c.accessKeyId, c.accessKeySecret, c.securityToken].compactMap { $0 }.joined(separator: ":")
         }
         process.arguments = [
-            "--listen", "127.0.0.1:0", "--bucket", Self.bucket, "--admin",
+            "--listen", "127.0.0.1:0", "--bucket", Self.bucket, "--bucket", "my-bucket", "--admin",
             "--credentials", credentials(Self.keys),
             "--credentials", credentials(Self.stsFirst),
             "--credentials", credentials(Self.stsSecond),

@@ -30,7 +30,7 @@ object TestEmulator {
         val binary = System.getenv("OSS_EMULATOR")
             ?: File("../../target/debug/oss-emulator").absolutePath
         process = ProcessBuilder(
-            binary, "--listen", "127.0.0.1:0", "--bucket", BUCKET, "--admin",
+            binary, "--listen", "127.0.0.1:0", "--bucket", BUCKET, "--bucket", "my-bucket", "--admin",
             "--credentials", "${KEYS.accessKeyId}:${KEYS.accessKeySecret}",
             "--credentials", "${STS_FIRST.accessKeyId}:${STS_FIRST.accessKeySecret}:${STS_FIRST.securityToken}",
             "--credentials", "${STS_SECOND.accessKeyId}:${STS_SECOND.accessKeySecret}:${STS_SECOND.securityToken}",
