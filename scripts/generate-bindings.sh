@@ -5,7 +5,7 @@
 #   bash scripts/generate-bindings.sh          rewrite the generated files
 #   bash scripts/generate-bindings.sh --check  fail, showing the diff, if they are not up to date
 #
-# Generated files (checked in, never edited by hand):
+# Generated files (checked in, never edited by hand; the Kotlin gets one change by rule, below):
 #   bindings/kotlin/src/main/kotlin/oss/append/oss_append.kt
 #   bindings/swift/Sources/OssAppend/OssAppend.swift
 #   bindings/swift/Sources/OssAppendFFI/OssAppendFFI.h
@@ -42,7 +42,23 @@ trap 'rm -rf "$out"' EXIT
 # Where each generated file lives in the repository.
 mkdir -p "$out/tree/kotlin/src/main/kotlin/oss/append" "$out/tree/swift/Sources/OssAppend" \
   "$out/tree/swift/Sources/OssAppendFFI"
-cp "$out/raw/oss/append/oss_append.kt" "$out/tree/kotlin/src/main/kotlin/oss/append/oss_append.kt"
+# One change to uniffi's Kotlin, by rule: an OssException's `message` is the library's text (its
+# Display, which toString() already returns), not uniffi's dump of the fields, so that
+# Log.w(tag, e.message) and crash reporters say what happened. uniffi has no setting for it. The
+# rule must match every variant (15 now); when a uniffi upgrade changes the template, this fails.
+python3 - "$out/raw/oss/append/oss_append.kt" "$out/tree/kotlin/src/main/kotlin/oss/append/oss_append.kt" <<'PY'
+import re, sys
+source = open(sys.argv[1]).read()
+start = source.index("sealed class OssException: kotlin.Exception() {")
+end = source.index("\nsealed class ", start + 1)
+block = source[start:end]
+rule = re.compile(r'(override val message\n\s+get\(\) = )"[^"\n]*"')
+block, count = rule.subn(r"\1toString()", block)
+variants = len(re.findall(r"^    class \w+\(", block, re.M)) + len(re.findall(r"^    class \w+ : OssException\(\)", block, re.M))
+if count == 0 or count != variants or "override fun toString(): String" not in block:
+    sys.exit(f"generate-bindings: the OssException message rule matched {count} of {variants} variants; uniffi's template changed")
+open(sys.argv[2], "w").write(source[:start] + block + source[end:])
+PY
 cp "$out/raw/OssAppend.swift" "$out/tree/swift/Sources/OssAppend/OssAppend.swift"
 cp "$out/raw/OssAppendFFI.h" "$out/tree/swift/Sources/OssAppendFFI/OssAppendFFI.h"
 cp "$out/raw/OssAppendFFI.modulemap" "$out/tree/swift/Sources/OssAppendFFI/module.modulemap"

@@ -6499,7 +6499,7 @@ sealed class OssException: kotlin.Exception() {
         val `position`: kotlin.Long?
         ) : OssException() {
         override val message
-            get() = "kind=${ `kind` }, status=${ `status` }, code=${ `code` }, errorMessage=${ `errorMessage` }, requestId=${ `requestId` }, hostId=${ `hostId` }, ec=${ `ec` }, nextPosition=${ `nextPosition` }, serverCrc64=${ `serverCrc64` }, position=${ `position` }"
+            get() = toString()
     }
     
     /**
@@ -6528,7 +6528,7 @@ sealed class OssException: kotlin.Exception() {
         val `requestId`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "expectedCrc64=${ `expectedCrc64` }, serverCrc64=${ `serverCrc64` }, nextPosition=${ `nextPosition` }, requestId=${ `requestId` }"
+            get() = toString()
     }
     
     /**
@@ -6548,7 +6548,7 @@ sealed class OssException: kotlin.Exception() {
         val `requestId`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "nextPosition=${ `nextPosition` }, requestId=${ `requestId` }"
+            get() = toString()
     }
     
     /**
@@ -6568,7 +6568,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "inFlight=${ `inFlight` }, reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6597,7 +6597,7 @@ sealed class OssException: kotlin.Exception() {
         val `requestId`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "computedCrc64=${ `computedCrc64` }, serverCrc64=${ `serverCrc64` }, bytesRead=${ `bytesRead` }, requestId=${ `requestId` }"
+            get() = toString()
     }
     
     /**
@@ -6617,7 +6617,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "kind=${ `kind` }, reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6631,7 +6631,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6651,7 +6651,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "kind=${ `kind` }, reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6670,7 +6670,7 @@ sealed class OssException: kotlin.Exception() {
         val `millis`: kotlin.Long
         ) : OssException() {
         override val message
-            get() = "kind=${ `kind` }, millis=${ `millis` }"
+            get() = toString()
     }
     
     /**
@@ -6679,7 +6679,7 @@ sealed class OssException: kotlin.Exception() {
     class Cancelled(
         ) : OssException() {
         override val message
-            get() = ""
+            get() = toString()
     }
     
     /**
@@ -6698,7 +6698,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "name=${ `name` }, reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6712,7 +6712,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6726,7 +6726,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6740,7 +6740,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "reason=${ `reason` }"
+            get() = toString()
     }
     
     /**
@@ -6760,7 +6760,7 @@ sealed class OssException: kotlin.Exception() {
         val `reason`: kotlin.String
         ) : OssException() {
         override val message
-            get() = "callback=${ `callback` }, reason=${ `reason` }"
+            get() = toString()
     }
     
 

@@ -29,8 +29,11 @@ class ErrorTest {
         assertEquals(2L, error.position)
         assertTrue(error.requestId.isNotEmpty())
         assertTrue(error.errorMessage.isNotEmpty())
-        // toString() is the library's text, which says what to do.
+        // message and toString() are the library's text, which says what to do (not a field dump):
+        // what Log.w(tag, e.message) and crash reporters show.
         assertTrue(error.toString().contains("append at the next position"), error.toString())
+        assertEquals(error.toString(), error.message)
+        assertTrue(error.message!!.startsWith("OSS returned HTTP 409 PositionNotEqualToLength"), error.message)
         // Resuming where the service says works.
         assertEquals(6L, client.appendBlocking(bucket, key, "x".toByteArray(), AppendOptions(position = error.nextPosition)).nextPosition)
     }
@@ -153,6 +156,22 @@ class ErrorTest {
             is OssException.Callback -> "callback ${error.callback}"
         }
         assertEquals("HTTP 404 NoSuchKey", described)
+    }
+
+    @Test
+    fun everyMessageIsTheLibrarysText() {
+        val errors = listOf(
+            assertThrows<OssException> { client.headBlocking(bucket, TestEmulator.key("missing")) },
+            assertThrows<OssException> { client.appendBlocking("Bad_Bucket", "k", "x".toByteArray()) },
+            assertThrows<OssException> { client.appendBlocking(bucket, TestEmulator.key("k"), "x".toByteArray(), cancel = CancelToken().apply { cancel() }) },
+            OssException.Credentials("token server said 401"),
+        )
+        for (error in errors) {
+            val message = error.message
+            assertEquals(error.toString(), message)
+            assertTrue(!message.isNullOrEmpty() && !Regex("^[a-zA-Z0-9]+=").containsMatchIn(message), "$error: $message")
+        }
+        assertTrue(errors[2] is OssException.Cancelled && errors[2].message!!.contains("cancel"), errors[2].message)
     }
 
     @Test
