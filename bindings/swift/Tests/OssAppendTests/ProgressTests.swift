@@ -103,6 +103,33 @@ final class ProgressTests: XCTestCase {
         XCTAssertFalse(progress.calledOnMainThread)
     }
 
+    func testAsyncCallsBackOnTheLibrarysNamedThreads() async throws {
+        // The library's threads are a small pool named oss-append-N, reused from call to call.
+        let client = try emulator.client()
+        let names = NSMutableSet()
+        let lock = NSLock()
+        let listener = ProgressHandler { _, _ in
+            #if os(Linux)
+            let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
+                .trimmingCharacters(in: .whitespacesAndNewlines) ?? "?"
+            #else
+            var buffer = [CChar](repeating: 0, count: 64)
+            pthread_getname_np(pthread_self(), &buffer, buffer.count)
+            let name = String(cString: buffer)
+            #endif
+            lock.lock()
+            names.add(name)
+            lock.unlock()
+            return true
+        }
+        for _ in 0..<5 {
+            _ = try await client.append(bucket: bucket, key: emulator.key("named.bin"), data: body, progress: listener)
+        }
+        let seen = lock.withLock { names.allObjects as! [String] }
+        XCTAssertFalse(seen.isEmpty)
+        XCTAssertTrue(seen.allSatisfy { $0.hasPrefix("oss-append-") && Int($0.dropFirst("oss-append-".count)) != nil }, "\(seen)")
+    }
+
     func testConcurrentAsyncAppendsCallBackIndependently() async throws {
         let client = try emulator.client()
         let keys = (0..<4).map { emulator.key("parallel-\($0).bin") }
