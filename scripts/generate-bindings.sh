@@ -5,7 +5,8 @@
 #   bash scripts/generate-bindings.sh          rewrite the generated files
 #   bash scripts/generate-bindings.sh --check  fail, showing the diff, if they are not up to date
 #
-# Generated files (checked in, never edited by hand; the Kotlin gets one change by rule, below):
+# Generated files (checked in, never edited by hand; the Kotlin and the Swift each get one change by
+# rule, below):
 #   bindings/kotlin/src/main/kotlin/oss/append/oss_append.kt
 #   bindings/swift/Sources/OssAppend/OssAppend.swift
 #   bindings/swift/Sources/OssAppendFFI/OssAppendFFI.h
@@ -59,7 +60,27 @@ if count == 0 or count != variants or "override fun toString(): String" not in b
     sys.exit(f"generate-bindings: the OssException message rule matched {count} of {variants} variants; uniffi's template changed")
 open(sys.argv[2], "w").write(source[:start] + block + source[end:])
 PY
-cp "$out/raw/OssAppend.swift" "$out/tree/swift/Sources/OssAppend/OssAppend.swift"
+# And one to uniffi's Swift, by rule: OssError's cases are lowerCamelCase, as Swift names cases
+# (`catch OssError.service(let failure)`, `.cancelled`), where uniffi capitalises an error's cases
+# whatever bindings/uniffi.toml says. Each case is renamed where the enum declares it and where its
+# converter reads and writes it (three places each, or the script fails).
+python3 - "$out/raw/OssAppend.swift" "$out/tree/swift/Sources/OssAppend/OssAppend.swift" <<'PY'
+import re, sys
+source = open(sys.argv[1]).read()
+start = source.index("enum OssError: Swift.Error")
+converter = source.index("public struct FfiConverterTypeOssError: FfiConverterRustBuffer {", start)
+end = source.index("\n}\n", converter) + 3
+block = source[start:end]
+cases = re.findall(r"^    case ([A-Z]\w*)\b", source[start:converter], re.M)
+if len(cases) < 10:
+    sys.exit(f"generate-bindings: found {len(cases)} OssError cases; uniffi's template changed")
+for case in cases:
+    lower = case[0].lower() + case[1:]
+    block, count = re.subn(r"(?<=case )" + case + r"\b|(?<=\.)" + case + r"\b", lower, block)
+    if count != 3:
+        sys.exit(f"generate-bindings: OssError.{case} renamed in {count} places, not 3; uniffi's template changed")
+open(sys.argv[2], "w").write(source[:start] + block + source[end:])
+PY
 cp "$out/raw/OssAppendFFI.h" "$out/tree/swift/Sources/OssAppendFFI/OssAppendFFI.h"
 cp "$out/raw/OssAppendFFI.modulemap" "$out/tree/swift/Sources/OssAppendFFI/module.modulemap"
 

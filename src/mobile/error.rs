@@ -107,33 +107,41 @@ impl From<TimeoutKind> for crate::TimeoutKind {
     }
 }
 
+/// The service's answer to a request it refused.
+#[derive(Debug, Clone, PartialEq, Eq, uniffi::Record)]
+pub struct ServiceFailure {
+    /// What the error means.
+    pub kind: ServiceErrorKind,
+    /// HTTP status, e.g. 409.
+    pub status: i32,
+    /// OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
+    pub code: String,
+    /// The service's message (`Message` in the error XML).
+    pub error_message: String,
+    /// `x-oss-request-id`, for Alibaba Cloud support.
+    pub request_id: String,
+    /// The host that answered.
+    pub host_id: String,
+    /// Detailed error code, e.g. `0026-00000016`.
+    pub ec: String,
+    /// The object's real length, for `PositionNotEqualToLength`: where to append next.
+    pub next_position: Option<i64>,
+    /// The object's CRC-64, when the response carried it.
+    pub server_crc64: Option<i64>,
+    /// The position the append asked for.
+    pub position: Option<i64>,
+}
+
 /// Everything that can go wrong. Its text (Kotlin `toString()`, Swift `description`) is the core's
 /// message, which says what to do; secrets never appear in it.
 #[derive(Debug, Clone, PartialEq, Eq, uniffi::Error)]
 #[uniffi::export(Display)]
 pub enum OssError {
-    /// The service answered with an error status.
+    /// The service answered with an error status: its answer, by field name (Swift
+    /// `catch OssError.service(let failure)`, Kotlin `e.failure`, or `e.status` and the like).
     Service {
-        /// What the error means.
-        kind: ServiceErrorKind,
-        /// HTTP status, e.g. 409.
-        status: i32,
-        /// OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
-        code: String,
-        /// The service's message (`Message` in the error XML).
-        error_message: String,
-        /// `x-oss-request-id`, for Alibaba Cloud support.
-        request_id: String,
-        /// The host that answered.
-        host_id: String,
-        /// Detailed error code, e.g. `0026-00000016`.
-        ec: String,
-        /// The object's real length, for `PositionNotEqualToLength`: where to append next.
-        next_position: Option<i64>,
-        /// The object's CRC-64, when the response carried it.
-        server_crc64: Option<i64>,
-        /// The position the append asked for.
-        position: Option<i64>,
+        /// The service's answer.
+        failure: ServiceFailure,
     },
     /// The data reached the server but the server's CRC-64 of the object is not the one computed here.
     CrcMismatch {
@@ -240,16 +248,18 @@ impl From<Error> for OssError {
         let text = error.to_string();
         match error {
             Error::Service(e) => OssError::Service {
-                kind: e.kind,
-                status: e.status.into(),
-                code: e.code,
-                error_message: e.message,
-                request_id: e.request_id,
-                host_id: e.host_id,
-                ec: e.ec,
-                next_position: num::out_opt(e.next_position),
-                server_crc64: num::crc_out_opt(e.server_crc64),
-                position: num::out_opt(e.position),
+                failure: ServiceFailure {
+                    kind: e.kind,
+                    status: e.status.into(),
+                    code: e.code,
+                    error_message: e.message,
+                    request_id: e.request_id,
+                    host_id: e.host_id,
+                    ec: e.ec,
+                    next_position: num::out_opt(e.next_position),
+                    server_crc64: num::crc_out_opt(e.server_crc64),
+                    position: num::out_opt(e.position),
+                },
             },
             Error::CrcMismatch { expected_crc64, server_crc64, next_position, request_id } => OssError::CrcMismatch {
                 expected_crc64: num::crc_out(expected_crc64),
@@ -304,16 +314,19 @@ impl fmt::Display for OssError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let core = match self.clone() {
             OssError::Service {
-                kind: _,
-                status,
-                code,
-                error_message,
-                request_id,
-                host_id,
-                ec,
-                next_position,
-                server_crc64,
-                position,
+                failure:
+                    ServiceFailure {
+                        kind: _,
+                        status,
+                        code,
+                        error_message,
+                        request_id,
+                        host_id,
+                        ec,
+                        next_position,
+                        server_crc64,
+                        position,
+                    },
             } => {
                 let mut service = ServiceError::new(u16::try_from(status).unwrap_or(0), code);
                 service.message = error_message;
@@ -382,7 +395,7 @@ mod tests {
         let error = OssError::from(Error::from(service));
         assert_eq!(error.to_string(), core_text);
         match error {
-            OssError::Service { kind, status, code, ec, next_position, request_id, .. } => {
+            OssError::Service { failure: ServiceFailure { kind, status, code, ec, next_position, request_id, .. } } => {
                 assert_eq!(kind, ServiceErrorKind::PositionNotEqualToLength);
                 assert_eq!((status, code.as_str(), ec.as_str()), (409, "PositionNotEqualToLength", "0026-00000016"));
                 assert_eq!((next_position, request_id.as_str()), (Some(42), "RID"));

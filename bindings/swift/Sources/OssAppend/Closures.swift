@@ -5,7 +5,7 @@
 import Foundation
 
 /// A progress listener from a closure: `ProgressHandler { sent, total in keepGoing }`. Throwing
-/// fails the call with `OssError.Callback`; returning false cancels it.
+/// fails the call with `OssError.callback`; returning false cancels it.
 public final class ProgressHandler: ProgressListener {
     private let body: @Sendable (Int64, Int64) throws -> Bool
 
@@ -47,7 +47,7 @@ public final class CredentialsFetcher: CredentialsProvider {
 /// The path of a file URL, or `InvalidArgument` for another kind of URL.
 func filePath(_ url: URL) throws -> String {
     guard url.isFileURL else {
-        throw OssError.InvalidArgument(name: "url", reason: "\(url) is not a file URL")
+        throw OssError.invalidArgument(name: "url", reason: "\(url) is not a file URL")
     }
     return url.path
 }

@@ -3813,6 +3813,155 @@ public func FfiConverterTypePutResult_lower(_ value: PutResult) -> RustBuffer {
 
 
 /**
+ * The service's answer to a request it refused.
+ */
+public struct ServiceFailure: Equatable, Hashable {
+    /**
+     * What the error means.
+     */
+    public let kind: ServiceErrorKind
+    /**
+     * HTTP status, e.g. 409.
+     */
+    public let status: Int32
+    /**
+     * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
+     */
+    public let code: String
+    /**
+     * The service's message (`Message` in the error XML).
+     */
+    public let errorMessage: String
+    /**
+     * `x-oss-request-id`, for Alibaba Cloud support.
+     */
+    public let requestId: String
+    /**
+     * The host that answered.
+     */
+    public let hostId: String
+    /**
+     * Detailed error code, e.g. `0026-00000016`.
+     */
+    public let ec: String
+    /**
+     * The object's real length, for `PositionNotEqualToLength`: where to append next.
+     */
+    public let nextPosition: Int64?
+    /**
+     * The object's CRC-64, when the response carried it.
+     */
+    public let serverCrc64: Int64?
+    /**
+     * The position the append asked for.
+     */
+    public let position: Int64?
+
+    // Default memberwise initializers are never public by default, so we
+    // declare one manually.
+    public init(
+        /**
+         * What the error means.
+         */kind: ServiceErrorKind, 
+        /**
+         * HTTP status, e.g. 409.
+         */status: Int32, 
+        /**
+         * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
+         */code: String, 
+        /**
+         * The service's message (`Message` in the error XML).
+         */errorMessage: String, 
+        /**
+         * `x-oss-request-id`, for Alibaba Cloud support.
+         */requestId: String, 
+        /**
+         * The host that answered.
+         */hostId: String, 
+        /**
+         * Detailed error code, e.g. `0026-00000016`.
+         */ec: String, 
+        /**
+         * The object's real length, for `PositionNotEqualToLength`: where to append next.
+         */nextPosition: Int64?, 
+        /**
+         * The object's CRC-64, when the response carried it.
+         */serverCrc64: Int64?, 
+        /**
+         * The position the append asked for.
+         */position: Int64?) {
+        self.kind = kind
+        self.status = status
+        self.code = code
+        self.errorMessage = errorMessage
+        self.requestId = requestId
+        self.hostId = hostId
+        self.ec = ec
+        self.nextPosition = nextPosition
+        self.serverCrc64 = serverCrc64
+        self.position = position
+    }
+
+    
+
+    
+}
+
+#if compiler(>=6)
+extension ServiceFailure: Sendable {}
+#endif
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public struct FfiConverterTypeServiceFailure: FfiConverterRustBuffer {
+    public static func read(from buf: inout (data: Data, offset: Data.Index)) throws -> ServiceFailure {
+        return
+            try ServiceFailure(
+                kind: FfiConverterTypeServiceErrorKind.read(from: &buf), 
+                status: FfiConverterInt32.read(from: &buf), 
+                code: FfiConverterString.read(from: &buf), 
+                errorMessage: FfiConverterString.read(from: &buf), 
+                requestId: FfiConverterString.read(from: &buf), 
+                hostId: FfiConverterString.read(from: &buf), 
+                ec: FfiConverterString.read(from: &buf), 
+                nextPosition: FfiConverterOptionInt64.read(from: &buf), 
+                serverCrc64: FfiConverterOptionInt64.read(from: &buf), 
+                position: FfiConverterOptionInt64.read(from: &buf)
+        )
+    }
+
+    public static func write(_ value: ServiceFailure, into buf: inout [UInt8]) {
+        FfiConverterTypeServiceErrorKind.write(value.kind, into: &buf)
+        FfiConverterInt32.write(value.status, into: &buf)
+        FfiConverterString.write(value.code, into: &buf)
+        FfiConverterString.write(value.errorMessage, into: &buf)
+        FfiConverterString.write(value.requestId, into: &buf)
+        FfiConverterString.write(value.hostId, into: &buf)
+        FfiConverterString.write(value.ec, into: &buf)
+        FfiConverterOptionInt64.write(value.nextPosition, into: &buf)
+        FfiConverterOptionInt64.write(value.serverCrc64, into: &buf)
+        FfiConverterOptionInt64.write(value.position, into: &buf)
+    }
+}
+
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceFailure_lift(_ buf: RustBuffer) throws -> ServiceFailure {
+    return try FfiConverterTypeServiceFailure.lift(buf)
+}
+
+#if swift(>=5.8)
+@_documentation(visibility: private)
+#endif
+public func FfiConverterTypeServiceFailure_lower(_ value: ServiceFailure) -> RustBuffer {
+    return FfiConverterTypeServiceFailure.lower(value)
+}
+
+
+/**
  * How a spool works. Only `bucket` and `key_template` are required.
  */
 public struct SpoolConfig: Equatable, Hashable {
@@ -4850,44 +4999,18 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     
     
     /**
-     * The service answered with an error status.
+     * The service answered with an error status: its answer, by field name (Swift
+     * `catch OssError.service(let failure)`, Kotlin `e.failure`, or `e.status` and the like).
      */
-    case Service(
+    case service(
         /**
-         * What the error means.
-         */kind: ServiceErrorKind, 
-        /**
-         * HTTP status, e.g. 409.
-         */status: Int32, 
-        /**
-         * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
-         */code: String, 
-        /**
-         * The service's message (`Message` in the error XML).
-         */errorMessage: String, 
-        /**
-         * `x-oss-request-id`, for Alibaba Cloud support.
-         */requestId: String, 
-        /**
-         * The host that answered.
-         */hostId: String, 
-        /**
-         * Detailed error code, e.g. `0026-00000016`.
-         */ec: String, 
-        /**
-         * The object's real length, for `PositionNotEqualToLength`: where to append next.
-         */nextPosition: Int64?, 
-        /**
-         * The object's CRC-64, when the response carried it.
-         */serverCrc64: Int64?, 
-        /**
-         * The position the append asked for.
-         */position: Int64?
+         * The service's answer.
+         */failure: ServiceFailure
     )
     /**
      * The data reached the server but the server's CRC-64 of the object is not the one computed here.
      */
-    case CrcMismatch(
+    case crcMismatch(
         /**
          * The CRC this client computed for the object after the append.
          */expectedCrc64: Int64, 
@@ -4905,7 +5028,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The append landed but could not be verified: the response had no CRC-64. Do not append
      * the data again.
      */
-    case Unverified(
+    case unverified(
         /**
          * The object's length after the append.
          */nextPosition: Int64, 
@@ -4917,7 +5040,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The append may have landed: its response was lost and settling it failed too. Never retry
      * it as it is: settle `in_flight` (`OssClient.settle`) to learn whether it landed.
      */
-    case Unsettled(
+    case unsettled(
         /**
          * The append, to keep and settle.
          */inFlight: InFlight, 
@@ -4928,7 +5051,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The bytes read do not match the object's CRC-64: read it again.
      */
-    case DownloadCrcMismatch(
+    case downloadCrcMismatch(
         /**
          * The CRC of the bytes read.
          */computedCrc64: Int64, 
@@ -4946,7 +5069,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The spool refused or failed: full, locked by another process, closed, flush timed out, its
      * directory failed.
      */
-    case Spool(
+    case spool(
         /**
          * What went wrong, to switch on.
          */kind: SpoolErrorKind, 
@@ -4957,7 +5080,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The connection failed or broke (DNS, refused, reset).
      */
-    case Network(
+    case network(
         /**
          * What failed.
          */reason: String
@@ -4966,7 +5089,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * The TLS connection could not be made: not retryable, the trust (a CA bundle) or the
      * endpoint must change.
      */
-    case Tls(
+    case tls(
         /**
          * Why.
          */kind: TlsErrorKind, 
@@ -4977,7 +5100,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A timeout fired.
      */
-    case Timeout(
+    case timeout(
         /**
          * Which timeout.
          */kind: TimeoutKind, 
@@ -4988,11 +5111,11 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * A progress listener returned false, or a cancel token was triggered.
      */
-    case Cancelled
+    case cancelled
     /**
      * An argument was refused before anything was sent.
      */
-    case InvalidArgument(
+    case invalidArgument(
         /**
          * Which argument.
          */name: String, 
@@ -5003,7 +5126,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * Credentials could not be had: none configured, or the credentials provider failed or threw.
      */
-    case Credentials(
+    case credentials(
         /**
          * Why.
          */reason: String
@@ -5011,7 +5134,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * Reading the local body (a file) or writing a downloaded one failed.
      */
-    case Body(
+    case body(
         /**
          * What failed.
          */reason: String
@@ -5019,7 +5142,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
     /**
      * The server's response could not be understood.
      */
-    case ProtocolError(
+    case protocolError(
         /**
          * What was wrong with it.
          */reason: String
@@ -5028,7 +5151,7 @@ enum OssError: Swift.Error, Equatable, Hashable, Foundation.LocalizedError {
      * An application callback threw; the call stopped as if cancelled, so nothing of the body it
      * was sending landed (a call whose bytes landed, or may have, reports that instead).
      */
-    case Callback(
+    case callback(
         /**
          * Which callback.
          */callback: CallbackKind, 
@@ -5076,68 +5199,59 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
         
 
         
-        case 1: return .Service(
-            kind: try FfiConverterTypeServiceErrorKind.read(from: &buf), 
-            status: try FfiConverterInt32.read(from: &buf), 
-            code: try FfiConverterString.read(from: &buf), 
-            errorMessage: try FfiConverterString.read(from: &buf), 
-            requestId: try FfiConverterString.read(from: &buf), 
-            hostId: try FfiConverterString.read(from: &buf), 
-            ec: try FfiConverterString.read(from: &buf), 
-            nextPosition: try FfiConverterOptionInt64.read(from: &buf), 
-            serverCrc64: try FfiConverterOptionInt64.read(from: &buf), 
-            position: try FfiConverterOptionInt64.read(from: &buf)
+        case 1: return .service(
+            failure: try FfiConverterTypeServiceFailure.read(from: &buf)
             )
-        case 2: return .CrcMismatch(
+        case 2: return .crcMismatch(
             expectedCrc64: try FfiConverterInt64.read(from: &buf), 
             serverCrc64: try FfiConverterInt64.read(from: &buf), 
             nextPosition: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
-        case 3: return .Unverified(
+        case 3: return .unverified(
             nextPosition: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
-        case 4: return .Unsettled(
+        case 4: return .unsettled(
             inFlight: try FfiConverterTypeInFlight.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 5: return .DownloadCrcMismatch(
+        case 5: return .downloadCrcMismatch(
             computedCrc64: try FfiConverterInt64.read(from: &buf), 
             serverCrc64: try FfiConverterInt64.read(from: &buf), 
             bytesRead: try FfiConverterInt64.read(from: &buf), 
             requestId: try FfiConverterString.read(from: &buf)
             )
-        case 6: return .Spool(
+        case 6: return .spool(
             kind: try FfiConverterTypeSpoolErrorKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 7: return .Network(
+        case 7: return .network(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 8: return .Tls(
+        case 8: return .tls(
             kind: try FfiConverterTypeTlsErrorKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 9: return .Timeout(
+        case 9: return .timeout(
             kind: try FfiConverterTypeTimeoutKind.read(from: &buf), 
             millis: try FfiConverterInt64.read(from: &buf)
             )
-        case 10: return .Cancelled
-        case 11: return .InvalidArgument(
+        case 10: return .cancelled
+        case 11: return .invalidArgument(
             name: try FfiConverterString.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 12: return .Credentials(
+        case 12: return .credentials(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 13: return .Body(
+        case 13: return .body(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 14: return .ProtocolError(
+        case 14: return .protocolError(
             reason: try FfiConverterString.read(from: &buf)
             )
-        case 15: return .Callback(
+        case 15: return .callback(
             callback: try FfiConverterTypeCallbackKind.read(from: &buf), 
             reason: try FfiConverterString.read(from: &buf)
             )
@@ -5153,21 +5267,12 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
 
         
         
-        case let .Service(kind,status,code,errorMessage,requestId,hostId,ec,nextPosition,serverCrc64,position):
+        case let .service(failure):
             writeInt(&buf, Int32(1))
-            FfiConverterTypeServiceErrorKind.write(kind, into: &buf)
-            FfiConverterInt32.write(status, into: &buf)
-            FfiConverterString.write(code, into: &buf)
-            FfiConverterString.write(errorMessage, into: &buf)
-            FfiConverterString.write(requestId, into: &buf)
-            FfiConverterString.write(hostId, into: &buf)
-            FfiConverterString.write(ec, into: &buf)
-            FfiConverterOptionInt64.write(nextPosition, into: &buf)
-            FfiConverterOptionInt64.write(serverCrc64, into: &buf)
-            FfiConverterOptionInt64.write(position, into: &buf)
+            FfiConverterTypeServiceFailure.write(failure, into: &buf)
             
         
-        case let .CrcMismatch(expectedCrc64,serverCrc64,nextPosition,requestId):
+        case let .crcMismatch(expectedCrc64,serverCrc64,nextPosition,requestId):
             writeInt(&buf, Int32(2))
             FfiConverterInt64.write(expectedCrc64, into: &buf)
             FfiConverterInt64.write(serverCrc64, into: &buf)
@@ -5175,19 +5280,19 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Unverified(nextPosition,requestId):
+        case let .unverified(nextPosition,requestId):
             writeInt(&buf, Int32(3))
             FfiConverterInt64.write(nextPosition, into: &buf)
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Unsettled(inFlight,reason):
+        case let .unsettled(inFlight,reason):
             writeInt(&buf, Int32(4))
             FfiConverterTypeInFlight.write(inFlight, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .DownloadCrcMismatch(computedCrc64,serverCrc64,bytesRead,requestId):
+        case let .downloadCrcMismatch(computedCrc64,serverCrc64,bytesRead,requestId):
             writeInt(&buf, Int32(5))
             FfiConverterInt64.write(computedCrc64, into: &buf)
             FfiConverterInt64.write(serverCrc64, into: &buf)
@@ -5195,55 +5300,55 @@ public struct FfiConverterTypeOssError: FfiConverterRustBuffer {
             FfiConverterString.write(requestId, into: &buf)
             
         
-        case let .Spool(kind,reason):
+        case let .spool(kind,reason):
             writeInt(&buf, Int32(6))
             FfiConverterTypeSpoolErrorKind.write(kind, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Network(reason):
+        case let .network(reason):
             writeInt(&buf, Int32(7))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Tls(kind,reason):
+        case let .tls(kind,reason):
             writeInt(&buf, Int32(8))
             FfiConverterTypeTlsErrorKind.write(kind, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Timeout(kind,millis):
+        case let .timeout(kind,millis):
             writeInt(&buf, Int32(9))
             FfiConverterTypeTimeoutKind.write(kind, into: &buf)
             FfiConverterInt64.write(millis, into: &buf)
             
         
-        case .Cancelled:
+        case .cancelled:
             writeInt(&buf, Int32(10))
         
         
-        case let .InvalidArgument(name,reason):
+        case let .invalidArgument(name,reason):
             writeInt(&buf, Int32(11))
             FfiConverterString.write(name, into: &buf)
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Credentials(reason):
+        case let .credentials(reason):
             writeInt(&buf, Int32(12))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Body(reason):
+        case let .body(reason):
             writeInt(&buf, Int32(13))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .ProtocolError(reason):
+        case let .protocolError(reason):
             writeInt(&buf, Int32(14))
             FfiConverterString.write(reason, into: &buf)
             
         
-        case let .Callback(callback,reason):
+        case let .callback(callback,reason):
             writeInt(&buf, Int32(15))
             FfiConverterTypeCallbackKind.write(callback, into: &buf)
             FfiConverterString.write(reason, into: &buf)

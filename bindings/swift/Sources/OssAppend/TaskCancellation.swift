@@ -2,7 +2,7 @@
 // but never see Swift's Task cancellation: a cancelled Task's upload went on to the end. These
 // `async` forms, named as the blocking ones, give each call a CancelToken of its own that the
 // awaiting Task's cancellation triggers, so `task.cancel()` stops the call at its next check; it
-// then throws `OssError.Cancelled`, and nothing of an append's body lands.
+// then throws `OssError.cancelled`, and nothing of an append's body lands.
 import Foundation
 
 /// Runs `body` with a new token that the current Task's cancellation cancels (at once when the

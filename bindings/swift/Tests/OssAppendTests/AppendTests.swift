@@ -73,10 +73,10 @@ final class AppendTests: XCTestCase {
         XCTAssertEqual(try client.get(bucket: bucket, key: key, range: .span(first: 3, last: 5)).data, Data("345".utf8))
         XCTAssertFalse(try client.delete(bucket: bucket, key: key).isEmpty)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key)) { error in
-            guard case OssError.Service(_, let status, _, _, _, _, _, _, _, _) = error else {
+            guard case OssError.service(let failure) = error else {
                 return XCTFail("\(error)")
             }
-            XCTAssertEqual(status, 404)
+            XCTAssertEqual(failure.status, 404)
         }
     }
 

@@ -18,7 +18,7 @@ final class ClosureTests: XCTestCase {
         }, cancel: nil)
         XCTAssertEqual(last.get(), Int64(body.count))
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: ProgressHandler { _, _ in false }, cancel: nil)) { error in
-            guard case OssError.Cancelled = error else { return XCTFail("\(error)") }
+            guard case OssError.cancelled = error else { return XCTFail("\(error)") }
         }
         let fetched = LastValue()
         let sts = try OssClient.withCredentialsProvider(config: emulator.config(), provider: CredentialsFetcher {
@@ -42,7 +42,7 @@ final class ClosureTests: XCTestCase {
         do {
             _ = try client.appendFile(bucket: bucket, key: key, url: URL(string: "https://example.com/x")!, cancel: nil)
             XCTFail("not a file URL")
-        } catch OssError.InvalidArgument(let name, _) {
+        } catch OssError.invalidArgument(let name, _) {
             XCTAssertEqual(name, "url")
         }
     }
@@ -117,7 +117,7 @@ final class AwaitTests: XCTestCase {
         do {
             _ = try await cancelled.value
             XCTFail("the Task was cancelled")
-        } catch OssError.Cancelled {
+        } catch OssError.cancelled {
         }
         _ = try await log.append(data: Data("two\n".utf8))
         let text = try await client.get(bucket: bucket, key: key).data

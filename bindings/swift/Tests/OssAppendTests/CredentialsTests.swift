@@ -72,10 +72,10 @@ final class CredentialsTests: XCTestCase {
     }
 
     func testProviderThrowingOssErrorFailsTheCall() throws {
-        let provider = FailingProvider(OssError.Credentials(reason: "token server said 401"))
+        let provider = FailingProvider(OssError.credentials(reason: "token server said 401"))
         let client = try OssClient.withCredentialsProvider(config: emulator.config(), provider: provider)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: "x")) { error in
-            guard case OssError.Credentials(let reason) = error else { return XCTFail("\(error)") }
+            guard case OssError.credentials(let reason) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(reason, "token server said 401")
         }
     }
@@ -84,7 +84,7 @@ final class CredentialsTests: XCTestCase {
         let provider = FailingProvider(FailingProvider.Offline())
         let client = try OssClient.withCredentialsProvider(config: emulator.config(), provider: provider)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: "x")) { error in
-            guard case OssError.Credentials(let reason) = error else { return XCTFail("\(error)") }
+            guard case OssError.credentials(let reason) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(reason.contains("Offline"), reason)
         }
     }
@@ -95,7 +95,7 @@ final class CredentialsTests: XCTestCase {
             expiration: "2026-11-30T12:00:00Z")
         XCTAssertEqual(credentials.expiration, Date(timeIntervalSince1970: 1_796_040_000))
         XCTAssertThrowsError(try credentialsFromSts(accessKeyId: "a", accessKeySecret: "b", securityToken: "c", expiration: "tomorrow")) { error in
-            guard case OssError.Credentials = error else { return XCTFail("\(error)") }
+            guard case OssError.credentials = error else { return XCTFail("\(error)") }
         }
     }
 
@@ -110,11 +110,11 @@ final class CredentialsTests: XCTestCase {
 
         let missing = try OssClient.withCredentialsUrl(config: emulator.config(), url: "\(emulator.endpoint)/-/emulator/none")
         XCTAssertThrowsError(try missing.head(bucket: bucket, key: key)) { error in
-            guard case OssError.Credentials(let reason) = error else { return XCTFail("\(error)") }
+            guard case OssError.credentials(let reason) = error else { return XCTFail("\(error)") }
             XCTAssertTrue(reason.contains("answered HTTP 404"), reason)
         }
         XCTAssertThrowsError(try OssClient.withCredentialsUrl(config: emulator.config(), url: "ftp://app/sts")) { error in
-            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            guard case OssError.invalidArgument(let name, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(name, "credentials URL")
         }
     }

@@ -11,9 +11,9 @@ final class ErrorTests: XCTestCase {
         try emulator.clearFaults()
     }
 
-    /// The fields of a `Service` error (the library's `OssError.service`), or a failure.
+    /// The service's answer of a `.service` error, or a test failure.
     func service(_ error: Error, file: StaticString = #filePath, line: UInt = #line) -> ServiceFailure? {
-        guard let service = (error as? OssError)?.service else {
+        guard case let OssError.service(service) = error else {
             XCTFail("not a service error: \(error)", file: file, line: line)
             return nil
         }
@@ -82,22 +82,22 @@ final class ErrorTests: XCTestCase {
     func testBadArgumentsFailBeforeAnythingIsSent() throws {
         let client = try emulator.client()
         XCTAssertThrowsError(try client.append(bucket: "", key: "key", data: Data("x".utf8))) { error in
-            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            guard case OssError.invalidArgument(let name, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(name, "bucket")
         }
         XCTAssertThrowsError(try OssClient(config: ClientConfig(endpoint: "ftp://example"), credentials: TestEmulator.keys)) { error in
-            guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
+            guard case OssError.invalidArgument = error else { return XCTFail("\(error)") }
         }
         let coldArchive = AppendOptions(headers: ObjectHeaders(storageClass: .coldArchive))
         XCTAssertThrowsError(try client.append(bucket: bucket, key: emulator.key("x"), data: Data("x".utf8), options: coldArchive)) { error in
-            guard case OssError.InvalidArgument = error else { return XCTFail("\(error)") }
+            guard case OssError.invalidArgument = error else { return XCTFail("\(error)") }
         }
     }
 
     func testMissingFileIsReportedAsInvalidArgument() throws {
         let client = try emulator.client()
         XCTAssertThrowsError(try client.appendFile(bucket: bucket, key: emulator.key("x"), path: "/no/such/file")) { error in
-            guard case OssError.InvalidArgument(let name, _) = error else { return XCTFail("\(error)") }
+            guard case OssError.invalidArgument(let name, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(name, "body")
         }
     }
@@ -106,7 +106,7 @@ final class ErrorTests: XCTestCase {
         let closed = try OssClient(config: emulator.config(maxAttempts: 1, endpoint: "http://127.0.0.1:1"),
                                    credentials: TestEmulator.keys)
         XCTAssertThrowsError(try closed.head(bucket: bucket, key: "x")) { error in
-            guard case OssError.Network = error else { return XCTFail("\(error)") }
+            guard case OssError.network = error else { return XCTFail("\(error)") }
         }
     }
 
@@ -115,7 +115,7 @@ final class ErrorTests: XCTestCase {
         let impatient = try OssClient(config: emulator.config(maxAttempts: 1, readWriteTimeoutMs: 200),
                                       credentials: TestEmulator.keys)
         XCTAssertThrowsError(try impatient.head(bucket: bucket, key: "x")) { error in
-            guard case OssError.Timeout(let kind, _) = error else { return XCTFail("\(error)") }
+            guard case OssError.timeout(let kind, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(kind, .readWrite)
         }
     }
@@ -138,42 +138,47 @@ final class ErrorTests: XCTestCase {
         } catch let error as OssError {
             let described: String
             switch error {
-            case let .Service(kind, status, code, _, _, _, _, _, _, _):
-                XCTAssertEqual(kind, .noSuchKey)
-                described = "HTTP \(status) \(code)"
-            case .CrcMismatch: described = "CRC"
-            case .Unverified: described = "landed, unverified"
-            case .Unsettled: described = "unsettled"
-            case .DownloadCrcMismatch: described = "download CRC"
-            case .Network: described = "network"
-            case .Timeout: described = "timeout"
-            case .Cancelled: described = "cancelled"
-            case .InvalidArgument: described = "invalid"
-            case .Credentials: described = "credentials"
-            case .Body: described = "body"
-            case .ProtocolError: described = "protocol"
-            case let .Spool(kind, _): described = "spool \(kind)"
-            case let .Tls(kind, _): described = "tls \(kind)"
-            case let .Callback(callback, _): described = "callback \(callback)"
+            case let .service(failure):
+                XCTAssertEqual(failure.kind, .noSuchKey)
+                described = "HTTP \(failure.status) \(failure.code)"
+            case .crcMismatch: described = "CRC"
+            case .unverified: described = "landed, unverified"
+            case .unsettled: described = "unsettled"
+            case .downloadCrcMismatch: described = "download CRC"
+            case .network: described = "network"
+            case .timeout: described = "timeout"
+            case .cancelled: described = "cancelled"
+            case .invalidArgument: described = "invalid"
+            case .credentials: described = "credentials"
+            case .body: described = "body"
+            case .protocolError: described = "protocol"
+            case let .spool(kind, _): described = "spool \(kind)"
+            case let .tls(kind, _): described = "tls \(kind)"
+            case let .callback(callback, _): described = "callback \(callback)"
             }
             XCTAssertEqual(described, "HTTP 404 NoSuchKey")
         }
     }
 
-    func testServiceFieldsByName() {
-        let error = OssError.Service(kind: .positionNotEqualToLength, status: 409, code: "PositionNotEqualToLength",
+    func testServiceFieldsByName() throws {
+        let failure = ServiceFailure(kind: .positionNotEqualToLength, status: 409, code: "PositionNotEqualToLength",
                                      errorMessage: "m", requestId: "r", hostId: "h", ec: "0026-00000016",
                                      nextPosition: 5, serverCrc64: nil, position: 2)
-        XCTAssertEqual(error.service?.nextPosition, 5)
-        XCTAssertEqual(error.service?.kind, .positionNotEqualToLength)
-        XCTAssertNil(OssError.Cancelled.service)
+        do {
+            throw OssError.service(failure: failure)
+        } catch OssError.service(let e) {
+            XCTAssertEqual(e.code, "PositionNotEqualToLength")
+            XCTAssertEqual(e.nextPosition, 5)
+        }
+        XCTAssertEqual(OssError.service(failure: failure).serviceFailure?.kind, .positionNotEqualToLength)
+        XCTAssertNil(OssError.cancelled.serviceFailure)
     }
 
     func testEveryCaseCanBeWrittenQualified() {
         // `OssError.Protocol` could not be: Swift read it as the metatype.
-        let errors: [OssError] = [OssError.ProtocolError(reason: "bad"), OssError.Cancelled, OssError.Body(reason: "x")]
+        let errors: [OssError] = [OssError.protocolError(reason: "bad"), OssError.cancelled, OssError.body(reason: "x")]
         XCTAssertEqual(errors.count, 3)
-        if case OssError.ProtocolError(let reason) = errors[0] {
+        if case OssError.protocolError(let reason) = errors[0] {
             XCTAssertEqual(reason, "bad")
         } else {
             XCTFail("\(errors[0])")
@@ -184,7 +189,7 @@ final class ErrorTests: XCTestCase {
         let client = try emulator.client()
         let key = emulator.key("negative")
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("x".utf8), options: AppendOptions(position: -1), cancel: nil)) { error in
-            guard case let OssError.InvalidArgument(name, _) = error else { return XCTFail("\(error)") }
+            guard case let OssError.invalidArgument(name, _) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(name, "position")
         }
         XCTAssertThrowsError(try OssClient(config: emulator.config(readWriteTimeoutMs: -5), credentials: TestEmulator.keys))
@@ -201,7 +206,7 @@ final class ErrorTests: XCTestCase {
         var stored: InFlight?
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: Data("second,".utf8),
                                                options: AppendOptions(position: 6, crc64: first.crc64))) { error in
-            guard case let OssError.Unsettled(inFlight, reason) = error else { return XCTFail("\(error)") }
+            guard case let OssError.unsettled(inFlight, reason) = error else { return XCTFail("\(error)") }
             XCTAssertEqual(inFlight.position, 6)
             XCTAssertEqual(inFlight.length, 7)
             XCTAssertEqual(inFlight.crc64Before, first.crc64)

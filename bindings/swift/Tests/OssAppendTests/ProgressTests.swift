@@ -43,7 +43,7 @@ final class ProgressTests: XCTestCase {
     let body = Data((0..<(1024 * 1024)).map { UInt8(truncatingIfNeeded: $0) })
 
     func isCancelled(_ error: Error) -> Bool {
-        if case OssError.Cancelled = error { return true }
+        if case OssError.cancelled = error { return true }
         return false
     }
 
@@ -106,8 +106,11 @@ final class ProgressTests: XCTestCase {
     func testAsyncCallsBackOnTheLibrarysNamedThreads() async throws {
         // The library's threads are a small pool named oss-append-N, reused from call to call.
         let client = try emulator.client()
-        let names = NSMutableSet()
-        let lock = NSLock()
+        final class Names: @unchecked Sendable {
+            let lock = NSLock()
+            var seen = Set<String>()
+        }
+        let names = Names()
         let listener = ProgressHandler { _, _ in
             #if os(Linux)
             let name = (try? String(contentsOfFile: "/proc/thread-self/comm", encoding: .utf8))?
@@ -117,15 +120,13 @@ final class ProgressTests: XCTestCase {
             pthread_getname_np(pthread_self(), &buffer, buffer.count)
             let name = String(cString: buffer)
             #endif
-            lock.lock()
-            names.add(name)
-            lock.unlock()
+            names.lock.withLock { _ = names.seen.insert(name) }
             return true
         }
         for _ in 0..<5 {
             _ = try await client.append(bucket: bucket, key: emulator.key("named.bin"), data: body, progress: listener)
         }
-        let seen = lock.withLock { names.allObjects as! [String] }
+        let seen = names.lock.withLock { names.seen }
         XCTAssertFalse(seen.isEmpty)
         XCTAssertTrue(seen.allSatisfy { $0.hasPrefix("oss-append-") && Int($0.dropFirst("oss-append-".count)) != nil }, "\(seen)")
     }
@@ -192,7 +193,7 @@ final class ProgressTests: XCTestCase {
         let client = try emulator.client()
         let key = emulator.key("thrown.bin")
         XCTAssertThrowsError(try client.append(bucket: bucket, key: key, data: body, progress: Thrower())) { error in
-            guard case let OssError.Callback(callback, reason) = error else {
+            guard case let OssError.callback(callback, reason) = error else {
                 return XCTFail("not a callback error: \(error)")
             }
             XCTAssertEqual(callback, .progress)
@@ -208,7 +209,7 @@ final class ProgressTests: XCTestCase {
         do {
             _ = try await client.append(bucket: bucket, key: key, data: body, progress: Thrower())
             XCTFail("the listener threw")
-        } catch OssError.Callback(let callback, _) {
+        } catch OssError.callback(let callback, _) {
             XCTAssertEqual(callback, .progress)
         }
         XCTAssertThrowsError(try client.head(bucket: bucket, key: key, cancel: nil))

@@ -29,10 +29,8 @@ final class ReadmeExampleTests: XCTestCase {
         do {
             let result = try await log.append(data: Data("app started\n".utf8))
             print("next position \(result.nextPosition), crc64 \(result.crc64)")
-        } catch let error as OssError {
-            if let service = error.service {   // the .Service case's fields by name
-                print("HTTP \(service.status) \(service.code) [\(service.requestId)], object length \(service.nextPosition.map(String.init) ?? "?")")
-            }
+        } catch OssError.service(let failure) {
+            print("HTTP \(failure.status) \(failure.code) [\(failure.requestId)], object length \(failure.nextPosition.map(String.init) ?? "?")")
         }
 
         // A file, streamed on a library thread; cancelling the Task cancels the upload:
@@ -49,9 +47,9 @@ final class ReadmeExampleTests: XCTestCase {
         do {
             let length = try await client.head(bucket: "my-bucket", key: "videos/clip.mp4").contentLength
             XCTAssertTrue(finished && length == 3 * 1024 * 1024, "a cancelled upload left \(length) bytes")
-        } catch OssError.Service(let kind, _, _, _, _, _, _, _, _, _) {
+        } catch OssError.service(let failure) {
             XCTAssertFalse(finished)
-            XCTAssertEqual(kind, .noSuchKey)
+            XCTAssertEqual(failure.kind, .noSuchKey)
         }
     }
 

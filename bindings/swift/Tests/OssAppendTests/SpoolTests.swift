@@ -63,7 +63,7 @@ final class SpoolTests: XCTestCase {
         XCTAssertEqual(next, Int64(expected.utf8.count))
         try spool.shutdown()
         XCTAssertThrowsError(try spool.write(data: Data("x".utf8))) { error in
-            guard case let OssError.Spool(kind, reason) = error else { return XCTFail("not a spool error: \(error)") }
+            guard case let OssError.spool(kind, reason) = error else { return XCTFail("not a spool error: \(error)") }
             XCTAssertEqual(kind, .closed)
             XCTAssertTrue(reason.contains("closed"), reason)
         }
@@ -101,7 +101,7 @@ final class SpoolTests: XCTestCase {
         let config = SpoolConfig(bucket: bucket, keyTemplate: emulator.key("locked.log"))
         var spool: Spool? = try Spool.open(client: try emulator.client(), dir: dir, config: config)
         XCTAssertThrowsError(try Spool.open(client: try emulator.client(), dir: dir, config: config)) { error in
-            guard case let OssError.Spool(kind, reason) = error else { return XCTFail("not a spool error: \(error)") }
+            guard case let OssError.spool(kind, reason) = error else { return XCTFail("not a spool error: \(error)") }
             XCTAssertEqual(kind, .locked)
             XCTAssertTrue(reason.contains("in use"), reason)
         }

@@ -26,7 +26,7 @@ final class TlsTests: XCTestCase {
     func testAnUntrustedServerIsATlsErrorOfItsKind() throws {
         let client = try OssClient(config: config(trusting: nil), credentials: TestEmulator.keys)
         XCTAssertThrowsError(try client.head(bucket: bucket, key: "missing")) { error in
-            guard case let OssError.Tls(kind, reason) = error else { return XCTFail("not a TLS error: \(error)") }
+            guard case let OssError.tls(kind, reason) = error else { return XCTFail("not a TLS error: \(error)") }
             XCTAssertEqual(kind, .unknownIssuer)
             XCTAssertTrue(reason.contains("CA bundle"), reason)
         }

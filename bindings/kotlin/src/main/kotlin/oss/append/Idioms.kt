@@ -85,3 +85,36 @@ fun OssClient.appendFileWithProgress(
     file: File,
     options: AppendOptions? = null,
 ): Flow<AppendProgress> = progressFlow { listener -> appendFile(bucket, key, file.path, options, listener) }
+
+// The service's answer is one record (`e.failure`, as Swift's `catch OssError.service(let failure)`
+// binds it); its fields read on the exception too, as before: `e.status`, `e.code`, `e.nextPosition`.
+
+/** What the error means. */
+val OssException.Service.kind: ServiceErrorKind get() = failure.kind
+
+/** HTTP status, e.g. 409. */
+val OssException.Service.status: Int get() = failure.status
+
+/** OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body). */
+val OssException.Service.code: String get() = failure.code
+
+/** The service's message (`Message` in the error XML). */
+val OssException.Service.errorMessage: String get() = failure.errorMessage
+
+/** `x-oss-request-id`, for Alibaba Cloud support. */
+val OssException.Service.requestId: String get() = failure.requestId
+
+/** The host that answered. */
+val OssException.Service.hostId: String get() = failure.hostId
+
+/** Detailed error code, e.g. `0026-00000016`. */
+val OssException.Service.ec: String get() = failure.ec
+
+/** The object's real length, for `PositionNotEqualToLength`: where to append next. */
+val OssException.Service.nextPosition: Long? get() = failure.nextPosition
+
+/** The object's CRC-64, when the response carried it. */
+val OssException.Service.serverCrc64: Long? get() = failure.serverCrc64
+
+/** The position the append asked for. */
+val OssException.Service.position: Long? get() = failure.position

@@ -5596,6 +5596,117 @@ public object FfiConverterTypePutResult: FfiConverterRustBuffer<PutResult> {
 
 
 /**
+ * The service's answer to a request it refused.
+ */
+data class ServiceFailure (
+    /**
+     * What the error means.
+     */
+    val `kind`: ServiceErrorKind
+    , 
+    /**
+     * HTTP status, e.g. 409.
+     */
+    val `status`: kotlin.Int
+    , 
+    /**
+     * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
+     */
+    val `code`: kotlin.String
+    , 
+    /**
+     * The service's message (`Message` in the error XML).
+     */
+    val `errorMessage`: kotlin.String
+    , 
+    /**
+     * `x-oss-request-id`, for Alibaba Cloud support.
+     */
+    val `requestId`: kotlin.String
+    , 
+    /**
+     * The host that answered.
+     */
+    val `hostId`: kotlin.String
+    , 
+    /**
+     * Detailed error code, e.g. `0026-00000016`.
+     */
+    val `ec`: kotlin.String
+    , 
+    /**
+     * The object's real length, for `PositionNotEqualToLength`: where to append next.
+     */
+    val `nextPosition`: kotlin.Long?
+    , 
+    /**
+     * The object's CRC-64, when the response carried it.
+     */
+    val `serverCrc64`: kotlin.Long?
+    , 
+    /**
+     * The position the append asked for.
+     */
+    val `position`: kotlin.Long?
+    
+){
+    
+
+    
+
+    
+    companion object
+}
+
+/**
+ * @suppress
+ */
+public object FfiConverterTypeServiceFailure: FfiConverterRustBuffer<ServiceFailure> {
+    override fun read(buf: ByteBuffer): ServiceFailure {
+        return ServiceFailure(
+            FfiConverterTypeServiceErrorKind.read(buf),
+            FfiConverterInt.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterString.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+            FfiConverterOptionalLong.read(buf),
+        )
+    }
+
+    override fun allocationSize(value: ServiceFailure) = (
+            FfiConverterTypeServiceErrorKind.allocationSize(value.`kind`) +
+            FfiConverterInt.allocationSize(value.`status`) +
+            FfiConverterString.allocationSize(value.`code`) +
+            FfiConverterString.allocationSize(value.`errorMessage`) +
+            FfiConverterString.allocationSize(value.`requestId`) +
+            FfiConverterString.allocationSize(value.`hostId`) +
+            FfiConverterString.allocationSize(value.`ec`) +
+            FfiConverterOptionalLong.allocationSize(value.`nextPosition`) +
+            FfiConverterOptionalLong.allocationSize(value.`serverCrc64`) +
+            FfiConverterOptionalLong.allocationSize(value.`position`)
+    )
+
+    override fun write(value: ServiceFailure, buf: ByteBuffer) {
+            FfiConverterTypeServiceErrorKind.write(value.`kind`, buf)
+            FfiConverterInt.write(value.`status`, buf)
+            FfiConverterString.write(value.`code`, buf)
+            FfiConverterString.write(value.`errorMessage`, buf)
+            FfiConverterString.write(value.`requestId`, buf)
+            FfiConverterString.write(value.`hostId`, buf)
+            FfiConverterString.write(value.`ec`, buf)
+            FfiConverterOptionalLong.write(value.`nextPosition`, buf)
+            FfiConverterOptionalLong.write(value.`serverCrc64`, buf)
+            FfiConverterOptionalLong.write(value.`position`, buf)
+    }
+}
+
+
+
+/**
  * How a spool works. Only `bucket` and `key_template` are required.
  */
 data class SpoolConfig (
@@ -6444,59 +6555,15 @@ public object FfiConverterTypeObjectType : FfiConverterRustBuffer<ObjectType>{
 sealed class OssException: kotlin.Exception() {
     
     /**
-     * The service answered with an error status.
+     * The service answered with an error status: its answer, by field name (Swift
+     * `catch OssError.service(let failure)`, Kotlin `e.failure`, or `e.status` and the like).
      */
     class Service(
         
         /**
-         * What the error means.
+         * The service's answer.
          */
-        val `kind`: ServiceErrorKind, 
-        
-        /**
-         * HTTP status, e.g. 409.
-         */
-        val `status`: kotlin.Int, 
-        
-        /**
-         * OSS error code, e.g. `PositionNotEqualToLength` (empty for HEAD, whose errors have no body).
-         */
-        val `code`: kotlin.String, 
-        
-        /**
-         * The service's message (`Message` in the error XML).
-         */
-        val `errorMessage`: kotlin.String, 
-        
-        /**
-         * `x-oss-request-id`, for Alibaba Cloud support.
-         */
-        val `requestId`: kotlin.String, 
-        
-        /**
-         * The host that answered.
-         */
-        val `hostId`: kotlin.String, 
-        
-        /**
-         * Detailed error code, e.g. `0026-00000016`.
-         */
-        val `ec`: kotlin.String, 
-        
-        /**
-         * The object's real length, for `PositionNotEqualToLength`: where to append next.
-         */
-        val `nextPosition`: kotlin.Long?, 
-        
-        /**
-         * The object's CRC-64, when the response carried it.
-         */
-        val `serverCrc64`: kotlin.Long?, 
-        
-        /**
-         * The position the append asked for.
-         */
-        val `position`: kotlin.Long?
+        val `failure`: ServiceFailure
         ) : OssException() {
         override val message
             get() = toString()
@@ -6792,16 +6859,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
 
         return when(buf.getInt()) {
             1 -> OssException.Service(
-                FfiConverterTypeServiceErrorKind.read(buf),
-                FfiConverterInt.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterString.read(buf),
-                FfiConverterOptionalLong.read(buf),
-                FfiConverterOptionalLong.read(buf),
-                FfiConverterOptionalLong.read(buf),
+                FfiConverterTypeServiceFailure.read(buf),
                 )
             2 -> OssException.CrcMismatch(
                 FfiConverterLong.read(buf),
@@ -6865,16 +6923,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
             is OssException.Service -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
                 4UL
-                + FfiConverterTypeServiceErrorKind.allocationSize(value.`kind`)
-                + FfiConverterInt.allocationSize(value.`status`)
-                + FfiConverterString.allocationSize(value.`code`)
-                + FfiConverterString.allocationSize(value.`errorMessage`)
-                + FfiConverterString.allocationSize(value.`requestId`)
-                + FfiConverterString.allocationSize(value.`hostId`)
-                + FfiConverterString.allocationSize(value.`ec`)
-                + FfiConverterOptionalLong.allocationSize(value.`nextPosition`)
-                + FfiConverterOptionalLong.allocationSize(value.`serverCrc64`)
-                + FfiConverterOptionalLong.allocationSize(value.`position`)
+                + FfiConverterTypeServiceFailure.allocationSize(value.`failure`)
             )
             is OssException.CrcMismatch -> (
                 // Add the size for the Int that specifies the variant plus the size needed for all fields
@@ -6965,16 +7014,7 @@ public object FfiConverterTypeOssError : FfiConverterRustBuffer<OssException> {
         when(value) {
             is OssException.Service -> {
                 buf.putInt(1)
-                FfiConverterTypeServiceErrorKind.write(value.`kind`, buf)
-                FfiConverterInt.write(value.`status`, buf)
-                FfiConverterString.write(value.`code`, buf)
-                FfiConverterString.write(value.`errorMessage`, buf)
-                FfiConverterString.write(value.`requestId`, buf)
-                FfiConverterString.write(value.`hostId`, buf)
-                FfiConverterString.write(value.`ec`, buf)
-                FfiConverterOptionalLong.write(value.`nextPosition`, buf)
-                FfiConverterOptionalLong.write(value.`serverCrc64`, buf)
-                FfiConverterOptionalLong.write(value.`position`, buf)
+                FfiConverterTypeServiceFailure.write(value.`failure`, buf)
                 Unit
             }
             is OssException.CrcMismatch -> {

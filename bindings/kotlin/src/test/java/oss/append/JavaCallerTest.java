@@ -64,9 +64,10 @@ class JavaCallerTest {
         client.appendBlocking(BUCKET, key, body, null, null, null);
         OssException.Service conflict = assertThrows(OssException.Service.class,
             () -> client.appendBlocking(BUCKET, key, body, new AppendOptions(0L, null, null), null, null));
-        assertEquals(409, conflict.getStatus());
-        assertEquals(ServiceErrorKind.POSITION_NOT_EQUAL_TO_LENGTH, conflict.getKind());
-        assertEquals(Long.valueOf(body.length), conflict.getNextPosition());
+        ServiceFailure failure = conflict.getFailure();
+        assertEquals(409, failure.getStatus());
+        assertEquals(ServiceErrorKind.POSITION_NOT_EQUAL_TO_LENGTH, failure.getKind());
+        assertEquals(Long.valueOf(body.length), failure.getNextPosition());
 
         OssException.Callback thrown = assertThrows(OssException.Callback.class,
             () -> client.appendBlocking(BUCKET, key, body, null, (sent, total) -> {
@@ -87,7 +88,7 @@ class JavaCallerTest {
         // Kotlin's unsigned types made names such as onProgress-PWzV0Is(long, long) that Java cannot call.
         Class<?>[] types = {
             OssClient.class, Appender.class, ProgressListener.class, AppendResult.class, ObjectMeta.class,
-            GetResult.class, AppendOptions.class, ClientConfig.class, OssException.Service.class,
+            GetResult.class, AppendOptions.class, ClientConfig.class, OssException.Service.class, ServiceFailure.class,
             OssException.Unsettled.class, InFlight.class, Spool.class, SpoolConfig.class, SpoolStatus.class,
         };
         for (Class<?> type : types) {
