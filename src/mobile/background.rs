@@ -19,6 +19,13 @@ use std::time::Duration;
 /// How long a pool thread waits for work before it ends.
 const IDLE: Duration = Duration::from_secs(if cfg!(test) { 1 } else { 30 });
 
+/// The name of the library thread this runs on (`oss-append-N`), or nil on any other thread. The
+/// Kotlin binding names the JVM's thread object for a library thread after it.
+#[uniffi::export]
+pub fn library_thread_name() -> Option<String> {
+    thread::current().name().filter(|name| name.starts_with("oss-append-")).map(str::to_string)
+}
+
 /// A call, which gives back whom to tell that it is done.
 type Job = Box<dyn FnOnce() -> Option<Waker> + Send>;
 

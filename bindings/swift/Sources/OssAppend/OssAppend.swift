@@ -7281,6 +7281,17 @@ fileprivate func uniffiFutureContinuationCallback(handle: UInt64, pollResult: In
     }
 }
 /**
+ * The name of the library thread this runs on (`oss-append-N`), or nil on any other thread. The
+ * Kotlin binding names the JVM's thread object for a library thread after it.
+ */
+public func libraryThreadName() -> String?  {
+    return try!  FfiConverterOptionString.lift(try! rustCall() {
+        uniffiCallStatus in
+    uniffi_oss_append_fn_func_library_thread_name(uniffiCallStatus
+    )
+})
+}
+/**
  * Credentials from an STS answer (`AssumeRole`, or the app's server relaying one): its access key
  * id, secret and security token, and its `Expiration` as the ISO 8601 string STS sends
  * (`2026-11-30T12:00:00Z`). Throws `Credentials` when the expiration is not such a time.
@@ -7311,6 +7322,9 @@ private let initializationResult: InitializationResult = {
     let scaffolding_contract_version = ffi_oss_append_uniffi_contract_version()
     if bindings_contract_version != scaffolding_contract_version {
         return InitializationResult.contractVersionMismatch
+    }
+    if (uniffi_oss_append_checksum_func_library_thread_name() != 16764) {
+        return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_func_credentials_from_sts() != 26846) {
         return InitializationResult.apiChecksumMismatch

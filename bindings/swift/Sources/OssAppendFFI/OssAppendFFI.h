@@ -587,6 +587,12 @@ void uniffi_oss_append_fn_method_spoollistener_on_event(uint64_t ptr, RustBuffer
 RustBuffer uniffi_oss_append_fn_method_osserror_uniffi_trait_display(RustBuffer ptr, RustCallStatus *_Nonnull out_status
 );
 #endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FUNC_LIBRARY_THREAD_NAME
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FUNC_LIBRARY_THREAD_NAME
+RustBuffer uniffi_oss_append_fn_func_library_thread_name(RustCallStatus *_Nonnull out_status
+    
+);
+#endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FUNC_CREDENTIALS_FROM_STS
 #define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_FN_FUNC_CREDENTIALS_FROM_STS
 RustBuffer uniffi_oss_append_fn_func_credentials_from_sts(RustBuffer access_key_id, RustBuffer access_key_secret, RustBuffer security_token, RustBuffer expiration, RustCallStatus *_Nonnull out_status
@@ -850,6 +856,12 @@ void ffi_oss_append_rust_future_free_void(uint64_t handle
 #ifndef UNIFFI_FFIDEF_FFI_OSS_APPEND_RUST_FUTURE_COMPLETE_VOID
 #define UNIFFI_FFIDEF_FFI_OSS_APPEND_RUST_FUTURE_COMPLETE_VOID
 void ffi_oss_append_rust_future_complete_void(uint64_t handle, RustCallStatus *_Nonnull out_status
+);
+#endif
+#ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_FUNC_LIBRARY_THREAD_NAME
+#define UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_FUNC_LIBRARY_THREAD_NAME
+uint16_t uniffi_oss_append_checksum_func_library_thread_name(void
+    
 );
 #endif
 #ifndef UNIFFI_FFIDEF_UNIFFI_OSS_APPEND_CHECKSUM_FUNC_CREDENTIALS_FROM_STS

@@ -2,26 +2,55 @@
 // translates to the generated binding; tested in src/test/kotlin/oss/append/IdiomsTest.kt.
 package oss.append
 
+import com.sun.jna.Native
 import java.io.File
 import kotlinx.coroutines.flow.Flow
 import kotlinx.coroutines.flow.channelFlow
 
+/**
+ * Callbacks come from the library's few threads (`oss-append-N`). JNA attaches such a thread to the
+ * JVM for each callback and detaches it after, so every callback ran on a new `java.lang.Thread`
+ * (`Thread-1234`). The first callback on a library thread keeps it attached and names its Thread
+ * after it: from then on, its callbacks share one `Thread` named `oss-append-N`. Threads of the
+ * app (a blocking call's callbacks run on the caller's thread) are left as they are.
+ */
+internal object CallbackThreads {
+    private val settled = ThreadLocal.withInitial { false }
+
+    fun enter() {
+        if (settled.get()) return
+        settled.set(true)
+        val name = libraryThreadName() ?: return
+        Native.detach(false)
+        Thread.currentThread().name = name
+    }
+}
+
 /** A progress listener from a lambda: `ProgressListener { sent, total -> keepGoing }`. */
 operator fun ProgressListener.Companion.invoke(block: (sent: Long, total: Long) -> Boolean): ProgressListener =
     object : ProgressListener {
-        override fun onProgress(sent: Long, total: Long): Boolean = block(sent, total)
+        override fun onProgress(sent: Long, total: Long): Boolean {
+            CallbackThreads.enter()
+            return block(sent, total)
+        }
     }
 
 /** A spool listener from a lambda: `SpoolListener { event -> … }`. */
 operator fun SpoolListener.Companion.invoke(block: (event: SpoolEvent) -> Unit): SpoolListener =
     object : SpoolListener {
-        override fun onEvent(event: SpoolEvent) = block(event)
+        override fun onEvent(event: SpoolEvent) {
+            CallbackThreads.enter()
+            block(event)
+        }
     }
 
 /** A credentials provider from a lambda: `CredentialsProvider { fetchFromMyServer() }`. */
 operator fun CredentialsProvider.Companion.invoke(block: () -> Credentials): CredentialsProvider =
     object : CredentialsProvider {
-        override fun credentials(): Credentials = block()
+        override fun credentials(): Credentials {
+            CallbackThreads.enter()
+            return block()
+        }
     }
 
 /** [OssClient.appendFileBlocking] for a [File]. */

@@ -748,6 +748,8 @@ internal object IntegrityCheckingUniffiLib {
     }
 
     internal fun ensureInitialized() = Unit
+    external fun uniffi_oss_append_checksum_func_library_thread_name(
+    ): Int
     external fun uniffi_oss_append_checksum_func_credentials_from_sts(
     ): Int
     external fun uniffi_oss_append_checksum_method_canceltoken_cancel(
@@ -973,6 +975,8 @@ internal object UniffiLib {
     ): Unit
     external fun uniffi_oss_append_fn_method_osserror_uniffi_trait_display(`ptr`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
+    external fun uniffi_oss_append_fn_func_library_thread_name(uniffi_out_err: UniffiRustCallStatus, 
+    ): RustBuffer.ByValue
     external fun uniffi_oss_append_fn_func_credentials_from_sts(`accessKeyId`: RustBuffer.ByValue,`accessKeySecret`: RustBuffer.ByValue,`securityToken`: RustBuffer.ByValue,`expiration`: RustBuffer.ByValue,uniffi_out_err: UniffiRustCallStatus, 
     ): RustBuffer.ByValue
     external fun ffi_oss_append_rustbuffer_alloc(`size`: Long,uniffi_out_err: UniffiRustCallStatus, 
@@ -1094,6 +1098,9 @@ private fun uniffiCheckContractApiVersion(lib: IntegrityCheckingUniffiLib) {
 }
 @Suppress("UNUSED_PARAMETER")
 private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
+    if ((lib.uniffi_oss_append_checksum_func_library_thread_name() and 0xFFFF) != 16764) {
+        throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
+    }
     if ((lib.uniffi_oss_append_checksum_func_credentials_from_sts() and 0xFFFF) != 26846) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
@@ -8855,6 +8862,20 @@ public object FfiConverterMapStringString: FfiConverterRustBuffer<Map<kotlin.Str
 
 
 
+
+        /**
+         * The name of the library thread this runs on (`oss-append-N`), or nil on any other thread. The
+         * Kotlin binding names the JVM's thread object for a library thread after it.
+         */ fun `libraryThreadName`(): kotlin.String? {
+            return FfiConverterOptionalString.lift(
+    uniffiRustCall() { _status ->
+    UniffiLib.uniffi_oss_append_fn_func_library_thread_name(
+    
+        _status)
+}
+    )
+    }
+    
 
         /**
          * Credentials from an STS answer (`AssumeRole`, or the app's server relaying one): its access key

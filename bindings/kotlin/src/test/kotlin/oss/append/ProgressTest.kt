@@ -109,6 +109,26 @@ class ProgressTest {
     }
 
     @Test
+    fun lambdaListenersAreCalledOnTheLibrarysFewNamedThreads() = runBlocking {
+        // Before: each callback ran on a new java.lang.Thread ("Thread-1234"), one per call of it.
+        val threads: MutableSet<Thread> = Collections.newSetFromMap(java.util.IdentityHashMap())
+        var calls = 0
+        val listener = ProgressListener { _, _ ->
+            synchronized(threads) {
+                threads += Thread.currentThread()
+                calls++
+            }
+            true
+        }
+        repeat(5) { client.append(bucket, TestEmulator.key("named.bin"), body, progress = listener) }
+        val names = synchronized(threads) { threads.map { it.name } }
+        assertTrue(calls >= 10, "$calls callbacks")
+        assertTrue(names.all { Regex("oss-append-[0-9]+").matches(it) }, "$names")
+        assertEquals(names.toSet().size, threads.size, "one Thread object per library thread: $names")
+        assertTrue(threads.size <= 4, "$calls callbacks on ${threads.size} Thread objects")
+    }
+
+    @Test
     fun concurrentAsyncAppendsCallBackIndependently() = runBlocking {
         val progress = List(4) { Recorder() }
         val keys = List(4) { TestEmulator.key("parallel-$it.bin") }
