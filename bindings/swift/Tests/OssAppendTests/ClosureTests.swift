@@ -29,6 +29,34 @@ final class ClosureTests: XCTestCase {
         XCTAssertEqual(fetched.get(), 1)
     }
 
+    func testBytesInArrays() throws {
+        let client = try emulator.client()
+        let key = emulator.key("bytes.log")
+        XCTAssertEqual(try client.append(bucket: bucket, key: key, bytes: [104, 105]).nextPosition, 2)
+        let log = try client.appender(bucket: bucket, key: key)
+        XCTAssertEqual(try log.append(bytes: [33]).nextPosition, 3)
+        XCTAssertEqual(try client.get(bucket: bucket, key: key).bytes, Array("hi!".utf8))
+        let other = emulator.key("bytes.put")
+        _ = try client.put(bucket: bucket, key: other, bytes: [1, 2, 3])
+        XCTAssertEqual(try client.get(bucket: bucket, key: other).bytes, [1, 2, 3])
+    }
+
+    func testBytesInArraysAwaited() async throws {
+        let client = try emulator.client()
+        let key = emulator.key("bytes-async.log")
+        let first = try await client.append(bucket: bucket, key: key, bytes: [104, 105])
+        XCTAssertEqual(first.nextPosition, 2)
+        let log = try client.appender(bucket: bucket, key: key)
+        let second = try await log.append(bytes: [33])
+        XCTAssertEqual(second.nextPosition, 3)
+        let other = emulator.key("bytes-async.put")
+        _ = try await client.put(bucket: bucket, key: other, bytes: [4, 5])
+        let read = try await client.get(bucket: bucket, key: other)
+        XCTAssertEqual(read.bytes, [4, 5])
+        let whole = try await client.get(bucket: bucket, key: key)
+        XCTAssertEqual(whole.bytes, Array("hi!".utf8))
+    }
+
     func testFilesAreUrls() async throws {
         let client = try emulator.client()
         let key = emulator.key("url.bin")
