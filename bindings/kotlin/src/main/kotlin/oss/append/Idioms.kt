@@ -53,6 +53,14 @@ operator fun CredentialsProvider.Companion.invoke(block: () -> Credentials): Cre
         }
     }
 
+/**
+ * The file an open descriptor refers to, for the [File] overloads: on Android, a `content://` Uri
+ * without copying it, `contentResolver.openFileDescriptor(uri, "r")!!.use { client.appendFile(bucket,
+ * key, descriptorFile(it.fd)) }`. The library opens it anew (`/proc/self/fd/N`, Linux and Android),
+ * so the descriptor's own offset does not move and a retry reads from the start again.
+ */
+fun descriptorFile(fd: Int): File = File("/proc/self/fd/$fd")
+
 /** [OssClient.appendFileBlocking] for a [File]. */
 fun OssClient.appendFileBlocking(
     bucket: String,

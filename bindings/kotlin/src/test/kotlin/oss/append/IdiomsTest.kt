@@ -48,6 +48,32 @@ class IdiomsTest {
         assertTrue(client.getBlocking(bucket, key).data.all { it == 7.toByte() })
     }
 
+    /** The C library, for file descriptors as an Android ContentResolver hands them out. */
+    private interface LibC : com.sun.jna.Library {
+        fun open(path: String, flags: Int): Int
+        fun close(fd: Int): Int
+        fun lseek(fd: Int, offset: Long, whence: Int): Long
+    }
+
+    @Test
+    fun openDescriptorsAreFiles() = runBlocking {
+        val libc = com.sun.jna.Native.load("c", LibC::class.java)
+        val file = File.createTempFile("descriptor", ".bin").apply { deleteOnExit(); writeBytes(ByteArray(300_000) { (it % 7).toByte() }) }
+        val fd = libc.open(file.path, 0)
+        assertTrue(fd >= 0)
+        try {
+            val key = TestEmulator.key("descriptor.bin")
+            assertEquals(file.length(), client.appendFile(bucket, key, descriptorFile(fd)).nextPosition)
+            assertEquals(2 * file.length(), client.appendFileBlocking(bucket, key, descriptorFile(fd)).nextPosition)
+            assertEquals(0L, libc.lseek(fd, 0, 1), "the descriptor's own offset did not move")
+            assertTrue(client.getBlocking(bucket, key).data.contentEquals(file.readBytes() + file.readBytes()))
+        } finally {
+            libc.close(fd)
+        }
+        val closed = assertThrows<OssException.InvalidArgument> { client.appendFileBlocking(bucket, "k", descriptorFile(fd)) }
+        assertEquals("body", closed.name)
+    }
+
     @Test
     fun everyOperationSuspends() = runBlocking {
         val key = TestEmulator.key("suspend.log")
