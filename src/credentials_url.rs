@@ -15,6 +15,10 @@ use crate::transport::{agent, Network};
 /// The most of a token server's answer read.
 const MAX_ANSWER: usize = 64 * 1024;
 
+/// The longest a token server's answer may take to arrive whole (one dripped a byte at a time
+/// would hold every request for ever).
+const ANSWER_TIME: Duration = Duration::from_secs(60);
+
 /// The application's token server, for [`ClientBuilder::credentials_url`](crate::ClientBuilder::credentials_url).
 ///
 /// A GET of the URL must answer `200` with JSON in either shape:
@@ -124,13 +128,14 @@ impl Fetcher {
         let mut body = Vec::new();
         let mut reader = response.into_body().into_reader();
         let mut chunk = [0u8; 4096];
-        let deadline = Instant::now() + Duration::from_secs(60);
+        let deadline = Instant::now() + ANSWER_TIME;
         loop {
             match reader.read(&mut chunk) {
                 Ok(0) => break,
-                Ok(n) if body.len() + n <= MAX_ANSWER && Instant::now() < deadline => {
-                    body.extend_from_slice(&chunk[..n])
+                Ok(_) if Instant::now() > deadline => {
+                    return Err(failed(format!("took more than {} s to answer", ANSWER_TIME.as_secs())))
                 }
+                Ok(n) if body.len() + n <= MAX_ANSWER => body.extend_from_slice(&chunk[..n]),
                 Ok(_) => return Err(failed(format!("answered more than {} KiB", MAX_ANSWER / 1024))),
                 Err(e) => return Err(failed(format!("answer was cut: {e}"))),
             }

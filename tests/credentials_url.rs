@@ -134,6 +134,7 @@ fn refusals_and_bad_answers_are_credentials_errors_that_show_no_secret() {
         ),
         (502, "<html>s3cr3t</html>".into(), "answered HTTP 502"),
         (200, "AccessKeySecret=s3cr3t".into(), "not JSON"),
+        (200, format!("{{\"AccessKeySecret\":\"s3cr3t\",\"pad\":\"{}\"}}", "x".repeat(70_000)), "more than 64 KiB"),
         (200, r#"{"AccessKeyId":"a"}"#.into(), "without AccessKeyId and AccessKeySecret"),
         (
             200,
