@@ -191,7 +191,7 @@ pub struct ObjectMeta {
     pub etag: Option<String>,
     /// `Content-Type`.
     pub content_type: Option<String>,
-    /// `Last-Modified`, as sent.
+    /// `Last-Modified` as a time; null when it was not sent or is not an HTTP date.
     pub last_modified: Option<SystemTime>,
     /// `x-oss-storage-class`.
     pub storage_class: Option<StorageClass>,

@@ -3533,7 +3533,7 @@ public struct ObjectMeta: Equatable, Hashable {
      */
     public let contentType: String?
     /**
-     * `Last-Modified`, as sent.
+     * `Last-Modified` as a time; null when it was not sent or is not an HTTP date.
      */
     public let lastModified: Date?
     /**
@@ -3603,7 +3603,7 @@ public struct ObjectMeta: Equatable, Hashable {
          * `Content-Type`.
          */contentType: String?, 
         /**
-         * `Last-Modified`, as sent.
+         * `Last-Modified` as a time; null when it was not sent or is not an HTTP date.
          */lastModified: Date?, 
         /**
          * `x-oss-storage-class`.

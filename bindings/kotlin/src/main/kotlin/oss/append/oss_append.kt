@@ -5407,7 +5407,7 @@ data class ObjectMeta (
     val `contentType`: kotlin.String?
     , 
     /**
-     * `Last-Modified`, as sent.
+     * `Last-Modified` as a time; null when it was not sent or is not an HTTP date.
      */
     val `lastModified`: java.time.Instant?
     , 
