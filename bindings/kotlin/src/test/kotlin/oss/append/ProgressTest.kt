@@ -125,7 +125,9 @@ class ProgressTest {
         assertTrue(calls >= 10, "$calls callbacks")
         assertTrue(names.all { Regex("oss-append-[0-9]+").matches(it) }, "$names")
         assertEquals(names.toSet().size, threads.size, "one Thread object per library thread: $names")
-        assertTrue(threads.size <= 4, "$calls callbacks on ${threads.size} Thread objects")
+        // Each upload's callbacks come from the one library thread running it; which idle thread
+        // takes the next upload is the pool's choice, so 5 uploads use at most 5.
+        assertTrue(threads.size <= 5, "$calls callbacks on ${threads.size} Thread objects")
     }
 
     @Test
