@@ -41,6 +41,7 @@ mod settle;
 pub mod sign;
 mod spool;
 mod stream;
+mod tcp;
 mod tls;
 mod transport;
 pub mod validate;

@@ -97,12 +97,12 @@ pub(crate) fn agent(network: Network<'_>) -> ureq::Agent {
     ureq::Agent::with_parts(config, connector(network.tls), ureq::unversioned::resolver::DefaultResolver::default())
 }
 
-/// The connection chain: a CONNECT proxy when there is one, TCP, a request's head sent with its
+/// The connection chain: a CONNECT proxy when there is one, TCP ([`crate::tcp`]), a request's head sent with its
 /// body ([`crate::coalesce`]), TLS for https, and on top the end of a connection after a 5xx.
 fn connector(tls: &std::sync::Arc<rustls::ClientConfig>) -> impl ureq::unversioned::transport::Connector {
-    use ureq::unversioned::transport::{ConnectProxyConnector, Connector, TcpConnector};
+    use ureq::unversioned::transport::{ConnectProxyConnector, Connector};
     ().chain(ConnectProxyConnector::default())
-        .chain(TcpConnector::default())
+        .chain(crate::tcp::TcpConnector)
         .chain(crate::coalesce::CoalesceConnector)
         .chain(crate::tls::TlsConnector { config: tls.clone() })
         .chain(crate::coalesce::ServerErrorGuardConnector)
