@@ -18,7 +18,7 @@ root=$(pwd)
 
 seconds=${1:-30}
 shift || true
-all=(service_error signing validators crc64 journal spool_recovery c_api emulator_requests sts_answer)
+all=(service_error signing validators crc64 journal spool_recovery c_api emulator_requests sts_answer http_answer)
 targets=("$@")
 if [ ${#targets[@]} -eq 0 ]; then
   targets=("${all[@]}")

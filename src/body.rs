@@ -237,6 +237,11 @@ impl<'s, 'a> Upload<'s, 'a> {
         Self { source, crc, sent: 0, progress, cancel, cancelled: false, source_error: None }
     }
 
+    /// The body's length.
+    pub(crate) fn len(&self) -> u64 {
+        self.source.len()
+    }
+
     /// Whether every byte of the body went out.
     pub(crate) fn complete(&self) -> bool {
         self.sent == self.source.len()

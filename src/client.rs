@@ -108,7 +108,7 @@ impl Client {
         let call = Call { method: "HEAD", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
         let transport = self.transport();
         let response = transport.retrying(cancel, |_| transport.send(&call, None))?;
-        Ok(object_meta(response.headers()))
+        Ok(object_meta(&response.headers))
     }
 
     /// Streams an object, or a byte range of it, into `writer`. Reading the whole object checks its
@@ -219,8 +219,8 @@ impl Client {
             }
             Err(e) => return Err(e),
         };
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let status = response.status;
+        let headers = response.headers.clone();
         let server_crc = header_u64(&headers, "x-oss-hash-crc64ecma");
         let content_length = header_u64(&headers, "content-length");
         let content_range = header(&headers, "content-range");
@@ -255,7 +255,7 @@ impl Client {
             _ => (0, content_length, 0, content_length),
         };
         on_length(take)?;
-        let mut reader = response.into_body().into_reader();
+        let mut reader = response.into_body();
         let mut crc = Crc64::new();
         let (mut offset, mut written) = (0u64, 0u64);
         let mut buf = vec![0u8; 64 * 1024];
@@ -344,7 +344,7 @@ impl Client {
                 retry.forbid();
             }
             let response = outcome?;
-            let headers = response.headers();
+            let headers = &response.headers;
             let server_crc = header_u64(headers, "x-oss-hash-crc64ecma");
             let request_id = header(headers, "x-oss-request-id").unwrap_or_default();
             if let Some(server_crc) = server_crc.filter(|crc| *crc != body_crc) {
@@ -366,7 +366,7 @@ impl Client {
         let call = Call { method: "DELETE", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
         let transport = self.transport();
         let response = transport.retrying(None, |_| transport.send(&call, None))?;
-        Ok(header(response.headers(), "x-oss-request-id").unwrap_or_default())
+        Ok(header(&response.headers, "x-oss-request-id").unwrap_or_default())
     }
 }
 
@@ -448,12 +448,17 @@ fn parse_content_range(value: &str, asked: Option<ByteRange>) -> Result<(u64, u6
 }
 
 /// An object's metadata from the headers of a HEAD response.
-pub(crate) fn object_meta(headers: &ureq::http::HeaderMap) -> ObjectMeta {
+pub(crate) fn object_meta(headers: &crate::http1::Headers) -> ObjectMeta {
     let metadata = headers
         .iter()
         .filter_map(|(name, value)| {
-            let name = name.as_str().strip_prefix("x-oss-meta-")?;
-            Some((name.to_string(), value.to_str().ok()?.to_string()))
+            let prefix = "x-oss-meta-";
+            if name.len() <= prefix.len() || !name[..prefix.len()].eq_ignore_ascii_case(prefix) {
+                return None;
+            }
+            // A value the HTTP grammar allows in text (visible ASCII, spaces, tabs).
+            let text = value.bytes().all(|b| b == b'\t' || (b' '..=b'~').contains(&b));
+            text.then(|| (name[prefix.len()..].to_ascii_lowercase(), value.to_string()))
         })
         .collect();
     ObjectMeta {

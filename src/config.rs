@@ -96,34 +96,32 @@ impl Endpoint {
             return bad("is empty; give e.g. https://oss-cn-hangzhou.aliyuncs.com".into());
         }
         let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
-        let uri: ureq::http::Uri = match with_scheme.parse() {
-            Ok(uri) => uri,
+        let url = match crate::http1::Url::parse(&with_scheme) {
+            Ok(url) => url,
             Err(e) => return bad(format!("{shown:?} is not a URL: {e}")),
         };
-        let scheme = uri.scheme_str().unwrap_or("https").to_ascii_lowercase();
+        let scheme = url.scheme.clone();
         if scheme != "http" && scheme != "https" {
             return bad(format!("scheme {scheme:?} is not http or https"));
         }
-        let authority = uri.authority().map(|a| a.as_str()).unwrap_or_default();
-        if authority.contains('@') {
+        if url.userinfo.is_some() {
             return bad(format!("{shown:?} holds a user name or password; give credentials apart, never in the URL"));
         }
-        if (uri.path() != "/" && !uri.path().is_empty()) || uri.query().is_some() {
+        if url.target != "/" {
             return bad(format!("{shown:?} has a path or query; give only scheme, host and port"));
         }
-        let Some(host) = uri.host().filter(|h| !h.is_empty()) else {
+        if url.host.is_empty() {
             return bad(format!("{shown:?} has no host"));
-        };
-        // The URI parser keeps no port it cannot read as a u16: read the authority's port itself.
-        let after_host = authority.rsplit_once(']').map_or(authority, |(_, rest)| rest);
-        let port = match after_host.rsplit_once(':') {
+        }
+        let host = url.host.clone();
+        let port = match &url.port {
             None => None,
-            Some((_, digits)) => match digits.parse::<u32>() {
-                Ok(port @ 1..=65535) => Some(port as u16),
-                _ => return bad(format!("{shown:?} has a port out of range; a port is 1 to 65535")),
+            Some(_) => match url.port_number() {
+                Some(port) => Some(port),
+                None => return bad(format!("{shown:?} has a port out of range; a port is 1 to 65535")),
             },
         };
-        Ok(Self { scheme, host: host.to_ascii_lowercase(), port })
+        Ok(Self { scheme, host, port })
     }
 
     /// IP addresses and localhost cannot carry a bucket subdomain.
@@ -335,10 +333,10 @@ impl Config {
         crate::validate::header_value(Argument::UserAgent, &self.user_agent)?;
         let path_style = endpoint.needs_path_style() || self.path_style.unwrap_or(false);
         let tls = crate::tls::client_config(&self.trust)?;
-        let proxy = match &self.proxy {
-            Proxy::FromEnvironment => ureq::Proxy::try_from_env(),
-            Proxy::Direct => None,
-            Proxy::Url(url) => Some(ureq::Proxy::new(url).map_err(|e| {
+        let proxies = match &self.proxy {
+            Proxy::FromEnvironment => crate::http::Proxies::from_env(),
+            Proxy::Direct => crate::http::Proxies::default(),
+            Proxy::Url(url) => crate::http::Proxies::all(crate::http::Proxy::parse(url).map_err(|e| {
                 Error::invalid(
                     Argument::Proxy,
                     format!("{} is not a proxy URL such as http://host:3128: {e}", redacted(url)),
@@ -359,7 +357,7 @@ impl Config {
             }
             (None, Some(url)) => Arc::new(url.provider(Network {
                 tls: &tls,
-                proxy: proxy.clone(),
+                proxies: proxies.clone(),
                 connect_timeout: self.connect_timeout,
                 read_write_timeout: self.read_write_timeout,
                 request_timeout: self.request_timeout,
@@ -385,7 +383,7 @@ impl Config {
             user_agent: self.user_agent,
             max_idle_connections: self.max_idle_connections,
             tls,
-            proxy,
+            proxies,
         })
     }
 }
@@ -410,7 +408,7 @@ pub(crate) struct Settings {
     pub user_agent: String,
     pub max_idle_connections: usize,
     pub tls: Arc<rustls::ClientConfig>,
-    pub proxy: Option<ureq::Proxy>,
+    pub proxies: crate::http::Proxies,
 }
 
 /// Builds a [`Client`](crate::Client): setters over a [`Config`].

@@ -72,26 +72,29 @@ impl CredentialsUrl {
     /// Checks the URL and headers, and makes the caching provider that fetches with `network`.
     pub(crate) fn provider(self, network: Network<'_>) -> Result<RefreshingProvider, Error> {
         let refuse = |reason: String| Error::invalid(Argument::CredentialsUrl, reason);
-        let uri: ureq::http::Uri = self.url.trim().parse().map_err(|e| {
+        let uri = crate::http1::Url::parse(self.url.trim()).map_err(|e| {
             refuse(format!("{} is not an http:// or https:// URL such as https://example.com/sts: {e}", self.shown()))
         })?;
-        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none_or(str::is_empty) {
+        if !matches!(uri.scheme.as_str(), "http" | "https") || uri.host.is_empty() {
             return Err(refuse(format!("{} is not an http:// or https:// URL with a host", self.shown())));
         }
-        if uri.authority().is_some_and(|a| a.as_str().contains('@')) {
+        if uri.port.is_some() && uri.port_number().is_none() {
+            return Err(refuse(format!("{} has a port out of range; a port is 1 to 65535", self.shown())));
+        }
+        if uri.userinfo.is_some() {
             return Err(refuse(
                 "holds a user name or password; send the app's credentials in a header (Authorization)".into(),
             ));
         }
         for (name, value) in &self.headers {
-            if ureq::http::HeaderName::from_bytes(name.as_bytes()).is_err() {
+            if !crate::http1::is_token(name) {
                 return Err(refuse(format!("the header name {name:?} is not a valid HTTP header name")));
             }
             crate::validate::header_value(Argument::CredentialsUrl, value)
                 .map_err(|_| refuse(format!("the value of header {name} holds a line break or control character")))?;
         }
         let refresh_before = self.refresh_before;
-        let fetcher = Fetcher { url: self, uri, agent: agent(network) };
+        let fetcher = Fetcher { url: self, agent: agent(network) };
         Ok(RefreshingProvider::new(move || fetcher.fetch()).refresh_before(refresh_before))
     }
 }
@@ -110,23 +113,21 @@ impl fmt::Debug for CredentialsUrl {
 /// One token server, with its connections.
 struct Fetcher {
     url: CredentialsUrl,
-    uri: ureq::http::Uri,
-    agent: ureq::Agent,
+    agent: crate::http::Agent,
 }
 
 impl Fetcher {
     fn fetch(&self) -> Result<Credentials, Error> {
         let failed =
             |why: String| Error::Credentials { reason: format!("the token server {} {why}", self.url.shown()) };
-        let mut request = ureq::http::Request::get(self.uri.clone()).header("Accept", "application/json");
-        for (name, value) in &self.url.headers {
-            request = request.header(name.as_str(), value.as_str());
-        }
-        let request = request.body(()).map_err(|e| failed(format!("cannot be asked: {e}")))?;
+        let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
+        headers.extend(self.url.headers.iter().cloned());
+        let url = self.url.url.trim();
+        let request = crate::http::Request { method: "GET", url, headers: &headers, body: None };
         let response = self.agent.run(request).map_err(|e| failed(format!("could not be reached: {e}")))?;
-        let status = response.status().as_u16();
+        let status = response.status;
         let mut body = Vec::new();
-        let mut reader = response.into_body().into_reader();
+        let mut reader = response.into_body();
         let mut chunk = [0u8; 4096];
         let deadline = Instant::now() + ANSWER_TIME;
         loop {

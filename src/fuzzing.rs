@@ -2,17 +2,20 @@
 //! and `scripts/fuzz.sh` set): the parsers of what a server sends, the spool's record decoder, and
 //! the response checks, which are not public API otherwise.
 
-use ureq::http::{HeaderMap, HeaderName, HeaderValue};
+pub use crate::http1::Headers as HeaderMap;
 
 use crate::{ObjectMeta, ServiceError};
 
 /// A header map from name/value pairs; pairs that are not valid HTTP are left out, as the HTTP
 /// parser would refuse them before the library saw them.
 pub fn header_map(headers: &[(&[u8], &[u8])]) -> HeaderMap {
-    let mut map = HeaderMap::new();
+    let mut map = HeaderMap::default();
     for (name, value) in headers {
-        if let (Ok(name), Ok(value)) = (HeaderName::from_bytes(name), HeaderValue::from_bytes(value)) {
-            map.append(name, value);
+        let valid_value = value.iter().all(|&b| b == b'\t' || (b >= b' ' && b != 0x7f));
+        if let (Ok(name), true) = (std::str::from_utf8(name), valid_value) {
+            if crate::http1::is_token(name) {
+                map.append(name, &String::from_utf8_lossy(value));
+            }
         }
     }
     map
@@ -46,4 +49,39 @@ pub fn journal_encode(offset: u64, mark: &[u8], payload: &[u8]) -> Vec<u8> {
 /// The credentials in a token server's answer, or why there are none.
 pub fn sts_answer(bytes: &[u8]) -> Result<crate::Credentials, String> {
     crate::credentials_url::sts_answer(bytes)
+}
+
+/// An answer read as the HTTP client reads it, its body given `step` bytes at a time: the head's
+/// status and fields, and the body's bytes, or why it is refused (`Err`). `Ok(None)` when the
+/// bytes end before the answer does.
+#[allow(clippy::type_complexity)]
+pub fn http_answer(method: &str, bytes: &[u8], step: usize) -> Result<Option<(u16, HeaderMap, Vec<u8>)>, String> {
+    use crate::http1::{framing, parse_response_head, Chunked, Framing, Step};
+    let Some((head, used)) = parse_response_head(bytes)? else { return Ok(None) };
+    let rest = &bytes[used..];
+    let body = match framing(method, &head)? {
+        Framing::Empty => Vec::new(),
+        Framing::Length(n) if (rest.len() as u64) < n => return Ok(None),
+        Framing::Length(n) => rest[..n as usize].to_vec(),
+        Framing::Close => rest.to_vec(),
+        Framing::Chunked => {
+            let mut chunked = Chunked::default();
+            let (mut data, mut at) = (Vec::new(), 0);
+            loop {
+                if at >= rest.len() {
+                    return Ok(None);
+                }
+                let end = (at + step.max(1)).min(rest.len());
+                match chunked.step(&rest[at..end])? {
+                    Step::Framing(n) => at += n,
+                    Step::Data(n) => {
+                        data.extend_from_slice(&rest[at..at + n]);
+                        at += n;
+                    }
+                    Step::End(_) => break data,
+                }
+            }
+        }
+    };
+    Ok(Some((head.status, head.headers, body)))
 }

@@ -23,7 +23,6 @@
 mod appender;
 mod body;
 mod client;
-mod coalesce;
 mod config;
 pub mod crc64;
 mod credentials;
@@ -33,6 +32,8 @@ pub mod ffi;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
+mod http;
+mod http1;
 mod json;
 #[cfg(feature = "mobile")]
 pub mod mobile;

@@ -340,7 +340,7 @@ fn finish_append(
     crc_before: Option<u64>,
     sent_crc: u64,
 ) -> Result<AppendResult, Error> {
-    let headers = response.headers();
+    let headers = &response.headers;
     let request_id = header(headers, "x-oss-request-id").unwrap_or_default();
     let next_position = header_u64(headers, "x-oss-next-append-position").ok_or_else(|| {
         Error::Protocol(format!("append response has no x-oss-next-append-position [request id {request_id}]"))

@@ -1,10 +1,8 @@
-//! The client's TCP connections, at the bottom of the connection chain (in place of ureq's own).
+//! TCP for the HTTP client ([`crate::http`]): connecting to one of a host's addresses, timeouts
+//! on a socket, and the liveness probe of a kept connection.
 //!
 //! A small append is one request and one answer, and every system call around them counts: the
-//! loopback limit makes two (a send and a receive). ureq's TCP transport made six: it switches the
-//! socket to non-blocking and back around its liveness probe (three calls where one will do) and
-//! sets the read timeout before nearly every read, since the time left for an answer's head shrinks
-//! from one read to the next. This one:
+//! loopback limit makes two (a send and a receive). So:
 //! - probes with one `recv(MSG_PEEK | MSG_DONTWAIT)` (on Unix): open when it would block, closed at
 //!   end of stream, an error, or bytes nobody asked for;
 //! - keeps a socket timeout set while it is close to what is wanted: a timeout is set rounded down
@@ -12,58 +10,17 @@
 //!   value, and a read or write that the rounding ended early goes on, with the exact time left,
 //!   until the wanted time is really spent. No deadline moves; calls are saved.
 
-use std::io::{self, Read, Write};
+use std::io;
 use std::net::{SocketAddr, TcpStream};
-use std::sync::{Arc, Weak};
 use std::time::{Duration, Instant};
-
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, ShutdownHandle, Transport,
-};
 
 /// The least time one address of several is given to connect.
 const MIN_PER_ADDRESS: Duration = Duration::from_millis(10);
 
-/// Connects over TCP, unless a connection was already made before it in the chain (the CONNECT
-/// proxy's tunnel).
-#[derive(Debug, Default)]
-pub(crate) struct TcpConnector;
-
-impl<In: Transport> Connector<In> for TcpConnector {
-    type Out = Either<In, TcpConnection>;
-
-    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        if let Some(chained) = chained {
-            return Ok(Some(Either::A(chained)));
-        }
-        let wanted = details.timeout.not_zero().map(|d| *d);
-        let stream = connect(&details.addrs, wanted, |addr, budget| match budget {
-            Some(budget) => TcpStream::connect_timeout(addr, budget),
-            None => TcpStream::connect(addr),
-        })
-        .map_err(|e| match e.kind() {
-            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => ureq::Error::Timeout(details.timeout.reason),
-            _ => ureq::Error::Io(e),
-        })?;
-        stream.set_nodelay(true)?;
-        let stream = Arc::new(stream);
-        // The agent's shutdown interrupts I/O blocked on this socket in another thread.
-        let handle: Weak<dyn ShutdownHandle> = Arc::downgrade(&stream) as Weak<dyn ShutdownHandle>;
-        (details.register_shutdown)(handle)?;
-        let config = details.config;
-        Ok(Some(Either::B(TcpConnection {
-            stream,
-            buffers: LazyBuffers::new(config.input_buffer_size(), config.output_buffer_size()),
-            read_timeout: Kept::default(),
-            write_timeout: Kept::default(),
-        })))
-    }
-}
-
 /// Tries `addrs` in order, each with a share of the time left (half of it, and all of it for the
 /// last), until one connects. A refusal or an unreachable address moves on to the next; so does a
 /// timeout while time is left. The last failure is the one reported.
-fn connect<T>(
+pub(crate) fn connect<T>(
     addrs: &[SocketAddr],
     budget: Option<Duration>,
     mut attempt: impl FnMut(&SocketAddr, Option<Duration>) -> io::Result<T>,
@@ -108,7 +65,7 @@ fn moves_on(e: &io::Error) -> bool {
 
 /// A socket timeout as set, and what it was set for.
 #[derive(Debug, Default, Clone, Copy, PartialEq, Eq)]
-struct Kept {
+pub(crate) struct Kept {
     /// What the socket has (`None`: blocking without a limit).
     set: Option<Duration>,
 }
@@ -144,38 +101,25 @@ impl Kept {
     }
 }
 
-/// One TCP connection with its buffers.
-pub(crate) struct TcpConnection {
-    /// Shared (weakly) with the agent's shutdown handle.
-    stream: Arc<TcpStream>,
-    buffers: LazyBuffers,
-    read_timeout: Kept,
-    write_timeout: Kept,
-}
-
-impl std::fmt::Debug for TcpConnection {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("TcpConnection").field("peer", &self.stream.peer_addr().ok()).finish()
-    }
-}
-
 /// Whether an I/O error is a socket timeout (or a signal) rather than a failure.
 fn is_wait_over(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
 }
 
-/// Runs `io` until it succeeds or fails for good, or `wanted` has passed since `started`: a socket
-/// timeout (rounded, so maybe early) or a signal before then goes on with the exact time left.
-fn within<T>(
+/// Runs `io` on `target` until it succeeds or fails for good, or `wanted` has passed: a socket
+/// timeout (set by `set`, rounded, so maybe early) or a signal before then goes on with the exact
+/// time left.
+pub(crate) fn within<S: ?Sized, T>(
     wanted: Option<Duration>,
     kept: &mut Kept,
-    set: &dyn Fn(Option<Duration>) -> io::Result<()>,
-    mut io: impl FnMut() -> io::Result<T>,
+    target: &mut S,
+    set: impl Fn(&S, Option<Duration>) -> io::Result<()>,
+    mut io: impl FnMut(&mut S) -> io::Result<T>,
 ) -> io::Result<T> {
     let started = Instant::now();
-    kept.ensure(wanted, set)?;
+    kept.ensure(wanted, |d| set(target, d))?;
     loop {
-        match io() {
+        match io(target) {
             Err(e) if is_wait_over(&e) => {
                 let Some(wanted) = wanted else {
                     // No limit: only a signal ends a blocking call; it is tried again.
@@ -185,7 +129,7 @@ fn within<T>(
                     return Err(e);
                 };
                 match wanted.checked_sub(started.elapsed()) {
-                    Some(left) if !left.is_zero() => kept.exact(left, set)?,
+                    Some(left) if !left.is_zero() => kept.exact(left, |d| set(target, d))?,
                     _ => return Err(io::ErrorKind::TimedOut.into()),
                 }
             }
@@ -194,59 +138,10 @@ fn within<T>(
     }
 }
 
-impl Transport for TcpConnection {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        let timeout = timeout.for_write();
-        if timeout.after.is_zero() {
-            return Err(ureq::Error::Timeout(timeout.reason));
-        }
-        let stream = &*self.stream;
-        let output = &self.buffers.output()[..amount];
-        let mut sent = 0;
-        let set = |d| stream.set_write_timeout(d);
-        while sent < output.len() {
-            let wanted = timeout.not_zero().map(|d| *d);
-            match within(wanted, &mut self.write_timeout, &set, || (&*stream).write(&output[sent..])) {
-                Ok(0) => return Err(ureq::Error::Io(io::ErrorKind::WriteZero.into())),
-                Ok(n) => sent += n,
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
-                Err(e) => return Err(ureq::Error::Io(e)),
-            }
-        }
-        Ok(())
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        let timeout = timeout.for_read();
-        if timeout.after.is_zero() {
-            return Err(ureq::Error::Timeout(timeout.reason));
-        }
-        let stream = &*self.stream;
-        let input = self.buffers.input_append_buf();
-        let set = |d| stream.set_read_timeout(d);
-        let wanted = timeout.not_zero().map(|d| *d);
-        let amount = match within(wanted, &mut self.read_timeout, &set, || (&*stream).read(input)) {
-            Ok(n) => n,
-            Err(e) if e.kind() == io::ErrorKind::TimedOut => return Err(ureq::Error::Timeout(timeout.reason)),
-            Err(e) => return Err(ureq::Error::Io(e)),
-        };
-        self.buffers.input_appended(amount);
-        Ok(amount > 0)
-    }
-
-    fn is_open(&mut self) -> bool {
-        probe(&self.stream)
-    }
-}
-
 /// Whether a kept connection can carry a request: nothing to read and no end of stream, asked
 /// without blocking in one call.
 #[cfg(unix)]
-fn probe(stream: &TcpStream) -> bool {
+pub(crate) fn probe(stream: &TcpStream) -> bool {
     use std::os::fd::AsRawFd;
     let mut byte = 0u8;
     loop {
@@ -268,7 +163,7 @@ fn probe(stream: &TcpStream) -> bool {
 
 /// Whether a kept connection can carry a request (where `MSG_DONTWAIT` is not at hand).
 #[cfg(not(unix))]
-fn probe(stream: &TcpStream) -> bool {
+pub(crate) fn probe(stream: &TcpStream) -> bool {
     if stream.set_nonblocking(true).is_err() {
         return false;
     }
@@ -279,6 +174,7 @@ fn probe(stream: &TcpStream) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use std::io::{Read, Write};
     use std::net::TcpListener;
 
     #[test]
@@ -329,9 +225,10 @@ mod tests {
         let _server = listener.accept().unwrap();
         let mut kept = Kept::default();
         let wanted = Duration::from_millis(300);
-        let set = |d| client.set_read_timeout(d);
+        let mut client = client;
         let started = Instant::now();
-        let result = within(Some(wanted), &mut kept, &set, || (&client).read(&mut [0u8; 8]));
+        let result =
+            within(Some(wanted), &mut kept, &mut client, |c, d| c.set_read_timeout(d), |c| c.read(&mut [0u8; 8]));
         let waited = started.elapsed();
         assert_eq!(result.unwrap_err().kind(), io::ErrorKind::TimedOut);
         assert!(waited >= wanted, "gave up after {waited:?} of {wanted:?}");

@@ -1,6 +1,6 @@
 //! HTTPS: which servers the client trusts, the TLS connection itself, and what its failures mean.
 //!
-//! The client makes its own TLS connector (rustls) for ureq's connection chain, so that it can:
+//! The client makes its own TLS connections (rustls) for its HTTP client ([`crate::http`]), so that it can:
 //! - trust what the platform trusts (rustls-platform-verifier: the OS's verifier on Apple platforms,
 //!   Android and Windows, the system store on Linux), with Mozilla's bundled roots as the fallback
 //!   where the platform cannot be asked (Android before the app's one-line init);
@@ -18,9 +18,8 @@ use rustls::crypto::CryptoProvider;
 use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned};
 use rustls_pki_types::pem::PemObject;
 use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
-use ureq::unversioned::transport::{
-    Buffers, ConnectionDetails, Connector, Either, LazyBuffers, NextTimeout, Transport, TransportAdapter,
-};
+
+use crate::http::HttpError;
 
 use crate::error::{Argument, Error};
 
@@ -194,82 +193,32 @@ impl ServerCertVerifier for EitherVerifier {
     }
 }
 
-/// ureq's connection chain link that wraps an https connection in TLS.
-pub(crate) struct TlsConnector {
-    pub config: Arc<ClientConfig>,
-}
-
-impl std::fmt::Debug for TlsConnector {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TlsConnector")
-    }
-}
-
-impl<In: Transport> Connector<In> for TlsConnector {
-    type Out = Either<In, TlsTransport>;
-
-    fn connect(&self, details: &ConnectionDetails, chained: Option<In>) -> Result<Option<Self::Out>, ureq::Error> {
-        let Some(transport) = chained else { return Ok(None) };
-        if !details.needs_tls() || transport.is_tls() {
-            return Ok(Some(Either::A(transport)));
+/// TLS over `tcp` with `host`, the handshake done within `budget` (else the `kind` of timeout).
+pub(crate) fn handshake(
+    config: &Arc<ClientConfig>,
+    host: &str,
+    mut tcp: std::net::TcpStream,
+    budget: std::time::Duration,
+    kind: crate::error::TimeoutKind,
+) -> Result<StreamOwned<ClientConnection, std::net::TcpStream>, HttpError> {
+    let name = ServerName::try_from(host.to_string())
+        .map_err(|_| HttpError::Tls(failure(host, TlsErrorKind::Other, "not a server name")))?;
+    let mut connection = ClientConnection::new(config.clone(), name)
+        .map_err(|e| HttpError::Tls(failure(host, TlsErrorKind::Other, &e.to_string())))?;
+    tcp.set_read_timeout(Some(budget)).map_err(HttpError::Io)?;
+    tcp.set_write_timeout(Some(budget)).map_err(HttpError::Io)?;
+    let started = std::time::Instant::now();
+    while connection.is_handshaking() {
+        match connection.complete_io(&mut tcp) {
+            Ok(_) => {}
+            Err(e) if e.kind() == std::io::ErrorKind::Interrupted && started.elapsed() < budget => {}
+            Err(e) => return Err(handshake_failure(host, e, kind)),
         }
-        let host = details.uri.host().unwrap_or_default();
-        let host = host.strip_prefix('[').and_then(|h| h.strip_suffix(']')).unwrap_or(host).to_string();
-        let name =
-            ServerName::try_from(host.clone()).map_err(|_| failure(&host, TlsErrorKind::Other, "not a server name"))?;
-        let mut connection = ClientConnection::new(self.config.clone(), name)
-            .map_err(|e| failure(&host, TlsErrorKind::Other, &e.to_string()))?;
-        let mut socket = TransportAdapter::new(transport.boxed(), details.current_time.clone());
-        socket.set_timeout(details.timeout);
-        if let Err(error) = connection.complete_io(&mut socket) {
-            return Err(handshake_failure(&host, error));
-        }
-        let buffers = LazyBuffers::new(details.config.input_buffer_size(), details.config.output_buffer_size());
-        Ok(Some(Either::B(TlsTransport { buffers, stream: StreamOwned { conn: connection, sock: socket } })))
     }
-}
-
-/// An open TLS connection.
-pub(crate) struct TlsTransport {
-    buffers: LazyBuffers,
-    stream: StreamOwned<ClientConnection, TransportAdapter>,
-}
-
-impl std::fmt::Debug for TlsTransport {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.write_str("TlsTransport")
-    }
-}
-
-impl Transport for TlsTransport {
-    fn buffers(&mut self) -> &mut dyn Buffers {
-        &mut self.buffers
-    }
-
-    fn transmit_output(&mut self, amount: usize, timeout: NextTimeout) -> Result<(), ureq::Error> {
-        use std::io::Write;
-        self.stream.get_mut().set_timeout(timeout);
-        let output = &self.buffers.output()[..amount];
-        self.stream.write_all(output)?;
-        Ok(())
-    }
-
-    fn await_input(&mut self, timeout: NextTimeout) -> Result<bool, ureq::Error> {
-        use std::io::Read;
-        self.stream.get_mut().set_timeout(timeout);
-        let input = self.buffers.input_append_buf();
-        let amount = self.stream.read(input)?;
-        self.buffers.input_appended(amount);
-        Ok(amount > 0)
-    }
-
-    fn is_open(&mut self) -> bool {
-        self.stream.get_mut().get_mut().is_open()
-    }
-
-    fn is_tls(&self) -> bool {
-        true
-    }
+    // The connection's own timeouts are set from here on.
+    tcp.set_read_timeout(None).map_err(HttpError::Io)?;
+    tcp.set_write_timeout(None).map_err(HttpError::Io)?;
+    Ok(StreamOwned { conn: connection, sock: tcp })
 }
 
 /// Why a TLS connection could not be made.
@@ -311,7 +260,7 @@ impl TlsErrorKind {
     }
 }
 
-/// A TLS failure, carried through ureq to the transport's error mapping.
+/// A TLS failure, carried to the transport's error mapping.
 #[derive(Debug)]
 pub(crate) struct TlsFailure {
     pub kind: TlsErrorKind,
@@ -327,15 +276,18 @@ impl std::fmt::Display for TlsFailure {
 
 impl std::error::Error for TlsFailure {}
 
-fn failure(host: &str, kind: TlsErrorKind, message: &str) -> ureq::Error {
-    ureq::Error::Other(Box::new(TlsFailure { kind, host: host.to_string(), message: message.to_string() }))
+fn failure(host: &str, kind: TlsErrorKind, message: &str) -> TlsFailure {
+    TlsFailure { kind, host: host.to_string(), message: message.to_string() }
 }
 
 /// The kind of a failed handshake, from rustls's error inside the I/O error (an I/O error that is
 /// not TLS's stays one).
-fn handshake_failure(host: &str, error: std::io::Error) -> ureq::Error {
+fn handshake_failure(host: &str, error: std::io::Error, timeout: crate::error::TimeoutKind) -> HttpError {
     let Some(tls) = error.get_ref().and_then(|e| e.downcast_ref::<rustls::Error>()) else {
-        return ureq::Error::Io(error);
+        return match error.kind() {
+            std::io::ErrorKind::TimedOut | std::io::ErrorKind::WouldBlock => HttpError::Timeout(timeout),
+            _ => HttpError::Io(error),
+        };
     };
     use rustls::{CertificateError as C, Error as E, InvalidMessage as M};
     let kind = match tls {
@@ -348,7 +300,7 @@ fn handshake_failure(host: &str, error: std::io::Error) -> ureq::Error {
         E::InvalidMessage(M::InvalidContentType) => TlsErrorKind::PlainHttp,
         _ => TlsErrorKind::Other,
     };
-    failure(host, kind, &tls.to_string())
+    HttpError::Tls(failure(host, kind, &tls.to_string()))
 }
 
 #[cfg(test)]

@@ -8,11 +8,12 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use ureq::http::{self, HeaderMap};
+use crate::http::{Agent, HttpError};
+use crate::http1::Headers;
 
 use crate::body::{CancelToken, Upload};
 use crate::config::Settings;
-use crate::error::{Argument, Error, ServiceError, ServiceErrorKind, TimeoutKind};
+use crate::error::{Error, ServiceError, ServiceErrorKind, TimeoutKind};
 use crate::sign::{self, v1, v4, SignRequest, SignatureVersion};
 
 /// Largest error body read from a response.
@@ -30,7 +31,7 @@ pub(crate) struct Call<'r> {
     pub headers: Vec<(String, String)>,
 }
 
-pub(crate) type Response = http::Response<ureq::Body>;
+pub(crate) type Response = crate::http::Response;
 
 /// What an attempt tells the retry loop beyond its result.
 pub(crate) struct Retry {
@@ -47,7 +48,7 @@ impl Retry {
 /// The connection pool, the settings, and the clock offset learnt from the service.
 pub(crate) struct Transport {
     pub settings: Settings,
-    agent: ureq::Agent,
+    agent: Agent,
     /// Seconds to add to the local clock, learnt from the service after RequestTimeTooSkewed.
     clock_offset: AtomicI64,
     /// `(bucket, key, position)` of appends reported as not landed after their body went out whole,
@@ -68,7 +69,7 @@ struct KeptKey {
 /// A client's network settings: what its connections are made with.
 pub(crate) struct Network<'s> {
     pub tls: &'s std::sync::Arc<rustls::ClientConfig>,
-    pub proxy: Option<ureq::Proxy>,
+    pub proxies: crate::http::Proxies,
     pub connect_timeout: Duration,
     pub read_write_timeout: Duration,
     pub request_timeout: Option<Duration>,
@@ -77,35 +78,16 @@ pub(crate) struct Network<'s> {
 }
 
 /// A connection pool with `network`'s settings. Statuses are not errors and redirects not followed.
-pub(crate) fn agent(network: Network<'_>) -> ureq::Agent {
-    let config = ureq::Agent::config_builder()
-        .proxy(network.proxy)
-        .http_status_as_error(false)
-        .max_redirects(0)
-        .timeout_connect(Some(network.connect_timeout))
-        .timeout_per_read(Some(network.read_write_timeout))
-        .timeout_per_write(Some(network.read_write_timeout))
-        // A head dripped one byte at a time resets a per-read timeout forever: the whole head
-        // each way gets the same budget as one read.
-        .timeout_send_request(Some(network.read_write_timeout))
-        .timeout_recv_response(Some(network.read_write_timeout))
-        .timeout_global(network.request_timeout)
-        .user_agent(network.user_agent)
-        .max_idle_connections(network.max_idle_connections)
-        .max_idle_connections_per_host(network.max_idle_connections)
-        .build();
-    ureq::Agent::with_parts(config, connector(network.tls), ureq::unversioned::resolver::DefaultResolver::default())
-}
-
-/// The connection chain: a CONNECT proxy when there is one, TCP ([`crate::tcp`]), a request's head sent with its
-/// body ([`crate::coalesce`]), TLS for https, and on top the end of a connection after a 5xx.
-fn connector(tls: &std::sync::Arc<rustls::ClientConfig>) -> impl ureq::unversioned::transport::Connector {
-    use ureq::unversioned::transport::{ConnectProxyConnector, Connector};
-    ().chain(ConnectProxyConnector::default())
-        .chain(crate::tcp::TcpConnector)
-        .chain(crate::coalesce::CoalesceConnector)
-        .chain(crate::tls::TlsConnector { config: tls.clone() })
-        .chain(crate::coalesce::ServerErrorGuardConnector)
+pub(crate) fn agent(network: Network<'_>) -> Agent {
+    Agent::new(crate::http::Settings {
+        tls: network.tls.clone(),
+        proxies: network.proxies,
+        connect_timeout: network.connect_timeout,
+        read_write_timeout: network.read_write_timeout,
+        request_timeout: network.request_timeout,
+        user_agent: network.user_agent.to_string(),
+        max_idle_connections: network.max_idle_connections,
+    })
 }
 
 /// How many suspect appends a client remembers.
@@ -116,7 +98,7 @@ impl Transport {
         Self {
             agent: agent(Network {
                 tls: &settings.tls,
-                proxy: settings.proxy.clone(),
+                proxies: settings.proxies.clone(),
                 connect_timeout: settings.connect_timeout,
                 read_write_timeout: settings.read_write_timeout,
                 request_timeout: settings.request_timeout,
@@ -218,16 +200,18 @@ impl Transport {
         };
         headers.push(("Authorization".into(), authorization));
 
-        let mut builder = http::Request::builder().method(call.method).uri(self.url(call));
-        for (name, value) in &headers {
-            builder = builder.header(name.as_str(), value.as_str());
-        }
+        let url = self.url(call);
         let agent = &self.agent;
         let result = match upload {
             Some(upload) => {
-                let request =
-                    builder.body(ureq::SendBody::from_reader(upload)).map_err(|e| Error::Protocol(e.to_string()));
-                let result = request.and_then(|r| agent.run(r).map_err(|e| self.map_error(e)));
+                let length = upload.len();
+                let request = crate::http::Request {
+                    method: call.method,
+                    url: &url,
+                    headers: &headers,
+                    body: Some((upload, length)),
+                };
+                let result = agent.run(request).map_err(|e| self.map_error(e));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
                 match result {
                     Err(_) if upload.cancelled => Err(Error::Cancelled),
@@ -236,7 +220,7 @@ impl Transport {
                 }
             }
             None => {
-                let request = builder.body(()).map_err(|e| Error::Protocol(e.to_string()))?;
+                let request = crate::http::Request { method: call.method, url: &url, headers: &headers, body: None };
                 agent.run(request).map_err(|e| self.map_error(e))
             }
         };
@@ -244,11 +228,11 @@ impl Transport {
     }
 
     fn check_status(&self, response: Response) -> Result<Response, Error> {
-        if response.status().is_success() {
+        if (200..300).contains(&response.status) {
             return Ok(response);
         }
-        let status = response.status().as_u16();
-        let headers = response.headers().clone();
+        let status = response.status;
+        let headers = response.headers.clone();
         let body = if status == 304 { Vec::new() } else { self.read_error_body(response) };
         let mut error = parse_service_error(status, &headers, &body);
         // A HEAD error has no body to name its code: a 403 from a server whose clock is more than
@@ -272,7 +256,7 @@ impl Transport {
     fn read_error_body(&self, response: Response) -> Vec<u8> {
         use std::io::Read;
         let deadline = Instant::now() + self.settings.read_write_timeout;
-        let mut reader = response.into_body().into_reader();
+        let mut reader = response.into_body();
         let mut body = Vec::new();
         let mut chunk = [0u8; 4096];
         while body.len() < MAX_ERROR_BODY && Instant::now() < deadline {
@@ -285,56 +269,46 @@ impl Transport {
     }
 
     /// After RequestTimeTooSkewed, signs with the service's clock from then on.
-    fn learn_clock_offset(&self, headers: &HeaderMap) {
+    fn learn_clock_offset(&self, headers: &Headers) {
         if let Some(offset) = server_clock_offset(headers) {
             self.clock_offset.store(offset, Ordering::Relaxed);
         }
     }
 
-    fn map_error(&self, error: ureq::Error) -> Error {
+    fn map_error(&self, error: HttpError) -> Error {
         let settings = &self.settings;
-        let millis = |d: Duration| d.as_millis() as u64;
         match error {
-            ureq::Error::Timeout(which) => {
-                use ureq::Timeout as T;
-                let (kind, setting) = match which {
-                    T::Connect | T::Resolve => (TimeoutKind::Connect, millis(settings.connect_timeout)),
-                    T::Global | T::PerCall => {
-                        (TimeoutKind::Request, settings.request_timeout.map(millis).unwrap_or_default())
-                    }
-                    _ => (TimeoutKind::ReadWrite, millis(settings.read_write_timeout)),
+            HttpError::Timeout(kind) => {
+                let setting = match kind {
+                    TimeoutKind::Connect => settings.connect_timeout,
+                    TimeoutKind::Request => settings.request_timeout.unwrap_or_default(),
+                    _ => settings.read_write_timeout,
                 };
-                Error::Timeout { kind, millis: setting }
+                Error::Timeout { kind, millis: setting.as_millis() as u64 }
             }
-            ureq::Error::Io(e) => self.map_io(e),
-            ureq::Error::HostNotFound => Error::network(format!("host {} not found", settings.endpoint.host)),
-            ureq::Error::ConnectionFailed => {
-                Error::network(format!("cannot connect to {}", settings.endpoint.authority(None)))
-            }
-            ureq::Error::Protocol(e) if settings.endpoint.scheme == "http" => Error::Protocol(format!(
+            HttpError::Io(e) | HttpError::Body(e) => self.map_io(e),
+            HttpError::HostNotFound(host) => Error::network(format!("host {host} not found")),
+            HttpError::Connect { authority, error } => Error::Network {
+                message: format!("cannot connect to {authority}: {error}"),
+                source: Some(std::sync::Arc::new(error)),
+            },
+            HttpError::Protocol(e) if settings.endpoint.scheme == "http" => Error::Protocol(format!(
                 "the server's answer is not HTTP/1.1: {e}; if the server speaks HTTPS, use an https:// endpoint"
             )),
-            ureq::Error::Protocol(e) => Error::Protocol(format!("the server's answer is not HTTP/1.1: {e}")),
-            ureq::Error::Other(other) => match other.downcast::<crate::tls::TlsFailure>() {
-                Ok(tls) => {
-                    let hint = tls.kind.hint(&tls.host);
-                    Error::Tls { kind: tls.kind, host: tls.host, message: tls.message, hint }
-                }
-                Err(other) => Error::network(other.to_string()),
-            },
-            ureq::Error::ConnectProxyFailed(reason) => {
-                Error::network(format!("the proxy refused the connection: {reason}"))
+            HttpError::Protocol(e) => Error::Protocol(format!("the server's answer is not HTTP/1.1: {e}")),
+            HttpError::Tls(tls) => {
+                let hint = tls.kind.hint(&tls.host);
+                Error::Tls { kind: tls.kind, host: tls.host, message: tls.message, hint }
             }
-            ureq::Error::InvalidProxyUrl => Error::invalid(Argument::Proxy, "not a proxy URL such as http://host:3128"),
-            other => Error::network(other.to_string()),
+            HttpError::ProxyRefused(reason) => Error::network(format!("the proxy refused the connection: {reason}")),
         }
     }
 
     /// A read or write on the connection failed.
     pub(crate) fn map_io(&self, error: std::io::Error) -> Error {
         use std::io::ErrorKind as K;
-        // ureq's own errors (a timeout of the whole request, a malformed chunk) come wrapped.
-        let error = match error.downcast::<ureq::Error>() {
+        // The HTTP client's own errors (a timeout of the whole request, a malformed chunk) come wrapped.
+        let error = match error.downcast::<HttpError>() {
             Ok(inner) => return self.map_error(inner),
             Err(error) => error,
         };
@@ -368,7 +342,7 @@ impl Transport {
 }
 
 /// Seconds the service's clock (its `Date` header) is ahead of this machine's; negative when behind.
-pub(crate) fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
+pub(crate) fn server_clock_offset(headers: &Headers) -> Option<i64> {
     let server_time = header(headers, "date").and_then(|d| sign::parse_http_date(&d))?;
     Some(match server_time.duration_since(SystemTime::now()) {
         Ok(ahead) => ahead.as_secs() as i64,
@@ -376,7 +350,7 @@ pub(crate) fn server_clock_offset(headers: &HeaderMap) -> Option<i64> {
     })
 }
 
-fn clock_skew(headers: &HeaderMap) -> Option<Duration> {
+fn clock_skew(headers: &Headers) -> Option<Duration> {
     server_clock_offset(headers).map(|offset| Duration::from_secs(offset.unsigned_abs()))
 }
 
@@ -401,17 +375,17 @@ pub(crate) fn sleep(wait: Duration, cancel: Option<&CancelToken>) -> Result<(), 
     }
 }
 
-pub(crate) fn header(headers: &HeaderMap, name: &str) -> Option<String> {
-    headers.get(name).and_then(|v| v.to_str().ok()).map(|s| s.trim().to_string())
+pub(crate) fn header(headers: &Headers, name: &str) -> Option<String> {
+    headers.get(name).map(str::to_string)
 }
 
-pub(crate) fn header_u64(headers: &HeaderMap, name: &str) -> Option<u64> {
+pub(crate) fn header_u64(headers: &Headers, name: &str) -> Option<u64> {
     header(headers, name).and_then(|v| v.parse().ok())
 }
 
 /// Reads an OSS error: the XML body when there is one, else what the status and headers tell
 /// (a HEAD error's kind and code come from its `x-oss-ec`).
-pub(crate) fn parse_service_error(status: u16, headers: &HeaderMap, body: &[u8]) -> ServiceError {
+pub(crate) fn parse_service_error(status: u16, headers: &Headers, body: &[u8]) -> ServiceError {
     let mut error = ServiceError {
         status,
         request_id: header(headers, "x-oss-request-id").unwrap_or_default(),
@@ -501,10 +475,10 @@ mod tests {
 
     #[test]
     fn service_error_is_read_from_xml_and_headers() {
-        let mut headers = HeaderMap::new();
-        headers.insert("x-oss-request-id", "RID1".parse().unwrap());
-        headers.insert("x-oss-next-append-position", "42".parse().unwrap());
-        headers.insert("x-oss-hash-crc64ecma", "123".parse().unwrap());
+        let mut headers = Headers::default();
+        headers.append("x-oss-request-id", "RID1");
+        headers.append("x-oss-next-append-position", "42");
+        headers.append("x-oss-hash-crc64ecma", "123");
         let body = br#"<?xml version="1.0" encoding="UTF-8"?>
 <Error><Code>PositionNotEqualToLength</Code><Message>Position is not equal to file length &amp; more</Message>
 <RequestId>RID2</RequestId><HostId>b.oss-cn-hangzhou.aliyuncs.com</HostId><EC>0026-00000016</EC></Error>"#;
@@ -522,10 +496,10 @@ mod tests {
     #[test]
     fn head_errors_take_their_kind_from_the_ec_header() {
         let head_error = |status, ec: Option<&str>| {
-            let mut headers = HeaderMap::new();
-            headers.insert("x-oss-request-id", "RID".parse().unwrap());
+            let mut headers = Headers::default();
+            headers.append("x-oss-request-id", "RID");
             if let Some(ec) = ec {
-                headers.insert("x-oss-ec", ec.parse().unwrap());
+                headers.append("x-oss-ec", ec);
             }
             parse_service_error(status, &headers, b"")
         };

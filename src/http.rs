@@ -1,0 +1,791 @@
+//! The library's own HTTP/1.1 client: kept-alive connections, a CONNECT proxy, TLS, and every
+//! timeout the configuration names. It does what the library asks of HTTP and no more: requests
+//! whose body length is known, answers framed by length, chunks or the connection's end.
+//!
+//! A small append is one `send` of head and body and one `recv` of the answer; a connection taken
+//! from the pool is probed with one more call. The wire format is [`crate::http1`]'s; sockets and
+//! their timeouts are [`crate::tcp`]'s; TLS is [`crate::tls`]'s.
+//!
+//! Timeouts:
+//! - connect: resolving, connecting, the proxy's CONNECT and the TLS handshake, together;
+//! - read/write: each read or write, and also the whole request head with the first body bytes,
+//!   and the whole answer head (a server dripping one byte at a time is not let in for ever);
+//! - request (when set): the whole exchange, the answer's body included.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::{ClientConnection, StreamOwned};
+
+use crate::error::TimeoutKind;
+use crate::http1::{self, Chunked, Framing, Headers, Step};
+use crate::tcp::{self, Kept};
+
+/// How long an idle connection is kept.
+const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
+
+/// A request's body is sent in writes of this much (a head and a small body go in one).
+const WRITE_CHUNK: usize = 128 * 1024;
+
+/// A connection's input buffer: the longest head, and some.
+const INPUT_BUFFER: usize = http1::MAX_HEAD + 4096;
+
+/// Why an exchange failed, before the library says what that means for the call.
+#[derive(Debug)]
+pub(crate) enum HttpError {
+    Timeout(TimeoutKind),
+    /// The host name resolved to nothing.
+    HostNotFound(String),
+    /// No address of the host (or the proxy) took the connection.
+    Connect {
+        authority: String,
+        error: io::Error,
+    },
+    Io(io::Error),
+    /// The answer is not HTTP/1.1 the client can read.
+    Protocol(String),
+    Tls(crate::tls::TlsFailure),
+    /// The proxy answered CONNECT with something else than 200.
+    ProxyRefused(String),
+    /// Reading the request's body failed (a cancel or the caller's reader): see the body.
+    Body(io::Error),
+}
+
+impl std::fmt::Display for HttpError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            HttpError::Timeout(kind) => write!(f, "{kind:?} timeout"),
+            HttpError::HostNotFound(host) => write!(f, "host {host} not found"),
+            HttpError::Connect { authority, error } => write!(f, "cannot connect to {authority}: {error}"),
+            HttpError::Io(e) | HttpError::Body(e) => e.fmt(f),
+            HttpError::Protocol(why) => write!(f, "the answer is not HTTP/1.1: {why}"),
+            HttpError::Tls(tls) => tls.fmt(f),
+            HttpError::ProxyRefused(why) => write!(f, "the proxy refused the connection: {why}"),
+        }
+    }
+}
+
+impl std::error::Error for HttpError {}
+
+impl From<HttpError> for io::Error {
+    fn from(error: HttpError) -> Self {
+        match error {
+            HttpError::Io(e) => e,
+            other => io::Error::other(other),
+        }
+    }
+}
+
+/// An I/O error on a live connection: a socket timeout is the read/write timeout.
+fn io_failure(error: io::Error, kind: TimeoutKind) -> HttpError {
+    match error.kind() {
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HttpError::Timeout(kind),
+        _ => HttpError::Io(error),
+    }
+}
+
+/// A proxy requests go through: CONNECT to `host:port`, with basic authentication when given.
+#[derive(Clone, PartialEq, Eq)]
+pub(crate) struct Proxy {
+    host: String,
+    port: u16,
+    /// `Basic …` for `Proxy-Authorization`.
+    authorization: Option<String>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy").field("host", &self.host).field("port", &self.port).finish_non_exhaustive()
+    }
+}
+
+impl Proxy {
+    /// `http://[user:password@]host[:port]` (the scheme may be left out; port 80 when none).
+    pub(crate) fn parse(text: &str) -> Result<Self, String> {
+        let text = text.trim();
+        let with_scheme = if text.contains("://") { text.to_string() } else { format!("http://{text}") };
+        let url = http1::Url::parse(&with_scheme)?;
+        if url.scheme != "http" {
+            return Err(format!("the scheme {:?} is not http (a CONNECT proxy)", url.scheme));
+        }
+        if url.host.is_empty() {
+            return Err("no host".into());
+        }
+        let port = url.port_number().ok_or("the port is out of range")?;
+        let authorization = url.userinfo.map(|userinfo| {
+            use base64::Engine;
+            let decoded = percent_encoding::percent_decode_str(&userinfo).decode_utf8_lossy().into_owned();
+            format!("Basic {}", base64::engine::general_purpose::STANDARD.encode(decoded))
+        });
+        Ok(Self { host: url.host, port, authorization })
+    }
+}
+
+/// Which proxy a request goes through, by its scheme and host.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub(crate) struct Proxies {
+    http: Option<Proxy>,
+    https: Option<Proxy>,
+    /// Hosts reached directly (`NO_PROXY`): `*`, a name (and its subdomains) or an address.
+    direct: Vec<String>,
+}
+
+impl Proxies {
+    /// Every request through `proxy`.
+    pub(crate) fn all(proxy: Proxy) -> Self {
+        Self { http: Some(proxy.clone()), https: Some(proxy), direct: Vec::new() }
+    }
+
+    /// What the environment says, as curl reads it: `HTTPS_PROXY` for https, `HTTP_PROXY` for http
+    /// (lower case first; `http_proxy` only in lower case), `ALL_PROXY` for both, `NO_PROXY` for
+    /// the hosts reached directly. A variable that is not a proxy URL is passed over.
+    pub(crate) fn from_env() -> Self {
+        Self::from_lookup(|name| std::env::var(name).ok())
+    }
+
+    fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
+        let first = |names: &[&str]| {
+            names
+                .iter()
+                .filter_map(|name| lookup(name))
+                .find(|v| !v.trim().is_empty())
+                .and_then(|v| Proxy::parse(&v).ok())
+        };
+        let all = first(&["all_proxy", "ALL_PROXY"]);
+        let direct = first_text(&lookup, &["no_proxy", "NO_PROXY"])
+            .map(|list| {
+                list.split(',')
+                    .map(|h| h.trim().trim_start_matches("*.").trim_start_matches('.').to_ascii_lowercase())
+                    .filter(|h| !h.is_empty())
+                    .collect()
+            })
+            .unwrap_or_default();
+        Self {
+            https: first(&["https_proxy", "HTTPS_PROXY"]).or_else(|| all.clone()),
+            http: first(&["http_proxy"]).or(all),
+            direct,
+        }
+    }
+
+    /// The proxy for a request to `host` over `https` or not.
+    fn for_target(&self, https: bool, host: &str) -> Option<&Proxy> {
+        let proxy = if https { self.https.as_ref() } else { self.http.as_ref() }?;
+        let host = host.trim_start_matches('[').trim_end_matches(']');
+        let skipped = self.direct.iter().any(|entry| {
+            let entry = entry.trim_start_matches('[').split(']').next().unwrap_or_default();
+            entry == "*" || host == entry || host.strip_suffix(entry).is_some_and(|rest| rest.ends_with('.'))
+        });
+        (!skipped).then_some(proxy)
+    }
+}
+
+fn first_text(lookup: &impl Fn(&str) -> Option<String>, names: &[&str]) -> Option<String> {
+    names.iter().filter_map(|name| lookup(name)).find(|v| !v.trim().is_empty())
+}
+
+/// A client's connection settings.
+pub(crate) struct Settings {
+    pub tls: Arc<rustls::ClientConfig>,
+    pub proxies: Proxies,
+    pub connect_timeout: Duration,
+    pub read_write_timeout: Duration,
+    pub request_timeout: Option<Duration>,
+    pub user_agent: String,
+    pub max_idle_connections: usize,
+}
+
+/// A connection pool with its settings; cheap to clone (shared).
+#[derive(Clone)]
+pub(crate) struct Agent {
+    shared: Arc<Shared>,
+}
+
+struct Shared {
+    settings: Settings,
+    idle: Mutex<Vec<Idle>>,
+}
+
+/// Where a connection leads: requests for the same place may share it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct Place {
+    https: bool,
+    host: String,
+    port: u16,
+}
+
+struct Idle {
+    place: Place,
+    connection: Connection,
+    since: Instant,
+}
+
+/// One request.
+pub(crate) struct Request<'r> {
+    pub method: &'r str,
+    /// `http://…` or `https://…`, with path and query encoded.
+    pub url: &'r str,
+    pub headers: &'r [(String, String)],
+    /// The body and its length (the caller's `Content-Length` says the same).
+    pub body: Option<(&'r mut dyn Read, u64)>,
+}
+
+/// An answer: its status and head now, its body as it is read.
+pub(crate) struct Response {
+    pub status: u16,
+    pub headers: Headers,
+    body: ResponseBody,
+}
+
+impl Response {
+    /// The body, to read.
+    pub(crate) fn into_body(self) -> ResponseBody {
+        self.body
+    }
+}
+
+/// When an exchange must end.
+#[derive(Debug, Clone, Copy)]
+struct Limits {
+    per_io: Duration,
+    /// The end of the current head (request or answer), when one is being sent or read.
+    head: Option<Instant>,
+    /// The end of the whole request (the request timeout).
+    whole: Option<Instant>,
+}
+
+impl Limits {
+    /// How long the next read or write may wait, and the timeout that ends it.
+    fn next(&self) -> Result<(Duration, TimeoutKind), HttpError> {
+        let now = Instant::now();
+        let mut wait = (self.per_io, TimeoutKind::ReadWrite);
+        for (end, kind) in [(self.head, TimeoutKind::ReadWrite), (self.whole, TimeoutKind::Request)] {
+            if let Some(end) = end {
+                let left = end.saturating_duration_since(now);
+                if left.is_zero() {
+                    return Err(HttpError::Timeout(kind));
+                }
+                if left < wait.0 {
+                    wait = (left, kind);
+                }
+            }
+        }
+        Ok(wait)
+    }
+}
+
+impl Agent {
+    pub(crate) fn new(settings: Settings) -> Self {
+        Self { shared: Arc::new(Shared { settings, idle: Mutex::new(Vec::new()) }) }
+    }
+
+    /// Sends `request` and reads its answer's head; the body is read from the response.
+    pub(crate) fn run(&self, request: Request<'_>) -> Result<Response, HttpError> {
+        let settings = &self.shared.settings;
+        let started = Instant::now();
+        let url = http1::Url::parse(request.url).map_err(|why| HttpError::Protocol(format!("bad URL: {why}")))?;
+        let https = url.scheme == "https";
+        let port = url.port_number().ok_or_else(|| HttpError::Protocol("a port out of range".into()))?;
+        let place = Place { https, host: url.host.clone(), port };
+        let whole = settings.request_timeout.map(|t| started + t);
+        let mut connection = match self.take_idle(&place) {
+            Some(connection) => connection,
+            None => self.connect(&place, whole)?,
+        };
+        let mut limits = Limits { per_io: settings.read_write_timeout, head: None, whole };
+        let host = match url.port {
+            Some(_) => format!("{}:{port}", url.host),
+            None => url.host.clone(),
+        };
+        // The head, and as much of the body as fits in one write with it.
+        let mut out = Vec::with_capacity(1024);
+        http1::write_request_head(&mut out, request.method, &url.target, &host, request.headers, &settings.user_agent);
+        limits.head = Some(Instant::now() + settings.read_write_timeout);
+        match request.body {
+            None => connection.write_all(&out, &limits)?,
+            Some((body, length)) => {
+                let mut left = length;
+                let first = left.min(WRITE_CHUNK.saturating_sub(out.len()).max(WRITE_CHUNK / 2) as u64) as usize;
+                let head_len = out.len();
+                out.resize(head_len + first, 0);
+                read_body(body, &mut out[head_len..])?;
+                left -= first as u64;
+                connection.write_all(&out, &limits)?;
+                limits.head = None;
+                if left > 0 {
+                    out.resize(left.min(WRITE_CHUNK as u64) as usize, 0);
+                    while left > 0 {
+                        let n = left.min(out.len() as u64) as usize;
+                        read_body(body, &mut out[..n])?;
+                        connection.write_all(&out[..n], &limits)?;
+                        left -= n as u64;
+                    }
+                }
+            }
+        }
+        // The answer's head (interim 1xx heads skipped), all within one read/write timeout.
+        limits.head = Some(Instant::now() + settings.read_write_timeout);
+        let head = loop {
+            let head = connection.read_head(&limits)?;
+            if !(100..200).contains(&head.status) || head.status == 101 {
+                break head;
+            }
+        };
+        limits.head = None;
+        let framing = http1::framing(request.method, &head).map_err(HttpError::Protocol)?;
+        // A connection that brought a server error is not kept: the server (or a proxy before it)
+        // is in trouble, and an error body that does not end where its head says would be read by
+        // the next request as its answer.
+        let keep = head.keep_alive && head.status < 500 && framing != Framing::Close;
+        let mut body = ResponseBody {
+            connection: Some(connection),
+            state: match framing {
+                Framing::Empty | Framing::Length(0) => BodyState::Done,
+                Framing::Length(n) => BodyState::Length(n),
+                Framing::Chunked => BodyState::Chunked(Chunked::default()),
+                Framing::Close => BodyState::Close,
+            },
+            keep,
+            limits,
+            agent: self.clone(),
+            place,
+        };
+        body.finish_if_done();
+        Ok(Response { status: head.status, headers: head.headers, body })
+    }
+
+    /// A kept connection to `place` that is still open.
+    fn take_idle(&self, place: &Place) -> Option<Connection> {
+        let mut idle = self.shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+        let now = Instant::now();
+        idle.retain(|i| now.duration_since(i.since) < MAX_IDLE_AGE);
+        while let Some(at) = idle.iter().rposition(|i| i.place == *place) {
+            let candidate = idle.swap_remove(at);
+            if candidate.connection.is_open() {
+                return Some(candidate.connection);
+            }
+        }
+        None
+    }
+
+    /// Keeps `connection` for the next request to `place`.
+    fn release(&self, place: Place, connection: Connection) {
+        let max = self.shared.settings.max_idle_connections;
+        if max == 0 {
+            return;
+        }
+        let mut idle = self.shared.idle.lock().unwrap_or_else(|p| p.into_inner());
+        if idle.len() >= max {
+            idle.remove(0);
+        }
+        idle.push(Idle { place, connection, since: Instant::now() });
+    }
+
+    /// A new connection to `place`: through the proxy when there is one, in TLS for https.
+    fn connect(&self, place: &Place, whole: Option<Instant>) -> Result<Connection, HttpError> {
+        let settings = &self.shared.settings;
+        let mut end = Instant::now() + settings.connect_timeout;
+        let mut kind = TimeoutKind::Connect;
+        if let Some(whole) = whole.filter(|w| *w < end) {
+            end = whole;
+            kind = TimeoutKind::Request;
+        }
+        let proxy = settings.proxies.for_target(place.https, &place.host);
+        let tcp = match proxy {
+            None => open_tcp(&place.host, place.port, end, kind)?,
+            Some(proxy) => {
+                let tcp = open_tcp(&proxy.host, proxy.port, end, kind)?;
+                self.tunnel(tcp, proxy, place, end, kind)?
+            }
+        };
+        let _ = tcp.set_nodelay(true);
+        let stream = if place.https {
+            let host = place.host.trim_start_matches('[').trim_end_matches(']');
+            let left = end.saturating_duration_since(Instant::now());
+            if left.is_zero() {
+                return Err(HttpError::Timeout(kind));
+            }
+            Stream::Tls(Box::new(crate::tls::handshake(&settings.tls, host, tcp, left, kind)?))
+        } else {
+            Stream::Plain(tcp)
+        };
+        Ok(Connection::new(stream))
+    }
+
+    /// Asks `proxy` (connected as `tcp`) for a tunnel to `place`.
+    fn tunnel(
+        &self,
+        tcp: TcpStream,
+        proxy: &Proxy,
+        place: &Place,
+        end: Instant,
+        kind: TimeoutKind,
+    ) -> Result<TcpStream, HttpError> {
+        let target = format!("{}:{}", place.host, place.port);
+        let mut fields = vec![("Proxy-Connection".to_string(), "Keep-Alive".to_string())];
+        if let Some(authorization) = &proxy.authorization {
+            fields.push(("Proxy-Authorization".to_string(), authorization.clone()));
+        }
+        let mut out = Vec::new();
+        http1::write_request_head(&mut out, "CONNECT", &target, &target, &fields, &self.shared.settings.user_agent);
+        let mut connection = Connection::new(Stream::Plain(tcp));
+        let left = end.saturating_duration_since(Instant::now());
+        let limits = Limits { per_io: left, head: Some(end), whole: None };
+        let timeout = |e: HttpError| match e {
+            HttpError::Timeout(_) => HttpError::Timeout(kind),
+            other => other,
+        };
+        connection.write_all(&out, &limits).map_err(timeout)?;
+        let head = connection.read_head(&limits).map_err(timeout)?;
+        if head.status != 200 {
+            return Err(HttpError::ProxyRefused(format!("CONNECT {target} was answered {}", head.status)));
+        }
+        if connection.buffered() > 0 {
+            return Err(HttpError::ProxyRefused("the proxy sent bytes after its 200 to CONNECT".into()));
+        }
+        match connection.stream {
+            Stream::Plain(tcp) => Ok(tcp),
+            Stream::Tls(_) => unreachable!("a tunnel is asked for on plain TCP"),
+        }
+    }
+}
+
+/// Fills `buf` from the request's body.
+fn read_body(body: &mut dyn Read, buf: &mut [u8]) -> Result<(), HttpError> {
+    body.read_exact(buf).map_err(HttpError::Body)
+}
+
+/// A TCP connection to `host:port`, resolved and connected before `end`.
+fn open_tcp(host: &str, port: u16, end: Instant, kind: TimeoutKind) -> Result<TcpStream, HttpError> {
+    let authority = if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    };
+    let addrs = resolve(host, port, end).map_err(|e| match e {
+        Some(e) => e,
+        None => HttpError::Timeout(kind),
+    })?;
+    let budget = end.saturating_duration_since(Instant::now());
+    if budget.is_zero() {
+        return Err(HttpError::Timeout(kind));
+    }
+    tcp::connect(&addrs, Some(budget), |addr, share| TcpStream::connect_timeout(addr, share.unwrap_or(budget))).map_err(
+        |error| match error.kind() {
+            io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => HttpError::Timeout(kind),
+            _ => HttpError::Connect { authority, error },
+        },
+    )
+}
+
+/// The addresses of `host`, asked of the system resolver on another thread so that a resolver that
+/// hangs ends at `end` (`Err(None)`).
+fn resolve(host: &str, port: u16, end: Instant) -> Result<Vec<SocketAddr>, Option<HttpError>> {
+    let bare = host.trim_start_matches('[').trim_end_matches(']');
+    if let Ok(ip) = bare.parse::<IpAddr>() {
+        return Ok(vec![SocketAddr::new(ip, port)]);
+    }
+    let (tx, rx) = std::sync::mpsc::channel();
+    let name = bare.to_string();
+    std::thread::Builder::new()
+        .name("oss-append-resolve".into())
+        .spawn(move || {
+            let _ = tx.send((name.as_str(), port).to_socket_addrs().map(|a| a.collect::<Vec<_>>()));
+        })
+        .map_err(|e| Some(HttpError::Io(e)))?;
+    match rx.recv_timeout(end.saturating_duration_since(Instant::now())) {
+        Ok(Ok(addrs)) if !addrs.is_empty() => Ok(addrs),
+        Ok(_) => Err(Some(HttpError::HostNotFound(bare.to_string()))),
+        Err(_) => Err(None),
+    }
+}
+
+/// A socket, plain or in TLS.
+enum Stream {
+    Plain(TcpStream),
+    Tls(Box<StreamOwned<ClientConnection, TcpStream>>),
+}
+
+impl Stream {
+    fn tcp(&self) -> &TcpStream {
+        match self {
+            Stream::Plain(tcp) => tcp,
+            Stream::Tls(tls) => &tls.sock,
+        }
+    }
+}
+
+/// A connection with what has been read of it and not yet used.
+struct Connection {
+    stream: Stream,
+    /// Made at the first read.
+    input: Vec<u8>,
+    /// `input[start..end]` is read and not yet used.
+    start: usize,
+    end: usize,
+    read_timeout: Kept,
+    write_timeout: Kept,
+}
+
+impl Connection {
+    fn new(stream: Stream) -> Self {
+        Self {
+            stream,
+            input: Vec::new(),
+            start: 0,
+            end: 0,
+            read_timeout: Kept::default(),
+            write_timeout: Kept::default(),
+        }
+    }
+
+    fn buffered(&self) -> usize {
+        self.end - self.start
+    }
+
+    /// Nothing to read, no end of stream: can carry a request.
+    fn is_open(&self) -> bool {
+        self.buffered() == 0 && tcp::probe(self.stream.tcp())
+    }
+
+    fn write_all(&mut self, mut bytes: &[u8], limits: &Limits) -> Result<(), HttpError> {
+        while !bytes.is_empty() {
+            let (wait, kind) = limits.next()?;
+            let Connection { stream, write_timeout, .. } = self;
+            let n = match stream {
+                Stream::Plain(tcp) => {
+                    tcp::within(Some(wait), write_timeout, tcp, |t, d| t.set_write_timeout(d), |t| t.write(bytes))
+                }
+                Stream::Tls(tls) => tcp::within(
+                    Some(wait),
+                    write_timeout,
+                    &mut **tls,
+                    |t, d| t.sock.set_write_timeout(d),
+                    |t| t.write(bytes),
+                ),
+            }
+            .map_err(|e| io_failure(e, kind))?;
+            if n == 0 {
+                return Err(HttpError::Io(io::ErrorKind::WriteZero.into()));
+            }
+            bytes = &bytes[n..];
+        }
+        if let Stream::Tls(tls) = &mut self.stream {
+            let (wait, kind) = limits.next()?;
+            tcp::within(
+                Some(wait),
+                &mut self.write_timeout,
+                &mut **tls,
+                |t, d| t.sock.set_write_timeout(d),
+                |t| t.flush(),
+            )
+            .map_err(|e| io_failure(e, kind))?;
+        }
+        Ok(())
+    }
+
+    /// Reads more input: `Ok(0)` at the end of the stream. The input buffer is made once per
+    /// connection; what is unread moves to its front when it is full.
+    fn fill(&mut self, limits: &Limits) -> Result<usize, HttpError> {
+        if self.input.is_empty() {
+            self.input = vec![0; INPUT_BUFFER];
+        }
+        if self.start == self.end {
+            self.start = 0;
+            self.end = 0;
+        } else if self.end == self.input.len() && self.start > 0 {
+            self.input.copy_within(self.start..self.end, 0);
+            self.end -= self.start;
+            self.start = 0;
+        }
+        if self.end == self.input.len() {
+            return Err(HttpError::Protocol(format!("a head longer than {} KiB", http1::MAX_HEAD / 1024)));
+        }
+        let (wait, kind) = limits.next()?;
+        let Connection { stream, input, end, read_timeout, .. } = self;
+        let space = &mut input[*end..];
+        let result = match stream {
+            Stream::Plain(tcp) => {
+                tcp::within(Some(wait), read_timeout, tcp, |t, d| t.set_read_timeout(d), |t| t.read(space))
+            }
+            Stream::Tls(tls) => {
+                tcp::within(Some(wait), read_timeout, &mut **tls, |t, d| t.sock.set_read_timeout(d), |t| t.read(space))
+            }
+        };
+        let n = match result {
+            Ok(n) => n,
+            // A TLS peer that closes without close_notify: the end of the stream, as for TCP.
+            Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => 0,
+            Err(e) => return Err(io_failure(e, kind)),
+        };
+        *end += n;
+        Ok(n)
+    }
+
+    /// Reads one response head.
+    fn read_head(&mut self, limits: &Limits) -> Result<http1::Head, HttpError> {
+        loop {
+            if self.buffered() > 0 {
+                match http1::parse_response_head(&self.input[self.start..self.end]).map_err(HttpError::Protocol)? {
+                    Some((head, used)) => {
+                        self.start += used;
+                        return Ok(head);
+                    }
+                    None => {}
+                }
+            }
+            if self.fill(limits)? == 0 {
+                return Err(if self.buffered() == 0 {
+                    HttpError::Io(io::Error::new(
+                        io::ErrorKind::ConnectionAborted,
+                        "the server closed the connection without an answer",
+                    ))
+                } else {
+                    HttpError::Protocol("the connection ended in the middle of the answer's head".into())
+                });
+            }
+        }
+    }
+}
+
+/// Where a body's reading is.
+enum BodyState {
+    Length(u64),
+    Chunked(Chunked),
+    Close,
+    Done,
+}
+
+/// An answer's body; its connection goes back to the pool once the body is read to its end.
+pub(crate) struct ResponseBody {
+    connection: Option<Connection>,
+    state: BodyState,
+    keep: bool,
+    limits: Limits,
+    agent: Agent,
+    place: Place,
+}
+
+impl ResponseBody {
+    /// At the body's end: the connection goes back to the pool (when it may) or is closed.
+    fn finish_if_done(&mut self) {
+        if matches!(self.state, BodyState::Done) {
+            if let Some(connection) = self.connection.take() {
+                if self.keep && connection.buffered() == 0 {
+                    self.agent.release(self.place.clone(), connection);
+                }
+            }
+        }
+    }
+
+    fn read_some(&mut self, buf: &mut [u8]) -> Result<usize, HttpError> {
+        loop {
+            let Some(connection) = self.connection.as_mut() else { return Ok(0) };
+            if matches!(self.state, BodyState::Done) {
+                self.finish_if_done();
+                return Ok(0);
+            }
+            if connection.buffered() == 0 {
+                if connection.fill(&self.limits)? == 0 {
+                    return match self.state {
+                        BodyState::Close => {
+                            self.state = BodyState::Done;
+                            self.keep = false;
+                            self.connection = None;
+                            Ok(0)
+                        }
+                        _ => Err(HttpError::Io(io::Error::new(
+                            io::ErrorKind::UnexpectedEof,
+                            "the connection ended before the answer's body did",
+                        ))),
+                    };
+                }
+            }
+            let available = &connection.input[connection.start..connection.end];
+            match &mut self.state {
+                BodyState::Length(left) => {
+                    let n = (*left).min(available.len() as u64).min(buf.len() as u64) as usize;
+                    buf[..n].copy_from_slice(&available[..n]);
+                    connection.start += n;
+                    *left -= n as u64;
+                    if *left == 0 {
+                        self.state = BodyState::Done;
+                        self.finish_if_done();
+                    }
+                    return Ok(n);
+                }
+                BodyState::Close => {
+                    let n = available.len().min(buf.len());
+                    buf[..n].copy_from_slice(&available[..n]);
+                    connection.start += n;
+                    return Ok(n);
+                }
+                BodyState::Chunked(chunked) => {
+                    // At most `buf` of data is taken, so that what the decoder counts is what is copied.
+                    let offered = &available[..available.len().min(buf.len())];
+                    match chunked.step(offered).map_err(HttpError::Protocol)? {
+                        Step::Framing(used) => connection.start += used,
+                        Step::Data(n) => {
+                            buf[..n].copy_from_slice(&offered[..n]);
+                            connection.start += n;
+                            return Ok(n);
+                        }
+                        Step::End(used) => {
+                            connection.start += used;
+                            self.state = BodyState::Done;
+                            self.finish_if_done();
+                            return Ok(0);
+                        }
+                    }
+                }
+                BodyState::Done => unreachable!("handled above"),
+            }
+        }
+    }
+}
+
+impl Read for ResponseBody {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        self.read_some(buf).map_err(|e| {
+            // A body cut short leaves the connection in no state to reuse.
+            self.connection = None;
+            io::Error::from(e)
+        })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn proxies_come_from_the_environment_as_curl_reads_them() {
+        let env = |pairs: &'static [(&'static str, &'static str)]| {
+            Proxies::from_lookup(move |name| pairs.iter().find(|(n, _)| *n == name).map(|(_, v)| v.to_string()))
+        };
+        let p = env(&[("HTTPS_PROXY", "http://u:p%40ss@proxy:3128"), ("NO_PROXY", "localhost, .internal,10.0.0.1")]);
+        let https = p.for_target(true, "oss-cn-hangzhou.aliyuncs.com").unwrap();
+        assert_eq!((https.host.as_str(), https.port), ("proxy", 3128));
+        use base64::Engine;
+        let expected = base64::engine::general_purpose::STANDARD.encode("u:p@ss");
+        assert_eq!(https.authorization.as_deref(), Some(format!("Basic {expected}").as_str()));
+        assert!(p.for_target(false, "example.com").is_none(), "HTTPS_PROXY is for https only");
+        assert!(p.for_target(true, "localhost").is_none());
+        assert!(p.for_target(true, "a.internal").is_none());
+        assert!(p.for_target(true, "internal").is_none());
+        assert!(p.for_target(true, "xinternal").is_some());
+        assert!(p.for_target(true, "10.0.0.1").is_none());
+        let p = env(&[("ALL_PROXY", "proxy"), ("HTTP_PROXY", "http://ignored:1")]);
+        assert_eq!(p.for_target(false, "h").unwrap().port, 80);
+        assert_eq!(p.for_target(true, "h").unwrap().host, "proxy");
+        assert!(env(&[("http_proxy", "socks5://x:1")]).for_target(false, "h").is_none());
+        assert!(env(&[("NO_PROXY", "*"), ("ALL_PROXY", "p:1")]).for_target(true, "h").is_none());
+        assert!(Proxy::parse("socks5://x:1").is_err());
+        assert!(Proxy::parse("http://x:70000").is_err());
+        assert!(!format!("{:?}", Proxy::parse("http://u:secret@x:1").unwrap()).contains("secret"));
+    }
+}
