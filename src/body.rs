@@ -182,6 +182,26 @@ impl<'a> Source<'a> {
     }
 }
 
+impl Source<'_> {
+    /// Takes the next `max` bytes at most as read, when the body is in memory (`None` for a file
+    /// or a reader): where they start and how many they are, for [`Self::in_memory`].
+    fn take_in_memory(&mut self, max: usize) -> Option<(usize, usize)> {
+        let start = self.offset as usize;
+        let n = (self.in_memory()?.len().min(self.length as usize)).saturating_sub(start).min(max);
+        self.offset += n as u64;
+        Some((start, n))
+    }
+
+    /// The whole body, when it is in memory.
+    fn in_memory(&self) -> Option<&[u8]> {
+        match &self.kind {
+            SourceKind::Bytes(bytes) => Some(bytes),
+            SourceKind::Owned(bytes) => Some(bytes),
+            _ => None,
+        }
+    }
+}
+
 impl Read for Source<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let remaining = self.length - self.offset;
@@ -237,32 +257,24 @@ impl<'s, 'a> Upload<'s, 'a> {
         Self { source, crc, sent: 0, progress, cancel, cancelled: false, source_error: None }
     }
 
-    /// The body's length.
-    pub(crate) fn len(&self) -> u64 {
-        self.source.len()
-    }
-
     /// Whether every byte of the body went out.
     pub(crate) fn complete(&self) -> bool {
         self.sent == self.source.len()
     }
 }
 
-impl Read for Upload<'_, '_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+impl Upload<'_, '_> {
+    /// Stops here when the cancel token says so.
+    fn check_cancel(&mut self) -> io::Result<()> {
         if self.cancel.is_some_and(CancelToken::is_cancelled) {
             self.cancelled = true;
             return Err(io::Error::other("cancelled by the cancel token"));
         }
-        let n = match self.source.read(buf) {
-            Ok(n) => n,
-            Err(e) => {
-                let shown = io::Error::new(e.kind(), e.to_string());
-                self.source_error = Some(e);
-                return Err(shown);
-            }
-        };
-        self.crc.update(&buf[..n]);
+        Ok(())
+    }
+
+    /// Counts `n` more bytes sent and tells the progress callback, which may cancel.
+    fn sent_more(&mut self, n: usize) -> io::Result<()> {
         self.sent += n as u64;
         if n > 0 {
             if let Some(progress) = self.progress {
@@ -272,6 +284,46 @@ impl Read for Upload<'_, '_> {
                 }
             }
         }
+        Ok(())
+    }
+}
+
+impl crate::http::Outgoing for Upload<'_, '_> {
+    fn len(&self) -> u64 {
+        self.source.len()
+    }
+
+    fn read_into(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read(buf)
+    }
+
+    fn next_slice(&mut self, max: usize) -> Option<io::Result<&[u8]>> {
+        if let Err(e) = self.check_cancel() {
+            return Some(Err(e));
+        }
+        let (start, n) = self.source.take_in_memory(max)?;
+        let slice = &self.source.in_memory()?[start..start + n];
+        self.crc.update(slice);
+        if let Err(e) = self.sent_more(n) {
+            return Some(Err(e));
+        }
+        Some(Ok(&self.source.in_memory()?[start..start + n]))
+    }
+}
+
+impl Read for Upload<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.check_cancel()?;
+        let n = match self.source.read(buf) {
+            Ok(n) => n,
+            Err(e) => {
+                let shown = io::Error::new(e.kind(), e.to_string());
+                self.source_error = Some(e);
+                return Err(shown);
+            }
+        };
+        self.crc.update(&buf[..n]);
+        self.sent_more(n)?;
         Ok(n)
     }
 }

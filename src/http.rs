@@ -26,7 +26,13 @@ use crate::tcp::{self, Kept};
 /// How long an idle connection is kept.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 
-/// A request's body is sent in writes of this much (a head and a small body go in one).
+/// A body of at most this much is copied after the head, for one send of both.
+const COPY_MAX: usize = 16 * 1024;
+
+/// A body in memory is sent in parts of at most this much (progress is told for each).
+const SLICE_MAX: usize = 1024 * 1024;
+
+/// A body from a file or reader is read and sent in parts of this much.
 const WRITE_CHUNK: usize = 128 * 1024;
 
 /// A connection's input buffer: the longest head, and some.
@@ -227,8 +233,19 @@ pub(crate) struct Request<'r> {
     /// `http://…` or `https://…`, with path and query encoded.
     pub url: &'r str,
     pub headers: &'r [(String, String)],
-    /// The body and its length (the caller's `Content-Length` says the same).
-    pub body: Option<(&'r mut dyn Read, u64)>,
+    /// The body (the caller's `Content-Length` says its length).
+    pub body: Option<&'r mut dyn Outgoing>,
+}
+
+/// A request's body, as the client takes it.
+pub(crate) trait Outgoing {
+    /// How many bytes it has.
+    fn len(&self) -> u64;
+    /// Copies its next bytes into `buf`.
+    fn read_into(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    /// Its next `max` bytes at most, without a copy, when they are in memory (`None` otherwise:
+    /// [`Self::read_into`] then).
+    fn next_slice(&mut self, max: usize) -> Option<io::Result<&[u8]>>;
 }
 
 /// An answer: its status and head now, its body as it is read.
@@ -281,7 +298,7 @@ impl Agent {
     }
 
     /// Sends `request` and reads its answer's head; the body is read from the response.
-    pub(crate) fn run(&self, request: Request<'_>) -> Result<Response, HttpError> {
+    pub(crate) fn run(&self, mut request: Request<'_>) -> Result<Response, HttpError> {
         let settings = &self.shared.settings;
         let started = Instant::now();
         let url = http1::Url::parse(request.url).map_err(|why| HttpError::Protocol(format!("bad URL: {why}")))?;
@@ -298,30 +315,45 @@ impl Agent {
             Some(_) => format!("{}:{port}", url.host),
             None => url.host.clone(),
         };
-        // The head, and as much of the body as fits in one write with it.
+        // The head, with a small body in the same buffer: one send.
         let mut out = Vec::with_capacity(1024);
         http1::write_request_head(&mut out, request.method, &url.target, &host, request.headers, &settings.user_agent);
+        let mut head_len = out.len();
         limits.head = Some(Instant::now() + settings.read_write_timeout);
-        match request.body {
-            None => connection.write_all(&out, &limits)?,
-            Some((body, length)) => {
-                let mut left = length;
-                let first = left.min(WRITE_CHUNK.saturating_sub(out.len()).max(WRITE_CHUNK / 2) as u64) as usize;
-                let head_len = out.len();
-                out.resize(head_len + first, 0);
+        let mut left = 0;
+        if let Some(body) = request.body.as_deref_mut() {
+            left = body.len();
+            if left <= COPY_MAX as u64 {
+                out.resize(head_len + left as usize, 0);
                 read_body(body, &mut out[head_len..])?;
-                left -= first as u64;
-                connection.write_all(&out, &limits)?;
-                limits.head = None;
-                if left > 0 {
-                    out.resize(left.min(WRITE_CHUNK as u64) as usize, 0);
-                    while left > 0 {
-                        let n = left.min(out.len() as u64) as usize;
-                        read_body(body, &mut out[..n])?;
-                        connection.write_all(&out[..n], &limits)?;
-                        left -= n as u64;
+                left = 0;
+            }
+        }
+        // A larger body goes out from the caller's memory when it is there, else through a buffer;
+        // the head goes with its first part.
+        let mut buffer = Vec::new();
+        loop {
+            let part: &[u8] = match request.body.as_deref_mut() {
+                Some(_) if left == 0 => &[],
+                None => &[],
+                Some(body) => match body.next_slice(SLICE_MAX) {
+                    Some(Ok(slice)) if !slice.is_empty() => slice,
+                    Some(Ok(_)) => return Err(HttpError::Body(io::ErrorKind::UnexpectedEof.into())),
+                    Some(Err(e)) => return Err(HttpError::Body(e)),
+                    None => {
+                        buffer.resize(left.min(WRITE_CHUNK as u64) as usize, 0);
+                        read_body(body, &mut buffer)?;
+                        &buffer
                     }
-                }
+                },
+            };
+            let n = part.len() as u64;
+            connection.send(&out, part, head_len, &mut limits)?;
+            out.clear();
+            head_len = 0;
+            left -= n;
+            if left == 0 {
+                break;
             }
         }
         // The answer's head (interim 1xx heads skipped), all within one read/write timeout.
@@ -452,8 +484,16 @@ impl Agent {
 }
 
 /// Fills `buf` from the request's body.
-fn read_body(body: &mut dyn Read, buf: &mut [u8]) -> Result<(), HttpError> {
-    body.read_exact(buf).map_err(HttpError::Body)
+fn read_body(body: &mut dyn Outgoing, mut buf: &mut [u8]) -> Result<(), HttpError> {
+    while !buf.is_empty() {
+        match body.read_into(buf) {
+            Ok(0) => return Err(HttpError::Body(io::ErrorKind::UnexpectedEof.into())),
+            Ok(n) => buf = &mut buf[n..],
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => {}
+            Err(e) => return Err(HttpError::Body(e)),
+        }
+    }
+    Ok(())
 }
 
 /// A TCP connection to `host:port`, resolved and connected before `end`.
@@ -547,6 +587,67 @@ impl Connection {
     /// Nothing to read, no end of stream: can carry a request.
     fn is_open(&self) -> bool {
         self.buffered() == 0 && tcp::probe(self.stream.tcp())
+    }
+
+    /// Sends `head` (its first `head_len` bytes are a request's head, which must go out within
+    /// `limits.head`; the limit is lifted once they have) and then `body`, in one system call when
+    /// the socket takes both.
+    fn send(&mut self, head: &[u8], body: &[u8], head_len: usize, limits: &mut Limits) -> Result<(), HttpError> {
+        let mut sent = 0;
+        let total = head.len() + body.len();
+        while sent < total {
+            if sent >= head_len {
+                limits.head = None;
+            }
+            let (wait, kind) = limits.next()?;
+            let parts = if sent < head.len() {
+                [io::IoSlice::new(&head[sent..]), io::IoSlice::new(body)]
+            } else {
+                [io::IoSlice::new(&body[sent - head.len()..]), io::IoSlice::new(&[])]
+            };
+            let Connection { stream, write_timeout, .. } = self;
+            let n = match stream {
+                Stream::Plain(tcp) => tcp::within(
+                    Some(wait),
+                    write_timeout,
+                    tcp,
+                    |t, d| t.set_write_timeout(d),
+                    |t| t.write_vectored(&parts),
+                ),
+                Stream::Tls(tls) => tcp::within(
+                    Some(wait),
+                    write_timeout,
+                    &mut **tls,
+                    |t, d| t.sock.set_write_timeout(d),
+                    |t| t.write_vectored(&parts),
+                ),
+            }
+            .map_err(|e| io_failure(e, kind))?;
+            if n == 0 {
+                return Err(HttpError::Io(io::ErrorKind::WriteZero.into()));
+            }
+            sent += n;
+        }
+        if sent >= head_len {
+            limits.head = None;
+        }
+        self.flush_tls(limits)
+    }
+
+    /// Sends what TLS holds back.
+    fn flush_tls(&mut self, limits: &Limits) -> Result<(), HttpError> {
+        if let Stream::Tls(tls) = &mut self.stream {
+            let (wait, kind) = limits.next()?;
+            tcp::within(
+                Some(wait),
+                &mut self.write_timeout,
+                &mut **tls,
+                |t, d| t.sock.set_write_timeout(d),
+                |t| t.flush(),
+            )
+            .map_err(|e| io_failure(e, kind))?;
+        }
+        Ok(())
     }
 
     fn write_all(&mut self, mut bytes: &[u8], limits: &Limits) -> Result<(), HttpError> {
