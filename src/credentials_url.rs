@@ -94,7 +94,7 @@ impl CredentialsUrl {
                 .map_err(|_| refuse(format!("the value of header {name} holds a line break or control character")))?;
         }
         let refresh_before = self.refresh_before;
-        let fetcher = Fetcher { url: self, agent: agent(network) };
+        let fetcher = Fetcher { url: self, parsed: uri, agent: agent(network) };
         Ok(RefreshingProvider::new(move || fetcher.fetch()).refresh_before(refresh_before))
     }
 }
@@ -113,6 +113,7 @@ impl fmt::Debug for CredentialsUrl {
 /// One token server, with its connections.
 struct Fetcher {
     url: CredentialsUrl,
+    parsed: crate::http1::Url,
     agent: crate::http::Agent,
 }
 
@@ -122,8 +123,8 @@ impl Fetcher {
             |why: String| Error::Credentials { reason: format!("the token server {} {why}", self.url.shown()) };
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         headers.extend(self.url.headers.iter().cloned());
-        let url = self.url.url.trim();
-        let request = crate::http::Request { method: "GET", url, headers: &headers, body: None };
+        let target = crate::http::Target::of(&self.parsed).ok_or_else(|| failed("has a port out of range".into()))?;
+        let request = crate::http::Request { method: "GET", target, headers: &headers, body: None };
         let response = self.agent.run(request).map_err(|e| failed(format!("could not be reached: {e}")))?;
         let status = response.status;
         let mut body = Vec::new();

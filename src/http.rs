@@ -227,11 +227,36 @@ struct Idle {
     since: Instant,
 }
 
+/// Where a request goes.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Target<'t> {
+    pub https: bool,
+    /// The host, lower case (brackets around an IPv6 address).
+    pub host: &'t str,
+    /// The port, and whether the URL names it (then `Host` does too).
+    pub port: u16,
+    pub port_given: bool,
+    /// The path and query, encoded.
+    pub path: &'t str,
+}
+
+impl<'t> Target<'t> {
+    /// The target of a parsed URL (whose port is in range).
+    pub(crate) fn of(url: &'t http1::Url) -> Option<Self> {
+        Some(Self {
+            https: url.scheme == "https",
+            host: &url.host,
+            port: url.port_number()?,
+            port_given: url.port.is_some(),
+            path: &url.target,
+        })
+    }
+}
+
 /// One request.
 pub(crate) struct Request<'r> {
     pub method: &'r str,
-    /// `http://…` or `https://…`, with path and query encoded.
-    pub url: &'r str,
+    pub target: Target<'r>,
     pub headers: &'r [(String, String)],
     /// The body (the caller's `Content-Length` says its length).
     pub body: Option<&'r mut dyn Outgoing>,
@@ -301,23 +326,21 @@ impl Agent {
     pub(crate) fn run(&self, mut request: Request<'_>) -> Result<Response, HttpError> {
         let settings = &self.shared.settings;
         let started = Instant::now();
-        let url = http1::Url::parse(request.url).map_err(|why| HttpError::Protocol(format!("bad URL: {why}")))?;
-        let https = url.scheme == "https";
-        let port = url.port_number().ok_or_else(|| HttpError::Protocol("a port out of range".into()))?;
-        let place = Place { https, host: url.host.clone(), port };
+        let target = request.target;
+        let place = Place { https: target.https, host: target.host.to_string(), port: target.port };
         let whole = settings.request_timeout.map(|t| started + t);
         let mut connection = match self.take_idle(&place) {
             Some(connection) => connection,
             None => self.connect(&place, whole)?,
         };
         let mut limits = Limits { per_io: settings.read_write_timeout, head: None, whole };
-        let host = match url.port {
-            Some(_) => format!("{}:{port}", url.host),
-            None => url.host.clone(),
+        let host = match target.port_given {
+            true => format!("{}:{}", target.host, target.port),
+            false => target.host.to_string(),
         };
         // The head, with a small body in the same buffer: one send.
         let mut out = Vec::with_capacity(1024);
-        http1::write_request_head(&mut out, request.method, &url.target, &host, request.headers, &settings.user_agent);
+        http1::write_request_head(&mut out, request.method, target.path, &host, request.headers, &settings.user_agent);
         let mut head_len = out.len();
         limits.head = Some(Instant::now() + settings.read_write_timeout);
         let mut left = 0;
@@ -728,12 +751,10 @@ impl Connection {
     fn read_head(&mut self, limits: &Limits) -> Result<http1::Head, HttpError> {
         loop {
             if self.buffered() > 0 {
-                match http1::parse_response_head(&self.input[self.start..self.end]).map_err(HttpError::Protocol)? {
-                    Some((head, used)) => {
-                        self.start += used;
-                        return Ok(head);
-                    }
-                    None => {}
+                let parsed = http1::parse_response_head(&self.input[self.start..self.end]);
+                if let Some((head, used)) = parsed.map_err(HttpError::Protocol)? {
+                    self.start += used;
+                    return Ok(head);
                 }
             }
             if self.fill(limits)? == 0 {
@@ -787,21 +808,19 @@ impl ResponseBody {
                 self.finish_if_done();
                 return Ok(0);
             }
-            if connection.buffered() == 0 {
-                if connection.fill(&self.limits)? == 0 {
-                    return match self.state {
-                        BodyState::Close => {
-                            self.state = BodyState::Done;
-                            self.keep = false;
-                            self.connection = None;
-                            Ok(0)
-                        }
-                        _ => Err(HttpError::Io(io::Error::new(
-                            io::ErrorKind::UnexpectedEof,
-                            "the connection ended before the answer's body did",
-                        ))),
-                    };
-                }
+            if connection.buffered() == 0 && connection.fill(&self.limits)? == 0 {
+                return match self.state {
+                    BodyState::Close => {
+                        self.state = BodyState::Done;
+                        self.keep = false;
+                        self.connection = None;
+                        Ok(0)
+                    }
+                    _ => Err(HttpError::Io(io::Error::new(
+                        io::ErrorKind::UnexpectedEof,
+                        "the connection ended before the answer's body did",
+                    ))),
+                };
             }
             let available = &connection.input[connection.start..connection.end];
             match &mut self.state {

@@ -9,16 +9,28 @@ pub(crate) const MAX_HEAD: usize = 64 * 1024;
 /// Most header fields in one response head.
 const MAX_FIELDS: usize = 128;
 
-/// A response's header fields, in the order sent; names compared without regard to case.
+/// A response's header fields, in the order sent; names compared without regard to case. The
+/// fields share one string (one allocation for a whole head).
 #[derive(Debug, Clone, Default, PartialEq, Eq)]
 pub struct Headers {
-    fields: Vec<(String, String)>,
+    text: String,
+    /// Each field: where its name starts, where its name ends and its value starts, where its
+    /// value ends, in `text`.
+    spans: Vec<(usize, usize, usize)>,
 }
 
 impl Headers {
+    fn with_capacity(bytes: usize, fields: usize) -> Self {
+        Self { text: String::with_capacity(bytes), spans: Vec::with_capacity(fields) }
+    }
+
     /// Adds a field (another of the same name is kept too).
-    pub fn append(&mut self, name: impl Into<String>, value: impl Into<String>) {
-        self.fields.push((name.into(), value.into()));
+    pub fn append(&mut self, name: impl AsRef<str>, value: impl AsRef<str>) {
+        let start = self.text.len();
+        self.text.push_str(name.as_ref());
+        let middle = self.text.len();
+        self.text.push_str(value.as_ref());
+        self.spans.push((start, middle, self.text.len()));
     }
 
     /// The first field named `name`, its value trimmed of spaces.
@@ -28,12 +40,12 @@ impl Headers {
 
     /// Every field named `name`, in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.fields.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v.as_str().trim())
+        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
     }
 
     /// Every field, as (name, value).
     pub fn iter(&self) -> impl Iterator<Item = (&str, &str)> {
-        self.fields.iter().map(|(n, v)| (n.as_str(), v.as_str().trim()))
+        self.spans.iter().map(|&(start, middle, end)| (&self.text[start..middle], self.text[middle..end].trim()))
     }
 
     /// Whether a field named `name` says `token` among its comma-separated words.
@@ -183,7 +195,7 @@ pub(crate) fn parse_response_head(input: &[u8]) -> Result<Option<(Head, usize)>,
     if !(100..=999).contains(&status) {
         return Err(format!("status {status}"));
     }
-    let mut headers = Headers { fields: Vec::with_capacity(response.headers.len()) };
+    let mut headers = Headers::with_capacity(used, response.headers.len());
     for field in response.headers.iter() {
         headers.append(field.name, String::from_utf8_lossy(field.value));
     }

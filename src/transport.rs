@@ -200,12 +200,20 @@ impl Transport {
         };
         headers.push(("Authorization".into(), authorization));
 
-        let url = self.url(call);
+        let (host, path) = self.target(call);
+        let endpoint = &settings.endpoint;
+        let target = crate::http::Target {
+            https: endpoint.scheme == "https",
+            host: &host,
+            port: endpoint.port.unwrap_or(if endpoint.scheme == "https" { 443 } else { 80 }),
+            port_given: endpoint.port.is_some(),
+            path: &path,
+        };
         let agent = &self.agent;
         let result = match upload {
             Some(upload) => {
                 let request =
-                    crate::http::Request { method: call.method, url: &url, headers: &headers, body: Some(upload) };
+                    crate::http::Request { method: call.method, target, headers: &headers, body: Some(upload) };
                 let result = agent.run(request).map_err(|e| self.map_error(e));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
                 match result {
@@ -215,7 +223,7 @@ impl Transport {
                 }
             }
             None => {
-                let request = crate::http::Request { method: call.method, url: &url, headers: &headers, body: None };
+                let request = crate::http::Request { method: call.method, target, headers: &headers, body: None };
                 agent.run(request).map_err(|e| self.map_error(e))
             }
         };
@@ -316,23 +324,24 @@ impl Transport {
         }
     }
 
-    fn url(&self, call: &Call<'_>) -> String {
+    /// The host a request goes to (the bucket's, in virtual-host style) and its path and query.
+    fn target(&self, call: &Call<'_>) -> (std::borrow::Cow<'_, str>, String) {
         let settings = &self.settings;
         let key = call.key.map(sign::encode_path).unwrap_or_default();
-        let mut url = if settings.path_style {
-            format!("{}://{}/{}/{key}", settings.endpoint.scheme, settings.endpoint.authority(None), call.bucket)
+        let (host, mut path) = if settings.path_style {
+            (std::borrow::Cow::Borrowed(settings.endpoint.host.as_str()), format!("/{}/{key}", call.bucket))
         } else {
-            format!("{}://{}/{key}", settings.endpoint.scheme, settings.endpoint.authority(Some(call.bucket)))
+            (format!("{}.{}", call.bucket, settings.endpoint.host).into(), format!("/{key}"))
         };
         for (i, (name, value)) in call.query.iter().enumerate() {
-            url.push(if i == 0 { '?' } else { '&' });
-            url.push_str(&sign::encode_component(name));
+            path.push(if i == 0 { '?' } else { '&' });
+            path.push_str(&sign::encode_component(name));
             if !value.is_empty() {
-                url.push('=');
-                url.push_str(&sign::encode_component(value));
+                path.push('=');
+                path.push_str(&sign::encode_component(value));
             }
         }
-        url
+        (host, path)
     }
 }
 
