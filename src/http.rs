@@ -29,8 +29,9 @@ const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 /// A body of at most this much is copied after the head, for one send of both.
 const COPY_MAX: usize = 16 * 1024;
 
-/// A body in memory is sent in parts of at most this much (progress is told for each).
-const SLICE_MAX: usize = 1024 * 1024;
+/// A body in memory is sent in parts of at most this much: progress is told for each, before it
+/// goes out (a blocking write returns once the socket has taken all of it).
+const SLICE_MAX: usize = 256 * 1024;
 
 /// A body from a file or reader is read and sent in parts of this much.
 const WRITE_CHUNK: usize = 128 * 1024;

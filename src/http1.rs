@@ -7,7 +7,7 @@ use std::fmt::Write as _;
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 
 /// Most header fields in one response head.
-const MAX_FIELDS: usize = 128;
+const MAX_FIELDS: usize = 256;
 
 /// A response's header fields, in the order sent; names compared without regard to case. The
 /// fields share one string (one allocation for a whole head).
