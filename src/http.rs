@@ -145,9 +145,9 @@ impl Proxies {
         Self { http: Some(proxy.clone()), https: Some(proxy), direct: Vec::new() }
     }
 
-    /// What the environment says, as curl reads it: `HTTPS_PROXY` for https, `HTTP_PROXY` for http
-    /// (lower case first; `http_proxy` only in lower case), `ALL_PROXY` for both, `NO_PROXY` for
-    /// the hosts reached directly. A variable that is not a proxy URL is passed over.
+    /// What the environment says: `HTTPS_PROXY` for https, `HTTP_PROXY` for http, `ALL_PROXY` for
+    /// both (each in lower case first, then upper), `NO_PROXY` for the hosts reached directly. A
+    /// variable that is not a proxy URL is passed over.
     pub(crate) fn from_env() -> Self {
         Self::from_lookup(|name| std::env::var(name).ok())
     }
@@ -171,7 +171,7 @@ impl Proxies {
             .unwrap_or_default();
         Self {
             https: first(&["https_proxy", "HTTPS_PROXY"]).or_else(|| all.clone()),
-            http: first(&["http_proxy"]).or(all),
+            http: first(&["http_proxy", "HTTP_PROXY"]).or(all),
             direct,
         }
     }
@@ -900,9 +900,10 @@ mod tests {
         assert!(p.for_target(true, "internal").is_none());
         assert!(p.for_target(true, "xinternal").is_some());
         assert!(p.for_target(true, "10.0.0.1").is_none());
-        let p = env(&[("ALL_PROXY", "proxy"), ("HTTP_PROXY", "http://ignored:1")]);
-        assert_eq!(p.for_target(false, "h").unwrap().port, 80);
+        let p = env(&[("ALL_PROXY", "proxy"), ("HTTP_PROXY", "http://plain:1")]);
+        assert_eq!(p.for_target(false, "h").unwrap().host, "plain", "HTTP_PROXY before ALL_PROXY");
         assert_eq!(p.for_target(true, "h").unwrap().host, "proxy");
+        assert_eq!(p.for_target(true, "h").unwrap().port, 80);
         assert!(env(&[("http_proxy", "socks5://x:1")]).for_target(false, "h").is_none());
         assert!(env(&[("NO_PROXY", "*"), ("ALL_PROXY", "p:1")]).for_target(true, "h").is_none());
         assert!(Proxy::parse("socks5://x:1").is_err());

@@ -487,6 +487,71 @@ fn a_connection_that_brought_a_server_error_is_not_reused() {
 }
 
 #[test]
+fn a_connection_with_bytes_after_its_answer_is_not_reused() {
+    // A 200 to a HEAD that carries a body anyway, in the same write as its head: the client has
+    // read bytes past the answer's end, so the connection is in no state to carry a next request.
+    let reused = Arc::new(AtomicUsize::new(0));
+    let seen = reused.clone();
+    let server = Hostile::start(move |mut conn| {
+        let ok = b"HTTP/1.1 200 OK\r\nx-oss-request-id: R1\r\nContent-Length: 4\r\n\r\n";
+        if conn.read_request(false).is_some()
+            && conn.send(&[&ok[..], b"junk"].concat())
+            && conn.read_request(false).is_some()
+        {
+            seen.fetch_add(1, Ordering::SeqCst);
+            conn.send(ok);
+        }
+        conn.close();
+    });
+    let client = server.client();
+    for _ in 0..3 {
+        client.head_object(BUCKET, "a.log").unwrap();
+    }
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3, "one connection per answer with bytes after it");
+    assert_eq!(reused.load(Ordering::SeqCst), 0, "a request went on a connection with bytes after its answer");
+}
+
+#[test]
+fn a_chunked_body_that_comes_in_pieces_is_read_whole_and_the_connection_kept() {
+    let content = data(100_000, 7);
+    let crc = oss_append::crc64::checksum(&content);
+    let body = content.clone();
+    let server = Hostile::start(move |mut conn| {
+        let _ = conn.stream.set_nodelay(true);
+        while conn.read_request(false).is_some() {
+            let head = format!(
+                "HTTP/1.1 200 OK\r\nx-oss-hash-crc64ecma: {crc}\r\nTransfer-Encoding: chunked\r\n\r\n"
+            );
+            if !conn.send(head.as_bytes()) {
+                return;
+            }
+            // Chunks of many sizes, each line and each piece of data in a send of its own.
+            let mut at = 0;
+            for (i, size) in [1usize, 4095, 10_000, 3, 65_536, 77].iter().cycle().enumerate() {
+                let size = (*size).min(body.len() - at);
+                if size == 0 {
+                    break;
+                }
+                let line = if i % 2 == 0 { format!("{size:x}\r\n") } else { format!("{size:X};ext=\"x\"\r\n") };
+                conn.send(line.as_bytes());
+                thread::sleep(Duration::from_millis(1));
+                conn.send(&body[at..at + size]);
+                conn.send(b"\r\n");
+                at += size;
+            }
+            conn.send(b"0\r\nx-trailer: t\r\n");
+            thread::sleep(Duration::from_millis(1));
+            conn.send(b"\r\n");
+        }
+    });
+    let client = server.client();
+    for _ in 0..2 {
+        assert!(client.get_object_to_vec(BUCKET, "a.log", None).unwrap() == content, "the body read is not the one sent");
+    }
+    assert_eq!(server.connections.load(Ordering::SeqCst), 1, "the connection is kept after a chunked body");
+}
+
+#[test]
 fn a_range_answered_with_an_endless_body_stops_at_the_range() {
     // A 206 for bytes 1-3 that names no length and never ends.
     let server = Hostile::start(|mut conn| {
