@@ -409,10 +409,12 @@ static void a_cancel_token_stops_a_call_from_another_thread(void) {
   char key[256];
   check_key(key, sizeof key, "token-cancel.bin");
   oss_append_client *client = check_client();
-  size_t length = 4 * 1024 * 1024;
+  size_t length = 8 * 1024 * 1024;
   uint8_t *data = pattern(length);
   struct progress_log *log = calloc(1, sizeof *log);
-  log->sleep_ms = 5; /* slows the upload down so the other thread's cancel lands mid-way */
+  /* Slows the upload down so the other thread's cancel lands mid-way: progress is told for each
+     part sent (256 KiB from memory), so this body takes 32 calls, 320 ms. */
+  log->sleep_ms = 10;
   oss_append_cancel_token *token = NULL;
   CHECK_RESULT(oss_append_cancel_token_new(&token), OSS_APPEND_RESULT_OK);
   CHECK(!oss_append_cancel_token_is_cancelled(token));
