@@ -519,9 +519,7 @@ fn a_chunked_body_that_comes_in_pieces_is_read_whole_and_the_connection_kept() {
     let server = Hostile::start(move |mut conn| {
         let _ = conn.stream.set_nodelay(true);
         while conn.read_request(false).is_some() {
-            let head = format!(
-                "HTTP/1.1 200 OK\r\nx-oss-hash-crc64ecma: {crc}\r\nTransfer-Encoding: chunked\r\n\r\n"
-            );
+            let head = format!("HTTP/1.1 200 OK\r\nx-oss-hash-crc64ecma: {crc}\r\nTransfer-Encoding: chunked\r\n\r\n");
             if !conn.send(head.as_bytes()) {
                 return;
             }
@@ -546,7 +544,10 @@ fn a_chunked_body_that_comes_in_pieces_is_read_whole_and_the_connection_kept() {
     });
     let client = server.client();
     for _ in 0..2 {
-        assert!(client.get_object_to_vec(BUCKET, "a.log", None).unwrap() == content, "the body read is not the one sent");
+        assert!(
+            client.get_object_to_vec(BUCKET, "a.log", None).unwrap() == content,
+            "the body read is not the one sent"
+        );
     }
     assert_eq!(server.connections.load(Ordering::SeqCst), 1, "the connection is kept after a chunked body");
 }
