@@ -487,12 +487,13 @@ impl Agent {
         http1::write_request_head(&mut out, "CONNECT", &target, &target, &fields, &self.shared.settings.user_agent);
         let mut connection = Connection::new(Stream::Plain(tcp));
         let left = end.saturating_duration_since(Instant::now());
-        let limits = Limits { per_io: left, head: Some(end), whole: None };
+        let mut limits = Limits { per_io: left, head: Some(end), whole: None };
         let timeout = |e: HttpError| match e {
             HttpError::Timeout(_) => HttpError::Timeout(kind),
             other => other,
         };
-        connection.write_all(&out, &limits).map_err(timeout)?;
+        connection.send(&out, &[], out.len(), &mut limits).map_err(timeout)?;
+        limits.head = Some(end);
         let head = connection.read_head(&limits).map_err(timeout)?;
         if head.status != 200 {
             return Err(HttpError::ProxyRefused(format!("CONNECT {target} was answered {}", head.status)));
@@ -660,42 +661,6 @@ impl Connection {
 
     /// Sends what TLS holds back.
     fn flush_tls(&mut self, limits: &Limits) -> Result<(), HttpError> {
-        if let Stream::Tls(tls) = &mut self.stream {
-            let (wait, kind) = limits.next()?;
-            tcp::within(
-                Some(wait),
-                &mut self.write_timeout,
-                &mut **tls,
-                |t, d| t.sock.set_write_timeout(d),
-                |t| t.flush(),
-            )
-            .map_err(|e| io_failure(e, kind))?;
-        }
-        Ok(())
-    }
-
-    fn write_all(&mut self, mut bytes: &[u8], limits: &Limits) -> Result<(), HttpError> {
-        while !bytes.is_empty() {
-            let (wait, kind) = limits.next()?;
-            let Connection { stream, write_timeout, .. } = self;
-            let n = match stream {
-                Stream::Plain(tcp) => {
-                    tcp::within(Some(wait), write_timeout, tcp, |t, d| t.set_write_timeout(d), |t| t.write(bytes))
-                }
-                Stream::Tls(tls) => tcp::within(
-                    Some(wait),
-                    write_timeout,
-                    &mut **tls,
-                    |t, d| t.sock.set_write_timeout(d),
-                    |t| t.write(bytes),
-                ),
-            }
-            .map_err(|e| io_failure(e, kind))?;
-            if n == 0 {
-                return Err(HttpError::Io(io::ErrorKind::WriteZero.into()));
-            }
-            bytes = &bytes[n..];
-        }
         if let Stream::Tls(tls) = &mut self.stream {
             let (wait, kind) = limits.next()?;
             tcp::within(
