@@ -26,6 +26,9 @@ use crate::tcp::{self, Kept};
 /// How long an idle connection is kept.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
 
+/// The largest output buffer a connection keeps for its next request.
+const OUTPUT_KEPT: usize = 64 * 1024;
+
 /// A body of at most this much is copied after the head, for one send of both.
 const COPY_MAX: usize = 16 * 1024;
 
@@ -335,13 +338,12 @@ impl Agent {
             None => self.connect(&place, whole)?,
         };
         let mut limits = Limits { per_io: settings.read_write_timeout, head: None, whole };
-        let host = match target.port_given {
-            true => format!("{}:{}", target.host, target.port),
-            false => target.host.to_string(),
-        };
-        // The head, with a small body in the same buffer: one send.
-        let mut out = Vec::with_capacity(1024);
-        http1::write_request_head(&mut out, request.method, target.path, &host, request.headers, &settings.user_agent);
+        // The head, with a small body in the same buffer (the connection's, kept): one send.
+        let mut out = std::mem::take(&mut connection.output);
+        out.clear();
+        let port = target.port_given.then_some(target.port);
+        let (method, path, fields) = (request.method, target.path, request.headers);
+        http1::write_request_head(&mut out, method, path, target.host, port, fields, &settings.user_agent);
         let mut head_len = out.len();
         limits.head = Some(Instant::now() + settings.read_write_timeout);
         let mut left = 0;
@@ -379,6 +381,9 @@ impl Agent {
             if left == 0 {
                 break;
             }
+        }
+        if out.capacity() <= OUTPUT_KEPT {
+            connection.output = out;
         }
         // The answer's head (interim 1xx heads skipped), all within one read/write timeout.
         limits.head = Some(Instant::now() + settings.read_write_timeout);
@@ -484,7 +489,15 @@ impl Agent {
             fields.push(("Proxy-Authorization".to_string(), authorization.clone()));
         }
         let mut out = Vec::new();
-        http1::write_request_head(&mut out, "CONNECT", &target, &target, &fields, &self.shared.settings.user_agent);
+        http1::write_request_head(
+            &mut out,
+            "CONNECT",
+            &target,
+            &target,
+            None,
+            &fields,
+            &self.shared.settings.user_agent,
+        );
         let mut connection = Connection::new(Stream::Plain(tcp));
         let left = end.saturating_duration_since(Instant::now());
         let mut limits = Limits { per_io: left, head: Some(end), whole: None };
@@ -586,6 +599,8 @@ struct Connection {
     stream: Stream,
     /// Made at the first read.
     input: Vec<u8>,
+    /// A request's head (and small body), kept from one request to the next.
+    output: Vec<u8>,
     /// `input[start..end]` is read and not yet used.
     start: usize,
     end: usize,
@@ -598,6 +613,7 @@ impl Connection {
         Self {
             stream,
             input: Vec::new(),
+            output: Vec::new(),
             start: 0,
             end: 0,
             read_timeout: Kept::default(),

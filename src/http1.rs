@@ -1,7 +1,7 @@
 //! HTTP/1.1 on the wire, and nothing else: URLs, a request's head, a response's head (read with
 //! `httparse`), how long its body is, and chunked bodies. No I/O here ([`crate::http`] does it).
 
-use std::fmt::Write as _;
+use std::io::Write as _;
 
 /// Largest response head read (status line and headers): more is refused.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -127,38 +127,44 @@ pub(crate) fn is_token(name: &str) -> bool {
     !name.is_empty() && name.bytes().all(|b| b.is_ascii_alphanumeric() || b"!#$%&'*+-.^_`|~".contains(&b))
 }
 
-/// Writes a request's head into `out`: the request line, `Host`, the given fields (a
-/// `User-Agent` unless one is given, `Content-Length: 0` for a POST or PUT that names no length).
+/// Writes a request's head into `out`: the request line, `Host` (`host`, and `:port` when
+/// given), the given fields (a `User-Agent` unless one is given, `Content-Length: 0` for a POST or
+/// PUT that names no length).
 pub(crate) fn write_request_head(
     out: &mut Vec<u8>,
     method: &str,
     target: &str,
     host: &str,
+    port: Option<u16>,
     fields: &[(String, String)],
     user_agent: &str,
 ) {
-    let mut head = String::with_capacity(256 + fields.len() * 48);
-    let _ = write!(head, "{method} {target} HTTP/1.1\r\nHost: {host}\r\n");
+    out.reserve(256 + fields.iter().map(|(n, v)| n.len() + v.len() + 4).sum::<usize>());
+    for part in [method, " ", target, " HTTP/1.1\r\nHost: ", host] {
+        out.extend_from_slice(part.as_bytes());
+    }
+    if let Some(port) = port {
+        let _ = write!(out, ":{port}");
+    }
+    out.extend_from_slice(b"\r\n");
     let mut has_agent = false;
     let mut has_length = false;
     for (name, value) in fields {
         has_agent |= name.eq_ignore_ascii_case("user-agent");
         has_length |= name.eq_ignore_ascii_case("content-length");
-        head.push_str(name);
-        head.push_str(": ");
-        head.push_str(value);
-        head.push_str("\r\n");
+        for part in [name.as_str(), ": ", value.as_str(), "\r\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
     }
     if !has_agent && !user_agent.is_empty() {
-        head.push_str("User-Agent: ");
-        head.push_str(user_agent);
-        head.push_str("\r\n");
+        for part in ["User-Agent: ", user_agent, "\r\n"] {
+            out.extend_from_slice(part.as_bytes());
+        }
     }
     if !has_length && matches!(method, "POST" | "PUT") {
-        head.push_str("Content-Length: 0\r\n");
+        out.extend_from_slice(b"Content-Length: 0\r\n");
     }
-    head.push_str("\r\n");
-    out.extend_from_slice(head.as_bytes());
+    out.extend_from_slice(b"\r\n");
 }
 
 /// A response head, read.
@@ -372,13 +378,13 @@ mod tests {
     #[test]
     fn a_request_head_has_host_agent_and_a_length() {
         let mut out = Vec::new();
-        write_request_head(&mut out, "PUT", "/b/k?x", "h:1", &[("X-A".into(), "1".into())], "ua/1");
+        write_request_head(&mut out, "PUT", "/b/k?x", "h", Some(1), &[("X-A".into(), "1".into())], "ua/1");
         assert_eq!(
             String::from_utf8(out).unwrap(),
             "PUT /b/k?x HTTP/1.1\r\nHost: h:1\r\nX-A: 1\r\nUser-Agent: ua/1\r\nContent-Length: 0\r\n\r\n"
         );
         let mut out = Vec::new();
-        write_request_head(&mut out, "GET", "/", "h", &[("user-agent".into(), "mine".into())], "ua/1");
+        write_request_head(&mut out, "GET", "/", "h", None, &[("user-agent".into(), "mine".into())], "ua/1");
         assert_eq!(String::from_utf8(out).unwrap(), "GET / HTTP/1.1\r\nHost: h\r\nuser-agent: mine\r\n\r\n");
     }
 

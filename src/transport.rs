@@ -384,7 +384,7 @@ pub(crate) fn header(headers: &Headers, name: &str) -> Option<String> {
 }
 
 pub(crate) fn header_u64(headers: &Headers, name: &str) -> Option<u64> {
-    header(headers, name).and_then(|v| v.parse().ok())
+    headers.get(name).and_then(|v| v.parse().ok())
 }
 
 /// Reads an OSS error: the XML body when there is one, else what the status and headers tell

@@ -4,7 +4,11 @@ use hmac::{Hmac, Mac};
 use sha2::{Digest, Sha256};
 use std::time::SystemTime;
 
-use super::{encode_component, encode_path, format_iso8601, SignRequest};
+use std::borrow::Cow;
+
+use percent_encoding::utf8_percent_encode;
+
+use super::{format_iso8601, SignRequest, PATH, UNRESERVED};
 use crate::credentials::Credentials;
 
 /// The algorithm name at the start of the Authorization header.
@@ -83,37 +87,64 @@ pub fn effective_additional_headers(request: &SignRequest<'_>, additional: &[Str
 
 /// The canonical URI: `/bucket/key` percent-encoded, `/` kept.
 pub fn canonical_uri(bucket: Option<&str>, key: Option<&str>) -> String {
-    match (bucket, key) {
-        (Some(bucket), Some(key)) => format!("/{}/{}", encode_path(bucket), encode_path(key)),
-        (Some(bucket), None) => format!("/{}/", encode_path(bucket)),
-        _ => "/".to_string(),
+    let mut out = String::new();
+    write_canonical_uri(&mut out, bucket, key);
+    out
+}
+
+fn write_canonical_uri(out: &mut String, bucket: Option<&str>, key: Option<&str>) {
+    out.push('/');
+    if let Some(bucket) = bucket {
+        out.extend(utf8_percent_encode(bucket, PATH));
+        out.push('/');
+        if let Some(key) = key {
+            out.extend(utf8_percent_encode(key, PATH));
+        }
     }
 }
 
 /// The canonical query string: names and values encoded, sorted by encoded name.
 pub fn canonical_query(query: &[(String, String)]) -> String {
-    let mut pairs: Vec<(String, String)> =
-        query.iter().map(|(n, v)| (encode_component(n), encode_component(v))).collect();
+    let mut out = String::new();
+    write_canonical_query(&mut out, query);
+    out
+}
+
+fn write_canonical_query(out: &mut String, query: &[(String, String)]) {
+    // Encoded without a copy where nothing needs encoding (`append`, `position`, numbers).
+    let mut pairs: Vec<(Cow<'_, str>, Cow<'_, str>)> = query
+        .iter()
+        .map(|(n, v)| (utf8_percent_encode(n, UNRESERVED).into(), utf8_percent_encode(v, UNRESERVED).into()))
+        .collect();
     pairs.sort();
-    pairs.iter().map(|(n, v)| if v.is_empty() { n.clone() } else { format!("{n}={v}") }).collect::<Vec<_>>().join("&")
+    for (i, (name, value)) in pairs.iter().enumerate() {
+        if i > 0 {
+            out.push('&');
+        }
+        out.push_str(name);
+        if !value.is_empty() {
+            out.push('=');
+            out.push_str(value);
+        }
+    }
 }
 
 /// The canonical request for `request`, signing `additional` headers besides the default set.
 pub fn canonical_request(request: &SignRequest<'_>, additional: &[String]) -> String {
     let additional = effective_additional_headers(request, additional);
-    let mut headers: Vec<(String, String)> = request
+    let mut headers: Vec<(Cow<'_, str>, &str)> = request
         .headers
         .iter()
-        .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
-        .filter(|(n, _)| is_default_signed(n) || additional.contains(n))
+        .map(|(n, v)| (lower(n), v.trim()))
+        .filter(|(n, _)| is_default_signed(n) || additional.iter().any(|a| a == n))
         .collect();
     headers.sort();
-    let mut out = String::with_capacity(256);
+    let mut out = String::with_capacity(512);
     out.push_str(request.method);
     out.push('\n');
-    out.push_str(&canonical_uri(request.bucket, request.key));
+    write_canonical_uri(&mut out, request.bucket, request.key);
     out.push('\n');
-    out.push_str(&canonical_query(request.query));
+    write_canonical_query(&mut out, request.query);
     out.push('\n');
     for (name, value) in &headers {
         out.push_str(name);
@@ -122,10 +153,24 @@ pub fn canonical_request(request: &SignRequest<'_>, additional: &[String]) -> St
         out.push('\n');
     }
     out.push('\n');
-    out.push_str(&additional.join(";"));
+    for (i, name) in additional.iter().enumerate() {
+        if i > 0 {
+            out.push(';');
+        }
+        out.push_str(name);
+    }
     out.push('\n');
     out.push_str(UNSIGNED_PAYLOAD);
     out
+}
+
+/// `name` in lower case, copied only when it has an upper-case letter.
+fn lower(name: &str) -> Cow<'_, str> {
+    if name.bytes().any(|b| b.is_ascii_uppercase()) {
+        Cow::Owned(name.to_ascii_lowercase())
+    } else {
+        Cow::Borrowed(name)
+    }
 }
 
 fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
