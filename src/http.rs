@@ -374,7 +374,20 @@ impl Agent {
                 },
             };
             let n = part.len() as u64;
-            connection.send(&out, part, head_len, &mut limits)?;
+            if let Err(error) = connection.send(&out, part, head_len, &mut limits) {
+                // A server that refuses a request from its head may answer at once and close without
+                // reading the body: the send then fails, and the answer says why.
+                if matches!(error, HttpError::Io(_)) {
+                    limits.head = Some(Instant::now() + settings.read_write_timeout);
+                    // The request was cut short: its connection is not reused, whatever the answer says.
+                    if let Ok(response) = self.answer(connection, request.method, limits, place, false) {
+                        if response.status >= 400 {
+                            return Ok(response);
+                        }
+                    }
+                }
+                return Err(error);
+            }
             out.clear();
             head_len = 0;
             left -= n;
@@ -387,6 +400,20 @@ impl Agent {
         }
         // The answer's head (interim 1xx heads skipped), all within one read/write timeout.
         limits.head = Some(Instant::now() + settings.read_write_timeout);
+        self.answer(connection, request.method, limits, place, true)
+    }
+
+    /// Reads the answer on `connection` to a `method` request: its head now (within `limits.head`),
+    /// its body as the caller reads it; then the connection is kept when `reusable` and the answer
+    /// allow it.
+    fn answer(
+        &self,
+        mut connection: Connection,
+        method: &str,
+        mut limits: Limits,
+        place: Place,
+        reusable: bool,
+    ) -> Result<Response, HttpError> {
         let head = loop {
             let head = connection.read_head(&limits)?;
             if !(100..200).contains(&head.status) || head.status == 101 {
@@ -394,11 +421,11 @@ impl Agent {
             }
         };
         limits.head = None;
-        let framing = http1::framing(request.method, &head).map_err(HttpError::Protocol)?;
+        let framing = http1::framing(method, &head).map_err(HttpError::Protocol)?;
         // A connection that brought a server error is not kept: the server (or a proxy before it)
         // is in trouble, and an error body that does not end where its head says would be read by
         // the next request as its answer.
-        let keep = head.keep_alive && head.status < 500 && framing != Framing::Close;
+        let keep = reusable && head.keep_alive && head.status < 500 && framing != Framing::Close;
         let mut body = ResponseBody {
             connection: Some(connection),
             state: match framing {

@@ -174,8 +174,16 @@ impl Transport {
     /// Signs and sends one request; a non-2xx status becomes a service error.
     pub(crate) fn send(&self, call: &Call<'_>, upload: Option<&mut Upload<'_, '_>>) -> Result<Response, Error> {
         let settings = &self.settings;
-        let credentials = settings.credentials.credentials()?;
-        credentials.validate()?;
+        // Fixed credentials were checked when the client was made, and are used without a copy.
+        let fetched;
+        let credentials = match settings.credentials.fixed() {
+            Some(fixed) => fixed,
+            None => {
+                fetched = settings.credentials.credentials()?;
+                fetched.validate()?;
+                &fetched
+            }
+        };
         let offset = self.clock_offset.load(Ordering::Relaxed);
         let now = if offset >= 0 {
             SystemTime::now() + Duration::from_secs(offset as u64)
@@ -188,14 +196,14 @@ impl Transport {
         }
         let authorization = match settings.signature_version {
             SignatureVersion::V4 => {
-                v4::add_signing_headers(&mut headers, &credentials, now);
+                v4::add_signing_headers(&mut headers, credentials, now);
                 let scope = v4::V4Scope { region: &settings.region, product: v4::PRODUCT_OSS, time: now };
                 let key = self.signing_key(credentials.access_key_secret(), now);
-                v4::sign_with_key(&request(call, &headers), &[], &credentials, &scope, &key).authorization
+                v4::sign_with_key(&request(call, &headers), &[], credentials, &scope, &key).authorization
             }
             SignatureVersion::V1 => {
-                v1::add_signing_headers(&mut headers, &credentials, now);
-                v1::sign(&request(call, &headers), &credentials).authorization
+                v1::add_signing_headers(&mut headers, credentials, now);
+                v1::sign(&request(call, &headers), credentials).authorization
             }
         };
         headers.push(("Authorization".into(), authorization));

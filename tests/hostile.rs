@@ -553,6 +553,34 @@ fn a_chunked_body_that_comes_in_pieces_is_read_whole_and_the_connection_kept() {
 }
 
 #[test]
+fn a_refusal_before_the_body_is_read_is_the_service_error_not_a_broken_pipe() {
+    // A server (or a front end) that refuses a large upload from its head alone answers at once
+    // and closes without reading the body: the client's send then fails, but the answer is there
+    // and says why (here an expired token, which makes the client fetch fresh credentials).
+    let server = Hostile::start(|mut conn| {
+        if conn.read_request(false).is_some() {
+            let body =
+                "<?xml version=\"1.0\"?><Error><Code>SecurityTokenExpired</Code><Message>expired</Message></Error>";
+            let answer = format!(
+                "HTTP/1.1 403 Forbidden\r\nx-oss-request-id: R403\r\nContent-Length: {}\r\nConnection: close\r\n\r\n{body}",
+                body.len()
+            );
+            conn.send(answer.as_bytes());
+            thread::sleep(Duration::from_millis(100));
+        }
+        // Closed with the body unread: the client's next write meets a reset.
+        conn.close();
+    });
+    let client = server.client();
+    let big = data(32 << 20, 3);
+    let err = client.put_object(BUCKET, "big", &big, &PutOptions::new()).unwrap_err();
+    let service = err.service().unwrap_or_else(|| panic!("not the service's answer: {err:?}"));
+    assert_eq!((service.status, service.code.as_str()), (403, "SecurityTokenExpired"), "{err:?}");
+    let err = client.append_object(BUCKET, "big", &big, &AppendOptions::new().position(0)).unwrap_err();
+    assert_eq!(err.service().map(|e| e.status), Some(403), "{err:?}");
+}
+
+#[test]
 fn a_range_answered_with_an_endless_body_stops_at_the_range() {
     // A 206 for bytes 1-3 that names no length and never ends.
     let server = Hostile::start(|mut conn| {
