@@ -56,7 +56,7 @@ pub fn sts_answer(bytes: &[u8]) -> Result<crate::Credentials, String> {
 /// bytes end before the answer does.
 #[allow(clippy::type_complexity)]
 pub fn http_answer(method: &str, bytes: &[u8], step: usize) -> Result<Option<(u16, HeaderMap, Vec<u8>)>, String> {
-    use crate::http1::{framing, parse_response_head, Chunked, Framing, Step};
+    use crate::http1::{framing, parse_response_head, Framing};
     let Some((head, used)) = parse_response_head(bytes)? else { return Ok(None) };
     let rest = &bytes[used..];
     let body = match framing(method, &head)? {
@@ -64,24 +64,10 @@ pub fn http_answer(method: &str, bytes: &[u8], step: usize) -> Result<Option<(u1
         Framing::Length(n) if (rest.len() as u64) < n => return Ok(None),
         Framing::Length(n) => rest[..n as usize].to_vec(),
         Framing::Close => rest.to_vec(),
-        Framing::Chunked => {
-            let mut chunked = Chunked::default();
-            let (mut data, mut at) = (Vec::new(), 0);
-            loop {
-                if at >= rest.len() {
-                    return Ok(None);
-                }
-                let end = (at + step.max(1)).min(rest.len());
-                match chunked.step(&rest[at..end])? {
-                    Step::Framing(n) => at += n,
-                    Step::Data(n) => {
-                        data.extend_from_slice(&rest[at..at + n]);
-                        at += n;
-                    }
-                    Step::End(_) => break data,
-                }
-            }
-        }
+        Framing::Chunked => match crate::http1::dechunk(rest, step)? {
+            Some((data, _)) => data,
+            None => return Ok(None),
+        },
     };
     Ok(Some((head.status, head.headers, body)))
 }

@@ -156,13 +156,7 @@ impl Proxies {
     }
 
     fn from_lookup(lookup: impl Fn(&str) -> Option<String>) -> Self {
-        let first = |names: &[&str]| {
-            names
-                .iter()
-                .filter_map(|name| lookup(name))
-                .find(|v| !v.trim().is_empty())
-                .and_then(|v| Proxy::parse(&v).ok())
-        };
+        let first = |names: &[&str]| first_text(&lookup, names).and_then(|v| Proxy::parse(&v).ok());
         let all = first(&["all_proxy", "ALL_PROXY"]);
         let direct = first_text(&lookup, &["no_proxy", "NO_PROXY"])
             .map(|list| {
@@ -191,6 +185,7 @@ impl Proxies {
     }
 }
 
+/// The first of the variables `names` that is set and not blank.
 fn first_text(lookup: &impl Fn(&str) -> Option<String>, names: &[&str]) -> Option<String> {
     names.iter().filter_map(|name| lookup(name)).find(|v| !v.trim().is_empty())
 }
@@ -652,9 +647,10 @@ impl Connection {
         self.end - self.start
     }
 
-    /// Nothing to read, no end of stream: can carry a request.
+    /// Nothing waiting on the socket, no end of stream: can carry a request. (A connection that
+    /// read bytes past its answer is never kept: [`ResponseBody::finish_if_done`].)
     fn is_open(&self) -> bool {
-        self.buffered() == 0 && tcp::probe(self.stream.tcp())
+        tcp::probe(self.stream.tcp())
     }
 
     /// Sends `head` (its first `head_len` bytes are a request's head, which must go out within
