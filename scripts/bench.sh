@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # The speed and size benchmark of the speed issue, in one command:
 #   1. the stripped release library (the shipped profile: opt-level "s", LTO, panic = "unwind"),
-#      without and with the mobile feature (x86_64 here stands for one mobile ABI), and the size
-#      each other choice would give: packed relocations, opt-level "z", panic = "abort";
+#      with default features (the C ABI) and as the mobile packages build it (no C ABI; x86_64
+#      here stands for one mobile ABI), and the size each other choice would give: the C ABI kept,
+#      packed relocations, opt-level "z", panic = "abort";
 #   2. benches/speed.rs: the raw keep-alive socket, the C ABI and the Rust appender against one
 #      emulator, side by side, medians of 7, with the goals and their ratios.
 # `cargo test --benches` (and so CI) runs a short pass of the second part that checks the clients.
@@ -11,23 +12,27 @@ cd "$(dirname "$0")/.."
 
 echo "== library size (release profile, stripped; x86_64 stands for one mobile ABI)"
 goal=$((2 * 1048576))
-# label | features | extra environment for cargo (each in its own target directory)
+# label | cargo feature arguments | target directory | extra environment for cargo
 size_of() {
   local label=$1 features=$2 dir=target/size/$3
   shift 3
-  env "$@" cargo build -q --release --lib --target-dir "$dir" ${features:+--features "$features"}
+  # shellcheck disable=SC2086 # the feature arguments are words
+  env "$@" cargo build -q --release --lib --target-dir "$dir" $features
   local bytes
   bytes=$(stat -c %s "$dir/release/liboss_append.so")
-  printf '  %-62s %9d bytes  %.2f MiB  %.2fx the 2 MiB goal\n' "$label" "$bytes" \
+  printf '  %-66s %9d bytes  %.2f MiB  %.2fx the 2 MiB goal\n' "$label" "$bytes" \
     "$(awk "BEGIN { print $bytes / 1048576 }")" "$(awk "BEGIN { print $bytes / $goal }")"
 }
-size_of "default (C and Rust)" "" default
-size_of "mobile (the shipped choice)" mobile mobile
-size_of "mobile, relative relocations packed (-z pack-relative-relocs)" mobile relr \
+# What the Kotlin and Swift packages ship: the mobile feature without the C ABI.
+mobile="--no-default-features --features mobile"
+size_of "default (the C ABI and Rust)" "" default
+size_of "mobile (the shipped choice: no C ABI)" "$mobile" mobile
+size_of "mobile with the C ABI too (--features mobile)" "--features mobile" mobile-c
+size_of "mobile, relative relocations packed (-z pack-relative-relocs)" "$mobile" relr \
   RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
-size_of "mobile, opt-level z" mobile opt-z CARGO_PROFILE_RELEASE_OPT_LEVEL=z
-size_of "mobile, panic = abort (Kotlin/Swift lose panics as errors)" mobile abort CARGO_PROFILE_RELEASE_PANIC=abort
-size_of "mobile, panic = abort and packed relocations" mobile abort-relr CARGO_PROFILE_RELEASE_PANIC=abort \
+size_of "mobile, opt-level z" "$mobile" opt-z CARGO_PROFILE_RELEASE_OPT_LEVEL=z
+size_of "mobile, panic = abort (Kotlin/Swift lose panics as errors)" "$mobile" abort CARGO_PROFILE_RELEASE_PANIC=abort
+size_of "mobile, panic = abort and packed relocations" "$mobile" abort-relr CARGO_PROFILE_RELEASE_PANIC=abort \
   RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
 
 echo "== speed against the loopback limit"

@@ -28,6 +28,7 @@ pub mod crc64;
 mod credentials;
 mod credentials_url;
 mod error;
+#[cfg(feature = "c-api")]
 pub mod ffi;
 #[cfg(fuzzing)]
 #[doc(hidden)]

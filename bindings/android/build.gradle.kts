@@ -51,7 +51,8 @@ dependencies {
     implementation("rustls:rustls-platform-verifier:latest.release")
 }
 
-// liboss_append.so for every ABI, release profile (size-tuned in the root Cargo.toml), feature mobile.
+// liboss_append.so for every ABI, release profile (size-tuned in the root Cargo.toml), feature mobile
+// without the C ABI (the default feature c-api), which the Kotlin binding does not call.
 // Needs cargo-ndk (`cargo install cargo-ndk`), the Rust targets and ANDROID_NDK_HOME.
 val cargoNdk by tasks.registering(Exec::class) {
     group = "build"
@@ -63,7 +64,7 @@ val cargoNdk by tasks.registering(Exec::class) {
         "-t", "arm64-v8a", "-t", "armeabi-v7a", "-t", "x86_64", "-t", "x86",
         "--platform", "26",
         "-o", jniLibsDir.path,
-        "build", "--release", "--lib", "--features", "mobile",
+        "build", "--release", "--lib", "--no-default-features", "--features", "mobile",
     )
     inputs.dir(repoRoot.resolve("src"))
     inputs.file(repoRoot.resolve("Cargo.toml"))

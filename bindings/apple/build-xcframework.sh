@@ -22,8 +22,8 @@ export CARGO_TARGET_DIR="$repo/target/apple"
 export IPHONEOS_DEPLOYMENT_TARGET=13.0
 export MACOSX_DEPLOYMENT_TARGET=10.15
 for target in "$ios" "${ios_sim[@]}" "${macos[@]}"; do
-  echo "== cargo build --release --features mobile --target $target"
-  cargo build --release --lib --features mobile --target "$target"
+  echo "== cargo build --release --no-default-features --features mobile --target $target"
+  cargo build --release --lib --no-default-features --features mobile --target "$target"
 done
 
 # The Swift sources must be those the library generates.

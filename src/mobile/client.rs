@@ -136,7 +136,7 @@ impl OssClient {
         headers: Option<HashMap<String, String>>,
     ) -> Result<Arc<Self>, OssError> {
         let mut headers: Vec<(String, String)> = headers.unwrap_or_default().into_iter().collect();
-        headers.sort();
+        headers.sort_unstable();
         let url = headers.into_iter().fold(crate::CredentialsUrl::new(url), |url, (n, v)| url.header(n, v));
         let client = config.builder(Source::Url(url))?.build()?;
         Ok(Arc::new(Self { client }))

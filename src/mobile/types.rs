@@ -82,7 +82,7 @@ impl ObjectHeaders {
         let h = self;
         let mut metadata: Vec<(String, String)> = h.metadata.into_iter().collect();
         // A map has no order; sorted, the headers are the same on every call.
-        metadata.sort();
+        metadata.sort_unstable();
         Ok(crate::ObjectHeaders {
             content_type: h.content_type,
             cache_control: h.cache_control,

@@ -121,7 +121,7 @@ pub fn canonicalized_resource(request: &SignRequest<'_>) -> String {
         _ => "/".to_string(),
     };
     let mut params: Vec<&(String, String)> = request.query.iter().filter(|(n, _)| is_signed_subresource(n)).collect();
-    params.sort();
+    params.sort_unstable();
     if !params.is_empty() {
         resource.push('?');
         let joined: Vec<String> =
@@ -140,7 +140,7 @@ pub fn string_to_sign(request: &SignRequest<'_>) -> String {
         .map(|(n, v)| (n.to_ascii_lowercase(), v.trim().to_string()))
         .filter(|(n, _)| n.starts_with("x-oss-"))
         .collect();
-    oss_headers.sort();
+    oss_headers.sort_unstable();
     let mut out = format!(
         "{}\n{}\n{}\n{}\n",
         request.method,

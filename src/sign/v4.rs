@@ -80,7 +80,7 @@ pub fn effective_additional_headers(request: &SignRequest<'_>, additional: &[Str
         .map(|n| n.trim().to_ascii_lowercase())
         .filter(|n| !n.is_empty() && !is_default_signed(n) && request.header(n).is_some_and(|v| !v.trim().is_empty()))
         .collect();
-    names.sort();
+    names.sort_unstable();
     names.dedup();
     names
 }
@@ -116,7 +116,7 @@ fn write_canonical_query(out: &mut String, query: &[(String, String)]) {
         .iter()
         .map(|(n, v)| (utf8_percent_encode(n, UNRESERVED).into(), utf8_percent_encode(v, UNRESERVED).into()))
         .collect();
-    pairs.sort();
+    pairs.sort_unstable();
     for (i, (name, value)) in pairs.iter().enumerate() {
         if i > 0 {
             out.push('&');
@@ -138,7 +138,7 @@ pub fn canonical_request(request: &SignRequest<'_>, additional: &[String]) -> St
         .map(|(n, v)| (lower(n), v.trim()))
         .filter(|(n, _)| is_default_signed(n) || additional.iter().any(|a| a == n))
         .collect();
-    headers.sort();
+    headers.sort_unstable();
     let mut out = String::with_capacity(512);
     out.push_str(request.method);
     out.push('\n');

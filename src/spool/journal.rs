@@ -134,7 +134,7 @@ pub(crate) fn list_segments(dir: &Path) -> io::Result<Vec<PathBuf>> {
             found.push((offset, path));
         }
     }
-    found.sort();
+    found.sort_unstable();
     Ok(found.into_iter().map(|(_, path)| path).collect())
 }
 
