@@ -105,9 +105,9 @@ impl Client {
     pub(crate) fn head(&self, bucket: &str, key: &str, cancel: Option<&CancelToken>) -> Result<ObjectMeta, Error> {
         validate::bucket(bucket)?;
         validate::key(key)?;
-        let call = Call { method: "HEAD", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
+        let mut call = Call { method: "HEAD", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
         let transport = self.transport();
-        let response = transport.retrying(cancel, |_| transport.send(&call, None))?;
+        let response = transport.retrying(cancel, |_| transport.send(&mut call, None))?;
         Ok(object_meta(&response.headers))
     }
 
@@ -196,10 +196,10 @@ impl Client {
             // Without it the service answers a range past the object with the whole object.
             headers.push(("x-oss-range-behavior".to_string(), "standard".to_string()));
         }
-        let call = Call { method: "GET", bucket, key: Some(key), query: Vec::new(), headers };
+        let mut call = Call { method: "GET", bucket, key: Some(key), query: Vec::new(), headers };
         // Only the response headers are retried; once bytes reach the writer they cannot be taken back.
         let transport = self.transport();
-        let response = match transport.retrying(cancel, |_| transport.send(&call, None)) {
+        let response = match transport.retrying(cancel, |_| transport.send(&mut call, None)) {
             Ok(response) => response,
             // Nothing of the object is in the range: nothing to read (yet).
             Err(Error::Service(e)) if range.is_some() && e.status == 416 => {
@@ -330,7 +330,7 @@ impl Client {
         let mut headers = options.headers.to_headers(true, false)?;
         self.add_content_md5(&options.headers.content_md5, &mut source, &mut headers)?;
         headers.push(("Content-Length".into(), source.len().to_string()));
-        let call = Call { method: "PUT", bucket, key: Some(key), query: Vec::new(), headers };
+        let mut call = Call { method: "PUT", bucket, key: Some(key), query: Vec::new(), headers };
         let progress = options.progress.as_deref();
         let cancel = options.cancel.as_ref();
         let transport = self.transport();
@@ -338,7 +338,7 @@ impl Client {
         transport.retrying(cancel, |retry| {
             source.rewind()?;
             let mut upload = Upload::new(&mut source, progress, cancel, Crc64::new());
-            let outcome = transport.send(&call, Some(&mut upload));
+            let outcome = transport.send(&mut call, Some(&mut upload));
             let body_crc = upload.crc.value();
             if !source.can_rewind() {
                 retry.forbid();
@@ -363,9 +363,9 @@ impl Client {
     pub fn delete_object(&self, bucket: &str, key: &str) -> Result<String, Error> {
         validate::bucket(bucket)?;
         validate::key(key)?;
-        let call = Call { method: "DELETE", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
+        let mut call = Call { method: "DELETE", bucket, key: Some(key), query: Vec::new(), headers: Vec::new() };
         let transport = self.transport();
-        let response = transport.retrying(None, |_| transport.send(&call, None))?;
+        let response = transport.retrying(None, |_| transport.send(&mut call, None))?;
         Ok(header(&response.headers, "x-oss-request-id").unwrap_or_default())
     }
 }

@@ -58,7 +58,7 @@ impl AppendStream {
         client.add_content_md5(&options.headers.content_md5, &mut source, &mut headers)?;
         headers.push(("Content-Length".into(), length.to_string()));
         let query = vec![("append".to_string(), String::new()), ("position".to_string(), position.to_string())];
-        let call = Call { method: "POST", bucket: &self.bucket, key: Some(&self.key), query, headers };
+        let mut call = Call { method: "POST", bucket: &self.bucket, key: Some(&self.key), query, headers };
 
         // The body's CRC continues the object's when that is known, so the success path needs no
         // combine; the body's own CRC is derived only to settle.
@@ -82,7 +82,7 @@ impl AppendStream {
             }
             source.rewind()?;
             let mut upload = Upload::new(&mut source, options.progress.as_deref(), cancel, start_crc.clone());
-            let result = transport.send(&call, Some(&mut upload));
+            let result = transport.send(&mut call, Some(&mut upload));
             // Only a body sent in full can have been appended: an append is atomic.
             let complete = upload.complete();
             let sent_before = sent_crc.is_some();

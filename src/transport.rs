@@ -171,8 +171,23 @@ impl Transport {
         }
     }
 
-    /// Signs and sends one request; a non-2xx status becomes a service error.
-    pub(crate) fn send(&self, call: &Call<'_>, upload: Option<&mut Upload<'_, '_>>) -> Result<Response, Error> {
+    /// Signs and sends one request; a non-2xx status becomes a service error. The signing headers
+    /// are added to the call's for the request and taken off after it, so the call is sent again
+    /// (a retry) as it came.
+    pub(crate) fn send(&self, call: &mut Call<'_>, upload: Option<&mut Upload<'_, '_>>) -> Result<Response, Error> {
+        let base = call.headers.len();
+        debug_assert!(
+            !call.headers.iter().any(|(n, _)| ["x-oss-date", "x-oss-content-sha256", "x-oss-security-token", "date"]
+                .iter()
+                .any(|s| n.eq_ignore_ascii_case(s))),
+            "a call's own headers must not be those the signer sets (they are replaced, then cut off)"
+        );
+        let result = self.sign_and_send(call, upload);
+        call.headers.truncate(base);
+        result
+    }
+
+    fn sign_and_send(&self, call: &mut Call<'_>, upload: Option<&mut Upload<'_, '_>>) -> Result<Response, Error> {
         let settings = &self.settings;
         // Fixed credentials were checked when the client was made, and are used without a copy.
         let fetched;
@@ -190,23 +205,24 @@ impl Transport {
         } else {
             SystemTime::now() - Duration::from_secs(offset.unsigned_abs())
         };
-        let mut headers = call.headers.clone();
-        fn request<'h>(call: &'h Call<'_>, headers: &'h [(String, String)]) -> SignRequest<'h> {
-            SignRequest { method: call.method, bucket: Some(call.bucket), key: call.key, query: &call.query, headers }
+        fn request<'h>(call: &'h Call<'_>) -> SignRequest<'h> {
+            let (query, headers) = (&call.query, &call.headers);
+            SignRequest { method: call.method, bucket: Some(call.bucket), key: call.key, query, headers }
         }
         let authorization = match settings.signature_version {
             SignatureVersion::V4 => {
-                v4::add_signing_headers(&mut headers, credentials, now);
+                v4::add_signing_headers(&mut call.headers, credentials, now);
                 let scope = v4::V4Scope { region: &settings.region, product: v4::PRODUCT_OSS, time: now };
                 let key = self.signing_key(credentials.access_key_secret(), now);
-                v4::sign_with_key(&request(call, &headers), &[], credentials, &scope, &key).authorization
+                v4::authorization(&request(call), credentials, &scope, &key)
             }
             SignatureVersion::V1 => {
-                v1::add_signing_headers(&mut headers, credentials, now);
-                v1::sign(&request(call, &headers), credentials).authorization
+                v1::add_signing_headers(&mut call.headers, credentials, now);
+                v1::sign(&request(call), credentials).authorization
             }
         };
-        headers.push(("Authorization".into(), authorization));
+        call.headers.push(("Authorization".into(), authorization));
+        let headers = &call.headers;
 
         let (host, path) = self.target(call);
         let endpoint = &settings.endpoint;
@@ -221,7 +237,7 @@ impl Transport {
         let result = match upload {
             Some(upload) => {
                 let request =
-                    crate::http::Request { method: call.method, target, headers: &headers, body: Some(upload) };
+                    crate::http::Request { method: call.method, target, headers, body: Some(upload) };
                 let result = agent.run(request).map_err(|e| self.map_error(e));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
                 match result {
@@ -231,7 +247,7 @@ impl Transport {
                 }
             }
             None => {
-                let request = crate::http::Request { method: call.method, target, headers: &headers, body: None };
+                let request = crate::http::Request { method: call.method, target, headers, body: None };
                 agent.run(request).map_err(|e| self.map_error(e))
             }
         };
@@ -334,19 +350,26 @@ impl Transport {
 
     /// The host a request goes to (the bucket's, in virtual-host style) and its path and query.
     fn target(&self, call: &Call<'_>) -> (std::borrow::Cow<'_, str>, String) {
+        use percent_encoding::utf8_percent_encode;
         let settings = &self.settings;
-        let key = call.key.map(sign::encode_path).unwrap_or_default();
-        let (host, mut path) = if settings.path_style {
-            (std::borrow::Cow::Borrowed(settings.endpoint.host.as_str()), format!("/{}/{key}", call.bucket))
+        let key = call.key.unwrap_or_default();
+        let mut path = String::with_capacity(call.bucket.len() + key.len() + 48);
+        path.push('/');
+        let host = if settings.path_style {
+            path.push_str(call.bucket);
+            path.push('/');
+            std::borrow::Cow::Borrowed(settings.endpoint.host.as_str())
         } else {
-            (format!("{}.{}", call.bucket, settings.endpoint.host).into(), format!("/{key}"))
+            format!("{}.{}", call.bucket, settings.endpoint.host).into()
         };
+        // Encoded straight into the path, without a string per part.
+        path.extend(utf8_percent_encode(key, sign::PATH));
         for (i, (name, value)) in call.query.iter().enumerate() {
             path.push(if i == 0 { '?' } else { '&' });
-            path.push_str(&sign::encode_component(name));
+            path.extend(utf8_percent_encode(name, sign::UNRESERVED));
             if !value.is_empty() {
                 path.push('=');
-                path.push_str(&sign::encode_component(value));
+                path.extend(utf8_percent_encode(value, sign::UNRESERVED));
             }
         }
         (host, path)

@@ -7,7 +7,6 @@ pub mod v4;
 
 use percent_encoding::{utf8_percent_encode, AsciiSet, NON_ALPHANUMERIC};
 use std::time::SystemTime;
-use time::OffsetDateTime;
 
 /// Which signature algorithm signs requests.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
@@ -97,16 +96,55 @@ pub fn encode_path(s: &str) -> String {
 
 /// `YYYYMMDDTHHMMSSZ` in UTC, as `x-oss-date` carries it.
 pub fn format_iso8601(at: SystemTime) -> String {
-    let t = OffsetDateTime::from(at);
-    format!(
-        "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
-        t.year(),
-        u8::from(t.month()),
-        t.day(),
-        t.hour(),
-        t.minute(),
-        t.second()
-    )
+    // Whole seconds since the epoch, rounded down (before the epoch too).
+    let seconds = match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => after.as_secs() as i64,
+        Err(before) => {
+            let before = before.duration();
+            -(before.as_secs() as i64) - i64::from(before.subsec_nanos() > 0)
+        }
+    };
+    let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
+    let (year, month, day) = civil_from_days(days);
+    if !(0..=9999).contains(&year) {
+        // A clock far off (the `time` crate panicked here, past the year 9999).
+        return format!("{year:04}{month:02}{day:02}T{:02}{:02}{:02}Z", time / 3600, time / 60 % 60, time % 60);
+    }
+    // Every request is signed with this: digits written directly, without the formatting machinery.
+    let mut out = String::with_capacity(16);
+    let mut two = |value: i64| {
+        out.push(char::from(b'0' + (value / 10) as u8));
+        out.push(char::from(b'0' + (value % 10) as u8));
+    };
+    two(year / 100);
+    two(year % 100);
+    two(month);
+    two(day);
+    out.push('T');
+    let mut two = |value: i64| {
+        out.push(char::from(b'0' + (value / 10) as u8));
+        out.push(char::from(b'0' + (value % 10) as u8));
+    };
+    two(time / 3600);
+    two(time / 60 % 60);
+    two(time % 60);
+    out.push('Z');
+    out
+}
+
+/// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's
+/// `civil_from_days`).
+fn civil_from_days(days: i64) -> (i64, i64, i64) {
+    let z = days + 719_468;
+    let era = z.div_euclid(146_097);
+    let day_of_era = z.rem_euclid(146_097);
+    let year_of_era = (day_of_era - day_of_era / 1460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
+    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
+    let shifted_month = (5 * day_of_year + 2) / 153;
+    let day = day_of_year - (153 * shifted_month + 2) / 5 + 1;
+    let month = if shifted_month < 10 { shifted_month + 3 } else { shifted_month - 9 };
+    let year = year_of_era + era * 400 + i64::from(month <= 2);
+    (year, month, day)
 }
 
 /// Parses `YYYYMMDDTHHMMSSZ`.
@@ -130,6 +168,50 @@ pub fn parse_http_date(s: &str) -> Option<SystemTime> {
 mod tests {
     use super::*;
     use std::time::{Duration, UNIX_EPOCH};
+    use time::OffsetDateTime;
+
+    /// The formatting that the hand-written one replaced, kept as its oracle.
+    fn iso8601_by_time(at: SystemTime) -> String {
+        let t = OffsetDateTime::from(at);
+        format!(
+            "{:04}{:02}{:02}T{:02}{:02}{:02}Z",
+            t.year(),
+            u8::from(t.month()),
+            t.day(),
+            t.hour(),
+            t.minute(),
+            t.second()
+        )
+    }
+
+    #[test]
+    fn iso8601_is_what_the_time_crate_writes_across_the_calendar() {
+        let day = 86_400u64;
+        let mut checked = 0;
+        // Every day from 1600 to 2500 at a varying time of day, leap years and centuries included,
+        // and instants around the epoch with a fraction of a second.
+        for n in -(135_140i64)..=(193_700) {
+            let seconds = n * day as i64 + (n * 7919).rem_euclid(day as i64);
+            let at = if seconds >= 0 {
+                UNIX_EPOCH + Duration::from_secs(seconds as u64)
+            } else {
+                UNIX_EPOCH - Duration::from_secs(seconds.unsigned_abs())
+            };
+            assert_eq!(format_iso8601(at), iso8601_by_time(at), "{seconds} s from the epoch");
+            checked += 1;
+        }
+        for at in [
+            UNIX_EPOCH - Duration::from_millis(500),
+            UNIX_EPOCH - Duration::from_secs(86_400) - Duration::from_nanos(1),
+            UNIX_EPOCH + Duration::from_millis(999),
+            UNIX_EPOCH + Duration::from_secs(253_402_300_799), // 9999-12-31T23:59:59Z
+        ] {
+            assert_eq!(format_iso8601(at), iso8601_by_time(at), "{at:?}");
+        }
+        assert_eq!(checked, 328_841);
+        // Past the `time` crate's range, where it panicked: written all the same.
+        assert_eq!(format_iso8601(UNIX_EPOCH + Duration::from_secs(253_402_300_800)), "100000101T000000Z");
+    }
 
     #[test]
     fn iso8601_round_trips() {

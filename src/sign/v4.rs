@@ -72,6 +72,13 @@ fn is_default_signed(lower_name: &str) -> bool {
     lower_name.starts_with("x-oss-") || lower_name == "content-type" || lower_name == "content-md5"
 }
 
+/// [`is_default_signed`] for a name in any case.
+fn is_default_signed_any_case(name: &str) -> bool {
+    name.get(..6).is_some_and(|prefix| prefix.eq_ignore_ascii_case("x-oss-"))
+        || name.eq_ignore_ascii_case("content-type")
+        || name.eq_ignore_ascii_case("content-md5")
+}
+
 /// The additional headers that take part: named by the caller, present in the request, and not
 /// already signed by default; lower-cased, sorted, deduplicated.
 pub fn effective_additional_headers(request: &SignRequest<'_>, additional: &[String]) -> Vec<String> {
@@ -135,8 +142,9 @@ pub fn canonical_request(request: &SignRequest<'_>, additional: &[String]) -> St
     let mut headers: Vec<(Cow<'_, str>, &str)> = request
         .headers
         .iter()
+        // Chosen before lower-casing, so a header that is not signed is not copied.
+        .filter(|(n, _)| is_default_signed_any_case(n) || additional.iter().any(|a| a.eq_ignore_ascii_case(n)))
         .map(|(n, v)| (lower(n), v.trim()))
-        .filter(|(n, _)| is_default_signed(n) || additional.iter().any(|a| a == n))
         .collect();
     headers.sort_unstable();
     let mut out = String::with_capacity(512);
@@ -180,14 +188,20 @@ fn hmac_sha256(key: &[u8], data: &[u8]) -> [u8; 32] {
 }
 
 /// Lowercase hex, without a formatting call (and an allocation) per byte.
+#[cfg(test)]
 fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     let mut out = String::with_capacity(bytes.len() * 2);
+    push_hex(&mut out, bytes);
+    out
+}
+
+/// `bytes` in lowercase hex, after what `out` holds.
+fn push_hex(out: &mut String, bytes: &[u8]) {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
     for &byte in bytes {
         out.push(DIGITS[usize::from(byte >> 4)] as char);
         out.push(DIGITS[usize::from(byte & 15)] as char);
     }
-    out
 }
 
 /// The V4 signing key of a secret for a day (`yyyymmdd`), region and product: the same for every
@@ -219,22 +233,63 @@ pub fn sign_with_key(
     scope: &V4Scope<'_>,
     key: &[u8; 32],
 ) -> V4Signature {
-    let datetime = format_iso8601(scope.time);
-    let date = &datetime[..8];
-    let credential_scope = format!("{date}/{}/{}/aliyun_v4_request", scope.region, scope.product);
     let canonical_request = canonical_request(request, additional);
-    let string_to_sign =
-        format!("{ALGORITHM}\n{datetime}\n{credential_scope}\n{}", hex(&Sha256::digest(canonical_request.as_bytes())));
-    let signature = hex(&hmac_sha256(key, string_to_sign.as_bytes()));
     let additional = effective_additional_headers(request, additional);
-    let mut authorization = format!("{ALGORITHM} Credential={}/{credential_scope}", credentials.access_key_id());
-    if !additional.is_empty() {
-        authorization.push_str(",AdditionalHeaders=");
-        authorization.push_str(&additional.join(";"));
+    let (string_to_sign, authorization) = finish(&canonical_request, &additional, credentials, scope, key);
+    let signature = authorization[authorization.len() - 64..].to_string();
+    V4Signature { authorization, canonical_request, string_to_sign, signature }
+}
+
+/// The `Authorization` value of `request`, signed with no additional headers: [`sign_with_key`]'s
+/// result without the parts kept for debugging, for the client's every request.
+pub(crate) fn authorization(
+    request: &SignRequest<'_>,
+    credentials: &Credentials,
+    scope: &V4Scope<'_>,
+    key: &[u8; 32],
+) -> String {
+    finish(&canonical_request(request, &[]), &[], credentials, scope, key).1
+}
+
+/// The string to sign for `canonical_request`, and the `Authorization` value that ends with its
+/// signature (64 hex digits).
+fn finish(
+    canonical_request: &str,
+    additional: &[String],
+    credentials: &Credentials,
+    scope: &V4Scope<'_>,
+    key: &[u8; 32],
+) -> (String, String) {
+    let datetime = format_iso8601(scope.time);
+    let mut string_to_sign =
+        String::with_capacity(ALGORITHM.len() + datetime.len() + scope.region.len() + scope.product.len() + 96);
+    string_to_sign.push_str(ALGORITHM);
+    string_to_sign.push('\n');
+    string_to_sign.push_str(&datetime);
+    string_to_sign.push('\n');
+    let credential_scope = string_to_sign.len();
+    for part in [&datetime[..8], "/", scope.region, "/", scope.product, "/aliyun_v4_request"] {
+        string_to_sign.push_str(part);
+    }
+    let credential_scope = credential_scope..string_to_sign.len();
+    string_to_sign.push('\n');
+    push_hex(&mut string_to_sign, &Sha256::digest(canonical_request.as_bytes()));
+
+    let access_key_id = credentials.access_key_id();
+    let additional_len: usize = additional.iter().map(|a| a.len() + 1).sum();
+    let mut authorization = String::with_capacity(
+        ALGORITHM.len() + access_key_id.len() + credential_scope.len() + additional_len + 120,
+    );
+    for part in [ALGORITHM, " Credential=", access_key_id, "/", &string_to_sign[credential_scope]] {
+        authorization.push_str(part);
+    }
+    for (i, name) in additional.iter().enumerate() {
+        authorization.push_str(if i == 0 { ",AdditionalHeaders=" } else { ";" });
+        authorization.push_str(name);
     }
     authorization.push_str(",Signature=");
-    authorization.push_str(&signature);
-    V4Signature { authorization, canonical_request, string_to_sign, signature }
+    push_hex(&mut authorization, &hmac_sha256(key, string_to_sign.as_bytes()));
+    (string_to_sign, authorization)
 }
 
 /// The parts of a V4 Authorization header.
