@@ -183,7 +183,8 @@ pub(crate) fn parse_response_head(input: &[u8]) -> Result<Option<(Head, usize)>,
     // Left uninitialised: httparse writes the fields it finds (no 8 KiB cleared on every answer).
     let mut fields = [const { std::mem::MaybeUninit::<httparse::Header<'_>>::uninit() }; MAX_FIELDS];
     let mut response = httparse::Response::new(&mut []);
-    let parsed = httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut response, input, &mut fields);
+    let parsed =
+        httparse::ParserConfig::default().parse_response_with_uninit_headers(&mut response, input, &mut fields);
     let parsed = parsed.map_err(|e| match e {
         httparse::Error::TooManyHeaders => format!("a head of more than {MAX_FIELDS} header fields"),
         httparse::Error::Version => "invalid HTTP version".to_string(),

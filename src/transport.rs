@@ -236,8 +236,7 @@ impl Transport {
         let agent = &self.agent;
         let result = match upload {
             Some(upload) => {
-                let request =
-                    crate::http::Request { method: call.method, target, headers, body: Some(upload) };
+                let request = crate::http::Request { method: call.method, target, headers, body: Some(upload) };
                 let result = agent.run(request).map_err(|e| self.map_error(e));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
                 match result {

@@ -512,6 +512,51 @@ fn a_connection_with_bytes_after_its_answer_is_not_reused() {
 }
 
 #[test]
+fn an_idle_connection_that_the_server_closed_is_not_used() {
+    // The server keeps the connection a moment after its answer, then closes it (an idle timeout).
+    // The client's next request, later, must go on a new connection: with one attempt only, a
+    // request sent on the closed one would fail.
+    let server = Hostile::start(|mut conn| {
+        let ok = b"HTTP/1.1 200 OK\r\nx-oss-request-id: R1\r\nContent-Length: 0\r\n\r\n";
+        if conn.read_request(false).is_some() && conn.send(ok) {
+            thread::sleep(Duration::from_millis(20));
+        }
+        conn.close();
+    });
+    let client = Client::builder()
+        .endpoint(format!("http://127.0.0.1:{}", server.port))
+        .region("cn-hangzhou")
+        .credentials(Credentials::new(AK, SK))
+        .retry_policy(RetryPolicy { max_attempts: 1, ..RetryPolicy::default() })
+        .build()
+        .unwrap();
+    for _ in 0..3 {
+        client.head_object(BUCKET, "a.log").unwrap();
+        thread::sleep(Duration::from_millis(200));
+    }
+    assert_eq!(server.connections.load(Ordering::SeqCst), 3, "one connection per request");
+}
+
+#[test]
+fn a_server_that_closes_right_after_each_answer_costs_retries_not_errors() {
+    // An answer that says nothing of closing, and then the close: the client may already have sent
+    // its next request on that connection. It is sent again on a new one; no call fails.
+    let server = Hostile::start(|mut conn| {
+        let ok = b"HTTP/1.1 200 OK\r\nx-oss-request-id: R1\r\nContent-Length: 0\r\n\r\n";
+        if conn.read_request(false).is_some() {
+            conn.send(ok);
+        }
+        conn.close();
+    });
+    let client = server.client();
+    for i in 0..20 {
+        client.head_object(BUCKET, "a.log").unwrap_or_else(|e| panic!("request {i}: {e}"));
+    }
+    let connections = server.connections.load(Ordering::SeqCst);
+    assert!((20..=40).contains(&connections), "{connections} connections for 20 requests");
+}
+
+#[test]
 fn a_chunked_body_that_comes_in_pieces_is_read_whole_and_the_connection_kept() {
     let content = data(100_000, 7);
     let crc = oss_append::crc64::checksum(&content);

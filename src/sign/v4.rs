@@ -277,9 +277,8 @@ fn finish(
 
     let access_key_id = credentials.access_key_id();
     let additional_len: usize = additional.iter().map(|a| a.len() + 1).sum();
-    let mut authorization = String::with_capacity(
-        ALGORITHM.len() + access_key_id.len() + credential_scope.len() + additional_len + 120,
-    );
+    let mut authorization =
+        String::with_capacity(ALGORITHM.len() + access_key_id.len() + credential_scope.len() + additional_len + 120);
     for part in [ALGORITHM, " Credential=", access_key_id, "/", &string_to_sign[credential_scope]] {
         authorization.push_str(part);
     }
