@@ -5,7 +5,7 @@
 #      here stands for one mobile ABI), and the size each other choice would give: the C ABI kept,
 #      packed relocations, opt-level "z", panic = "abort";
 #   2. benches/speed.rs: the raw keep-alive socket, the C ABI and the Rust appender against one
-#      emulator, side by side, medians of 7, with the goals and their ratios.
+#      emulator, side by side, medians of 9, with the goals and their ratios.
 # `cargo test --benches` (and so CI) runs a short pass of the second part that checks the clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."

@@ -112,22 +112,14 @@ pub fn format_iso8601(at: SystemTime) -> String {
     }
     // Every request is signed with this: digits written directly, without the formatting machinery.
     let mut out = String::with_capacity(16);
-    let mut two = |value: i64| {
-        out.push(char::from(b'0' + (value / 10) as u8));
-        out.push(char::from(b'0' + (value % 10) as u8));
-    };
-    two(year / 100);
-    two(year % 100);
-    two(month);
-    two(day);
-    out.push('T');
-    let mut two = |value: i64| {
-        out.push(char::from(b'0' + (value / 10) as u8));
-        out.push(char::from(b'0' + (value % 10) as u8));
-    };
-    two(time / 3600);
-    two(time / 60 % 60);
-    two(time % 60);
+    let pairs = [year / 100, year % 100, month, day, time / 3600, time / 60 % 60, time % 60];
+    for (i, two) in pairs.into_iter().enumerate() {
+        if i == 4 {
+            out.push('T');
+        }
+        out.push(char::from(b'0' + (two / 10) as u8));
+        out.push(char::from(b'0' + (two % 10) as u8));
+    }
     out.push('Z');
     out
 }
