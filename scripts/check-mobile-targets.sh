@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
-# Compile-checks the library with the `mobile` feature for Android (aarch64-linux-android) and iOS
+# Compile-checks the library as the Kotlin and Swift packages build it (the `mobile` feature, without
+# the default C ABI) for Android (aarch64-linux-android) and iOS
 # (aarch64-apple-ios). Linking needs the Android NDK or Xcode, which a Linux CI machine lacks, so
 # only `cargo check` runs here; .github/workflows/android.yml and apple.yml build the real thing.
 # A target whose standard library cannot be installed (`rustup target add` fails) is skipped, with
@@ -41,8 +42,9 @@ for target in ${OSS_APPEND_MOBILE_TARGETS:-aarch64-linux-android aarch64-apple-i
   if [ -n "$ring_links" ]; then
     override=(--config "target.$target.$ring_links.rustc-link-lib=[]")
   fi
-  echo "== cargo check --features mobile --target $target"
-  cargo check -q --features mobile --lib --target "$target" "${override[@]}"
+  # What the Kotlin and Swift packages ship: the mobile feature without the C ABI.
+  echo "== cargo check --no-default-features --features mobile --target $target"
+  cargo check -q --no-default-features --features mobile --lib --target "$target" "${override[@]}"
   checked=$((checked + 1))
 done
 echo "mobile targets: $checked checked, $skipped skipped"

@@ -29,7 +29,7 @@ case "$(uname -s)" in
   Darwin) library_name=liboss_append.dylib ;;
   *) library_name=liboss_append.so ;;
 esac
-cargo build -q --features mobile --lib
+cargo build -q --no-default-features --features mobile --lib
 mkdir -p target/mobile-lib
 cp "$target_dir/debug/$library_name" target/mobile-lib/
 library="$PWD/target/mobile-lib/$library_name"

@@ -14,7 +14,7 @@ if ! command -v mvn >/dev/null || ! command -v javac >/dev/null; then
 fi
 
 echo "== building the library (feature mobile) and the emulator"
-cargo build -q --features mobile --lib
+cargo build -q --no-default-features --features mobile --lib
 # Copied at once: a later build of the C library without the feature would replace it in target/debug.
 target_dir=$(cargo metadata --format-version 1 --no-deps | python3 -c 'import json, sys; print(json.load(sys.stdin)["target_directory"])')
 mkdir -p target/mobile-lib

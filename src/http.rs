@@ -3,7 +3,7 @@
 //! whose body length is known, answers framed by length, chunks or the connection's end.
 //!
 //! A small append is one `send` of head and body and one `recv` of the answer; a connection taken
-//! from the pool after a millisecond or more idle is probed with one more call. The wire format is [`crate::http1`]'s; sockets and
+//! from the pool is probed with one more call. The wire format is [`crate::http1`]'s; sockets and
 //! their timeouts are [`crate::tcp`]'s; TLS is [`crate::tls`]'s.
 //!
 //! Timeouts:
@@ -25,12 +25,6 @@ use crate::tcp::{self, Kept};
 
 /// How long an idle connection is kept.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
-
-/// A connection idle for less than this is taken without the probe. Servers close idle
-/// connections after seconds; one that closes right after an answer without saying so may meet
-/// the next request, which then fails as a network error and is tried again (an append's position
-/// makes that safe).
-const FRESH: Duration = Duration::from_millis(1);
 
 /// The largest output buffer a connection keeps for its next request.
 const OUTPUT_KEPT: usize = 64 * 1024;
@@ -451,7 +445,7 @@ impl Agent {
         idle.retain(|i| now.duration_since(i.since) < MAX_IDLE_AGE);
         while let Some(at) = idle.iter().rposition(|i| i.place == *place) {
             let candidate = idle.swap_remove(at);
-            if now.duration_since(candidate.since) < FRESH || candidate.connection.is_open() {
+            if candidate.connection.is_open() {
                 return Some(candidate.connection);
             }
         }

@@ -61,8 +61,8 @@ pub(crate) struct Transport {
 /// A V4 signing key and what it was derived from (the region and product are the client's own).
 struct KeptKey {
     secret: String,
-    /// Days since 1970-01-01 (UTC): the key's `yyyymmdd`.
-    day: u64,
+    /// Days since 1970-01-01 (UTC), negative before: the key's `yyyymmdd`.
+    day: i64,
     key: [u8; 32],
 }
 
@@ -116,7 +116,7 @@ impl Transport {
     /// secret changes, as STS credentials do).
     fn signing_key(&self, secret: &str, now: SystemTime) -> [u8; 32] {
         // The UTC day, compared without formatting a date on every request.
-        let day = now.duration_since(SystemTime::UNIX_EPOCH).map_or(0, |d| d.as_secs() / 86_400);
+        let day = sign::unix_seconds(now).div_euclid(86_400);
         let mut kept = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
         match kept.as_ref() {
             Some(k) if k.day == day && k.secret == secret => k.key,

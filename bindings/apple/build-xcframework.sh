@@ -3,7 +3,8 @@
 # out the Swift package beside it (Package.swift here):
 #   bindings/apple/build/OssAppendFFI.xcframework   static library + header + module map per platform
 #   bindings/apple/Sources/OssAppend/               the generated Swift binding, copied from bindings/swift
-# Runs on macOS with Xcode (xcodebuild, lipo) and rustup. Release profile (size-tuned), feature mobile.
+# Runs on macOS with Xcode (xcodebuild, lipo) and rustup. Release profile (size-tuned), feature mobile
+# without the default C ABI (the Swift binding calls no C function of it).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 repo="$(cd "$here/../.." && pwd)"

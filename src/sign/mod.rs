@@ -96,14 +96,7 @@ pub fn encode_path(s: &str) -> String {
 
 /// `YYYYMMDDTHHMMSSZ` in UTC, as `x-oss-date` carries it.
 pub fn format_iso8601(at: SystemTime) -> String {
-    // Whole seconds since the epoch, rounded down (before the epoch too).
-    let seconds = match at.duration_since(SystemTime::UNIX_EPOCH) {
-        Ok(after) => after.as_secs() as i64,
-        Err(before) => {
-            let before = before.duration();
-            -(before.as_secs() as i64) - i64::from(before.subsec_nanos() > 0)
-        }
-    };
+    let seconds = unix_seconds(at);
     let (days, time) = (seconds.div_euclid(86_400), seconds.rem_euclid(86_400));
     let (year, month, day) = civil_from_days(days);
     if !(0..=9999).contains(&year) {
@@ -122,6 +115,18 @@ pub fn format_iso8601(at: SystemTime) -> String {
     }
     out.push('Z');
     out
+}
+
+/// Whole seconds from 1970-01-01T00:00:00Z to `at`, rounded down (before 1970 too), within `i64`.
+pub(crate) fn unix_seconds(at: SystemTime) -> i64 {
+    match at.duration_since(SystemTime::UNIX_EPOCH) {
+        Ok(after) => i64::try_from(after.as_secs()).unwrap_or(i64::MAX),
+        Err(before) => {
+            let before = before.duration();
+            let whole = i64::try_from(before.as_secs()).unwrap_or(i64::MAX);
+            (-whole).saturating_sub(i64::from(before.subsec_nanos() > 0))
+        }
+    }
 }
 
 /// The proleptic Gregorian (year, month, day) of a day counted from 1970-01-01 (Howard Hinnant's
@@ -148,7 +153,10 @@ pub fn parse_iso8601(s: &str) -> Option<SystemTime> {
 
 /// RFC 1123 date, as the `Date` header carries it.
 pub fn format_http_date(at: SystemTime) -> String {
-    httpdate::fmt_http_date(at)
+    // httpdate writes 1970 to 9999 and panics outside: a clock that far off is written at the end of
+    // that range (the service then refuses the request as skewed, and tells its own time).
+    let last = SystemTime::UNIX_EPOCH + std::time::Duration::from_secs(253_402_300_799);
+    httpdate::fmt_http_date(at.clamp(SystemTime::UNIX_EPOCH, last))
 }
 
 /// Parses an RFC 1123 date.
@@ -182,7 +190,7 @@ mod tests {
         let mut checked = 0;
         // Every day from 1600 to 2500 at a varying time of day, leap years and centuries included,
         // and instants around the epoch with a fraction of a second.
-        for n in -(135_140i64)..=(193_700) {
+        for n in -135_140i64..=193_700 {
             let seconds = n * day as i64 + (n * 7919).rem_euclid(day as i64);
             let at = if seconds >= 0 {
                 UNIX_EPOCH + Duration::from_secs(seconds as u64)
@@ -203,6 +211,26 @@ mod tests {
         assert_eq!(checked, 328_841);
         // Past the `time` crate's range, where it panicked: written all the same.
         assert_eq!(format_iso8601(UNIX_EPOCH + Duration::from_secs(253_402_300_800)), "100000101T000000Z");
+    }
+
+    #[test]
+    fn dates_of_a_clock_far_off_are_written_without_a_panic() {
+        // A device clock before 1970 or past 9999 (the service refuses the request as skewed and
+        // tells its time, which the client then signs with): never a panic.
+        let far = [
+            UNIX_EPOCH - Duration::from_secs(1),
+            UNIX_EPOCH + Duration::from_secs(253_402_300_800),
+            UNIX_EPOCH.checked_sub(Duration::from_secs(i64::MAX as u64)).unwrap() - Duration::from_nanos(1),
+            UNIX_EPOCH.checked_add(Duration::from_secs(i64::MAX as u64)).unwrap(),
+        ];
+        for at in far {
+            let iso = format_iso8601(at);
+            assert!(iso.ends_with('Z') && iso.len() >= 16, "{iso}");
+            let http = format_http_date(at);
+            assert!(http.ends_with(" GMT"), "{http}");
+        }
+        assert_eq!(format_http_date(far[0]), "Thu, 01 Jan 1970 00:00:00 GMT");
+        assert_eq!(format_http_date(far[1]), "Fri, 31 Dec 9999 23:59:59 GMT");
     }
 
     #[test]
