@@ -332,7 +332,7 @@ impl Config {
         self.retry.validate()?;
         crate::validate::header_value(Argument::UserAgent, &self.user_agent)?;
         let path_style = endpoint.needs_path_style() || self.path_style.unwrap_or(false);
-        let tls = crate::tls::client_config(&self.trust)?;
+        let tls = crate::tls::LazyConfig::new(&self.trust)?;
         let proxies = match &self.proxy {
             Proxy::FromEnvironment => crate::http::Proxies::from_env(),
             Proxy::Direct => crate::http::Proxies::default(),
@@ -407,7 +407,7 @@ pub(crate) struct Settings {
     pub retry: RetryPolicy,
     pub user_agent: String,
     pub max_idle_connections: usize,
-    pub tls: Arc<rustls::ClientConfig>,
+    pub tls: crate::tls::LazyConfig,
     pub proxies: crate::http::Proxies,
 }
 

@@ -192,7 +192,7 @@ fn first_text(lookup: &impl Fn(&str) -> Option<String>, names: &[&str]) -> Optio
 
 /// A client's connection settings.
 pub(crate) struct Settings {
-    pub tls: Arc<rustls::ClientConfig>,
+    pub tls: crate::tls::LazyConfig,
     pub proxies: Proxies,
     pub connect_timeout: Duration,
     pub read_write_timeout: Duration,

@@ -10,7 +10,7 @@
 //!   or a server that speaks plain HTTP: [`TlsErrorKind`], never retryable, each with the fix.
 
 use std::sync::atomic::{AtomicBool, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, OnceLock};
 
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::client::WebPkiServerVerifier;
@@ -98,6 +98,35 @@ pub(crate) fn platform_ready() {
 
 fn provider() -> Arc<CryptoProvider> {
     Arc::new(rustls::crypto::ring::default_provider())
+}
+
+/// A client's rustls configuration, built at its first TLS connection: a client that never speaks
+/// TLS (an `http://` endpoint) does not read the platform's trust store (on Linux, parsing the
+/// system's certificates took 2.7 ms of every client's creation), and an Android app's verifier
+/// initialised after a client was made still serves that client. A CA bundle is checked when the
+/// client is made, and a configuration that trusts only it (no platform store to read) is built then.
+#[derive(Clone)]
+pub(crate) struct LazyConfig(Arc<(Trust, OnceLock<Arc<ClientConfig>>)>);
+
+impl LazyConfig {
+    pub(crate) fn new(trust: &Trust) -> Result<Self, Error> {
+        trust.check()?;
+        let built = OnceLock::new();
+        if trust.ca_only {
+            let _ = built.set(client_config(trust)?);
+        }
+        Ok(Self(Arc::new((trust.clone(), built))))
+    }
+
+    /// The configuration, built on the first call.
+    pub(crate) fn get(&self) -> Result<Arc<ClientConfig>, Error> {
+        let (trust, built) = &*self.0;
+        if let Some(config) = built.get() {
+            return Ok(config.clone());
+        }
+        let config = client_config(trust)?;
+        Ok(built.get_or_init(|| config).clone())
+    }
 }
 
 /// The rustls configuration for `trust`.
@@ -195,7 +224,7 @@ impl ServerCertVerifier for EitherVerifier {
 
 /// TLS over `tcp` with `host`, the handshake done within `budget` (else the `kind` of timeout).
 pub(crate) fn handshake(
-    config: &Arc<ClientConfig>,
+    config: &LazyConfig,
     host: &str,
     mut tcp: std::net::TcpStream,
     budget: std::time::Duration,
@@ -203,7 +232,8 @@ pub(crate) fn handshake(
 ) -> Result<StreamOwned<ClientConnection, std::net::TcpStream>, HttpError> {
     let name = ServerName::try_from(host.to_string())
         .map_err(|_| HttpError::Tls(failure(host, TlsErrorKind::Other, "not a server name")))?;
-    let mut connection = ClientConnection::new(config.clone(), name)
+    let config = config.get().map_err(|e| HttpError::Tls(failure(host, TlsErrorKind::Other, &e.to_string())))?;
+    let mut connection = ClientConnection::new(config, name)
         .map_err(|e| HttpError::Tls(failure(host, TlsErrorKind::Other, &e.to_string())))?;
     tcp.set_read_timeout(Some(budget)).map_err(HttpError::Io)?;
     tcp.set_write_timeout(Some(budget)).map_err(HttpError::Io)?;
@@ -320,5 +350,18 @@ mod tests {
     #[test]
     fn the_default_trust_makes_a_configuration() {
         assert!(client_config(&Trust::platform()).is_ok());
+    }
+
+    #[test]
+    fn the_platform_store_is_read_at_the_first_tls_connection_and_a_bad_bundle_at_once() {
+        let lazy = LazyConfig::new(&Trust::platform()).unwrap();
+        assert!(lazy.0 .1.get().is_none(), "built when the client was made");
+        let first = lazy.get().unwrap();
+        assert!(Arc::ptr_eq(&first, &lazy.get().unwrap()), "built again");
+        assert!(Arc::ptr_eq(&first, &lazy.clone().get().unwrap()), "a clone builds its own");
+        // What can be wrong is refused when the client is made, as before.
+        assert!(LazyConfig::new(&Trust::with_ca_pem(b"not pem".to_vec())).is_err());
+        let nothing_to_trust = Trust { ca_pem: None, ca_only: true };
+        assert!(LazyConfig::new(&nothing_to_trust).is_err());
     }
 }

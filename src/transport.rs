@@ -68,7 +68,7 @@ struct KeptKey {
 
 /// A client's network settings: what its connections are made with.
 pub(crate) struct Network<'s> {
-    pub tls: &'s std::sync::Arc<rustls::ClientConfig>,
+    pub tls: &'s crate::tls::LazyConfig,
     pub proxies: crate::http::Proxies,
     pub connect_timeout: Duration,
     pub read_write_timeout: Duration,

@@ -1,6 +1,7 @@
 //! Android: the platform's certificate verifier needs the app's `Context` (through JNI) before it can
 //! answer. Until `OssAppendAndroid.initPlatformVerifier(context)` is called, clients trust Mozilla's
-//! bundled roots; clients made after it trust what the phone trusts (user and enterprise CAs too).
+//! bundled roots; a client whose first HTTPS connection comes after it trusts what the phone trusts
+//! (user and enterprise CAs too).
 
 use jni::errors::ThrowRuntimeExAndDefault;
 use jni::objects::{JClass, JObject};

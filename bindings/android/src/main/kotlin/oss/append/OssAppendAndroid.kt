@@ -9,7 +9,8 @@ import android.content.Context
  *
  * Clients made afterwards verify HTTPS certificates with Android's own verifier: what the phone
  * trusts, user and enterprise certificate authorities included, and revocation as Android checks it.
- * Clients made before it trust Mozilla's root certificates bundled in the library.
+ * A client whose first HTTPS connection came before it keeps trusting Mozilla's root certificates
+ * bundled in the library.
  */
 object OssAppendAndroid {
     init {
