@@ -129,6 +129,17 @@ impl LazyConfig {
     }
 }
 
+/// Mozilla's roots, bundled: where the platform cannot be asked.
+#[cfg(not(target_vendor = "apple"))]
+fn add_bundled_roots(roots: &mut RootCertStore) {
+    roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+}
+
+/// Apple platforms carry no bundled roots: their verifier can always be asked (rustls-platform-verifier's
+/// `Verifier::new` cannot fail there), so the library never needs them.
+#[cfg(target_vendor = "apple")]
+fn add_bundled_roots(_roots: &mut RootCertStore) {}
+
 /// The rustls configuration for `trust`.
 pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
     let provider = provider();
@@ -136,7 +147,7 @@ pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
     let webpki = |certificates: Vec<CertificateDer<'static>>, bundled: bool| {
         let mut roots = RootCertStore::empty();
         if bundled {
-            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            add_bundled_roots(&mut roots);
         }
         roots.add_parsable_certificates(certificates);
         WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone())
