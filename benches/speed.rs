@@ -16,7 +16,8 @@
 //! taking turns, in an order that rotates), then 48 appends of 8 MiB and a 1 GiB file per client.
 //! Each figure is a median, and each ratio the median of the ratios of samples taken side by side
 //! (the same round, or the same run): these machines are noisy, and their speed drifts within a
-//! run. Every append is verified (CRC-64) by the library's clients, as always. Then the goals of
+//! run. Every append is verified (CRC-64) by the library's clients, as always. One more line: the
+//! time to make a client. Then the goals of
 //! the speed issue, each with its ratio. `cargo test --benches` runs a short pass that checks all
 //! three clients deliver. `-- --only small` (or `bulk`, `file`) runs one figure, for a profiler:
 //! `perf record -g --no-inherit target/release/deps/speed-* --bench --only small --client rust`
@@ -88,6 +89,20 @@ fn thread_cpu() -> (f64, f64) {
     unsafe { libc::getrusage(libc::RUSAGE_THREAD, &mut usage) };
     let secs = |t: libc::timeval| t.tv_sec as f64 + t.tv_usec as f64 / 1e6;
     (secs(usage.ru_utime) + secs(usage.ru_stime), secs(usage.ru_stime))
+}
+
+/// Microseconds to make (and drop) a client of `endpoint`, the median of 101.
+fn client_creation_micros(endpoint: &str) -> f64 {
+    let times = (0..101)
+        .map(|_| {
+            let started = Instant::now();
+            let client =
+                Client::builder().endpoint(endpoint).region(REGION).credentials(Credentials::new(AK, SK)).build();
+            drop(client.unwrap());
+            started.elapsed().as_secs_f64() * 1e6
+        })
+        .collect();
+    median(times)
 }
 
 /// Resets the process's peak resident memory to what it holds now (Linux).
@@ -447,6 +462,11 @@ fn main() {
     for (label, ([raw, c, rust], [c_ratio, rust_ratio])) in &figures {
         println!("{label:>42} {raw:>10.1} {c:>10.1} {rust:>10.1} {c_ratio:>8.2} {rust_ratio:>8.2}");
     }
+    println!(
+        "{:>42} {:>10.1}   (median of 101; its TLS configuration is built at its first HTTPS connection)",
+        "making a client (Rust), µs",
+        client_creation_micros(endpoint.trim())
+    );
     if quick || only.is_some() || client.is_some() {
         return;
     }
