@@ -213,7 +213,7 @@ struct Shared {
 }
 
 /// Where a connection leads: requests for the same place may share it.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
 struct Place {
     https: bool,
     host: String,
@@ -297,8 +297,8 @@ struct Limits {
 }
 
 impl Limits {
-    /// How long the next read or write may wait, and the timeout that ends it.
-    fn next(&self) -> Result<(Duration, TimeoutKind), HttpError> {
+    /// How long the next read or write may wait, the timeout that ends it, and the time now.
+    fn next(&self) -> Result<(Duration, TimeoutKind, Instant), HttpError> {
         let now = Instant::now();
         let mut wait = (self.per_io, TimeoutKind::ReadWrite);
         for (end, kind) in [(self.head, TimeoutKind::ReadWrite), (self.whole, TimeoutKind::Request)] {
@@ -312,7 +312,7 @@ impl Limits {
                 }
             }
         }
-        Ok(wait)
+        Ok((wait.0, wait.1, now))
     }
 }
 
@@ -326,11 +326,15 @@ impl Agent {
         let settings = &self.shared.settings;
         let started = Instant::now();
         let target = request.target;
-        let place = Place { https: target.https, host: target.host.to_string(), port: target.port };
         let whole = settings.request_timeout.map(|t| started + t);
-        let mut connection = match self.take_idle(&place) {
-            Some(connection) => connection,
-            None => self.connect(&place, whole)?,
+        // A kept connection brings its place (no host copied per request); the clock is read again
+        // only when a connection had to be made.
+        let (mut connection, place, ready) = match self.take_idle(&target, started) {
+            Some((connection, place)) => (connection, place, started),
+            None => {
+                let place = Place { https: target.https, host: target.host.to_string(), port: target.port };
+                (self.connect(&place, whole)?, place, Instant::now())
+            }
         };
         let mut limits = Limits { per_io: settings.read_write_timeout, head: None, whole };
         // The head, with a small body in the same buffer (the connection's, kept): one send.
@@ -340,7 +344,7 @@ impl Agent {
         let (method, path, fields) = (request.method, target.path, request.headers);
         http1::write_request_head(&mut out, method, path, target.host, port, fields, &settings.user_agent);
         let mut head_len = out.len();
-        limits.head = Some(Instant::now() + settings.read_write_timeout);
+        limits.head = Some(ready + settings.read_write_timeout);
         let mut left = 0;
         if let Some(body) = request.body.as_deref_mut() {
             left = body.len();
@@ -438,15 +442,15 @@ impl Agent {
         Ok(Response { status: head.status, headers: head.headers, body })
     }
 
-    /// A kept connection to `place` that is still open.
-    fn take_idle(&self, place: &Place) -> Option<Connection> {
+    /// A kept connection to `target`'s place that is still open, and that place.
+    fn take_idle(&self, target: &Target<'_>, now: Instant) -> Option<(Connection, Place)> {
         let mut idle = self.shared.idle.lock().unwrap_or_else(|p| p.into_inner());
-        let now = Instant::now();
         idle.retain(|i| now.duration_since(i.since) < MAX_IDLE_AGE);
-        while let Some(at) = idle.iter().rposition(|i| i.place == *place) {
+        let here = |p: &Place| p.https == target.https && p.port == target.port && p.host == target.host;
+        while let Some(at) = idle.iter().rposition(|i| here(&i.place)) {
             let candidate = idle.swap_remove(at);
             if candidate.connection.is_open() {
-                return Some(candidate.connection);
+                return Some((candidate.connection, candidate.place));
             }
         }
         None
@@ -663,7 +667,7 @@ impl Connection {
             if sent >= head_len {
                 limits.head = None;
             }
-            let (wait, kind) = limits.next()?;
+            let (wait, kind, now) = limits.next()?;
             let parts = if sent < head.len() {
                 [io::IoSlice::new(&head[sent..]), io::IoSlice::new(body)]
             } else {
@@ -673,6 +677,7 @@ impl Connection {
             let n = match stream {
                 Stream::Plain(tcp) => tcp::within(
                     Some(wait),
+                    now,
                     write_timeout,
                     tcp,
                     |t, d| t.set_write_timeout(d),
@@ -680,6 +685,7 @@ impl Connection {
                 ),
                 Stream::Tls(tls) => tcp::within(
                     Some(wait),
+                    now,
                     write_timeout,
                     &mut **tls,
                     |t, d| t.sock.set_write_timeout(d),
@@ -701,9 +707,10 @@ impl Connection {
     /// Sends what TLS holds back.
     fn flush_tls(&mut self, limits: &Limits) -> Result<(), HttpError> {
         if let Stream::Tls(tls) = &mut self.stream {
-            let (wait, kind) = limits.next()?;
+            let (wait, kind, now) = limits.next()?;
             tcp::within(
                 Some(wait),
+                now,
                 &mut self.write_timeout,
                 &mut **tls,
                 |t, d| t.sock.set_write_timeout(d),
@@ -731,16 +738,21 @@ impl Connection {
         if self.end == self.input.len() {
             return Err(HttpError::Protocol(format!("a head longer than {} KiB", http1::MAX_HEAD / 1024)));
         }
-        let (wait, kind) = limits.next()?;
+        let (wait, kind, now) = limits.next()?;
         let Connection { stream, input, end, read_timeout, .. } = self;
         let space = &mut input[*end..];
         let result = match stream {
             Stream::Plain(tcp) => {
-                tcp::within(Some(wait), read_timeout, tcp, |t, d| t.set_read_timeout(d), |t| t.read(space))
+                tcp::within(Some(wait), now, read_timeout, tcp, |t, d| t.set_read_timeout(d), |t| t.read(space))
             }
-            Stream::Tls(tls) => {
-                tcp::within(Some(wait), read_timeout, &mut **tls, |t, d| t.sock.set_read_timeout(d), |t| t.read(space))
-            }
+            Stream::Tls(tls) => tcp::within(
+                Some(wait),
+                now,
+                read_timeout,
+                &mut **tls,
+                |t, d| t.sock.set_read_timeout(d),
+                |t| t.read(space),
+            ),
         };
         let n = match result {
             Ok(n) => n,
@@ -800,7 +812,8 @@ impl ResponseBody {
         if matches!(self.state, BodyState::Done) {
             if let Some(connection) = self.connection.take() {
                 if self.keep && connection.buffered() == 0 {
-                    self.agent.release(self.place.clone(), connection);
+                    // Taken once: the connection is gone from this body after it.
+                    self.agent.release(std::mem::take(&mut self.place), connection);
                 }
             }
         }

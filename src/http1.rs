@@ -1,8 +1,6 @@
 //! HTTP/1.1 on the wire, and nothing else: URLs, a request's head, a response's head (read with
 //! `httparse`), how long its body is, and chunked bodies. No I/O here ([`crate::http`] does it).
 
-use std::io::Write as _;
-
 /// Largest response head read (status line and headers): more is refused.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
 
@@ -29,7 +27,7 @@ impl Headers {
         let start = self.text.len();
         self.text.push_str(name.as_ref());
         let middle = self.text.len();
-        self.text.push_str(value.as_ref().trim());
+        self.text.push_str(value.as_ref().trim_ascii());
         self.spans.push((start, middle, self.text.len()));
     }
 
@@ -144,7 +142,8 @@ pub(crate) fn write_request_head(
         out.extend_from_slice(part.as_bytes());
     }
     if let Some(port) = port {
-        let _ = write!(out, ":{port}");
+        out.push(b':');
+        push_decimal(out, port.into());
     }
     out.extend_from_slice(b"\r\n");
     let mut has_agent = false;
@@ -165,6 +164,21 @@ pub(crate) fn write_request_head(
         out.extend_from_slice(b"Content-Length: 0\r\n");
     }
     out.extend_from_slice(b"\r\n");
+}
+
+/// `n` in decimal, without a formatting call.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+    let mut digits = [0u8; 20];
+    let mut at = digits.len();
+    loop {
+        at -= 1;
+        digits[at] = b'0' + (n % 10) as u8;
+        n /= 10;
+        if n == 0 {
+            break;
+        }
+    }
+    out.extend_from_slice(&digits[at..]);
 }
 
 /// A response head, read.
@@ -206,7 +220,10 @@ pub(crate) fn parse_response_head(input: &[u8]) -> Result<Option<(Head, usize)>,
     }
     let mut headers = Headers::with_capacity(used, response.headers.len());
     for field in response.headers.iter() {
-        headers.append(field.name, String::from_utf8_lossy(field.value));
+        match std::str::from_utf8(field.value) {
+            Ok(value) => headers.append(field.name, value),
+            Err(_) => headers.append(field.name, String::from_utf8_lossy(field.value)),
+        }
     }
     let http11 = response.version == Some(1);
     let keep_alive =
@@ -377,6 +394,15 @@ pub(crate) fn dechunk(body: &[u8], step: usize) -> Result<Option<(Vec<u8>, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn numbers_are_written_in_decimal() {
+        for n in [0, 7, 10, 443, 65_535, 5 << 30, u64::MAX] {
+            let mut out = b"x".to_vec();
+            push_decimal(&mut out, n);
+            assert_eq!(out, format!("x{n}").into_bytes());
+        }
+    }
 
     #[test]
     fn urls_are_split() {

@@ -48,13 +48,16 @@ impl AppendStream {
         if let Tail::At { position, .. } = self.tail {
             validate::append_range(position, length)?;
         }
-        // Headers are checked now so bad input fails before any request, HEAD included.
-        options.headers.to_headers(true, true)?;
+        // Headers are checked now so bad input fails before any request, HEAD included; the
+        // create-time ones (from `create_time` on) go only with the append that creates the object.
+        let (mut headers, create_time) = options.headers.checked_headers(true)?;
         let cancel = options.cancel.as_ref();
         let (position, crc_before) = self.start(client, options, &mut source)?;
         validate::append_range(position, length)?;
 
-        let mut headers = options.headers.to_headers(position == 0, true)?;
+        if position != 0 {
+            headers.truncate(create_time);
+        }
         client.add_content_md5(&options.headers.content_md5, &mut source, &mut headers)?;
         headers.push(("Content-Length".into(), length.to_string()));
         let query = vec![("append".to_string(), String::new()), ("position".to_string(), position.to_string())];

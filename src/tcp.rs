@@ -106,17 +106,18 @@ fn is_wait_over(e: &io::Error) -> bool {
     matches!(e.kind(), io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock | io::ErrorKind::Interrupted)
 }
 
-/// Runs `io` on `target` until it succeeds or fails for good, or `wanted` has passed: a socket
-/// timeout (set by `set`, rounded, so maybe early) or a signal before then goes on with the exact
-/// time left.
+/// Runs `io` on `target` until it succeeds or fails for good, or `wanted` has passed since
+/// `started` (the caller's reading of the clock, taken just before: no clock is read here unless a
+/// wait ends early): a socket timeout (set by `set`, rounded, so maybe early) or a signal before
+/// then goes on with the exact time left.
 pub(crate) fn within<S: ?Sized, T>(
     wanted: Option<Duration>,
+    started: Instant,
     kept: &mut Kept,
     target: &mut S,
     set: impl Fn(&S, Option<Duration>) -> io::Result<()>,
     mut io: impl FnMut(&mut S) -> io::Result<T>,
 ) -> io::Result<T> {
-    let started = Instant::now();
     kept.ensure(wanted, |d| set(target, d))?;
     loop {
         match io(target) {
@@ -227,8 +228,14 @@ mod tests {
         let wanted = Duration::from_millis(300);
         let mut client = client;
         let started = Instant::now();
-        let result =
-            within(Some(wanted), &mut kept, &mut client, |c, d| c.set_read_timeout(d), |c| c.read(&mut [0u8; 8]));
+        let result = within(
+            Some(wanted),
+            started,
+            &mut kept,
+            &mut client,
+            |c, d| c.set_read_timeout(d),
+            |c| c.read(&mut [0u8; 8]),
+        );
         let waited = started.elapsed();
         assert_eq!(result.unwrap_err().kind(), io::ErrorKind::TimedOut);
         assert!(waited >= wanted, "gave up after {waited:?} of {wanted:?}");

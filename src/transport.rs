@@ -63,7 +63,7 @@ struct KeptKey {
     secret: String,
     /// Days since 1970-01-01 (UTC), negative before: the key's `yyyymmdd`.
     day: i64,
-    key: [u8; 32],
+    key: v4::DayKey,
 }
 
 /// A client's network settings: what its connections are made with.
@@ -114,16 +114,16 @@ impl Transport {
 
     /// The V4 signing key of `secret` for the day of `now`, derived once a day (or when the
     /// secret changes, as STS credentials do).
-    fn signing_key(&self, secret: &str, now: SystemTime) -> [u8; 32] {
+    fn signing_key(&self, secret: &str, now: SystemTime) -> v4::DayKey {
         // The UTC day, compared without formatting a date on every request.
         let day = sign::unix_seconds(now).div_euclid(86_400);
         let mut kept = self.signing_key.lock().unwrap_or_else(|p| p.into_inner());
         match kept.as_ref() {
-            Some(k) if k.day == day && k.secret == secret => k.key,
+            Some(k) if k.day == day && k.secret == secret => k.key.clone(),
             _ => {
                 let date = &sign::format_iso8601(now)[..8];
-                let key = v4::signing_key(secret, date, &self.settings.region, v4::PRODUCT_OSS);
-                *kept = Some(KeptKey { secret: secret.to_string(), day, key });
+                let key = v4::DayKey::new(v4::signing_key(secret, date, &self.settings.region, v4::PRODUCT_OSS));
+                *kept = Some(KeptKey { secret: secret.to_string(), day, key: key.clone() });
                 key
             }
         }
@@ -498,12 +498,12 @@ mod tests {
         let day = UNIX_EPOCH + Duration::from_secs(1_700_000_000);
         let later_that_day = day + Duration::from_secs(3600);
         let next_day = day + Duration::from_secs(86_400);
-        assert_eq!(transport.signing_key("sk", day), derived("sk", day));
-        assert_eq!(transport.signing_key("sk", later_that_day), derived("sk", day));
+        assert_eq!(transport.signing_key("sk", day).key, derived("sk", day));
+        assert_eq!(transport.signing_key("sk", later_that_day).key, derived("sk", day));
         // A new secret (STS credentials renewed) and a new day each derive a new key.
-        assert_eq!(transport.signing_key("sk2", later_that_day), derived("sk2", day));
+        assert_eq!(transport.signing_key("sk2", later_that_day).key, derived("sk2", day));
         assert_ne!(derived("sk2", day), derived("sk", day));
-        assert_eq!(transport.signing_key("sk2", next_day), derived("sk2", next_day));
+        assert_eq!(transport.signing_key("sk2", next_day).key, derived("sk2", next_day));
         assert_ne!(derived("sk2", next_day), derived("sk2", day));
     }
 
