@@ -21,7 +21,10 @@
 //! the speed issue, each with its ratio. `cargo test --benches` runs a short pass that checks all
 //! three clients deliver. `-- --only small` (or `bulk`, `file`) runs one figure, for a profiler:
 //! `perf record -g --no-inherit target/release/deps/speed-* --bench --only small --client rust`
-//! (`--client raw`, `c` or `rust`: one client).
+//! (`--client raw`, `c` or `rust`: one client). `-- --same-cpu` keeps the clients and the emulator
+//! on one CPU: no answer then wakes a client across CPUs, which on a virtual machine costs the
+//! client kernel time that moves with the machine (the raw client's own CPU per append swings
+//! between about 17 and 27 µs from run to run here; on one CPU, about 9).
 
 use std::ffi::CString;
 use std::io::{IoSlice, Read, Write};
@@ -344,6 +347,19 @@ impl Drop for Clients {
     }
 }
 
+/// Keeps this process (and the children it starts after) on the first CPU: with `--same-cpu`, the
+/// clients and the emulator take turns on one CPU, and no answer wakes a client across CPUs. On a
+/// virtual machine such a wake-up costs kernel time that varies with the machine, not the client.
+fn pin_to_first_cpu() {
+    // SAFETY: a zeroed cpu_set_t is an empty set; the calls take valid pointers to it.
+    unsafe {
+        let mut set: libc::cpu_set_t = std::mem::zeroed();
+        libc::CPU_SET(0, &mut set);
+        let pinned = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        assert_eq!(pinned, 0, "sched_setaffinity: {}", std::io::Error::last_os_error());
+    }
+}
+
 /// The emulator, in a child process so that its work and memory are not the clients'.
 fn serve() {
     let emulator = oss_emulator::Emulator::builder().credentials(AK, SK).bucket(BUCKET).start().unwrap();
@@ -358,6 +374,11 @@ fn main() {
         return serve();
     }
     let quick = !args.iter().any(|a| a == "--bench");
+    let same_cpu = args.iter().any(|a| a == "--same-cpu");
+    if same_cpu {
+        // Before the emulator starts: it inherits the CPU.
+        pin_to_first_cpu();
+    }
     let mut child = Command::new(std::env::current_exe().unwrap())
         .arg("--serve-emulator")
         .stdin(Stdio::piped())
@@ -453,9 +474,10 @@ fn main() {
         ("peak memory added by the file append, MiB", m(&file_peak)),
     ];
     println!(
-        "oss-append against the loopback limit: one emulator (child process); medians of {} samples of \
+        "oss-append against the loopback limit: one emulator (child process{}); medians of {} samples of \
          small appends ({rounds} rounds of {small_count} per run) and of {runs} of the others; a ratio is the \
          median of the ratios of samples taken side by side",
+        if same_cpu { ", on the clients' CPU: --same-cpu" } else { "" },
         runs * rounds
     );
     println!("{:>42} {:>10} {:>10} {:>10} {:>8} {:>8}", "", "raw", "C", "Rust", "C/raw", "Rust/raw");

@@ -3,9 +3,11 @@
 #   1. the stripped release library (the shipped profile: opt-level "s", LTO, panic = "unwind"),
 #      with default features (the C ABI) and as the mobile packages build it (no C ABI; x86_64
 #      here stands for one mobile ABI), and the size each other choice would give: the C ABI kept,
-#      packed relocations, opt-level "z", panic = "abort";
+#      packed relocations, opt-level "z", panic = "abort", and (with the nightly toolchain) Rust's
+#      standard library rebuilt without its backtrace printer;
 #   2. benches/speed.rs: the raw keep-alive socket, the C ABI and the Rust appender against one
-#      emulator, side by side, medians of 9, with the goals and their ratios.
+#      emulator, side by side, medians of 9, with the goals and their ratios; then the small appends
+#      again with the clients and the emulator on one CPU.
 # `cargo test --benches` (and so CI) runs a short pass of the second part that checks the clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -18,9 +20,22 @@ size_of() {
   shift 3
   # shellcheck disable=SC2086 # the feature arguments are words
   env "$@" cargo build -q --release --lib --target-dir "$dir" $features
-  local bytes
-  bytes=$(stat -c %s "$dir/release/liboss_append.so")
-  printf '  %-66s %9d bytes  %.2f MiB  %.2fx the 2 MiB goal\n' "$label" "$bytes" \
+  print_size "$label" "$dir/release/liboss_append.so"
+}
+# label | std features | target directory | extra environment: the shipped mobile build with Rust's
+# standard library rebuilt along with it (nightly's -Zbuild-std), so LTO reaches into std too.
+size_with_std() {
+  local label=$1 std_features=$2 dir=target/size/$3 host
+  shift 3
+  host=$(rustc -vV | sed -n 's/^host: //p')
+  env "$@" cargo +nightly build -q --release --lib --target-dir "$dir" --target "$host" \
+    -Zbuild-std=std,panic_unwind -Zbuild-std-features="$std_features" $mobile
+  print_size "$label" "$dir/$host/release/liboss_append.so"
+}
+print_size() {
+  local label=$1 bytes
+  bytes=$(stat -c %s "$2")
+  printf '  %-80s %9d bytes  %.2f MiB  %.2fx the 2 MiB goal\n' "$label" "$bytes" \
     "$(awk "BEGIN { print $bytes / 1048576 }")" "$(awk "BEGIN { print $bytes / $goal }")"
 }
 # What the Kotlin and Swift packages ship: the mobile feature without the C ABI.
@@ -35,5 +50,20 @@ size_of "mobile, panic = abort (Kotlin/Swift lose panics as errors)" "$mobile" a
 size_of "mobile, panic = abort and packed relocations" "$mobile" abort-relr CARGO_PROFILE_RELEASE_PANIC=abort \
   RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
 
+# Rust's std, rebuilt: not how the packages are built (that needs the nightly toolchain), but what
+# it would save. Without std's "backtrace" feature a panic's message still reaches Kotlin and Swift;
+# only the stack trace printed to stderr goes.
+if cargo +nightly --version >/dev/null 2>&1 &&
+  rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
+  size_with_std "mobile, std rebuilt (nightly -Zbuild-std) without its backtrace printer" panic-unwind std
+  size_with_std "mobile, std rebuilt without backtraces, optimize_for_size, relocations packed" \
+    panic-unwind,optimize_for_size std-small RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
+else
+  echo "  SKIPPED the rows with std rebuilt: they need the nightly toolchain and its rust-src component" \
+    "(rustup toolchain install nightly --component rust-src)"
+fi
+
 echo "== speed against the loopback limit"
 cargo bench --bench speed
+echo "== small appends again, the clients and the emulator on one CPU (no wake-ups across CPUs)"
+cargo bench --bench speed -- --only small --same-cpu

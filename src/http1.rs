@@ -166,8 +166,8 @@ pub(crate) fn write_request_head(
     out.extend_from_slice(b"\r\n");
 }
 
-/// `n` in decimal, without a formatting call.
-pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
+/// The decimal digits of `n`, without a formatting call: `digits[at..]`.
+fn decimal_digits(mut n: u64) -> ([u8; 20], usize) {
     let mut digits = [0u8; 20];
     let mut at = digits.len();
     loop {
@@ -175,10 +175,22 @@ pub(crate) fn push_decimal(out: &mut Vec<u8>, mut n: u64) {
         digits[at] = b'0' + (n % 10) as u8;
         n /= 10;
         if n == 0 {
-            break;
+            return (digits, at);
         }
     }
+}
+
+/// `n` in decimal, after what `out` holds.
+pub(crate) fn push_decimal(out: &mut Vec<u8>, n: u64) {
+    let (digits, at) = decimal_digits(n);
     out.extend_from_slice(&digits[at..]);
+}
+
+/// `text` becomes `n` in decimal, in the memory it has.
+pub(crate) fn set_decimal(text: &mut String, n: u64) {
+    let (digits, at) = decimal_digits(n);
+    text.clear();
+    text.push_str(std::str::from_utf8(&digits[at..]).expect("decimal digits are ASCII"));
 }
 
 /// A response head, read.
@@ -397,10 +409,13 @@ mod tests {
 
     #[test]
     fn numbers_are_written_in_decimal() {
+        let mut text = String::from("a longer text before");
         for n in [0, 7, 10, 443, 65_535, 5 << 30, u64::MAX] {
             let mut out = b"x".to_vec();
             push_decimal(&mut out, n);
             assert_eq!(out, format!("x{n}").into_bytes());
+            set_decimal(&mut text, n);
+            assert_eq!(text, n.to_string());
         }
     }
 

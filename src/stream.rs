@@ -27,11 +27,40 @@ pub(crate) struct AppendStream {
     pub bucket: String,
     pub key: String,
     pub tail: Tail,
+    /// The last append's query and headers, their memory used again by the next.
+    reused: Reused,
+}
+
+/// An append's query (`append`, `position`) and headers (`Content-Length` first), kept between
+/// appends so that the next one writes its numbers into the same strings instead of allocating
+/// seven times.
+#[derive(Debug, Clone, Default)]
+struct Reused {
+    query: Vec<(String, String)>,
+    headers: Vec<(String, String)>,
+}
+
+impl Reused {
+    /// The query and headers of an append of `length` bytes at `position`: the numbers written,
+    /// every other header left out.
+    fn take(&mut self, position: u64, length: u64) -> (Vec<(String, String)>, Vec<(String, String)>) {
+        let Reused { mut query, mut headers } = std::mem::take(self);
+        if query.len() != 2 {
+            query = vec![("append".into(), String::new()), ("position".into(), String::new())];
+        }
+        crate::http1::set_decimal(&mut query[1].1, position);
+        if headers.first().is_none_or(|(name, _)| name != "Content-Length") {
+            headers = vec![("Content-Length".into(), String::new())];
+        }
+        headers.truncate(1);
+        crate::http1::set_decimal(&mut headers[0].1, length);
+        (query, headers)
+    }
 }
 
 impl AppendStream {
     pub(crate) fn new(bucket: impl Into<String>, key: impl Into<String>, tail: Tail) -> Self {
-        Self { bucket: bucket.into(), key: key.into(), tail }
+        Self { bucket: bucket.into(), key: key.into(), tail, reused: Reused::default() }
     }
 
     /// Appends `body` where the object ends; see [`Client::append_object`] for what the outcome means.
@@ -50,17 +79,17 @@ impl AppendStream {
         }
         // Headers are checked now so bad input fails before any request, HEAD included; the
         // create-time ones (from `create_time` on) go only with the append that creates the object.
-        let (mut headers, create_time) = options.headers.checked_headers(true)?;
+        let (mut object_headers, create_time) = options.headers.checked_headers(true)?;
         let cancel = options.cancel.as_ref();
         let (position, crc_before) = self.start(client, options, &mut source)?;
         validate::append_range(position, length)?;
 
         if position != 0 {
-            headers.truncate(create_time);
+            object_headers.truncate(create_time);
         }
+        let (query, mut headers) = self.reused.take(position, length);
+        headers.append(&mut object_headers);
         client.add_content_md5(&options.headers.content_md5, &mut source, &mut headers)?;
-        headers.push(("Content-Length".into(), length.to_string()));
-        let query = vec![("append".to_string(), String::new()), ("position".to_string(), position.to_string())];
         let mut call = Call { method: "POST", bucket: &self.bucket, key: Some(&self.key), query, headers };
 
         // The body's CRC continues the object's when that is known, so the success path needs no
@@ -124,6 +153,8 @@ impl AppendStream {
                 }
             }
         });
+        // Every signing header is gone from the call again (the transport cuts them off).
+        self.reused = Reused { query: std::mem::take(&mut call.query), headers: std::mem::take(&mut call.headers) };
         let outcome = match outcome {
             Ok(result) => {
                 self.tail = Tail::At { position: result.next_position, crc64: Some(result.crc64) };
