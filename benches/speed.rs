@@ -481,8 +481,27 @@ fn main() {
         runs * rounds
     );
     println!("{:>42} {:>10} {:>10} {:>10} {:>8} {:>8}", "", "raw", "C", "Rust", "C/raw", "Rust/raw");
+    // A figure not measured in this run (`--only`, `--client`) is left out; a ratio to a raw figure
+    // of 0 (allocations, memory added) is shown as "-".
+    let cell = |value: f64, width: usize, digits: usize| {
+        if value.is_finite() {
+            format!("{value:>width$.digits$}")
+        } else {
+            format!("{:>width$}", "-")
+        }
+    };
     for (label, ([raw, c, rust], [c_ratio, rust_ratio])) in &figures {
-        println!("{label:>42} {raw:>10.1} {c:>10.1} {rust:>10.1} {c_ratio:>8.2} {rust_ratio:>8.2}");
+        if [raw, c, rust].iter().all(|v| v.is_nan()) {
+            continue;
+        }
+        println!(
+            "{label:>42} {} {} {} {} {}",
+            cell(*raw, 10, 1),
+            cell(*c, 10, 1),
+            cell(*rust, 10, 1),
+            cell(*c_ratio, 8, 2),
+            cell(*rust_ratio, 8, 2)
+        );
     }
     println!(
         "{:>42} {:>10.1}   (median of 101; its TLS configuration is built at its first HTTPS connection)",
