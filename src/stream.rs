@@ -36,14 +36,17 @@ pub(crate) struct AppendStream {
 /// seven times.
 #[derive(Debug, Clone, Default)]
 struct Reused {
-    query: Vec<(String, String)>,
-    headers: Vec<(String, String)>,
+    query: Pairs,
+    headers: Pairs,
 }
+
+/// A query's or headers' (name, value) pairs, as a [`Call`] holds them.
+type Pairs = Vec<(String, String)>;
 
 impl Reused {
     /// The query and headers of an append of `length` bytes at `position`: the numbers written,
     /// every other header left out.
-    fn take(&mut self, position: u64, length: u64) -> (Vec<(String, String)>, Vec<(String, String)>) {
+    fn take(&mut self, position: u64, length: u64) -> (Pairs, Pairs) {
         let Reused { mut query, mut headers } = std::mem::take(self);
         if query.len() != 2 {
             query = vec![("append".into(), String::new()), ("position".into(), String::new())];
