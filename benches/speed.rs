@@ -347,15 +347,22 @@ impl Drop for Clients {
     }
 }
 
-/// Keeps this process (and the children it starts after) on the first CPU: with `--same-cpu`, the
-/// clients and the emulator take turns on one CPU, and no answer wakes a client across CPUs. On a
-/// virtual machine such a wake-up costs kernel time that varies with the machine, not the client.
+/// Keeps the calling thread, and the threads and processes it starts after, on the first CPU it may
+/// run on: with `--same-cpu`, the clients and the emulator take turns on one CPU, and no answer
+/// wakes a client across CPUs. On a virtual machine such a wake-up costs kernel time that varies
+/// with the machine, not the client.
 fn pin_to_first_cpu() {
-    // SAFETY: a zeroed cpu_set_t is an empty set; the calls take valid pointers to it.
+    let size = std::mem::size_of::<libc::cpu_set_t>();
+    // SAFETY: cpu_set_t is plain data (zeroed: an empty set); the calls take valid pointers to it.
     unsafe {
+        let mut allowed: libc::cpu_set_t = std::mem::zeroed();
+        let asked = libc::sched_getaffinity(0, size, &mut allowed);
+        assert_eq!(asked, 0, "sched_getaffinity: {}", std::io::Error::last_os_error());
+        let first =
+            (0..libc::CPU_SETSIZE as usize).find(|&cpu| libc::CPU_ISSET(cpu, &allowed)).expect("a CPU to run on");
         let mut set: libc::cpu_set_t = std::mem::zeroed();
-        libc::CPU_SET(0, &mut set);
-        let pinned = libc::sched_setaffinity(0, std::mem::size_of::<libc::cpu_set_t>(), &set);
+        libc::CPU_SET(first, &mut set);
+        let pinned = libc::sched_setaffinity(0, size, &set);
         assert_eq!(pinned, 0, "sched_setaffinity: {}", std::io::Error::last_os_error());
     }
 }

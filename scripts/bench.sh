@@ -28,6 +28,7 @@ size_with_std() {
   local label=$1 std_features=$2 dir=target/size/$3 host
   shift 3
   host=$(rustc -vV | sed -n 's/^host: //p')
+  # shellcheck disable=SC2086 # the feature arguments are words
   env "$@" cargo +nightly build -q --release --lib --target-dir "$dir" --target "$host" \
     -Zbuild-std=std,panic_unwind -Zbuild-std-features="$std_features" $mobile
   print_size "$label" "$dir/$host/release/liboss_append.so"
@@ -51,13 +52,16 @@ size_of "mobile, panic = abort and packed relocations" "$mobile" abort-relr CARG
   RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
 
 # Rust's std, rebuilt: not how the packages are built (that needs the nightly toolchain), but what
-# it would save. Without std's "backtrace" feature a panic's message still reaches Kotlin and Swift;
-# only the stack trace printed to stderr goes.
-if cargo +nightly --version >/dev/null 2>&1 &&
-  rustup component list --toolchain nightly --installed 2>/dev/null | grep -q '^rust-src'; then
-  size_with_std "mobile, std rebuilt (nightly -Zbuild-std) without its backtrace printer" panic-unwind std
+# it would save. Cargo's own list of std features is panic-unwind and backtrace: these rows leave out
+# backtrace, std's stack trace printer. A panic's message still reaches Kotlin and Swift; only the
+# stack trace printed to stderr goes.
+nightly_parts=$(rustup component list --toolchain nightly --installed 2>/dev/null || true)
+if cargo +nightly --version >/dev/null 2>&1 && grep -q '^rust-src' <<<"$nightly_parts"; then
+  size_with_std "mobile, std rebuilt (nightly -Zbuild-std) without its backtrace printer" panic-unwind std ||
+    echo "  FAILED: the build with std rebuilt (above); the other figures go on"
   size_with_std "mobile, std rebuilt without backtraces, optimize_for_size, relocations packed" \
-    panic-unwind,optimize_for_size std-small RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs"
+    panic-unwind,optimize_for_size std-small RUSTFLAGS="-C link-arg=-Wl,-z,pack-relative-relocs" ||
+    echo "  FAILED: the build with std rebuilt (above); the other figures go on"
 else
   echo "  SKIPPED the rows with std rebuilt: they need the nightly toolchain and its rust-src component" \
     "(rustup toolchain install nightly --component rust-src)"

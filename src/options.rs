@@ -129,16 +129,17 @@ impl ObjectHeaders {
     /// Checks every value and writes the HTTP headers. `creating` includes the create-time headers;
     /// `for_append` limits the storage classes to those appendable objects support.
     pub(crate) fn to_headers(&self, creating: bool, for_append: bool) -> Result<Vec<(String, String)>, Error> {
-        let (mut out, always) = self.checked_headers(for_append)?;
-        if !creating {
-            out.truncate(always);
-        }
-        Ok(out)
+        Ok(self.checked_headers(creating, for_append)?.0)
     }
 
-    /// Checks every value and writes the HTTP headers, the create-time ones last: they start at the
-    /// index returned (an append past 0 sends the headers before it).
-    pub(crate) fn checked_headers(&self, for_append: bool) -> Result<(Vec<(String, String)>, usize), Error> {
+    /// Checks every value and writes the HTTP headers, the create-time ones last (only when
+    /// `creating`): they start at the index returned, so an append that turns out not to create the
+    /// object sends the headers before it.
+    pub(crate) fn checked_headers(
+        &self,
+        creating: bool,
+        for_append: bool,
+    ) -> Result<(Vec<(String, String)>, usize), Error> {
         let mut out = Vec::new();
         let mut push = |name: &str, label: Argument, value: &str| -> Result<(), Error> {
             validate::header_value(label, value)?;
@@ -185,11 +186,15 @@ impl ObjectHeaders {
         for (name, label, value) in create_time {
             if let Some(value) = value {
                 validate::header_value(label, value)?;
-                out.push((name.to_string(), value.clone()));
+                if creating {
+                    out.push((name.to_string(), value.clone()));
+                }
             }
         }
-        for (name, value) in &self.metadata {
-            out.push((format!("x-oss-meta-{}", name.to_ascii_lowercase()), value.clone()));
+        if creating {
+            for (name, value) in &self.metadata {
+                out.push((format!("x-oss-meta-{}", name.to_ascii_lowercase()), value.clone()));
+            }
         }
         Ok((out, always))
     }

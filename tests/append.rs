@@ -199,8 +199,17 @@ fn create_time_headers_go_only_on_the_creating_append() {
     let mut log = client.appender(BUCKET, "meta.log").with_options(AppendOptions::new().headers(headers));
     log.append(b"first").unwrap();
     log.append(b"second").unwrap();
+    log.append(b"third").unwrap();
     let posts: Vec<_> = emu.requests().into_iter().filter(|r| r.method == "POST").collect();
     let has = |i: usize, name: &str| posts[i].headers.iter().any(|(n, _)| n == name);
+    // An append's query and headers are made from the last one's: nothing of it stays behind.
+    for (i, post) in posts.iter().enumerate() {
+        for name in ["content-length", "content-md5", "x-oss-traffic-limit", "x-oss-date", "authorization"] {
+            let count = post.headers.iter().filter(|(n, _)| n == name).count();
+            assert_eq!(count, 1, "append {i} carries {name} {count} times");
+        }
+    }
+    assert_eq!(posts[2].headers.iter().find(|(n, _)| n == "content-length").map(|(_, v)| v.as_str()), Some("5"));
     for name in [
         "content-type",
         "cache-control",
@@ -222,9 +231,9 @@ fn create_time_headers_go_only_on_the_creating_append() {
     }
     let meta = client.head_object(BUCKET, "meta.log").unwrap();
     assert!(meta.is_appendable());
-    assert_eq!(meta.content_length, 11);
-    assert_eq!(meta.next_append_position, Some(11));
-    assert_eq!(meta.crc64, Some(checksum(b"firstsecond")));
+    assert_eq!(meta.content_length, 16);
+    assert_eq!(meta.next_append_position, Some(16));
+    assert_eq!(meta.crc64, Some(checksum(b"firstsecondthird")));
     assert_eq!(meta.content_type.as_deref(), Some("text/plain"));
     assert_eq!(meta.storage_class.as_deref(), Some("IA"));
     // Every header the service returns for an appendable object.
