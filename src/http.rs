@@ -349,9 +349,23 @@ impl Agent {
         if let Some(body) = request.body.as_deref_mut() {
             left = body.len();
             if left <= COPY_MAX as u64 {
-                out.resize(head_len + left as usize, 0);
-                read_body(body, &mut out[head_len..])?;
-                left = 0;
+                // From memory it is appended as it is; another body is read into zeroed space.
+                while left > 0 {
+                    match body.next_slice(left as usize) {
+                        Some(Ok(slice)) if !slice.is_empty() => {
+                            out.extend_from_slice(slice);
+                            left -= slice.len() as u64;
+                        }
+                        Some(Ok(_)) => return Err(HttpError::Body(io::ErrorKind::UnexpectedEof.into())),
+                        Some(Err(e)) => return Err(HttpError::Body(e)),
+                        None => {
+                            let at = out.len();
+                            out.resize(at + left as usize, 0);
+                            read_body(body, &mut out[at..])?;
+                            left = 0;
+                        }
+                    }
+                }
             }
         }
         // A larger body goes out from the caller's memory when it is there, else through a buffer;
