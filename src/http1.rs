@@ -38,7 +38,12 @@ impl Headers {
 
     /// Every field named `name`, in order.
     pub fn get_all<'s>(&'s self, name: &'s str) -> impl Iterator<Item = &'s str> + 's {
-        self.iter().filter(move |(n, _)| n.eq_ignore_ascii_case(name)).map(|(_, v)| v)
+        // Names compared as bytes, a value sliced only for a field that matches.
+        let text = self.text.as_bytes();
+        self.spans
+            .iter()
+            .filter(move |&&(start, middle, _)| text[start..middle].eq_ignore_ascii_case(name.as_bytes()))
+            .map(|&(_, middle, end)| &self.text[middle..end])
     }
 
     /// Every field, as (name, value).
@@ -231,10 +236,14 @@ pub(crate) fn parse_response_head(input: &[u8]) -> Result<Option<(Head, usize)>,
         return Err(format!("status {status}"));
     }
     let mut headers = Headers::with_capacity(used, response.headers.len());
+    // The head is checked as UTF-8 once, and each value taken from it by its place; a head that is
+    // not UTF-8 has its values made lossy one by one.
+    let text = std::str::from_utf8(&input[..used]).ok();
     for field in response.headers.iter() {
-        match std::str::from_utf8(field.value) {
-            Ok(value) => headers.append(field.name, value),
-            Err(_) => headers.append(field.name, String::from_utf8_lossy(field.value)),
+        let at = (field.value.as_ptr() as usize).wrapping_sub(input.as_ptr() as usize);
+        match text.and_then(|text| text.get(at..)?.get(..field.value.len())) {
+            Some(value) => headers.append(field.name, value),
+            None => headers.append(field.name, String::from_utf8_lossy(field.value)),
         }
     }
     let http11 = response.version == Some(1);
@@ -406,6 +415,21 @@ pub(crate) fn dechunk(body: &[u8], step: usize) -> Result<Option<(Vec<u8>, usize
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn header_values_are_text_and_bytes_that_are_not_utf8_are_replaced() {
+        let head = b"HTTP/1.1 200 OK\r\nETag: \"caf\xc3\xa9\"\r\nEmpty:\r\nx-oss-request-id:  id-1 \r\n\r\n";
+        let (parsed, used) = parse_response_head(head).unwrap().unwrap();
+        assert_eq!(used, head.len());
+        let head = parsed;
+        assert_eq!(head.headers.get("etag"), Some("\"caf\u{e9}\""));
+        assert_eq!(head.headers.get("empty"), Some(""));
+        assert_eq!(head.headers.get("X-OSS-Request-Id"), Some("id-1"));
+        let broken = b"HTTP/1.1 200 OK\r\nETag: \"caf\xff\"\r\nx-oss-request-id: id-2\r\n\r\n";
+        let (head, _) = parse_response_head(broken).unwrap().unwrap();
+        assert_eq!(head.headers.get("etag"), Some("\"caf\u{fffd}\""));
+        assert_eq!(head.headers.get("x-oss-request-id"), Some("id-2"));
+    }
 
     #[test]
     fn numbers_are_written_in_decimal() {
