@@ -353,6 +353,7 @@ impl Agent {
                 while left > 0 {
                     match body.next_slice(left as usize) {
                         Some(Ok(slice)) if !slice.is_empty() => {
+                            debug_assert!(slice.len() as u64 <= left, "a slice longer than asked for");
                             out.extend_from_slice(slice);
                             left -= slice.len() as u64;
                         }

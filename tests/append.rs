@@ -321,6 +321,28 @@ fn progress_returning_false_cancels_and_nothing_is_appended() {
 }
 
 #[test]
+fn a_small_body_reports_its_progress_once_and_a_false_from_it_cancels() {
+    // A body this small goes out in one piece with the request's head.
+    let emu = emulator();
+    let client = client(&emu);
+    let content = data(1024, 8);
+    let seen = Arc::new(Mutex::new(Vec::new()));
+    let sink = seen.clone();
+    let options = AppendOptions::new().position(0).progress(move |sent, total| {
+        sink.lock().unwrap().push((sent, total));
+        true
+    });
+    client.append_object(BUCKET, "small", &content, &options).unwrap();
+    assert_eq!(*seen.lock().unwrap(), [(1024, 1024)]);
+    assert_eq!(emu.object_data(BUCKET, "small").unwrap(), content);
+
+    let options = AppendOptions::new().position(0).progress(|_, _| false);
+    let err = client.append_object(BUCKET, "small-cancelled", &content, &options).unwrap_err();
+    assert!(matches!(err, Error::Cancelled), "{err:?}");
+    assert!(emu.object(BUCKET, "small-cancelled").is_none());
+}
+
+#[test]
 fn a_cancel_token_stops_the_upload_from_another_thread() {
     let emu = emulator();
     let client = client(&emu);

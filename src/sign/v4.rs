@@ -171,7 +171,7 @@ pub fn canonical_request(request: &SignRequest<'_>, additional: &[String]) -> St
             Some(slot) => *slot = header,
             None => {
                 if spilled.is_empty() {
-                    spilled.extend(inline.iter().cloned());
+                    spilled.extend(inline.iter_mut().map(std::mem::take));
                 }
                 spilled.push(header);
             }
@@ -448,12 +448,15 @@ mod tests {
             canonical_request(&request, &[]),
             "POST\n/b/k\n\ncontent-type:t\nx-oss-a:1\nx-oss-a:2\nx-oss-b:1\n\n\nUNSIGNED-PAYLOAD"
         );
-        // More signed headers than are sorted on the stack.
-        let many: Vec<(String, String)> =
-            (0..20).rev().map(|i| (format!("X-Oss-Meta-{i:02}"), i.to_string())).collect();
-        let request = SignRequest { headers: &many, ..request };
-        let lines: String = (0..20).map(|i| format!("x-oss-meta-{i:02}:{i}\n")).collect();
-        assert_eq!(canonical_request(&request, &[]), format!("POST\n/b/k\n\n{lines}\n\nUNSIGNED-PAYLOAD"));
+        // As many signed headers as are sorted on the stack, and more.
+        for count in [7, 8, 9, 16, 17, 20] {
+            let many: Vec<(String, String)> =
+                (0..count).rev().map(|i| (format!("X-Oss-Meta-{i:02}"), i.to_string())).collect();
+            let request = SignRequest { headers: &many, ..request };
+            let lines: String = (0..count).map(|i| format!("x-oss-meta-{i:02}:{i}\n")).collect();
+            let expected = format!("POST\n/b/k\n\n{lines}\n\nUNSIGNED-PAYLOAD");
+            assert_eq!(canonical_request(&request, &[]), expected, "{count} headers");
+        }
     }
 
     #[test]
