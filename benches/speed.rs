@@ -24,7 +24,10 @@
 //! (`--client raw`, `c` or `rust`: one client). `-- --same-cpu` keeps the clients and the emulator
 //! on one CPU: no answer then wakes a client across CPUs, which on a virtual machine costs the
 //! client kernel time that moves with the machine (the raw client's own CPU per append swings
-//! between about 17 and 27 µs from run to run here; on one CPU, about 9).
+//! between about 17 and 27 µs from run to run here; on one CPU, about 9). `-- --raw-probes` has the
+//! raw client make the system calls the library adds to a request too (the liveness probe of its
+//! kept connection, and read/write timeouts on its socket), so that what is left between them is
+//! the library's own work.
 
 use std::ffi::CString;
 use std::io::{IoSlice, Read, Write};
@@ -147,13 +150,21 @@ struct Raw {
     stream: TcpStream,
     host: String,
     scratch: Vec<u8>,
+    /// `--raw-probes`: the system calls the library adds to a request, made too.
+    probes: bool,
 }
 
 impl Raw {
-    fn connect(host: &str) -> Raw {
+    fn connect(host: &str, probes: bool) -> Raw {
         let stream = TcpStream::connect(host).unwrap();
         stream.set_nodelay(true).unwrap();
-        Raw { stream, host: host.to_string(), scratch: vec![0; 64 << 10] }
+        if probes {
+            // The library's read/write timeouts (its default), set once, as it keeps them.
+            let timeout = Some(std::time::Duration::from_secs(60));
+            stream.set_read_timeout(timeout).unwrap();
+            stream.set_write_timeout(timeout).unwrap();
+        }
+        Raw { stream, host: host.to_string(), scratch: vec![0; 64 << 10], probes }
     }
 
     /// The head of a signed append of `length` bytes at `position` to `key`.
@@ -177,6 +188,21 @@ impl Raw {
 
     /// Sends `head` and `body` with vectored writes and reads the answer, which must be a 200.
     fn exchange(&mut self, head: &[u8], body: &[u8]) {
+        if self.probes {
+            // The liveness probe of a kept connection, as the library makes it (src/tcp.rs).
+            use std::os::fd::AsRawFd;
+            let mut byte = 0u8;
+            // SAFETY: one byte into a live local, on this client's own socket.
+            let got = unsafe {
+                libc::recv(
+                    self.stream.as_raw_fd(),
+                    (&mut byte as *mut u8).cast(),
+                    1,
+                    libc::MSG_PEEK | libc::MSG_DONTWAIT,
+                )
+            };
+            assert!(got < 0, "the emulator closed the connection or sent what was not asked for");
+        }
         let (mut head, mut body) = (head, body);
         while !head.is_empty() || !body.is_empty() {
             let n = self.stream.write_vectored(&[IoSlice::new(head), IoSlice::new(body)]).unwrap();
@@ -224,12 +250,13 @@ enum Who {
 
 struct Clients {
     host: String,
+    raw_probes: bool,
     rust: Client,
     c: *mut oss_append_client,
 }
 
 impl Clients {
-    fn new(endpoint: &str) -> Clients {
+    fn new(endpoint: &str, raw_probes: bool) -> Clients {
         let rust =
             Client::builder().endpoint(endpoint).region(REGION).credentials(Credentials::new(AK, SK)).build().unwrap();
         let c = {
@@ -247,7 +274,7 @@ impl Clients {
             client
         };
         let host = endpoint.trim_start_matches("http://").to_string();
-        Clients { host, rust, c }
+        Clients { host, raw_probes, rust, c }
     }
 
     /// `count` appends of `body` to a new object `key`, by `who`; the connection and the first
@@ -257,7 +284,7 @@ impl Clients {
         let size = body.len() as u64;
         match who {
             Who::Raw => {
-                let mut raw = Raw::connect(&self.host);
+                let mut raw = Raw::connect(&self.host, self.raw_probes);
                 let heads: Vec<Vec<u8>> = (0..=count as u64).map(|i| raw.head(key, i * size, size)).collect();
                 raw.exchange(&heads[0], body);
                 measure(|| heads[1..].iter().for_each(|head| raw.exchange(head, body)))
@@ -300,7 +327,7 @@ impl Clients {
         let _ = self.rust.delete_object(BUCKET, key);
         let run = match who {
             Who::Raw => {
-                let mut raw = Raw::connect(&self.host);
+                let mut raw = Raw::connect(&self.host, self.raw_probes);
                 let head = raw.head(key, 0, size);
                 let mut chunk = vec![0u8; 1 << 20];
                 measure(|| {
@@ -394,7 +421,8 @@ fn main() {
         .unwrap();
     let mut endpoint = String::new();
     std::io::BufRead::read_line(&mut std::io::BufReader::new(child.stdout.as_mut().unwrap()), &mut endpoint).unwrap();
-    let clients = Clients::new(endpoint.trim());
+    let raw_probes = args.iter().any(|a| a == "--raw-probes");
+    let clients = Clients::new(endpoint.trim(), raw_probes);
 
     // Small appends go in rounds within a run, the clients taking turns in a rotating order, so each
     // round's three figures are taken within a fraction of a second of each other.
@@ -484,7 +512,12 @@ fn main() {
         "oss-append against the loopback limit: one emulator (child process{}); medians of {} samples of \
          small appends ({rounds} rounds of {small_count} per run) and of {runs} of the others; a ratio is the \
          median of the ratios of samples taken side by side",
-        if same_cpu { ", on the clients' CPU: --same-cpu" } else { "" },
+        match (same_cpu, raw_probes) {
+            (false, false) => "",
+            (true, false) => ", on the clients' CPU: --same-cpu",
+            (false, true) => "; the raw client probes and times out as the library does: --raw-probes",
+            (true, true) => ", on the clients' CPU; the raw client probes and times out as the library does",
+        },
         runs * rounds
     );
     println!("{:>42} {:>10} {:>10} {:>10} {:>8} {:>8}", "", "raw", "C", "Rust", "C/raw", "Rust/raw");
@@ -515,7 +548,8 @@ fn main() {
         "making a client (Rust), µs",
         client_creation_micros(endpoint.trim())
     );
-    if quick || only.is_some() || client.is_some() {
+    // The goals are against the plain raw client.
+    if quick || only.is_some() || client.is_some() || raw_probes {
         return;
     }
     let [small_c, small_rust] = figures[0].1 .1;

@@ -7,7 +7,8 @@
 #      standard library rebuilt without its backtrace printer;
 #   2. benches/speed.rs: the raw keep-alive socket, the C ABI and the Rust appender against one
 #      emulator, side by side, medians of 9, with the goals and their ratios; then the small appends
-#      again with the clients and the emulator on one CPU.
+#      again with the clients and the emulator on one CPU, and once more with the raw client making
+#      the library's extra system calls too (what is left between them is the library's own work).
 # `cargo test --benches` (and so CI) runs a short pass of the second part that checks the clients.
 set -euo pipefail
 cd "$(dirname "$0")/.."
@@ -71,3 +72,5 @@ echo "== speed against the loopback limit"
 cargo bench --bench speed
 echo "== small appends again, the clients and the emulator on one CPU (no wake-ups across CPUs)"
 cargo bench --bench speed -- --only small --same-cpu
+echo "== the same, the raw client making the library's extra system calls too (probe, socket timeouts)"
+cargo bench --bench speed -- --only small --same-cpu --raw-probes

@@ -82,18 +82,16 @@ impl AppendStream {
         }
         // Headers are checked now so bad input fails before any request, HEAD included; the
         // create-time ones (from `create_time` on) go only with the append that creates the object,
-        // and are not even written when the object's end is known to be past 0.
+        // and are not even written when the object's end is known to be past 0 (`start` then
+        // appends there).
         let may_create = !matches!(self.tail, Tail::At { position, .. } if position > 0);
         let (mut object_headers, create_time) = options.headers.checked_headers(may_create, true)?;
         let cancel = options.cancel.as_ref();
         let (position, crc_before) = self.start(client, options, &mut source)?;
         validate::append_range(position, length)?;
-
+        debug_assert!(may_create || position > 0, "a known end past 0 is where the append goes");
         if position != 0 {
             object_headers.truncate(create_time);
-        } else if !may_create {
-            // The end known before was not where the object ends (not seen so far): written now.
-            object_headers = options.headers.checked_headers(true, true)?.0;
         }
         let (query, mut headers) = self.reused.take(position, length);
         headers.append(&mut object_headers);
