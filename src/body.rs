@@ -288,7 +288,7 @@ impl Upload<'_, '_> {
     }
 }
 
-impl crate::http::Outgoing for Upload<'_, '_> {
+impl crate::net::http::Outgoing for Upload<'_, '_> {
     fn len(&self) -> u64 {
         self.source.len()
     }

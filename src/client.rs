@@ -1,6 +1,6 @@
 //! The blocking client: the operations, read as the protocol. Signing, sending, retrying and error
 //! mapping are the transport's ([`crate::transport`]); appends are the append stream's
-//! ([`crate::stream`]); proving an append's outcome is [`crate::settle`]'s.
+//! ([`crate::append::stream`]); proving an append's outcome is [`crate::append::settle`]'s.
 
 use std::io::{Read, Write};
 use std::sync::Arc;
@@ -11,10 +11,7 @@ use crate::body::{Body, CancelToken, Source, Upload};
 use crate::config::{ClientBuilder, Config};
 use crate::crc64::Crc64;
 use crate::error::{Argument, Error};
-use crate::options::{
-    AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectMeta, PutOptions, PutResult,
-};
-use crate::stream::{AppendStream, Tail};
+use crate::options::{AppendOptions, ByteRange, ContentMd5, GetResult, ObjectMeta, PutOptions, PutResult};
 use crate::transport::{check_cancel, header, header_u64, Call, Transport};
 use crate::validate;
 
@@ -36,6 +33,13 @@ impl std::fmt::Debug for Client {
     }
 }
 
+impl ClientBuilder {
+    /// Checks the settings and makes the client.
+    pub fn build(self) -> Result<Client, Error> {
+        Client::new(self.into_config()?)
+    }
+}
+
 impl Client {
     /// A builder with every setting at its default.
     pub fn builder() -> ClientBuilder {
@@ -49,36 +53,6 @@ impl Client {
 
     pub(crate) fn transport(&self) -> &Transport {
         &self.inner
-    }
-
-    /// Appends `body` to the object `key`, creating it at position 0.
-    ///
-    /// The append is verified: the object's CRC-64 before it (from `options.crc64`, a HEAD request,
-    /// or 0 at position 0) continued with the body must equal the service's `x-oss-hash-crc64ecma`.
-    /// Retryable failures ([`Error::is_retryable`]) are retried when the body can be sent again.
-    ///
-    /// The outcome is total: when an attempt's response is lost after its body was sent, the call
-    /// settles it before returning — it succeeds (with `reconciled` set) when the bytes landed, and
-    /// returns the failure only when they did not. When settling fails too, the error is
-    /// [`Error::Unsettled`]: the bytes may be in the object, and its in-flight append says how to
-    /// find out ([`Client::settle`]).
-    ///
-    /// A request still under way when the client gave up may commit after settling said it had not.
-    /// Send such an append again at the same position (an [`Appender`](crate::Appender) does): a
-    /// PositionNotEqualToLength there is then settled too, never believed. Sent again without a
-    /// position, it would be appended at the end a second time.
-    pub fn append_object<'a>(
-        &self,
-        bucket: &str,
-        key: &str,
-        body: impl Into<Body<'a>>,
-        options: &AppendOptions,
-    ) -> Result<AppendResult, Error> {
-        let tail = match options.position {
-            Some(position) => Tail::At { position, crc64: options.crc64 },
-            None => Tail::Unknown,
-        };
-        AppendStream::new(bucket, key, tail).append(self, body.into(), options)
     }
 
     pub(crate) fn add_content_md5(
@@ -448,7 +422,7 @@ fn parse_content_range(value: &str, asked: Option<ByteRange>) -> Result<(u64, u6
 }
 
 /// An object's metadata from the headers of a HEAD response.
-pub(crate) fn object_meta(headers: &crate::http1::Headers) -> ObjectMeta {
+pub(crate) fn object_meta(headers: &crate::net::http1::Headers) -> ObjectMeta {
     let metadata = headers
         .iter()
         .filter_map(|(name, value)| {

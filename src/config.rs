@@ -5,12 +5,11 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+use crate::credentials::url::CredentialsUrl;
 use crate::credentials::{Credentials, CredentialsProvider, SharedProvider};
-use crate::credentials_url::CredentialsUrl;
 use crate::error::{Argument, Error};
+pub use crate::net::tls::Trust;
 use crate::sign::SignatureVersion;
-pub use crate::tls::Trust;
-use crate::transport::Network;
 
 /// How failed requests are retried: full-jitter exponential backoff.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -96,7 +95,7 @@ impl Endpoint {
             return bad("is empty; give e.g. https://oss-cn-hangzhou.aliyuncs.com".into());
         }
         let with_scheme = if trimmed.contains("://") { trimmed.to_string() } else { format!("https://{trimmed}") };
-        let url = match crate::http1::Url::parse(&with_scheme) {
+        let url = match crate::net::http1::Url::parse(&with_scheme) {
             Ok(url) => url,
             Err(e) => return bad(format!("{shown:?} is not a URL: {e}")),
         };
@@ -332,16 +331,25 @@ impl Config {
         self.retry.validate()?;
         crate::validate::header_value(Argument::UserAgent, &self.user_agent)?;
         let path_style = endpoint.needs_path_style() || self.path_style.unwrap_or(false);
-        let tls = crate::tls::LazyConfig::new(&self.trust)?;
+        let tls = crate::net::tls::LazyConfig::new(&self.trust)?;
         let proxies = match &self.proxy {
-            Proxy::FromEnvironment => crate::http::Proxies::from_env(),
-            Proxy::Direct => crate::http::Proxies::default(),
-            Proxy::Url(url) => crate::http::Proxies::all(crate::http::Proxy::parse(url).map_err(|e| {
+            Proxy::FromEnvironment => crate::net::http::Proxies::from_env(),
+            Proxy::Direct => crate::net::http::Proxies::default(),
+            Proxy::Url(url) => crate::net::http::Proxies::all(crate::net::http::Proxy::parse(url).map_err(|e| {
                 Error::invalid(
                     Argument::Proxy,
                     format!("{} is not a proxy URL such as http://host:3128: {e}", redacted(url)),
                 )
             })?),
+        };
+        let network = crate::net::http::Settings {
+            tls,
+            proxies,
+            connect_timeout: self.connect_timeout,
+            read_write_timeout: self.read_write_timeout,
+            request_timeout: self.request_timeout,
+            user_agent: self.user_agent,
+            max_idle_connections: self.max_idle_connections,
         };
         let credentials: SharedProvider = match (self.credentials, self.credentials_url) {
             (Some(_), Some(_)) => {
@@ -355,15 +363,10 @@ impl Config {
                 }
                 credentials
             }
-            (None, Some(url)) => Arc::new(url.provider(Network {
-                tls: &tls,
-                proxies: proxies.clone(),
-                connect_timeout: self.connect_timeout,
-                read_write_timeout: self.read_write_timeout,
-                request_timeout: self.request_timeout,
-                user_agent: &self.user_agent,
-                max_idle_connections: 1,
-            })?),
+            // The token server's connections: the client's settings, one kept.
+            (None, Some(url)) => {
+                Arc::new(url.provider(crate::net::http::Settings { max_idle_connections: 1, ..network.clone() })?)
+            }
             (None, None) => return Err(Error::Credentials {
                 reason:
                     "no credentials configured; set them on the builder or in OSS_ACCESS_KEY_ID / OSS_ACCESS_KEY_SECRET"
@@ -376,14 +379,8 @@ impl Config {
             path_style,
             signature_version: self.signature_version,
             credentials,
-            connect_timeout: self.connect_timeout,
-            read_write_timeout: self.read_write_timeout,
-            request_timeout: self.request_timeout,
             retry: self.retry,
-            user_agent: self.user_agent,
-            max_idle_connections: self.max_idle_connections,
-            tls,
-            proxies,
+            network,
         })
     }
 }
@@ -401,14 +398,9 @@ pub(crate) struct Settings {
     pub path_style: bool,
     pub signature_version: SignatureVersion,
     pub credentials: SharedProvider,
-    pub connect_timeout: Duration,
-    pub read_write_timeout: Duration,
-    pub request_timeout: Option<Duration>,
     pub retry: RetryPolicy,
-    pub user_agent: String,
-    pub max_idle_connections: usize,
-    pub tls: crate::tls::LazyConfig,
-    pub proxies: crate::http::Proxies,
+    /// What its connections are made with.
+    pub network: crate::net::http::Settings,
 }
 
 /// Builds a [`Client`](crate::Client): setters over a [`Config`].
@@ -583,12 +575,13 @@ impl ClientBuilder {
         &self.config
     }
 
-    /// Checks the settings and makes the client.
-    pub fn build(self) -> Result<crate::Client, Error> {
-        if let Some(error) = self.credentials_error.or(self.ca_error) {
-            return Err(error);
+    /// The configuration, or the first error a setter met (`build`, in the client's module, makes
+    /// the client from it).
+    pub(crate) fn into_config(self) -> Result<Config, Error> {
+        match self.credentials_error.or(self.ca_error) {
+            Some(error) => Err(error),
+            None => Ok(self.config),
         }
-        crate::Client::new(self.config)
     }
 }
 

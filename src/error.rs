@@ -3,7 +3,7 @@
 use std::fmt;
 use std::sync::Arc;
 
-use crate::settle::InFlight;
+use crate::in_flight::InFlight;
 
 /// Which timeout fired.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
@@ -565,7 +565,7 @@ pub enum Error {
     #[error("TLS with {host} failed: {message}; {hint}")]
     Tls {
         /// What went wrong.
-        kind: crate::tls::TlsErrorKind,
+        kind: TlsErrorKind,
         /// The host the client was connecting to.
         host: String,
         /// The TLS library's message.
@@ -712,6 +712,45 @@ impl Error {
 impl From<ServiceError> for Error {
     fn from(e: ServiceError) -> Self {
         Error::Service(Box::new(e))
+    }
+}
+
+/// Why a TLS connection could not be made.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum TlsErrorKind {
+    /// The server's certificate is not signed by an authority this client trusts (a private CA,
+    /// a TLS-inspecting proxy, a self-signed certificate).
+    UnknownIssuer,
+    /// The certificate is for another name than the endpoint's host.
+    NameMismatch,
+    /// The certificate has expired, or is not valid yet (check this machine's clock too).
+    Expired,
+    /// The server answered in plain HTTP: the endpoint should be `http://`.
+    PlainHttp,
+    /// Another handshake failure (an unusable certificate, no protocol or cipher in common, ...).
+    Other,
+}
+
+impl TlsErrorKind {
+    /// What to do about it.
+    pub(crate) fn hint(self, host: &str) -> String {
+        match self {
+            TlsErrorKind::UnknownIssuer => format!(
+                "the certificate of {host} is not signed by an authority this client trusts: give the \
+                 authority's certificate as a CA bundle (the emulator's, a private CA's or a TLS proxy's)"
+            ),
+            TlsErrorKind::NameMismatch => {
+                format!("the certificate is not for {host}: check the endpoint's host name (and the bucket's, in virtual-host style)")
+            }
+            TlsErrorKind::Expired => {
+                "the certificate has expired or is not valid yet: renew it, or check this machine's clock".into()
+            }
+            TlsErrorKind::PlainHttp => {
+                format!("the server at {host} speaks plain HTTP, not HTTPS: use an http:// endpoint")
+            }
+            TlsErrorKind::Other => "the TLS handshake failed: check the endpoint and any proxy between".into(),
+        }
     }
 }
 

@@ -2,7 +2,7 @@
 //! and `scripts/fuzz.sh` set): the parsers of what a server sends, the spool's record decoder, and
 //! the response checks, which are not public API otherwise.
 
-pub use crate::http1::Headers as HeaderMap;
+pub use crate::net::http1::Headers as HeaderMap;
 
 use crate::{ObjectMeta, ServiceError};
 
@@ -13,7 +13,7 @@ pub fn header_map(headers: &[(&[u8], &[u8])]) -> HeaderMap {
     for (name, value) in headers {
         let valid_value = value.iter().all(|&b| b == b'\t' || (b >= b' ' && b != 0x7f));
         if let (Ok(name), true) = (std::str::from_utf8(name), valid_value) {
-            if crate::http1::is_token(name) {
+            if crate::net::http1::is_token(name) {
                 map.append(name, &String::from_utf8_lossy(value));
             }
         }
@@ -48,7 +48,7 @@ pub fn journal_encode(offset: u64, mark: &[u8], payload: &[u8]) -> Vec<u8> {
 
 /// The credentials in a token server's answer, or why there are none.
 pub fn sts_answer(bytes: &[u8]) -> Result<crate::Credentials, String> {
-    crate::credentials_url::sts_answer(bytes)
+    crate::credentials::url::sts_answer(bytes)
 }
 
 /// An answer read as the HTTP client reads it, its body given `step` bytes at a time: the head's
@@ -56,7 +56,7 @@ pub fn sts_answer(bytes: &[u8]) -> Result<crate::Credentials, String> {
 /// bytes end before the answer does.
 #[allow(clippy::type_complexity)]
 pub fn http_answer(method: &str, bytes: &[u8], step: usize) -> Result<Option<(u16, HeaderMap, Vec<u8>)>, String> {
-    use crate::http1::{framing, parse_response_head, Framing};
+    use crate::net::http1::{framing, parse_response_head, Framing};
     let Some((head, used)) = parse_response_head(bytes)? else { return Ok(None) };
     let rest = &bytes[used..];
     let body = match framing(method, &head)? {
@@ -64,7 +64,7 @@ pub fn http_answer(method: &str, bytes: &[u8], step: usize) -> Result<Option<(u1
         Framing::Length(n) if (rest.len() as u64) < n => return Ok(None),
         Framing::Length(n) => rest[..n as usize].to_vec(),
         Framing::Close => rest.to_vec(),
-        Framing::Chunked => match crate::http1::dechunk(rest, step)? {
+        Framing::Chunked => match crate::net::http1::dechunk(rest, step)? {
             Some((data, _)) => data,
             None => return Ok(None),
         },

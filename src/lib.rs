@@ -20,50 +20,60 @@
 //! # Ok::<(), oss_append::Error>(())
 //! ```
 
-mod appender;
-mod body;
-mod client;
-mod config;
+// The layers, bottom to top (see the module doc above).
 pub mod crc64;
-mod credentials;
-mod credentials_url;
 mod error;
+mod in_flight;
+mod json;
+pub mod validate;
+
+mod credentials;
+mod net;
+pub mod sign;
+
+mod body;
+mod config;
+mod options;
+mod transport;
+
+mod append;
+mod client;
+
+mod spool;
+
 #[cfg(feature = "c-api")]
 pub mod ffi;
 #[cfg(fuzzing)]
 #[doc(hidden)]
 pub mod fuzzing;
-mod http;
-mod http1;
-mod json;
 #[cfg(feature = "mobile")]
 pub mod mobile;
-mod options;
-mod settle;
-pub mod sign;
-mod spool;
-mod stream;
-mod tcp;
-mod tls;
-mod transport;
-pub mod validate;
 
-pub use appender::Appender;
+pub use append::appender::Appender;
+pub use append::settle::{NotLanded, NotLandedReason, Settlement};
 pub use body::{Body, CancelToken, ProgressFn};
 pub use client::Client;
 pub use config::{ClientBuilder, Config, Proxy, RetryPolicy};
+pub use credentials::url::CredentialsUrl;
 pub use credentials::{Credentials, CredentialsProvider, RefreshingProvider};
-pub use credentials_url::CredentialsUrl;
-pub use error::{Argument, Error, ServiceError, ServiceErrorKind, SpoolError, TimeoutKind, Unsettled};
+pub use error::{Argument, Error, ServiceError, ServiceErrorKind, SpoolError, TimeoutKind, TlsErrorKind, Unsettled};
+pub use in_flight::InFlight;
+pub use net::tls::Trust;
 pub use options::{
     AppendOptions, AppendResult, ByteRange, ContentMd5, GetResult, ObjectHeaders, ObjectMeta, PutOptions, PutResult,
 };
-pub use settle::{InFlight, NotLanded, NotLandedReason, Settlement};
 pub use sign::SignatureVersion;
 pub use spool::{
     DropReason, FullPolicy, RolloverReason, Spool, SpoolConfig, SpoolEvent, SpoolListener, SpoolStatus, SyncPolicy,
 };
-pub use tls::{TlsErrorKind, Trust};
+
+/// The rustls crypto provider the library's TLS connections are made with (ring, or aws-lc-rs with
+/// that feature), for the emulator's TLS server: both ends from one place, with no deprecated
+/// rustls call. Not part of the API.
+#[doc(hidden)]
+pub fn rustls_crypto_provider() -> std::sync::Arc<rustls::crypto::CryptoProvider> {
+    net::provider::provider()
+}
 
 #[cfg(feature = "mobile")]
 uniffi::setup_scaffolding!();

@@ -8,8 +8,8 @@ use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Mutex;
 use std::time::{Duration, Instant, SystemTime};
 
-use crate::http::{Agent, HttpError};
-use crate::http1::Headers;
+use crate::net::http::{Agent, HttpError};
+use crate::net::http1::Headers;
 
 use crate::body::{CancelToken, Upload};
 use crate::config::Settings;
@@ -31,7 +31,7 @@ pub(crate) struct Call<'r> {
     pub headers: Vec<(String, String)>,
 }
 
-pub(crate) type Response = crate::http::Response;
+pub(crate) type Response = crate::net::http::Response;
 
 /// What an attempt tells the retry loop beyond its result.
 pub(crate) struct Retry {
@@ -66,45 +66,13 @@ struct KeptKey {
     key: v4::DayKey,
 }
 
-/// A client's network settings: what its connections are made with.
-pub(crate) struct Network<'s> {
-    pub tls: &'s crate::tls::LazyConfig,
-    pub proxies: crate::http::Proxies,
-    pub connect_timeout: Duration,
-    pub read_write_timeout: Duration,
-    pub request_timeout: Option<Duration>,
-    pub user_agent: &'s str,
-    pub max_idle_connections: usize,
-}
-
-/// A connection pool with `network`'s settings. Statuses are not errors and redirects not followed.
-pub(crate) fn agent(network: Network<'_>) -> Agent {
-    Agent::new(crate::http::Settings {
-        tls: network.tls.clone(),
-        proxies: network.proxies,
-        connect_timeout: network.connect_timeout,
-        read_write_timeout: network.read_write_timeout,
-        request_timeout: network.request_timeout,
-        user_agent: network.user_agent.to_string(),
-        max_idle_connections: network.max_idle_connections,
-    })
-}
-
 /// How many suspect appends a client remembers.
 const SUSPECTS: usize = 64;
 
 impl Transport {
     pub(crate) fn new(settings: Settings) -> Self {
         Self {
-            agent: agent(Network {
-                tls: &settings.tls,
-                proxies: settings.proxies.clone(),
-                connect_timeout: settings.connect_timeout,
-                read_write_timeout: settings.read_write_timeout,
-                request_timeout: settings.request_timeout,
-                user_agent: &settings.user_agent,
-                max_idle_connections: settings.max_idle_connections,
-            }),
+            agent: Agent::new(settings.network.clone()),
             settings,
             clock_offset: AtomicI64::new(0),
             suspects: Mutex::new(VecDeque::new()),
@@ -226,7 +194,7 @@ impl Transport {
 
         let (host, path) = self.target(call);
         let endpoint = &settings.endpoint;
-        let target = crate::http::Target {
+        let target = crate::net::http::Target {
             https: endpoint.scheme == "https",
             host: &host,
             port: endpoint.port.unwrap_or(if endpoint.scheme == "https" { 443 } else { 80 }),
@@ -236,7 +204,7 @@ impl Transport {
         let agent = &self.agent;
         let result = match upload {
             Some(upload) => {
-                let request = crate::http::Request { method: call.method, target, headers, body: Some(upload) };
+                let request = crate::net::http::Request { method: call.method, target, headers, body: Some(upload) };
                 let result = agent.run(request).map_err(|e| self.map_error(e));
                 // The body reader knows whether a failure was ours: a cancel or a local read error.
                 match result {
@@ -246,7 +214,7 @@ impl Transport {
                 }
             }
             None => {
-                let request = crate::http::Request { method: call.method, target, headers, body: None };
+                let request = crate::net::http::Request { method: call.method, target, headers, body: None };
                 agent.run(request).map_err(|e| self.map_error(e))
             }
         };
@@ -281,7 +249,7 @@ impl Transport {
     /// (a body dripped or never ending is cut there: the status and headers still say the error).
     fn read_error_body(&self, response: Response) -> Vec<u8> {
         use std::io::Read;
-        let deadline = Instant::now() + self.settings.read_write_timeout;
+        let deadline = Instant::now() + self.settings.network.read_write_timeout;
         let mut reader = response.into_body();
         let mut body = Vec::new();
         let mut chunk = [0u8; 4096];
@@ -306,9 +274,9 @@ impl Transport {
         match error {
             HttpError::Timeout(kind) => {
                 let setting = match kind {
-                    TimeoutKind::Connect => settings.connect_timeout,
-                    TimeoutKind::Request => settings.request_timeout.unwrap_or_default(),
-                    _ => settings.read_write_timeout,
+                    TimeoutKind::Connect => settings.network.connect_timeout,
+                    TimeoutKind::Request => settings.network.request_timeout.unwrap_or_default(),
+                    _ => settings.network.read_write_timeout,
                 };
                 Error::Timeout { kind, millis: setting.as_millis() as u64 }
             }
@@ -341,7 +309,7 @@ impl Transport {
         match error.kind() {
             K::TimedOut | K::WouldBlock => Error::Timeout {
                 kind: TimeoutKind::ReadWrite,
-                millis: self.settings.read_write_timeout.as_millis() as u64,
+                millis: self.settings.network.read_write_timeout.as_millis() as u64,
             },
             _ => Error::Network { message: error.to_string(), source: Some(std::sync::Arc::new(error)) },
         }

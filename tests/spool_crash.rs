@@ -85,6 +85,43 @@ fn with_interval_sync_a_killed_process_loses_nothing_either() {
     crash_test("interval", kills, 1000, &["--sync-interval"]);
 }
 
+/// One process owns a spool directory (std's file lock: `flock` here, `LockFileEx` on Windows): a
+/// second process cannot open it while the first holds it, and the first's death frees it.
+#[test]
+fn a_second_process_is_locked_out_and_a_killed_owner_frees_the_directory() {
+    let emu = Emulator::builder().credentials("crash-ak", "crash-sk").bucket("crash").start().unwrap();
+    let dir = std::env::temp_dir().join(format!("oss-append-crash-lock-{}", std::process::id()));
+    let _ = std::fs::remove_dir_all(&dir);
+    let binary = child_binary();
+    let args = [dir.display().to_string(), emu.endpoint(), "100000000".to_string()];
+    let mut owner = Command::new(&binary).args(&args).stdout(Stdio::piped()).stderr(Stdio::null()).spawn().unwrap();
+    let mut first = String::new();
+    BufReader::new(owner.stdout.take().unwrap()).read_line(&mut first).unwrap();
+    assert!(first.trim().parse::<u64>().is_ok(), "the owner wrote no record: {first:?}");
+
+    // Another process: refused, with the spool's Locked error.
+    let second = Command::new(&binary).args(&args).output().unwrap();
+    let stderr = String::from_utf8_lossy(&second.stderr);
+    assert!(!second.status.success() && stderr.contains("Locked"), "a second process opened it: {stderr}");
+    // This process too.
+    let client = oss_append::Client::builder()
+        .endpoint(emu.endpoint())
+        .region("cn-hangzhou")
+        .credentials(oss_append::Credentials::new("crash-ak", "crash-sk"))
+        .build()
+        .unwrap();
+    let config = || oss_append::SpoolConfig::new("crash", "crash/{seq:4}.log");
+    let refused = oss_append::Spool::open(&dir, client.clone(), config()).unwrap_err();
+    assert!(matches!(refused, oss_append::Error::Spool(oss_append::SpoolError::Locked { .. })), "{refused:?}");
+
+    owner.kill().unwrap(); // SIGKILL: no cleanup runs, the kernel drops the lock
+    owner.wait().unwrap();
+    let spool = oss_append::Spool::open(&dir, client, config());
+    assert!(spool.is_ok(), "the killed owner's lock outlived it: {:?}", spool.err());
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 /// `per_kill`: records enough that no run finishes before its kill.
 fn crash_test(name: &str, kills: u32, per_kill: u64, flags: &[&str]) {
     let seed: u64 = std::env::var("OSS_APPEND_CRASH_SEED")

@@ -100,7 +100,8 @@ pub(crate) fn server_config(chain_pem: &[u8], key_pem: &[u8]) -> std::io::Result
     }
     let key = PrivateKeyDer::from_pem_slice(key_pem)
         .map_err(|e| invalid(format!("the TLS key is not a PEM private key: {e}")))?;
-    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    // The library's own provider: rustls's ready-made ring provider is deprecated.
+    let provider = oss_append::rustls_crypto_provider();
     let config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()
         .map_err(|e| invalid(e.to_string()))?

@@ -18,7 +18,7 @@ pub extern "system" fn Java_oss_append_OssAppendAndroid_initPlatformVerifier<'ca
     unowned_env
         .with_env(|env| -> jni::errors::Result<()> {
             rustls_platform_verifier::android::init_with_env(env, context)?;
-            crate::tls::platform_ready();
+            crate::net::tls::platform_ready();
             Ok(())
         })
         .resolve::<ThrowRuntimeExAndDefault>()

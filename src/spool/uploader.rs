@@ -9,10 +9,11 @@ use std::time::{Duration, Instant, SystemTime};
 use super::checkpoint::{Batch, Checkpoint};
 use super::journal::{self, Reader, Record, Segment};
 use super::{lock, DropReason, RolloverReason, Shared, SpoolEvent, Upload};
+use crate::append::settle::{NotLandedReason, Settlement};
 use crate::crc64;
 use crate::error::{Argument, Error, ServiceErrorKind};
+use crate::in_flight::InFlight;
 use crate::options::AppendOptions;
-use crate::settle::{InFlight, NotLandedReason, Settlement};
 use crate::RetryPolicy;
 
 /// A batch read from the journal.
@@ -141,7 +142,7 @@ impl Uploader<'_> {
         };
         let settlement = if batch.length == 0 {
             // An empty batch (marks only) changes nothing in the object.
-            Settlement::NotLanded(crate::settle::NotLanded {
+            Settlement::NotLanded(crate::append::settle::NotLanded {
                 reason: NotLandedReason::NothingAtPosition,
                 object_length: None,
                 object_crc64: None,

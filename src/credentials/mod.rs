@@ -1,11 +1,13 @@
 //! Credentials: static keys, keys from the environment, STS tokens, and providers the application
-//! implements. Secrets are never printed: `Debug` shows the access key id and whether a token is set.
+//! implements; [`url`]: the application's token server. Secrets are never printed: `Debug` shows the access key id and whether a token is set.
 
 use std::fmt;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime};
 
 use crate::error::Error;
+
+pub(crate) mod url;
 
 /// An access key pair, with a security token when it came from STS.
 #[derive(Clone, PartialEq, Eq)]

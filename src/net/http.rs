@@ -3,8 +3,8 @@
 //! whose body length is known, answers framed by length, chunks or the connection's end.
 //!
 //! A small append is one `send` of head and body and one `recv` of the answer; a connection taken
-//! from the pool is probed with one more call. The wire format is [`crate::http1`]'s; sockets and
-//! their timeouts are [`crate::tcp`]'s; TLS is [`crate::tls`]'s.
+//! from the pool is probed with one more call. The wire format is [`crate::net::http1`]'s; sockets and
+//! their timeouts are [`crate::net::tcp`]'s; TLS is [`crate::net::tls`]'s.
 //!
 //! Timeouts:
 //! - connect: resolving, connecting, the proxy's CONNECT and the TLS handshake, together;
@@ -20,8 +20,8 @@ use std::time::{Duration, Instant};
 use rustls::{ClientConnection, StreamOwned};
 
 use crate::error::TimeoutKind;
-use crate::http1::{self, Chunked, Framing, Headers, Step};
-use crate::tcp::{self, Kept};
+use crate::net::http1::{self, Chunked, Framing, Headers, Step};
+use crate::net::tcp::{self, Kept};
 
 /// How long an idle connection is kept.
 const MAX_IDLE_AGE: Duration = Duration::from_secs(15);
@@ -56,7 +56,7 @@ pub(crate) enum HttpError {
     Io(io::Error),
     /// The answer is not HTTP/1.1 the client can read.
     Protocol(String),
-    Tls(crate::tls::TlsFailure),
+    Tls(crate::net::tls::TlsFailure),
     /// The proxy answered CONNECT with something else than 200.
     ProxyRefused(String),
     /// Reading the request's body failed (a cancel or the caller's reader): see the body.
@@ -191,8 +191,9 @@ fn first_text(lookup: &impl Fn(&str) -> Option<String>, names: &[&str]) -> Optio
 }
 
 /// A client's connection settings.
+#[derive(Clone)]
 pub(crate) struct Settings {
-    pub tls: crate::tls::LazyConfig,
+    pub tls: crate::net::tls::LazyConfig,
     pub proxies: Proxies,
     pub connect_timeout: Duration,
     pub read_write_timeout: Duration,
@@ -508,7 +509,7 @@ impl Agent {
             if left.is_zero() {
                 return Err(HttpError::Timeout(kind));
             }
-            Stream::Tls(Box::new(crate::tls::handshake(&settings.tls, host, tcp, left, kind)?))
+            Stream::Tls(Box::new(crate::net::tls::handshake(&settings.tls, host, tcp, left, kind)?))
         } else {
             Stream::Plain(tcp)
         };

@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 use crate::credentials::{parse_expiration, Credentials, RefreshingProvider};
 use crate::error::{Argument, Error};
 use crate::json::{self, Value};
-use crate::transport::{agent, Network};
+use crate::net::http::{Agent, Settings};
 
 /// The most of a token server's answer read.
 const MAX_ANSWER: usize = 64 * 1024;
@@ -70,9 +70,9 @@ impl CredentialsUrl {
     }
 
     /// Checks the URL and headers, and makes the caching provider that fetches with `network`.
-    pub(crate) fn provider(self, network: Network<'_>) -> Result<RefreshingProvider, Error> {
+    pub(crate) fn provider(self, network: Settings) -> Result<RefreshingProvider, Error> {
         let refuse = |reason: String| Error::invalid(Argument::CredentialsUrl, reason);
-        let uri = crate::http1::Url::parse(self.url.trim()).map_err(|e| {
+        let uri = crate::net::http1::Url::parse(self.url.trim()).map_err(|e| {
             refuse(format!("{} is not an http:// or https:// URL such as https://example.com/sts: {e}", self.shown()))
         })?;
         if !matches!(uri.scheme.as_str(), "http" | "https") || uri.host.is_empty() {
@@ -87,14 +87,14 @@ impl CredentialsUrl {
             ));
         }
         for (name, value) in &self.headers {
-            if !crate::http1::is_token(name) {
+            if !crate::net::http1::is_token(name) {
                 return Err(refuse(format!("the header name {name:?} is not a valid HTTP header name")));
             }
             crate::validate::header_value(Argument::CredentialsUrl, value)
                 .map_err(|_| refuse(format!("the value of header {name} holds a line break or control character")))?;
         }
         let refresh_before = self.refresh_before;
-        let fetcher = Fetcher { url: self, parsed: uri, agent: agent(network) };
+        let fetcher = Fetcher { url: self, parsed: uri, agent: Agent::new(network) };
         Ok(RefreshingProvider::new(move || fetcher.fetch()).refresh_before(refresh_before))
     }
 }
@@ -113,8 +113,8 @@ impl fmt::Debug for CredentialsUrl {
 /// One token server, with its connections.
 struct Fetcher {
     url: CredentialsUrl,
-    parsed: crate::http1::Url,
-    agent: crate::http::Agent,
+    parsed: crate::net::http1::Url,
+    agent: Agent,
 }
 
 impl Fetcher {
@@ -123,8 +123,9 @@ impl Fetcher {
             |why: String| Error::Credentials { reason: format!("the token server {} {why}", self.url.shown()) };
         let mut headers = vec![("Accept".to_string(), "application/json".to_string())];
         headers.extend(self.url.headers.iter().cloned());
-        let target = crate::http::Target::of(&self.parsed).ok_or_else(|| failed("has a port out of range".into()))?;
-        let request = crate::http::Request { method: "GET", target, headers: &headers, body: None };
+        let target =
+            crate::net::http::Target::of(&self.parsed).ok_or_else(|| failed("has a port out of range".into()))?;
+        let request = crate::net::http::Request { method: "GET", target, headers: &headers, body: None };
         let response = self.agent.run(request).map_err(|e| failed(format!("could not be reached: {e}")))?;
         let status = response.status;
         let mut body = Vec::new();

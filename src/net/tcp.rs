@@ -1,4 +1,4 @@
-//! TCP for the HTTP client ([`crate::http`]): connecting to one of a host's addresses, timeouts
+//! TCP for the HTTP client ([`crate::net::http`]): connecting to one of a host's addresses, timeouts
 //! on a socket, and the liveness probe of a kept connection.
 //!
 //! A small append is one request and one answer, and every system call around them counts: the

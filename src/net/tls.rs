@@ -1,6 +1,6 @@
 //! HTTPS: which servers the client trusts, the TLS connection itself, and what its failures mean.
 //!
-//! The client makes its own TLS connections (rustls) for its HTTP client ([`crate::http`]), so that it can:
+//! The client makes its own TLS connections (rustls) for its HTTP client ([`crate::net::http`]), so that it can:
 //! - trust what the platform trusts (rustls-platform-verifier: the OS's verifier on Apple platforms,
 //!   Android and Windows, the system store on Linux), with Mozilla's bundled roots as the fallback
 //!   where the platform cannot be asked (Android before the app's one-line init);
@@ -12,16 +12,16 @@
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, OnceLock};
 
-use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::client::danger::ServerCertVerifier;
 use rustls::client::WebPkiServerVerifier;
 use rustls::crypto::CryptoProvider;
-use rustls::{ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme, StreamOwned};
+use rustls::{ClientConfig, ClientConnection, RootCertStore, StreamOwned};
 use rustls_pki_types::pem::PemObject;
-use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+use rustls_pki_types::{CertificateDer, ServerName};
 
-use crate::http::HttpError;
+use crate::net::http::HttpError;
 
-use crate::error::{Argument, Error};
+use crate::error::{Argument, Error, TlsErrorKind};
 
 /// Which servers a client trusts over HTTPS. The default is the platform's trust store.
 #[derive(Clone, Default, PartialEq, Eq)]
@@ -96,10 +96,6 @@ pub(crate) fn platform_ready() {
     PLATFORM_READY.store(true, Ordering::SeqCst);
 }
 
-fn provider() -> Arc<CryptoProvider> {
-    Arc::new(rustls::crypto::ring::default_provider())
-}
-
 /// A client's rustls configuration, built at its first TLS connection: a client that never speaks
 /// TLS (an `http://` endpoint) does not read the platform's trust store (on Linux, parsing the
 /// system's certificates took 2.7 ms of every client's creation), and an Android app's verifier
@@ -144,7 +140,7 @@ fn add_bundled_roots(_roots: &mut RootCertStore) {}
 
 /// The rustls configuration for `trust`.
 pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
-    let provider = provider();
+    let provider = super::provider::provider();
     let extra = trust.certificates()?;
     let webpki = |certificates: Vec<CertificateDer<'static>>, bundled: bool| {
         let mut roots = RootCertStore::empty();
@@ -158,19 +154,13 @@ pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
     };
     let verifier: Arc<dyn ServerCertVerifier> = if trust.ca_only {
         webpki(extra, false)?
+    } else if !PLATFORM_READY.load(Ordering::SeqCst) {
+        webpki(extra, true)?
     } else {
-        let platform: Arc<dyn ServerCertVerifier> = match PLATFORM_READY.load(Ordering::SeqCst) {
-            true => match rustls_platform_verifier::Verifier::new(provider.clone()) {
-                Ok(verifier) => Arc::new(verifier),
-                // No platform store to ask: the bundled roots.
-                Err(_) => webpki(Vec::new(), true)?,
-            },
-            false => webpki(Vec::new(), true)?,
-        };
-        if extra.is_empty() {
-            platform
-        } else {
-            Arc::new(EitherVerifier { first: platform, then: webpki(extra, false)?, provider: provider.clone() })
+        match platform_verifier(extra.clone(), &provider, |extra| webpki(extra, false)) {
+            Ok(verifier) => verifier,
+            // No platform store to ask: the bundled roots.
+            Err(_) => webpki(extra, true)?,
         }
     };
     let config = ClientConfig::builder_with_provider(provider)
@@ -182,58 +172,104 @@ pub(crate) fn client_config(trust: &Trust) -> Result<Arc<ClientConfig>, Error> {
     Ok(Arc::new(config))
 }
 
-/// The platform's verifier, then the application's authorities for a certificate the platform does
-/// not know.
-#[derive(Debug)]
-struct EitherVerifier {
-    first: Arc<dyn ServerCertVerifier>,
-    then: Arc<WebPkiServerVerifier>,
-    provider: Arc<CryptoProvider>,
+/// The platform's verifier, trusting the application's authorities too: rustls-platform-verifier
+/// adds them to the platform's own where the platform allows it (Apple, Windows, Linux and the
+/// other Unixes).
+#[cfg(not(target_os = "android"))]
+fn platform_verifier(
+    extra: Vec<CertificateDer<'static>>,
+    provider: &Arc<CryptoProvider>,
+    _webpki: impl FnOnce(Vec<CertificateDer<'static>>) -> Result<Arc<WebPkiServerVerifier>, Error>,
+) -> Result<Arc<dyn ServerCertVerifier>, Error> {
+    rustls_platform_verifier::Verifier::new_with_extra_roots(extra, provider.clone())
+        .map(|verifier| Arc::new(verifier) as Arc<dyn ServerCertVerifier>)
+        .map_err(|e| Error::invalid(Argument::CaBundle, e.to_string()))
 }
 
-impl ServerCertVerifier for EitherVerifier {
-    fn verify_server_cert(
-        &self,
-        end_entity: &CertificateDer<'_>,
-        intermediates: &[CertificateDer<'_>],
-        server_name: &ServerName<'_>,
-        ocsp_response: &[u8],
-        now: UnixTime,
-    ) -> Result<ServerCertVerified, rustls::Error> {
-        self.first.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).or_else(|first| {
-            self.then.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map_err(|then| {
-                // The error of the verifier that knows the issuer says what is wrong (a wrong name,
-                // a date); when neither knows it, it is unknown.
-                match first {
-                    rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => then,
-                    first => first,
-                }
+/// Android's verifier takes no extra roots (rustls-platform-verifier asks the system's trust
+/// manager, which an app configures in its network security config): the application's authorities
+/// are asked after it, for a certificate the platform does not know.
+#[cfg(target_os = "android")]
+fn platform_verifier(
+    extra: Vec<CertificateDer<'static>>,
+    provider: &Arc<CryptoProvider>,
+    webpki: impl FnOnce(Vec<CertificateDer<'static>>) -> Result<Arc<WebPkiServerVerifier>, Error>,
+) -> Result<Arc<dyn ServerCertVerifier>, Error> {
+    let platform = rustls_platform_verifier::Verifier::new(provider.clone())
+        .map_err(|e| Error::invalid(Argument::CaBundle, e.to_string()))?;
+    if extra.is_empty() {
+        return Ok(Arc::new(platform));
+    }
+    Ok(Arc::new(EitherVerifier { first: Arc::new(platform), then: webpki(extra)?, provider: provider.clone() }))
+}
+
+#[cfg(any(test, target_os = "android"))]
+mod either {
+    use std::sync::Arc;
+
+    use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+    use rustls::client::WebPkiServerVerifier;
+    use rustls::crypto::CryptoProvider;
+    use rustls::{DigitallySignedStruct, SignatureScheme};
+    use rustls_pki_types::{CertificateDer, ServerName, UnixTime};
+
+    /// The platform's verifier, then the application's authorities for a certificate the platform does
+    /// not know (Android only: elsewhere the platform's verifier takes them itself).
+    #[derive(Debug)]
+    pub(super) struct EitherVerifier {
+        pub first: Arc<dyn ServerCertVerifier>,
+        pub then: Arc<WebPkiServerVerifier>,
+        pub provider: Arc<CryptoProvider>,
+    }
+
+    impl ServerCertVerifier for EitherVerifier {
+        fn verify_server_cert(
+            &self,
+            end_entity: &CertificateDer<'_>,
+            intermediates: &[CertificateDer<'_>],
+            server_name: &ServerName<'_>,
+            ocsp_response: &[u8],
+            now: UnixTime,
+        ) -> Result<ServerCertVerified, rustls::Error> {
+            self.first.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).or_else(|first| {
+                self.then.verify_server_cert(end_entity, intermediates, server_name, ocsp_response, now).map_err(
+                    |then| {
+                        // The error of the verifier that knows the issuer says what is wrong (a wrong name,
+                        // a date); when neither knows it, it is unknown.
+                        match first {
+                            rustls::Error::InvalidCertificate(rustls::CertificateError::UnknownIssuer) => then,
+                            first => first,
+                        }
+                    },
+                )
             })
-        })
-    }
+        }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls12_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        }
 
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
-    }
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            rustls::crypto::verify_tls13_signature(message, cert, dss, &self.provider.signature_verification_algorithms)
+        }
 
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.provider.signature_verification_algorithms.supported_schemes()
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.provider.signature_verification_algorithms.supported_schemes()
+        }
     }
 }
+#[cfg(target_os = "android")]
+use either::EitherVerifier;
 
 /// TLS over `tcp` with `host`, the handshake done within `budget` (else the `kind` of timeout).
 pub(crate) fn handshake(
@@ -262,45 +298,6 @@ pub(crate) fn handshake(
     tcp.set_read_timeout(None).map_err(HttpError::Io)?;
     tcp.set_write_timeout(None).map_err(HttpError::Io)?;
     Ok(StreamOwned { conn: connection, sock: tcp })
-}
-
-/// Why a TLS connection could not be made.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-#[non_exhaustive]
-pub enum TlsErrorKind {
-    /// The server's certificate is not signed by an authority this client trusts (a private CA,
-    /// a TLS-inspecting proxy, a self-signed certificate).
-    UnknownIssuer,
-    /// The certificate is for another name than the endpoint's host.
-    NameMismatch,
-    /// The certificate has expired, or is not valid yet (check this machine's clock too).
-    Expired,
-    /// The server answered in plain HTTP: the endpoint should be `http://`.
-    PlainHttp,
-    /// Another handshake failure (an unusable certificate, no protocol or cipher in common, ...).
-    Other,
-}
-
-impl TlsErrorKind {
-    /// What to do about it.
-    pub(crate) fn hint(self, host: &str) -> String {
-        match self {
-            TlsErrorKind::UnknownIssuer => format!(
-                "the certificate of {host} is not signed by an authority this client trusts: give the \
-                 authority's certificate as a CA bundle (the emulator's, a private CA's or a TLS proxy's)"
-            ),
-            TlsErrorKind::NameMismatch => {
-                format!("the certificate is not for {host}: check the endpoint's host name (and the bucket's, in virtual-host style)")
-            }
-            TlsErrorKind::Expired => {
-                "the certificate has expired or is not valid yet: renew it, or check this machine's clock".into()
-            }
-            TlsErrorKind::PlainHttp => {
-                format!("the server at {host} speaks plain HTTP, not HTTPS: use an http:// endpoint")
-            }
-            TlsErrorKind::Other => "the TLS handshake failed: check the endpoint and any proxy between".into(),
-        }
-    }
 }
 
 /// A TLS failure, carried to the transport's error mapping.
@@ -358,6 +355,56 @@ mod tests {
         assert!(Trust::platform().certificates().unwrap().is_empty());
         let debug = format!("{:?}", Trust::with_ca_pem(vec![b'x'; 10]));
         assert!(debug.contains("10 bytes"), "{debug}");
+    }
+
+    /// Android's combination: the platform's verifier first, then the application's authorities;
+    /// the error of the one that knows the issuer is the one reported.
+    #[test]
+    fn the_application_authorities_are_asked_after_the_platform() {
+        use rcgen::{BasicConstraints, CertificateParams, IsCa, Issuer, KeyPair};
+        use rustls::CertificateError as C;
+        use rustls_pki_types::UnixTime;
+        use std::sync::atomic::Ordering;
+
+        /// A certificate authority: its certificate and what it signs with.
+        struct Authority(CertificateDer<'static>, Issuer<'static, KeyPair>);
+        let made = std::sync::atomic::AtomicUsize::new(0);
+        let authority = || {
+            let mut params = CertificateParams::default();
+            let n = made.fetch_add(1, Ordering::SeqCst);
+            params.distinguished_name.push(rcgen::DnType::CommonName, format!("test authority {n}"));
+            params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+            let key = KeyPair::generate().unwrap();
+            let certificate = params.clone().self_signed(&key).unwrap();
+            Authority(certificate.der().clone(), Issuer::new(params, key))
+        };
+        let provider = super::super::provider::provider();
+        let webpki = |authority: &Authority| {
+            let mut roots = RootCertStore::empty();
+            roots.add(authority.0.clone()).unwrap();
+            WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider.clone()).build().unwrap()
+        };
+        let (platform, application) = (authority(), authority());
+        let either =
+            either::EitherVerifier { first: webpki(&platform), then: webpki(&application), provider: provider.clone() };
+        let verify = |authority: &Authority, host: &str| {
+            let params = CertificateParams::new(vec!["localhost".to_string()]).unwrap();
+            let leaf = params.signed_by(&KeyPair::generate().unwrap(), &authority.1).unwrap();
+            let name = ServerName::try_from(host.to_string()).unwrap();
+            either.verify_server_cert(leaf.der(), &[], &name, &[], UnixTime::now())
+        };
+        assert!(verify(&platform, "localhost").is_ok());
+        assert!(verify(&application, "localhost").is_ok());
+        let wrong_name = verify(&application, "example.com").unwrap_err();
+        assert!(
+            matches!(
+                wrong_name,
+                rustls::Error::InvalidCertificate(C::NotValidForName | C::NotValidForNameContext { .. })
+            ),
+            "{wrong_name:?}"
+        );
+        let unknown = verify(&authority(), "localhost").unwrap_err();
+        assert!(matches!(unknown, rustls::Error::InvalidCertificate(C::UnknownIssuer)), "{unknown:?}");
     }
 
     #[test]

@@ -2,11 +2,12 @@
 //! in-flight append — its attempts, retries, backoff and settling. [`Client::append_object`], the
 //! [`Appender`](crate::Appender), the spool and every language layer append through it.
 
+use crate::append::settle::{NotLanded, NotLandedReason, Settlement};
 use crate::body::{Body, Source, Upload};
 use crate::crc64::{self, Crc64};
 use crate::error::{Error, ServiceErrorKind, Unsettled};
+use crate::in_flight::InFlight;
 use crate::options::{AppendOptions, AppendResult};
-use crate::settle::{InFlight, NotLanded, NotLandedReason, Settlement};
 use crate::transport::{header, header_u64, Call, Response};
 use crate::{validate, Client};
 
@@ -51,12 +52,12 @@ impl Reused {
         if query.len() != 2 {
             query = vec![("append".into(), String::new()), ("position".into(), String::new())];
         }
-        crate::http1::set_decimal(&mut query[1].1, position);
+        crate::net::http1::set_decimal(&mut query[1].1, position);
         if headers.first().is_none_or(|(name, _)| name != "Content-Length") {
             headers = vec![("Content-Length".into(), String::new())];
         }
         headers.truncate(1);
-        crate::http1::set_decimal(&mut headers[0].1, length);
+        crate::net::http1::set_decimal(&mut headers[0].1, length);
         (query, headers)
     }
 }

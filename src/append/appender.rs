@@ -1,10 +1,11 @@
 //! An object appended to again and again: the append stream with a template of options.
 
+use crate::append::settle::Settlement;
+use crate::append::stream::{AppendStream, Tail};
 use crate::body::{Body, CancelToken};
 use crate::error::Error;
+use crate::in_flight::InFlight;
 use crate::options::{AppendOptions, AppendResult};
-use crate::settle::{InFlight, Settlement};
-use crate::stream::{AppendStream, Tail};
 use crate::Client;
 
 /// Appends to one object, carrying the next position and the object's CRC-64 from each append to

@@ -18,39 +18,9 @@ use std::io::Write;
 use crate::body::CancelToken;
 use crate::crc64::{self, Crc64};
 use crate::error::{Argument, Error, ServiceErrorKind};
+use crate::in_flight::InFlight;
 use crate::options::{AppendResult, ByteRange};
 use crate::{validate, Client};
-
-/// An append whose bytes may be in the object: everything settling it needs, as a plain value an
-/// application can store (for example in a journal) and settle after a restart with
-/// [`Client::settle`].
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
-pub struct InFlight {
-    /// The bucket.
-    pub bucket: String,
-    /// The object key.
-    pub key: String,
-    /// Where the body was appended: the object's length before it.
-    pub position: u64,
-    /// The body's length in bytes (not zero).
-    pub length: u64,
-    /// CRC-64 of the body alone.
-    pub body_crc64: u64,
-    /// CRC-64 of the object before the append, when known.
-    pub crc64_before: Option<u64>,
-}
-
-impl InFlight {
-    /// Where the append ends: `position + length`.
-    pub fn end(&self) -> u64 {
-        self.position.saturating_add(self.length)
-    }
-
-    /// The object's CRC-64 after the append, when the CRC before it is known.
-    pub fn crc64_after(&self) -> Option<u64> {
-        self.crc64_before.map(|before| crc64::combine(before, self.body_crc64, self.length))
-    }
-}
 
 /// What settling an append proved.
 #[derive(Debug, Clone, PartialEq, Eq)]

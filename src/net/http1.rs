@@ -1,5 +1,5 @@
 //! HTTP/1.1 on the wire, and nothing else: URLs, a request's head, a response's head (read with
-//! `httparse`), how long its body is, and chunked bodies. No I/O here ([`crate::http`] does it).
+//! `httparse`), how long its body is, and chunked bodies. No I/O here ([`crate::net::http`] does it).
 
 /// Largest response head read (status line and headers): more is refused.
 pub(crate) const MAX_HEAD: usize = 64 * 1024;
@@ -371,12 +371,20 @@ impl Chunked {
                         self.state = ChunkState::Size;
                     }
                     ChunkState::Size => {
-                        let text = std::str::from_utf8(line).map_err(|_| "a chunk size that is not text")?;
-                        let digits = text.split(';').next().unwrap_or_default().trim();
-                        let size = u64::from_str_radix(digits, 16)
-                            .ok()
-                            .filter(|_| !digits.is_empty() && digits.len() <= 16 && !digits.starts_with('+'))
-                            .ok_or_else(|| format!("a chunk size of {digits:?}"))?;
+                        // httparse reads the size and skips extensions; a line without a digit
+                        // (which it takes as 0) is refused here.
+                        let bad = || format!("a chunk size line of {:?}", String::from_utf8_lossy(line));
+                        let mut full = Vec::with_capacity(line.len() + 2);
+                        full.extend_from_slice(line);
+                        full.extend_from_slice(b"\r\n");
+                        let size = match httparse::parse_chunk_size(&full) {
+                            Ok(httparse::Status::Complete((_, size)))
+                                if line.first().is_some_and(u8::is_ascii_hexdigit) =>
+                            {
+                                size
+                            }
+                            _ => return Err(bad()),
+                        };
                         self.state = if size == 0 { ChunkState::Trailer } else { ChunkState::Data(size) };
                     }
                     _ => {
@@ -529,6 +537,10 @@ mod tests {
         assert!(dechunk(b"5\r\nhelloX\r\n0\r\n\r\n", 100).is_err());
         assert!(dechunk(b"zz\r\n", 100).is_err());
         assert!(dechunk(b"-1\r\n", 100).is_err());
+        assert!(dechunk(b"+5\r\nhello\r\n0\r\n\r\n", 100).is_err());
+        assert!(dechunk(b" 5\r\nhello\r\n0\r\n\r\n", 100).is_err());
+        assert!(dechunk(b"\r\n\r\n", 100).is_err(), "a size line without a digit is not the last chunk");
+        assert!(dechunk(b";ext\r\n\r\n", 100).is_err());
         assert!(dechunk(b"11111111111111111\r\n", 100).is_err());
         assert!(dechunk(&[b'1'; 5000], 100).is_err());
         assert_eq!(dechunk(b"5\r\nhel", 100), Ok(None), "cut");
