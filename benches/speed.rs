@@ -189,7 +189,7 @@ impl Raw {
     /// Sends `head` and `body` with vectored writes and reads the answer, which must be a 200.
     fn exchange(&mut self, head: &[u8], body: &[u8]) {
         if self.probes {
-            // The liveness probe of a kept connection, as the library makes it (src/tcp.rs).
+            // The liveness probe of a kept connection, as the library makes it (src/net/tcp.rs).
             use std::os::fd::AsRawFd;
             let mut byte = 0u8;
             // SAFETY: one byte into a live local, on this client's own socket.

@@ -11,7 +11,7 @@ use crate::body::{Body, CancelToken, Source, Upload};
 use crate::config::{ClientBuilder, Config};
 use crate::crc64::Crc64;
 use crate::error::{Argument, Error};
-use crate::options::{AppendOptions, ByteRange, ContentMd5, GetResult, ObjectMeta, PutOptions, PutResult};
+use crate::options::{ByteRange, ContentMd5, GetResult, ObjectMeta, PutOptions, PutResult};
 use crate::transport::{check_cancel, header, header_u64, Call, Transport};
 use crate::validate;
 
@@ -342,18 +342,6 @@ impl Client {
         let response = transport.retrying(None, |_| transport.send(&mut call, None))?;
         Ok(header(&response.headers, "x-oss-request-id").unwrap_or_default())
     }
-}
-
-/// Compile-time check that a client can be shared between threads.
-#[allow(dead_code)]
-fn assert_send_sync() {
-    fn is<T: Send + Sync>() {}
-    is::<Client>();
-    is::<Error>();
-    is::<CancelToken>();
-    is::<AppendOptions>();
-    is::<crate::Appender>();
-    is::<Config>();
 }
 
 /// The writer of [`Client::get_object_into`]: into the caller's buffer once its length is known to

@@ -1,4 +1,4 @@
-//! What a server answers, read by the library's own HTTP/1.1 client (`src/http1.rs`): any bytes as
+//! What a server answers, read by the library's own HTTP/1.1 client (`src/net/http1.rs`): any bytes as
 //! a response head, its framing and a chunked body fed in pieces of any size. Nothing panics or
 //! loops; the status is a 3-digit one; a chunked body reads the same whatever the pieces; a body
 //! is never longer than the bytes it came from.
