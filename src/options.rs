@@ -217,6 +217,17 @@ pub struct AppendOptions {
     pub progress: Option<Arc<ProgressFn>>,
     /// Cancels the call when triggered from another thread.
     pub cancel: Option<CancelToken>,
+    /// These bytes were sent at this position before, and settling said they had not landed, in
+    /// another process (`oss-append settle`, then `append-object` again): that request may have
+    /// committed since. A PositionNotEqualToLength whose next position is this append's end is then
+    /// settled (one HEAD: the object's CRC against `crc64` combined with the body's) instead of
+    /// believed, and the call reports the bytes landed (`reconciled`) when they are there. Within one
+    /// process [`Client::settle`](crate::Client::settle) remembers this for the client by itself.
+    /// Default false.
+    pub resend: bool,
+    /// The writer whose objects these are (a spool's stamp): settling takes equal bytes as its own
+    /// only in an object with its stamp or none.
+    pub(crate) owner: Option<crate::in_flight::Owner>,
 }
 
 impl AppendOptions {
@@ -254,6 +265,12 @@ impl AppendOptions {
         self.cancel = Some(token);
         self
     }
+
+    /// A resend of bytes settled as not landed by another process: see [`AppendOptions::resend`].
+    pub fn resend(mut self, resend: bool) -> Self {
+        self.resend = resend;
+        self
+    }
 }
 
 impl fmt::Debug for AppendOptions {
@@ -264,6 +281,8 @@ impl fmt::Debug for AppendOptions {
             .field("headers", &self.headers)
             .field("progress", &self.progress.is_some())
             .field("cancel", &self.cancel)
+            .field("resend", &self.resend)
+            .field("owner", &self.owner)
             .finish()
     }
 }

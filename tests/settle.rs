@@ -468,3 +468,115 @@ fn credentials_with_a_line_break_are_a_credentials_error_before_anything_is_sent
     assert!(!err.to_string().contains("X-Evil"), "{err}");
     assert!(emu.requests().is_empty());
 }
+
+/// An append is left unsettled, `settle` says not landed (nothing at its position yet), then the
+/// request still under way at the service commits, and the caller sends the bytes again at the same
+/// position: the refusal is settled (one HEAD), not believed — the bytes are reported landed, once.
+#[test]
+fn a_late_commit_after_settle_said_not_landed_is_reported_landed_not_sent_twice() {
+    let emu = emulator();
+    let one_shot = || builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build();
+    let (client, other_process) = (one_shot().unwrap(), one_shot().unwrap());
+    let head = client.append_object(BUCKET, "late", b"0123456789", &AppendOptions::new().position(0)).unwrap();
+    let resend = || AppendOptions::new().position(10).crc64(head.crc64);
+    let unsettled = |client: &oss_append::Client| {
+        emu.faults().commit_late(1, Duration::from_millis(400));
+        emu.faults().fail_next_method("HEAD", 1, 503);
+        match client.append_object(BUCKET, "late", b"LATE;", &resend()).unwrap_err() {
+            Error::Unsettled(unsettled) => unsettled.in_flight,
+            other => panic!("expected unsettled, got {other:?}"),
+        }
+    };
+
+    // Settled and sent again by the same client.
+    let in_flight = unsettled(&client);
+    let not = not_landed(client.settle(&in_flight).unwrap());
+    assert_eq!(not.reason, NotLandedReason::NothingAtPosition);
+    std::thread::sleep(Duration::from_millis(800));
+    assert_eq!(emu.object_data(BUCKET, "late").unwrap(), b"0123456789LATE;", "it committed after all");
+    let heads = count(&emu, "HEAD");
+    let result = client.append_object(BUCKET, "late", b"LATE;", &resend()).unwrap();
+    assert!(result.reconciled, "{result:?}");
+    assert_eq!((result.position, result.next_position), (10, 15));
+    assert!(count(&emu, "HEAD") - heads <= 1, "settled with at most one HEAD");
+    assert_eq!(emu.object_data(BUCKET, "late").unwrap(), b"0123456789LATE;");
+
+    // Settled in one process, sent again from another: `resend` says so.
+    let head = client.append_object(BUCKET, "late2", b"0123456789", &AppendOptions::new().position(0)).unwrap();
+    let resend = || AppendOptions::new().position(10).crc64(head.crc64);
+    emu.faults().commit_late(1, Duration::from_millis(400));
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let Error::Unsettled(unsettled) = client.append_object(BUCKET, "late2", b"LATE;", &resend()).unwrap_err() else {
+        panic!("expected unsettled")
+    };
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::NotLanded(_)));
+    std::thread::sleep(Duration::from_millis(800));
+    let believed = other_process.append_object(BUCKET, "late2", b"LATE;", &resend()).unwrap_err();
+    assert_eq!(believed.service_kind(), Some(ServiceErrorKind::PositionNotEqualToLength), "without resend");
+    let result = other_process.append_object(BUCKET, "late2", b"LATE;", &resend().resend(true)).unwrap();
+    assert!(result.reconciled);
+    assert_eq!(emu.object_data(BUCKET, "late2").unwrap(), b"0123456789LATE;");
+    // Other bytes there are another append's, resend or not.
+    let err = other_process.append_object(BUCKET, "late2", b"OTHER", &resend().resend(true)).unwrap_err();
+    assert_eq!(err.service_kind(), Some(ServiceErrorKind::PositionNotEqualToLength));
+}
+
+/// Eight writers share a client and race for one object's end, without a single fault: every refusal
+/// (PositionNotEqualToLength) is a plain one, answered for that very request. None is settled, so
+/// none reads the object back.
+#[test]
+fn refusals_between_writers_read_nothing_back() {
+    let emu = emulator();
+    let client = client(&emu);
+    let (writers, appends, size) = (8, 24, 16 << 10);
+    // Each append's bytes its own: writer and number in front.
+    let chunk = |writer: usize, n: usize| {
+        let mut bytes = data(size, (writer * appends + n) as u8);
+        bytes[..8].copy_from_slice(format!("{writer:03} {n:03} ").as_bytes());
+        bytes
+    };
+    let refused = std::sync::atomic::AtomicUsize::new(0);
+    std::thread::scope(|scope| {
+        for writer in 0..writers {
+            let (client, refused, chunk) = (&client, &refused, &chunk);
+            scope.spawn(move || {
+                let mut log = client.appender(BUCKET, "shared");
+                for n in 0..appends {
+                    loop {
+                        match log.append(chunk(writer, n).as_slice()) {
+                            Ok(_) => break,
+                            Err(e) if e.service_kind() == Some(ServiceErrorKind::PositionNotEqualToLength) => {
+                                refused.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+                            }
+                            Err(e) => panic!("{e:?}"),
+                        }
+                    }
+                }
+            });
+        }
+    });
+    let written = (writers * appends * size) as u64;
+    // Every append in the object, once.
+    let object = emu.object_data(BUCKET, "shared").unwrap();
+    let mut found: Vec<&[u8]> = object.chunks(size).collect();
+    let mut expected: Vec<Vec<u8>> =
+        (0..writers).flat_map(|w| (0..appends).map(move |n| (w, n))).map(|(w, n)| chunk(w, n)).collect();
+    found.sort();
+    expected.sort();
+    assert!(found == expected.iter().map(Vec::as_slice).collect::<Vec<_>>(), "appends lost or doubled");
+    let refusals = refused.load(std::sync::atomic::Ordering::SeqCst);
+    assert!(refusals > writers, "the writers hardly raced: {refusals} refusals");
+    let read_back: u64 = emu
+        .requests()
+        .iter()
+        .filter(|r| r.method == "GET")
+        .map(|r| {
+            let range = r.header("range").and_then(|v| v.strip_prefix("bytes=")).unwrap_or("0-0");
+            let (first, last) = range.split_once('-').unwrap();
+            last.parse::<u64>().unwrap_or(written) - first.parse::<u64>().unwrap_or(0) + 1
+        })
+        .sum();
+    eprintln!("{writers} writers, {written} bytes written, {refusals} refusals, {read_back} bytes read back");
+    assert!(read_back * 100 < written, "{read_back} bytes read back of {written} written");
+    assert_eq!(count(&emu, "GET"), 0, "a plain refusal costs no read");
+}

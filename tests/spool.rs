@@ -331,6 +331,91 @@ fn another_writer_on_the_object_moves_the_spool_to_the_next_object() {
     std::fs::remove_dir_all(dir).unwrap();
 }
 
+/// Two spools (two devices, or two processes) misconfigured onto one key template, each writing the
+/// same first record: the second never sent a byte to the first's object, so its refusal there is
+/// another writer, not its own batch landed. Every record of both ends in OSS, once.
+#[test]
+fn two_spools_on_one_key_each_keep_every_record_of_their_own() {
+    let emu = emulator();
+    let (dir_a, dir_b) = (temp_dir("two-a"), temp_dir("two-b"));
+    let (events_a, events_b) = (Events::default(), Events::default());
+    let a = Spool::open(&dir_a, client(&emu), events_a.config(config("logs/x.log"))).unwrap();
+    let b = Spool::open(&dir_b, client(&emu), events_b.config(config("logs/x.log"))).unwrap();
+    a.write(b"app started\n").unwrap();
+    a.flush(Duration::from_secs(30)).unwrap();
+    b.write(b"app started\n").unwrap();
+    b.flush(Duration::from_secs(30)).unwrap();
+    // Then records that differ, after the identical first ones.
+    a.write(b"A 1\n").unwrap();
+    b.write(b"B 1\n").unwrap();
+    a.flush(Duration::from_secs(30)).unwrap();
+    b.flush(Duration::from_secs(30)).unwrap();
+
+    assert_eq!(emu.object_data(BUCKET, "logs/x.log").unwrap(), b"app started\nA 1\n");
+    assert_eq!(emu.object_data(BUCKET, "logs/x.log.1").unwrap(), b"app started\nB 1\n");
+    assert!(
+        events_b.all().iter().any(|e| matches!(
+            e,
+            SpoolEvent::RolledOver { from, to, reason: RolloverReason::OtherWriter }
+                if from == "logs/x.log" && to == "logs/x.log.1"
+        )),
+        "{:?}",
+        events_b.all()
+    );
+    // Each spool counts what it sent, nothing more.
+    assert_eq!(a.status().appended_bytes, 16);
+    assert_eq!(b.status().appended_bytes, 16);
+    assert!(!events_a.all().iter().any(|e| matches!(e, SpoolEvent::RolledOver { .. })), "{:?}", events_a.all());
+    // Each object carries its spool's stamp.
+    let stamp = |key: &str| {
+        let info = emu.object(BUCKET, key).unwrap();
+        info.headers.iter().find(|(n, _)| n == "x-oss-meta-oss-append-spool").map(|(_, v)| v.clone())
+    };
+    let id = |dir: &Path| std::fs::read_to_string(dir.join("spool-id")).unwrap().trim().to_string();
+    assert_eq!(stamp("logs/x.log"), Some(id(&dir_a)));
+    assert_eq!(stamp("logs/x.log.1"), Some(id(&dir_b)));
+    drop((a, b));
+    std::fs::remove_dir_all(dir_a).unwrap();
+    std::fs::remove_dir_all(dir_b).unwrap();
+}
+
+/// The first spool records its batch in flight and stops before the service has it (as a process
+/// killed between its checkpoint and its send); the second then creates the object with the same
+/// bytes. Reopened, the first settles its batch: equal length and CRC, but another spool's stamp, so
+/// not its own. It moves to the next object and sends the batch there.
+#[test]
+fn a_batch_left_in_flight_is_not_taken_as_landed_in_another_spools_object() {
+    let emu = emulator();
+    let (dir_a, dir_b) = (temp_dir("inflight-a"), temp_dir("inflight-b"));
+    emu.faults().fail_next(100_000, 503);
+    let a = Spool::open(&dir_a, client(&emu), config("logs/y.log")).unwrap();
+    a.write(b"app started\n").unwrap();
+    wait_until("the batch recorded in flight", Duration::from_secs(10), || {
+        std::fs::read_to_string(dir_a.join("checkpoint")).unwrap_or_default().contains("inflight")
+    });
+    drop(a);
+    emu.faults().clear();
+    assert!(emu.object_data(BUCKET, "logs/y.log").is_none(), "nothing reached the service");
+
+    let b = Spool::open(&dir_b, client(&emu), config("logs/y.log")).unwrap();
+    b.write(b"app started\n").unwrap();
+    b.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "logs/y.log").unwrap(), b"app started\n");
+
+    let events = Events::default();
+    let a = Spool::open(&dir_a, client(&emu), events.config(config("logs/y.log"))).unwrap();
+    a.flush(Duration::from_secs(30)).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "logs/y.log").unwrap(), b"app started\n", "one copy: B's");
+    assert_eq!(emu.object_data(BUCKET, "logs/y.log.1").unwrap(), b"app started\n", "A's record, sent");
+    assert!(events
+        .all()
+        .iter()
+        .any(|e| matches!(e, SpoolEvent::RolledOver { reason: RolloverReason::OtherWriter, .. })));
+    drop((a, b));
+    std::fs::remove_dir_all(dir_a).unwrap();
+    std::fs::remove_dir_all(dir_b).unwrap();
+}
+
 #[test]
 fn objects_roll_over_at_the_size_asked_and_keys_follow_the_template() {
     let emu = emulator();

@@ -6,9 +6,37 @@ use std::process::ExitCode;
 
 use clap::{Arg, ArgAction, Command};
 
+/// The admin endpoint's requests, after the options in `--help` (emulator/README.md has the same
+/// list; `src/admin.rs` serves it).
+const ADMIN_HELP: &str = "\
+Admin endpoint (only with --admin; answers are JSON):
+  POST   /-/emulator/faults?kind=KIND&count=N   arm a fault for the next N matching requests (count default 1):
+    kind=fail&status=S[&method=M]     answer S (400-599, default 503) with OSS error XML; with method=M (e.g. HEAD)
+                                      only requests of that method
+    kind=delay&millis=M               hold the next responses back by M ms
+    kind=drop-before-commit           read an append's body, do not commit it, close the connection
+    kind=drop-after-commit            commit an append, then close the connection without a response
+    kind=corrupt-crc                  answer a successful append with a wrong x-oss-hash-crc64ecma
+    kind=omit-crc                     answer a successful append without x-oss-hash-crc64ecma
+    kind=gateway-error-after-commit   commit an append, then answer a gateway's 504 (HTML, no request id)
+    kind=commit-late&millis=M         close an append's connection at once and commit it M ms later (default 500)
+                                      if the object's length is still its position
+    kind=bare-head                    answer HEADs without x-oss-object-type and x-oss-hash-crc64ecma
+    kind=ignore-range                 answer ranged GETs with the whole object and 200
+  GET    /-/emulator/faults             what is armed;  DELETE /-/emulator/faults: disarm everything
+  GET    /-/emulator/requests           the request log;  DELETE /-/emulator/requests: clear it
+  GET    /-/emulator/object?bucket=B&key=K   an object's type, length, CRC-64, ETag and headers
+  GET    /-/emulator/health             {\"ok\":true}
+  GET    /-/emulator/sts                the emulator's STS keys, as an app's token server answers them; needs
+                                      STS keys (--credentials AK:SK:TOKEN), else it answers
+                                      {\"StatusCode\":404,\"ErrorCode\":\"NoStsKeys\",...}
+
+Example: curl -X POST 'http://127.0.0.1:9000/-/emulator/faults?kind=drop-after-commit&count=1'";
+
 fn command() -> Command {
     Command::new("oss-emulator")
         .about("A local OSS-compatible server that speaks AppendObject as the service does")
+        .after_help(ADMIN_HELP)
         .arg(
             Arg::new("listen")
                 .long("listen")
@@ -23,13 +51,10 @@ fn command() -> Command {
                 .value_name("DIR")
                 .help("Keep buckets and objects under DIR (default: in memory, lost at exit)"),
         )
-        .arg(
-            Arg::new("credentials")
-                .long("credentials")
-                .value_name("AK:SK[:TOKEN]")
-                .action(ArgAction::Append)
-                .help("Accept this key pair, or STS keys with their token (repeatable); none: anonymous access"),
-        )
+        .arg(Arg::new("credentials").long("credentials").value_name("AK:SK[:TOKEN]").action(ArgAction::Append).help(
+            "Accept this key pair, or STS keys with their token (repeatable); none: anonymous access. \
+                     STS keys are also what GET /-/emulator/sts hands out (with --admin)",
+        ))
         .arg(
             Arg::new("bucket")
                 .long("bucket")
@@ -52,10 +77,9 @@ fn command() -> Command {
                 .help("Largest object allowed (default 5 GiB)"),
         )
         .arg(
-            Arg::new("admin")
-                .long("admin")
-                .action(ArgAction::SetTrue)
-                .help("Serve the admin endpoint (fault injection, request log) under /-/emulator/"),
+            Arg::new("admin").long("admin").action(ArgAction::SetTrue).help(
+                "Serve the admin endpoint (fault injection, request log, STS keys) under /-/emulator/: see below",
+            ),
         )
         .arg(
             Arg::new("tls-cert")
@@ -187,5 +211,47 @@ fn main() -> ExitCode {
     drop(out);
     loop {
         std::thread::park();
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use std::io::{Read, Write};
+
+    use super::ADMIN_HELP;
+
+    /// POSTs to the emulator at `addr`; the status code and the body.
+    fn post(addr: std::net::SocketAddr, path_and_query: &str) -> (u16, String) {
+        let mut stream = std::net::TcpStream::connect(addr).expect("connect");
+        write!(stream, "POST {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
+            .expect("send");
+        let mut answer = String::new();
+        stream.read_to_string(&mut answer).expect("read");
+        let status = answer.get(9..12).and_then(|s| s.parse().ok()).expect("a status line");
+        (status, answer.split_once("\r\n\r\n").map_or_else(String::new, |(_, body)| body.to_string()))
+    }
+
+    /// `--help` and emulator/README.md list every fault kind the admin endpoint takes (its refusal of
+    /// an unknown kind names them all), and the endpoint takes each kind `--help` lists.
+    #[test]
+    fn the_help_and_the_readme_list_every_fault_kind() {
+        let emulator = oss_emulator::Emulator::builder().admin(true).start().expect("start");
+        let (status, body) = post(emulator.addr(), "/-/emulator/faults?kind=no-such-kind");
+        assert_eq!(status, 400, "{body}");
+        let list = body.split("kind must be ").nth(1).and_then(|rest| rest.split('"').next()).expect(&body);
+        let kinds: Vec<&str> = list.split([',', ' ']).filter(|w| !w.is_empty() && *w != "or").collect();
+        assert!(kinds.len() >= 11, "{kinds:?}");
+        let readme = include_str!("../README.md");
+        for kind in &kinds {
+            assert!(ADMIN_HELP.contains(&format!("kind={kind}")), "--help does not list kind={kind}");
+            assert!(readme.contains(&format!("kind={kind}")), "emulator/README.md does not list kind={kind}");
+        }
+        for listed in ADMIN_HELP.split("kind=").skip(2) {
+            let kind = listed.split(['&', ' ']).next().expect("a kind");
+            assert!(kinds.contains(&kind), "--help lists kind={kind}, which the endpoint does not take");
+            let (status, body) = post(emulator.addr(), &format!("/-/emulator/faults?kind={kind}&count=1&millis=1"));
+            assert_eq!(status, 200, "kind={kind}: {body}");
+        }
+        emulator.faults().clear();
     }
 }

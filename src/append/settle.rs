@@ -16,9 +16,9 @@
 use std::io::Write;
 
 use crate::body::CancelToken;
-use crate::crc64::{self, Crc64};
+use crate::crc64::Crc64;
 use crate::error::{Argument, Error, ServiceErrorKind};
-use crate::in_flight::InFlight;
+use crate::in_flight::{InFlight, Owner};
 use crate::options::{AppendResult, ByteRange};
 use crate::{validate, Client};
 
@@ -75,24 +75,12 @@ impl std::fmt::Display for NotLandedReason {
     }
 }
 
-/// The most bytes after a settled append read to derive the object's CRC where it ended, when the
-/// CRC before it is known anyway.
-const MAX_TAIL_READ: u64 = 64 << 20;
+/// Computes the CRC-64 of what is written.
+struct CrcWriter<'c>(&'c mut Crc64);
 
-/// Computes the CRC-64 of the first `split` bytes written, and of the rest.
-struct SplitCrc {
-    split: u64,
-    written: u64,
-    head: Crc64,
-    tail: Crc64,
-}
-
-impl Write for SplitCrc {
+impl Write for CrcWriter<'_> {
     fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        let in_head = usize::try_from(self.split.saturating_sub(self.written)).unwrap_or(usize::MAX).min(buf.len());
-        self.head.update(&buf[..in_head]);
-        self.tail.update(&buf[in_head..]);
-        self.written += buf.len() as u64;
+        self.0.update(buf);
         Ok(buf.len())
     }
 
@@ -103,14 +91,43 @@ impl Write for SplitCrc {
 
 impl Client {
     /// Proves whether `in_flight` is in the object: [`Settlement::Landed`] or
-    /// [`Settlement::NotLanded`]. Reads the object's metadata (HEAD), and the bytes at the append's
-    /// position when its length and CRC alone cannot tell. An error means the outcome is still unknown:
-    /// settle again later; never send the bytes again before.
+    /// [`Settlement::NotLanded`]. Reads the object's metadata (HEAD), and at most the append's own
+    /// bytes at its position when its length and CRC alone cannot tell. An error means the outcome is
+    /// still unknown: settle again later; never send the bytes again before.
+    ///
+    /// Not landed means not landed *yet*: a request still under way at the service (its answer was
+    /// lost, not its commit) may commit after this call looked. Send the bytes again at the same
+    /// position with this client ([`Client::append_object`] with the position and CRC, or an
+    /// [`Appender`](crate::Appender)): this client remembers the settled position, and a
+    /// PositionNotEqualToLength there whose next position is the append's end is settled (one HEAD)
+    /// instead of believed, so a late commit is reported landed (`reconciled`), never sent twice. From
+    /// another process, set [`AppendOptions::resend`](crate::AppendOptions::resend) on that append.
     pub fn settle(&self, in_flight: &InFlight) -> Result<Settlement, Error> {
-        self.settle_with(in_flight, None)
+        self.settle_with(in_flight, None, None)
     }
 
-    pub(crate) fn settle_with(&self, f: &InFlight, cancel: Option<&CancelToken>) -> Result<Settlement, Error> {
+    /// As [`Client::settle`]; with `owner`, equal bytes in an object stamped by another writer are not
+    /// this writer's. A position found not landed (nothing there yet) is remembered: the request may
+    /// still commit, and a PositionNotEqualToLength there is then settled, not believed.
+    pub(crate) fn settle_with(
+        &self,
+        f: &InFlight,
+        cancel: Option<&CancelToken>,
+        owner: Option<&Owner>,
+    ) -> Result<Settlement, Error> {
+        let settled = self.prove(f, cancel, owner);
+        let may_commit_late = matches!(
+            &settled,
+            Ok(Settlement::NotLanded(NotLanded {
+                reason: NotLandedReason::NothingAtPosition | NotLandedReason::MissingObject,
+                ..
+            }))
+        );
+        self.transport().suspect(&f.bucket, &f.key, f.position, may_commit_late);
+        settled
+    }
+
+    fn prove(&self, f: &InFlight, cancel: Option<&CancelToken>, owner: Option<&Owner>) -> Result<Settlement, Error> {
         validate::bucket(&f.bucket)?;
         validate::key(&f.key)?;
         validate::append_range(f.position, f.length)?;
@@ -144,6 +161,10 @@ impl Client {
         }
         let length = meta.next_append_position.unwrap_or(meta.content_length);
         let end = f.end();
+        if owner.is_some_and(|owner| !owner.may_own(&meta.metadata)) {
+            // Another writer's object (its stamp): whatever bytes it holds, they are not these.
+            return not_landed(NotLandedReason::OtherWriter, Some(length), meta.crc64, None);
+        }
         if length <= f.position {
             return not_landed(NotLandedReason::NothingAtPosition, Some(length), meta.crc64, None);
         }
@@ -166,35 +187,27 @@ impl Client {
             }
             // A different CRC means other bytes, or a wrong CRC before: the bytes themselves decide.
         }
-        // The bytes at the position decide. The CRC where the append ended is derived from the
-        // object's (the truth; a CRC before given by a caller may be wrong), reading the bytes after
-        // it too, unless there are many of them and the CRC before is known.
-        let derive_end_crc =
-            length > end && meta.crc64.is_some() && (f.crc64_before.is_none() || length - end <= MAX_TAIL_READ);
-        let read_to = if derive_end_crc { length } else { end };
-        let mut crcs = SplitCrc { split: f.length, written: 0, head: Crc64::new(), tail: Crc64::new() };
-        let range = ByteRange::Span { first: f.position, last: read_to - 1 };
-        let read = self.get_object(&f.bucket, &f.key, Some(range), &mut crcs, cancel)?;
+        // The bytes at the position decide, and no more than them are read (others may have appended
+        // far past them).
+        let mut crc = Crc64::new();
+        let range = ByteRange::Span { first: f.position, last: end - 1 };
+        let read = self.get_object(&f.bucket, &f.key, Some(range), &mut CrcWriter(&mut crc), cancel)?;
         let replaced =
             read.object_type.as_deref().is_some_and(|t| !t.is_empty() && !t.eq_ignore_ascii_case("Appendable"));
-        if read.bytes_written != read_to - f.position || replaced {
+        if read.bytes_written != f.length || replaced {
             return Err(Error::Protocol(format!(
                 "the object changed while settling an append to it: {} bytes read of the {} asked for [request id {}]",
-                read.bytes_written,
-                read_to - f.position,
-                read.request_id
+                read.bytes_written, f.length, read.request_id
             )));
         }
-        if crcs.head.value() != f.body_crc64 {
+        if crc.value() != f.body_crc64 {
             return not_landed(NotLandedReason::OtherWriter, Some(length), meta.crc64, None);
         }
-        // The service's CRC is the truth where it applies; a CRC before given by the caller may be wrong.
-        let end_crc = match (meta.crc64, f.crc64_after()) {
-            (Some(object_crc), _) if length == end => Some(object_crc),
-            (Some(object_crc), _) if derive_end_crc => {
-                Some(crc64::uncombine(object_crc, crcs.tail.value(), length - end))
-            }
-            (_, after) => after,
+        // The service's CRC is the truth where it applies; past the append's end (others appended
+        // after it) the CRC before it, when known, gives the CRC at its end.
+        let end_crc = match meta.crc64 {
+            Some(object_crc) if length == end => Some(object_crc),
+            _ => f.crc64_after(),
         };
         match end_crc {
             Some(crc) => landed(crc),

@@ -150,7 +150,8 @@ impl AppendStream {
                     // end that gave up on a back end); a PositionNotEqualToLength after a body that
                     // went out whole before may be that body, committed: the object decides.
                     ambiguous |= complete && service.status >= 500;
-                    ambiguous |= service.is_position_not_equal_to_length() && (sent_before || suspect_here);
+                    ambiguous |=
+                        service.is_position_not_equal_to_length() && (sent_before || suspect_here || options.resend);
                     Err(Error::Service(service))
                 }
                 Err(error) => {
@@ -200,14 +201,12 @@ impl AppendStream {
                 Err(failure)
             }
         };
-        // An append reported as not landed after its body went out whole stays under suspicion: a
-        // request still under way may commit it later, and a PositionNotEqualToLength at its
-        // position is then settled rather than believed (by any stream of this client).
-        let suspected = match (&outcome, sent_crc) {
-            (Err(error), Some(_)) => !error.landed() && !matches!(error, Error::Unsettled(_)) && length > 0,
-            _ => false,
-        };
-        client.transport().suspect(&self.bucket, &self.key, position, suspected);
+        // A position settled as not landed stays under suspicion (settling remembers it: a request
+        // still under way may commit later); one that landed no longer is. A plain refusal is not
+        // suspect: the service answered that very request.
+        if matches!(&outcome, Ok(_)) || matches!(&outcome, Err(error) if error.landed()) {
+            client.transport().suspect(&self.bucket, &self.key, position, false);
+        }
         outcome
     }
 
@@ -221,7 +220,36 @@ impl AppendStream {
         options: &AppendOptions,
         failure: Error,
     ) -> Result<AppendResult, Error> {
-        match client.settle_with(&in_flight, options.cancel.as_ref()) {
+        // A PositionNotEqualToLength names where the object ends, often with its CRC there: that may
+        // decide without a request.
+        if let Some(refusal) = failure.service().filter(|s| s.is_position_not_equal_to_length()) {
+            match refusal.next_position {
+                // Other bytes cover the append's position: it is not in the object, and cannot commit there.
+                Some(next) if next > in_flight.position && next < in_flight.end() => {
+                    self.tail = Tail::At { position: next, crc64: refusal.server_crc64 };
+                    return Err(failure);
+                }
+                // The object ends where this append would, with the CRC it would make: its bytes, for a
+                // writer that stamps no objects (one that does has the stamp checked below).
+                Some(next) if next == in_flight.end() && options.owner.is_none() => {
+                    if let (Some(object_crc), Some(after)) = (refusal.server_crc64, in_flight.crc64_after()) {
+                        if object_crc == after {
+                            self.tail = Tail::At { position: next, crc64: Some(object_crc) };
+                            return Ok(AppendResult {
+                                position: in_flight.position,
+                                next_position: next,
+                                crc64: object_crc,
+                                request_id: refusal.request_id.clone(),
+                                etag: None,
+                                reconciled: true,
+                            });
+                        }
+                    }
+                }
+                _ => {}
+            }
+        }
+        match client.settle_with(&in_flight, options.cancel.as_ref(), options.owner.as_ref()) {
             Ok(Settlement::Landed(result)) => {
                 self.tail = Tail::At { position: result.next_position, crc64: Some(result.crc64) };
                 Ok(result)
@@ -250,7 +278,9 @@ impl AppendStream {
     ) -> Result<Option<Settlement>, Error> {
         let Tail::Unsettled(in_flight) = &self.tail else { return Ok(None) };
         let in_flight = in_flight.clone();
-        match client.settle_with(&in_flight, options.cancel.as_ref()) {
+        // Sending it again is what a NotLanded calls for: settling remembers the position, so that a
+        // PositionNotEqualToLength there, if a late commit beat the resend, is settled, not believed.
+        match client.settle_with(&in_flight, options.cancel.as_ref(), options.owner.as_ref()) {
             Ok(settlement) => {
                 self.tail = match &settlement {
                     Settlement::Landed(result) => {
@@ -258,10 +288,6 @@ impl AppendStream {
                     }
                     Settlement::NotLanded(not_landed) => tail_after(not_landed),
                 };
-                // Sending it again is what a NotLanded calls for: its 409, if a late commit beat the
-                // resend, is settled, not believed.
-                let not_landed = matches!(settlement, Settlement::NotLanded(_));
-                client.transport().suspect(&in_flight.bucket, &in_flight.key, in_flight.position, not_landed);
                 Ok(Some(settlement))
             }
             Err(landed) if landed.landed() => {

@@ -43,6 +43,7 @@ impl oss_append_options {
             headers: self.headers.clone(),
             progress: self.progress.clone(),
             cancel: self.cancel.clone(),
+            ..AppendOptions::default()
         }
     }
 

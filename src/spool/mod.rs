@@ -34,6 +34,7 @@ use std::time::{Duration, Instant, SystemTime};
 
 use crate::body::CancelToken;
 use crate::error::{Argument, Error, SpoolError};
+use crate::in_flight::Owner;
 use crate::{Client, ObjectHeaders};
 use checkpoint::Checkpoint;
 use journal::{Active, Segment};
@@ -177,7 +178,10 @@ pub struct SpoolConfig {
     /// Values of the template's own placeholders, e.g. `device`.
     pub vars: BTreeMap<String, String>,
     /// Headers of the objects it creates (Content-Type, metadata, storage class, ...), sent with an
-    /// object's first append. Default none.
+    /// object's first append. Default none. The spool adds its own stamp to the metadata,
+    /// `x-oss-meta-oss-append-spool: <the spool's id>` (a random id kept in the directory's
+    /// `spool-id` file), so that after a crash it never takes another writer's object, holding equal
+    /// bytes, for its own; that name is the spool's.
     pub headers: ObjectHeaders,
     /// When the journal is fsynced. Default `Interval(1 s)`.
     pub sync: SyncPolicy,
@@ -426,6 +430,36 @@ struct Shared {
     end: AtomicU64,
     closed: AtomicBool,
     cancel: CancelToken,
+    /// The spool's stamp on the objects it creates.
+    owner: Owner,
+}
+
+/// The metadata name of a spool's stamp (`x-oss-meta-oss-append-spool`).
+const STAMP: &str = "oss-append-spool";
+
+/// The spool's id, from its directory's `spool-id` file (made, with a random id, when missing): the
+/// stamp on the objects it creates.
+fn spool_id(dir: &Path) -> Result<Owner, Error> {
+    let path = dir.join("spool-id");
+    let owner = |value: String| Owner { name: STAMP.to_string(), value };
+    match std::fs::read_to_string(&path) {
+        Ok(text) => {
+            let id = text.trim();
+            if id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()) {
+                return Ok(owner(id.to_ascii_lowercase()));
+            }
+            Err(Error::Spool(SpoolError::Corrupt {
+                path,
+                reason: "the spool's id is not 32 hexadecimal digits".into(),
+            }))
+        }
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => {
+            let id: String = rand::random::<[u8; 16]>().iter().map(|b| format!("{b:02x}")).collect();
+            journal::replace_file(&path, format!("{id}\n").as_bytes()).map_err(io_error(&path))?;
+            Ok(owner(id))
+        }
+        Err(error) => Err(io_error(&path)(error)),
+    }
 }
 
 fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
@@ -499,6 +533,10 @@ impl Spool {
         let journal_dir = dir.join("journal");
         std::fs::create_dir_all(&journal_dir).map_err(io_error(&journal_dir))?;
         let dir_lock = lock::DirLock::acquire(&dir)?;
+        let owner = spool_id(&dir)?;
+        let mut config = config;
+        config.headers.metadata.retain(|(name, _)| !name.eq_ignore_ascii_case(&owner.name));
+        config.headers.metadata.push((owner.name.clone(), owner.value.clone()));
         let checkpoint_path = dir.join("checkpoint");
         let (segments, recovery) =
             journal::recover(&journal_dir, &dir.join("quarantine")).map_err(io_error(&journal_dir))?;
@@ -598,6 +636,7 @@ impl Spool {
             cancel: CancelToken::new(),
             config,
             template,
+            owner,
         });
         for path in recovery.quarantined {
             shared.emit(SpoolEvent::Quarantined { path });

@@ -149,7 +149,9 @@ impl Uploader<'_> {
                 object_type: None,
             })
         } else {
-            match self.shared.client.settle_with(&in_flight, Some(&self.shared.cancel)) {
+            // The batch may have been sent (by this process, or by one that died with it in flight):
+            // it is settled, and equal bytes count only in an object with this spool's stamp.
+            match self.shared.client.settle_with(&in_flight, Some(&self.shared.cancel), Some(&self.shared.owner)) {
                 Ok(settlement) => settlement,
                 Err(error) if error.landed() => return self.landed(batch, None).map(|()| Step::Continue),
                 Err(Error::Cancelled) => return Ok(Step::Stop),
@@ -341,6 +343,7 @@ impl Uploader<'_> {
             .headers(config.headers.clone())
             .cancel_token(self.shared.cancel.clone());
         options.crc64 = batch.crc64_before;
+        options.owner = Some(self.shared.owner.clone());
         let outcome =
             self.shared.client.append_object(&config.bucket, &checkpoint.key, built.data.as_slice(), &options);
         match outcome {
@@ -356,9 +359,11 @@ impl Uploader<'_> {
             }
             Err(Error::Cancelled) => return Ok(Step::Stop),
             Err(error) => match error.service_kind() {
-                // The object is not where the checkpoint says: this batch landed before (its answer
-                // or its checkpoint was lost) or another writer appended. Settling tells which.
-                Some(ServiceErrorKind::PositionNotEqualToLength) => self.must_settle = true,
+                // The object is not where the checkpoint says. Whatever of this batch may have gone
+                // out before was settled (by the append when it sent the body whole, or before this
+                // send when a crash left the batch in flight): this refusal is another writer's
+                // object, never this batch landed. Its records go to the next object.
+                Some(ServiceErrorKind::PositionNotEqualToLength) => self.roll(RolloverReason::OtherWriter)?,
                 Some(ServiceErrorKind::ObjectNotAppendable) => self.roll(RolloverReason::NotAppendable)?,
                 _ if matches!(error, Error::InvalidArgument { argument: Argument::Position, .. }) => {
                     self.roll(RolloverReason::Size)?
