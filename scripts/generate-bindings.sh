@@ -5,8 +5,8 @@
 #   bash scripts/generate-bindings.sh          rewrite the generated files
 #   bash scripts/generate-bindings.sh --check  fail, showing the diff, if they are not up to date
 #
-# Generated files (checked in, never edited by hand; the Kotlin and the Swift each get one change by
-# rule, below):
+# Generated files (checked in, never edited by hand; the Kotlin gets two changes by rule and the Swift
+# one, below):
 #   bindings/kotlin/src/main/kotlin/oss/append/oss_append.kt
 #   bindings/swift/Sources/OssAppend/OssAppend.swift
 #   bindings/swift/Sources/OssAppendFFI/OssAppendFFI.h
@@ -59,6 +59,36 @@ variants = len(re.findall(r"^    class \w+\(", block, re.M)) + len(re.findall(r"
 if count == 0 or count != variants or "override fun toString(): String" not in block:
     sys.exit(f"generate-bindings: the OssException message rule matched {count} of {variants} variants; uniffi's template changed")
 open(sys.argv[2], "w").write(source[:start] + block + source[end:])
+PY
+# A second to uniffi's Kotlin, by rule: `Spool.close()` (AutoCloseable, `use {}`) shuts the spool
+# down as `shutdown()` does, where uniffi's `close()` destroys the object, after which every call
+# throws IllegalStateException; so later calls throw `OssException.Spool(CLOSED)` whichever of the two
+# was called. The shutdown lets the core spool go at once (its journal closed: src/mobile/spool.rs);
+# the small rest is freed when the object is collected. uniffi has no setting for it.
+python3 - "$out/tree/kotlin/src/main/kotlin/oss/append/oss_append.kt" <<'PY'
+import sys
+path = sys.argv[1]
+source = open(path).read()
+start = source.index("open class Spool: Disposable, AutoCloseable, SpoolInterface")
+end = source.index("\n}\n", start)
+block = source[start:end]
+old = "    @Synchronized\n    override fun close() {\n        this.destroy()\n    }\n"
+if block.count(old) != 1:
+    sys.exit("generate-bindings: Spool.close() is not uniffi's close() { this.destroy() }; uniffi's template changed")
+new = '''    /**
+     * Shuts the spool down, as [shutdown] does (not uniffi's destroy: scripts/generate-bindings.sh),
+     * so that later calls throw [OssException.Spool] with [SpoolErrorKind.CLOSED] whichever of the
+     * two was called; `status()` and `lastMark()` still answer. Throws only when the journal cannot
+     * be fsynced; a second call does nothing. The native object is freed when this one is collected,
+     * or at once by [destroy] (after which every call throws `IllegalStateException`).
+     */
+    @Synchronized
+    @Throws(OssException::class)
+    override fun close() {
+        if (!this.uniffiIsDestroyed) this.shutdown()
+    }
+'''
+open(path, "w").write(source[:start] + block.replace(old, new) + source[end:])
 PY
 # And one to uniffi's Swift, by rule: OssError's cases are lowerCamelCase, as Swift names cases
 # (`catch OssError.service(let failure)`, `.cancelled`), where uniffi capitalises an error's cases

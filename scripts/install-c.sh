@@ -8,7 +8,8 @@
 # Installs:
 #   PREFIX/include/oss_append.h, PREFIX/include/oss_append.hpp
 #   PREFIX/lib/liboss_append.so, PREFIX/lib/liboss_append.a
-#   PREFIX/lib/pkgconfig/oss-append.pc          pkg-config --cflags --libs oss-append
+#   PREFIX/lib/pkgconfig/oss-append.pc          pkg-config --cflags --libs oss-append (its Libs carry
+#                                               -Wl,-rpath,PREFIX/lib: programs run with no ldconfig)
 #   PREFIX/lib/cmake/OssAppend/*.cmake          find_package(OssAppend) -> OssAppend::oss_append
 #                                               (shared) and OssAppend::oss_append_static
 set -euo pipefail

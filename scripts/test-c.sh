@@ -193,10 +193,11 @@ rm -rf "$prefix" "$out/cmake-build"
 run_examples() { # label, append_file binary, tail_log binary
   local log="$out/installed-$1.log"
   printf 'installed package %s\n' "$1" >"$out/installed-body.txt"
-  if OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST OSS_ACCESS_KEY_SECRET=SK-C-TEST \
-    "$2" "$out/installed-body.txt" c-abi-test "installed/$1-$$.txt" 8 >"$log" 2>&1 &&
-    OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST OSS_ACCESS_KEY_SECRET=SK-C-TEST \
-      "$3" c-abi-test "installed/$1-$$.log" 3 >>"$log" 2>&1 &&
+  # No LD_LIBRARY_PATH: the shared library is found through the rpath the package gave.
+  if env -u LD_LIBRARY_PATH OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST \
+    OSS_ACCESS_KEY_SECRET=SK-C-TEST "$2" "$out/installed-body.txt" c-abi-test "installed/$1-$$.txt" 8 >"$log" 2>&1 &&
+    env -u LD_LIBRARY_PATH OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST \
+      OSS_ACCESS_KEY_SECRET=SK-C-TEST "$3" c-abi-test "installed/$1-$$.log" 3 >>"$log" 2>&1 &&
     grep -q '^appended' "$log" && grep -q 'read .* new bytes: line 3 of 3' "$log"; then
     pass "installed package [$1]"
   else
@@ -206,11 +207,12 @@ run_examples() { # label, append_file binary, tail_log binary
 }
 if bash scripts/install-c.sh --prefix "$prefix" --debug >"$out/install.log" 2>&1; then
   export PKG_CONFIG_PATH="$prefix/lib/pkgconfig"
-  # Only the installed files: no include/ or target/ of this checkout on the command lines.
+  # Only the installed files: no include/ or target/ of this checkout on the command lines, and no
+  # rpath but the one oss-append.pc gives (the programs must start with no ldconfig or LD_LIBRARY_PATH).
   if gcc -std=c11 -Wall -Wextra -Werror examples/c/append_file.c $(pkg-config --cflags --libs oss-append) \
-    -Wl,-rpath,"$(pkg-config --variable=libdir oss-append)" -o "$out/pc-append_file" 2>"$out/pc-build.log" &&
+    -o "$out/pc-append_file" 2>"$out/pc-build.log" &&
     g++ -std=c++17 -Wall -Wextra -Werror examples/c/tail_log.cpp $(pkg-config --cflags --libs oss-append) \
-      -Wl,-rpath,"$(pkg-config --variable=libdir oss-append)" -o "$out/pc-tail_log" 2>>"$out/pc-build.log"; then
+      -o "$out/pc-tail_log" 2>>"$out/pc-build.log"; then
     run_examples pkg-config "$out/pc-append_file" "$out/pc-tail_log"
   else
     cat "$out/pc-build.log"

@@ -6,7 +6,7 @@ use crate::crc64;
 
 /// An append whose bytes may be in the object: everything settling it needs, as a plain value an
 /// application can store (for example in a journal) and settle after a restart with
-/// [`Client::settle`].
+/// [`Client::settle`](crate::Client::settle).
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct InFlight {
     /// The bucket.

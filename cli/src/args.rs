@@ -207,7 +207,10 @@ pub struct AppendArgs {
     pub position: Option<u64>,
 
     /// The object's CRC-64 before this append (the crc64 of the previous result): with --position,
-    /// the append is verified without asking the object first
+    /// the append is verified without asking the object first, and when the service refuses it
+    /// because the object already ends where this append would, the object's CRC decides whether
+    /// these bytes are there (a resend after `settle` said not landed, whose first request committed
+    /// late): then exit 0, reconciled, never appended twice
     #[arg(long, value_name = "CRC", requires = "position")]
     pub crc64_before: Option<u64>,
 

@@ -130,7 +130,7 @@ fn settle_hint(f: &InFlight) -> String {
 }
 
 /// A word a POSIX shell reads back as `text`.
-fn shell_word(text: &str) -> String {
+pub fn shell_word(text: &str) -> String {
     if !text.is_empty() && text.bytes().all(|b| b.is_ascii_alphanumeric() || b"-_./:@%+=,".contains(&b)) {
         text.to_string()
     } else {

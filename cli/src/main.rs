@@ -102,7 +102,7 @@ fn settle(client: &Client, s: &SettleArgs, printer: Printer) -> Result<(), Failu
         }
         failure
     })?;
-    printer.settled(&s.object.bucket, &s.object.key, &settlement);
+    printer.settled(&in_flight, &settlement);
     match settlement {
         Settlement::Landed(_) => Ok(()),
         _ => Err(Failure { class: ExitClass::NotLanded, summary: String::new(), fields: Vec::new(), hint: None }),
@@ -264,6 +264,9 @@ fn append(client: &Client, a: &AppendArgs, printer: Printer) -> Result<(), Failu
     let mut options = AppendOptions::new().headers(headers);
     options.position = a.position;
     options.crc64 = a.crc64_before;
+    // With both, this may be a resend after `settle` said not landed (another process): a refusal
+    // that says the object ends where this append would is checked against the object, not believed.
+    options.resend = a.position.is_some() && a.crc64_before.is_some();
     let bar = progress::bar(body.len(), printer.quiet);
     if let Some(bar) = &bar {
         options.progress = Some(Arc::new(progress::callback(bar)));

@@ -5,7 +5,7 @@
 use std::io::Write;
 use std::path::Path;
 
-use oss_append::{AppendResult, GetResult, ObjectMeta, PutResult, Settlement};
+use oss_append::{AppendResult, GetResult, InFlight, NotLandedReason, ObjectMeta, PutResult, Settlement};
 use serde_json::{json, Map, Value};
 
 use crate::args::OutputFormat;
@@ -172,7 +172,8 @@ impl Printer {
     }
 
     /// What `settle` proved.
-    pub fn settled(&self, bucket: &str, key: &str, settlement: &Settlement) {
+    pub fn settled(&self, in_flight: &InFlight, settlement: &Settlement) {
+        let (bucket, key) = (in_flight.bucket.as_str(), in_flight.key.as_str());
         let (text, value) = match settlement {
             Settlement::Landed(r) => (
                 format!(
@@ -194,9 +195,14 @@ impl Printer {
             ),
             Settlement::NotLanded(n) => (
                 format!(
-                    "not landed: {}; sending the bytes again appends them once{}",
+                    "not landed: {}{}{}",
                     n.reason,
-                    n.object_length.map(|l| format!(" (the object is {l} bytes long)")).unwrap_or_default()
+                    n.object_length.map(|l| format!(" (the object is {l} bytes long)")).unwrap_or_default(),
+                    match n.reason {
+                        // Nothing is there yet: the request may still be under way at the service.
+                        NotLandedReason::NothingAtPosition | NotLandedReason::MissingObject => late_commit_hint(in_flight),
+                        _ => String::new(),
+                    }
                 ),
                 json!({
                     "command": "settle",
@@ -218,5 +224,29 @@ impl Printer {
             format!("deleted oss://{bucket}/{key}: request_id {request_id}"),
             json!({ "command": "delete-object", "bucket": bucket, "key": key, "request_id": request_id }),
         );
+    }
+}
+
+/// What to do after "not landed (yet)": a request still under way may commit later.
+fn late_commit_hint(in_flight: &InFlight) -> String {
+    let resend = format!(
+        "oss-append append-object --bucket {} --key {} --position {}{} --body <the same bytes>",
+        crate::failure::shell_word(&in_flight.bucket),
+        crate::failure::shell_word(&in_flight.key),
+        in_flight.position,
+        in_flight.crc64_before.map(|c| format!(" --crc64-before {c}")).unwrap_or_default(),
+    );
+    match in_flight.crc64_before {
+        Some(_) => format!(
+            "; nothing is at position {} yet, but a request still under way may commit later: send the bytes \
+             again at the same place, `{resend}`, and a late commit is found and reported landed, never appended twice",
+            in_flight.position
+        ),
+        None => format!(
+            "; nothing is at position {} yet, but a request still under way may commit later: wait a minute and \
+             settle again before sending the bytes again (`{resend}`; with --crc64-before a late commit would be \
+             found by the append itself)",
+            in_flight.position
+        ),
     }
 }

@@ -327,3 +327,32 @@ fn follow_settles_a_lost_batch_after_another_writer_appended() {
     assert_eq!(results[1]["reconciled"], true);
     assert_eq!(emu.object_data(BUCKET, "shared").unwrap(), b"ours 1\nours 2\ntheirs\n");
 }
+
+/// The sequence: an append left unsettled, `settle` says not landed, the request still under
+/// way commits, and the bytes are sent again with the command `settle` printed: the refusal is
+/// checked against the object and the command exits 0, the bytes in the object once.
+#[test]
+fn a_late_commit_after_settle_said_not_landed_ends_with_the_bytes_once() {
+    let emu = emulator();
+    expect_code(&append(&emu, "late", "0123456789", &["-q"]), 0);
+    let before = checksum(b"0123456789").to_string();
+    let at = ["--position", "10", "--crc64-before", before.as_str()];
+    emu.faults().commit_late(1, Duration::from_millis(1500));
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let output = append(&emu, "late", "LATE;", &[&at[..], &["--max-attempts", "1"]].concat());
+    expect_code(&output, 8);
+    let mut settle = vec!["settle".to_string()];
+    settle.extend(settle_line(&stderr(&output)));
+    let settle: Vec<&str> = settle.iter().map(String::as_str).collect();
+    let output = run(cli(&emu, &settle));
+    expect_code(&output, 9);
+    let said = stdout(&output);
+    assert!(said.contains("not landed") && said.contains("may commit later"), "{said}");
+    assert!(said.contains("--position 10") && said.contains(&format!("--crc64-before {before}")), "{said}");
+    std::thread::sleep(Duration::from_millis(2000));
+    assert_eq!(emu.object_data(BUCKET, "late").unwrap(), b"0123456789LATE;", "it committed after all");
+    let output = append(&emu, "late", "LATE;", &at);
+    expect_code(&output, 0);
+    assert!(stdout(&output).contains("reconciled"), "{}", stdout(&output));
+    assert_eq!(emu.object_data(BUCKET, "late").unwrap(), b"0123456789LATE;", "once");
+}

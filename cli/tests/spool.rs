@@ -127,3 +127,88 @@ fn a_key_with_braces_is_the_key_not_a_template() {
     assert_eq!(emu.object_data(BUCKET, key).unwrap(), b"braces\n");
     std::fs::remove_dir_all(&spool).unwrap();
 }
+
+/// Writes `lines` to a spooling run's standard input, each once `ready()` says the one before is
+/// in OSS, then closes it; the run must exit 0.
+fn feed(mut command: std::process::Command, lines: &[&[u8]], ready: impl Fn(usize) -> bool) {
+    command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::piped());
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    for (i, line) in lines.iter().enumerate() {
+        stdin.write_all(line).unwrap();
+        stdin.flush().unwrap();
+        let deadline = Instant::now() + Duration::from_secs(10);
+        while !ready(i) {
+            assert!(Instant::now() < deadline, "line {i} never reached OSS");
+            std::thread::sleep(Duration::from_millis(10));
+        }
+    }
+    drop(stdin);
+    let output = child.wait_with_output().unwrap();
+    expect_code(&output, 0);
+}
+
+/// The reproduction: two spools on one key, each starting with the same record, then records
+/// that differ. The second spool's refusal at the first's object is another writer's object: it
+/// moves to `key.1`. Every record of both arrives, once.
+#[test]
+fn two_spools_on_one_key_keep_every_record_once() {
+    let emu = emulator();
+    let (a, b) = (temp("spool-two-a"), temp("spool-two-b"));
+    let output = run_with(spooled(&emu, "logs/x.log", "-", &a, &[]), b"app started\n");
+    expect_code(&output, 0);
+    let output = run_with(spooled(&emu, "logs/x.log", "-", &b, &[]), b"app started\n");
+    expect_code(&output, 0);
+    assert_eq!(emu.object_data(BUCKET, "logs/x.log").unwrap(), b"app started\n");
+    assert_eq!(emu.object_data(BUCKET, "logs/x.log.1").unwrap(), b"app started\n", "the second spool's record");
+
+    // The same first record, then each its own (two new spools).
+    let (a, b) = (temp("spool-two-c"), temp("spool-two-d"));
+    let length = |key: &str| emu.object(BUCKET, key).map_or(0, |o| o.length);
+    feed(spooled(&emu, "logs/z.log", "-", &a, &[]), &[b"app started\n", b"A 1\n"], |i| {
+        length("logs/z.log") == [12, 16][i]
+    });
+    feed(spooled(&emu, "logs/z.log", "-", &b, &[]), &[b"app started\n", b"B 1\n"], |i| {
+        length("logs/z.log.1") == [12, 16][i]
+    });
+    assert_eq!(emu.object_data(BUCKET, "logs/z.log").unwrap(), b"app started\nA 1\n");
+    assert_eq!(emu.object_data(BUCKET, "logs/z.log.1").unwrap(), b"app started\nB 1\n");
+    for name in ["spool-two-a", "spool-two-b", "spool-two-c", "spool-two-d"] {
+        temp(name); // removes it
+    }
+}
+
+/// The first spool's process is killed with its batch recorded in flight and not sent (the service
+/// refuses everything meanwhile); the second then creates the object with the same bytes. The first,
+/// restarted, finds another spool's stamp on the object: its batch did not land there, and goes to
+/// `key.1`.
+#[test]
+fn a_spool_killed_before_its_send_does_not_take_another_spools_object_as_its_own() {
+    let emu = emulator();
+    let (a, b) = (temp("spool-kill-a"), temp("spool-kill-b"));
+    emu.faults().fail_next(100_000, 503);
+    let mut command = spooled(&emu, "logs/k.log", "-", &a, &["-q"]);
+    command.stdin(Stdio::piped()).stdout(Stdio::null()).stderr(Stdio::null());
+    let mut child = command.spawn().unwrap();
+    let mut stdin = child.stdin.take().unwrap();
+    stdin.write_all(b"app started\n").unwrap();
+    stdin.flush().unwrap();
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while !std::fs::read_to_string(a.join("checkpoint")).unwrap_or_default().contains("inflight") {
+        assert!(Instant::now() < deadline, "the batch was never recorded in flight");
+        std::thread::sleep(Duration::from_millis(10));
+    }
+    child.kill().unwrap(); // SIGKILL
+    child.wait().unwrap();
+    emu.faults().clear();
+    assert!(emu.object(BUCKET, "logs/k.log").is_none());
+
+    let output = run_with(spooled(&emu, "logs/k.log", "-", &b, &[]), b"app started\n");
+    expect_code(&output, 0);
+    let output = run_with(spooled(&emu, "logs/k.log", "-", &a, &[]), b"");
+    expect_code(&output, 0);
+    assert_eq!(emu.object_data(BUCKET, "logs/k.log").unwrap(), b"app started\n", "the second spool's, once");
+    assert_eq!(emu.object_data(BUCKET, "logs/k.log.1").unwrap(), b"app started\n", "the first spool's, sent");
+    std::fs::remove_dir_all(&a).unwrap();
+    std::fs::remove_dir_all(&b).unwrap();
+}

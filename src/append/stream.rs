@@ -204,7 +204,7 @@ impl AppendStream {
         // A position settled as not landed stays under suspicion (settling remembers it: a request
         // still under way may commit later); one that landed no longer is. A plain refusal is not
         // suspect: the service answered that very request.
-        if matches!(&outcome, Ok(_)) || matches!(&outcome, Err(error) if error.landed()) {
+        if outcome.is_ok() || outcome.as_ref().is_err_and(Error::landed) {
             client.transport().suspect(&self.bucket, &self.key, position, false);
         }
         outcome

@@ -172,7 +172,10 @@ fn millis(ms: u64) -> Duration {
 
 /// Makes a spool config for objects in `bucket` named by `key_template` (`{seq}`, `{seq:WIDTH}`,
 /// `{date}`, `{time}`, `{year}`, `{month}`, `{day}`, `{hour}`, `{minute}`, `{unix}`, and variables
-/// set with `oss_append_spool_config_set_var`; checked by `oss_append_spool_open`). Both strings are copied.
+/// set with `oss_append_spool_config_set_var`; `{{` and `}}` are a brace; checked by
+/// `oss_append_spool_open`). A template without `{seq}` names the first object as it is and the next
+/// ones (after a rollover) with the object's number added at the end: `logs/app.log`, then
+/// `logs/app.log.1`, `logs/app.log.2`, ... Both strings are copied.
 ///
 /// On success `*config_out` is owned by the caller and must be released with `oss_append_spool_config_free`.
 /// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_UTF8`. Thread-safe.
@@ -272,7 +275,10 @@ pub extern "C" fn oss_append_spool_config_set_batch(
 
 /// Sets the journal's size limit on disk (`max_bytes`, default 256 MiB), what a write does when it is
 /// full (`full`: an `oss_append_spool_full`; `block_timeout_ms` for `OSS_APPEND_SPOOL_FULL_BLOCK`), and the age
-/// after which unsent data is dropped (`max_age_ms`; 0: never, the default).
+/// after which unsent data is dropped (`max_age_ms`; 0: never, the default). `max_bytes` must hold two
+/// of the largest records (16 MiB each, with a 26-byte header): at least 33,554,484 bytes (less only
+/// with a rollover size under 16 MiB, which caps a record), else `oss_append_spool_open` fails with
+/// `OSS_APPEND_RESULT_INVALID_ARGUMENT`.
 ///
 /// Returns `OSS_APPEND_RESULT_OK`, `OSS_APPEND_RESULT_NULL_POINTER` or `OSS_APPEND_RESULT_INVALID_ARGUMENT` (an unknown
 /// `full`). Not thread-safe.
@@ -459,11 +465,14 @@ pub extern "C" fn oss_append_spool_open(
 }
 
 /// Writes `len` bytes at `data` to the journal (durable per the sync policy when this returns); they
-/// go to OSS in a batch, in order, once. `(NULL, 0)` writes nothing. When the journal is full, does
-/// what the config's full policy says.
+/// go to OSS in a batch, in order, once. `(NULL, 0)` writes nothing. One write takes at most 16 MiB
+/// (16,777,216 bytes; the rollover size when that is smaller): split larger data. When the journal is
+/// full, does what the config's full policy says.
 ///
-/// Returns `OSS_APPEND_RESULT_OK`; `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_SPOOL_FULL`;
-/// `OSS_APPEND_RESULT_RECORD_TOO_LARGE`; `OSS_APPEND_RESULT_SPOOL_CLOSED`; `OSS_APPEND_RESULT_IO`. Thread-safe.
+/// Returns `OSS_APPEND_RESULT_OK` (the bytes are in the journal: nothing else to do for them);
+/// `OSS_APPEND_RESULT_NULL_POINTER`; `OSS_APPEND_RESULT_SPOOL_FULL` (nothing written);
+/// `OSS_APPEND_RESULT_RECORD_TOO_LARGE` (more than 16 MiB; nothing written); `OSS_APPEND_RESULT_SPOOL_CLOSED`;
+/// `OSS_APPEND_RESULT_IO`. Thread-safe.
 #[no_mangle]
 pub extern "C" fn oss_append_spool_write(
     spool: *const oss_append_spool,

@@ -231,7 +231,7 @@ blocking_and_async! {
     /// bytes again before.
     #[uniffi::method(default(cancel = None))]
     fn settle, settle_async(in_flight: InFlight) -> Settlement |cancel| {
-        Ok(client.settle_with(&in_flight.into_core()?, cancel)?.into())
+        Ok(client.settle_with(&in_flight.into_core()?, cancel, None)?.into())
     }
 
     /// Deletes the object (a missing one too, as the service does). Returns the request id. A

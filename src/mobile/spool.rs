@@ -1,7 +1,7 @@
 //! `Spool`: the core's durable, offline-first appender, as Kotlin and Swift hold it.
 
 use std::collections::HashMap;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex, PoisonError, RwLock};
 use std::time::SystemTime;
 
 use super::background::Background;
@@ -40,7 +40,12 @@ pub enum SpoolFull {
 pub struct SpoolConfig {
     /// The bucket of every object.
     pub bucket: String,
-    /// The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+    /// The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`: `{seq}` (`{seq:WIDTH}`
+    /// zero-padded) is the object's number, `{date}`, `{time}`, `{year}`, `{month}`, `{day}`,
+    /// `{hour}`, `{minute}` and `{unix}` when it was started (UTC), `{name}` one of `vars`; `{{` and
+    /// `}}` are a brace. Without `{seq}`, the first object is named as it is and the next ones (after
+    /// a rollover) get the object's number at the end: `logs/app.log`, then `logs/app.log.1`,
+    /// `logs/app.log.2`, …
     pub key_template: String,
     /// Values of the template's own placeholders.
     #[uniffi(default)]
@@ -60,7 +65,9 @@ pub struct SpoolConfig {
     /// A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
     #[uniffi(default = None)]
     pub batch_age_ms: Option<i64>,
-    /// The journal's size on disk at most. Default 256 MiB.
+    /// The journal's size on disk at most. Default 256 MiB. It must hold two of the largest records
+    /// (16 MiB each, with a 26-byte header): at least 33,554,484 bytes (less only with a
+    /// `rolloverBytes` under 16 MiB, which caps a record); `open` refuses less with `InvalidArgument`.
     #[uniffi(default = None)]
     pub max_bytes: Option<i64>,
     /// What a write does when the journal is full. Default `Block`.
@@ -248,9 +255,34 @@ impl SpoolStatus {
 /// directory. Safe to share between threads.
 #[derive(Debug, uniffi::Object)]
 pub struct Spool {
-    spool: Arc<crate::Spool>,
+    state: RwLock<State>,
+    /// One `shutdown` at a time.
+    shutting_down: Mutex<()>,
     /// What the listener threw last.
     listener_error: Thrown,
+}
+
+/// A spool open, or shut down (the core spool let go then, its journal file closed, not when the
+/// foreign object is collected).
+#[derive(Debug)]
+enum State {
+    Open(Arc<crate::Spool>),
+    /// Its status and last mark when it was shut down: `status` and `last_mark` still answer.
+    Closed(Box<crate::SpoolStatus>, Option<Vec<u8>>),
+}
+
+impl Spool {
+    fn state(&self) -> std::sync::RwLockReadGuard<'_, State> {
+        self.state.read().unwrap_or_else(PoisonError::into_inner)
+    }
+
+    /// The core spool, or the error every call gets after `shutdown` (the core's own).
+    fn core(&self) -> Result<Arc<crate::Spool>, OssError> {
+        match &*self.state() {
+            State::Open(spool) => Ok(spool.clone()),
+            State::Closed(..) => Err(crate::Error::from(crate::SpoolError::Closed).into()),
+        }
+    }
 }
 
 #[uniffi::export]
@@ -266,48 +298,75 @@ impl Spool {
     ) -> Result<Arc<Self>, OssError> {
         let listener_error = Thrown::default();
         let spool = crate::Spool::open(dir, client.core().clone(), config.into_core(listener, &listener_error)?)?;
-        Ok(Arc::new(Self { spool: Arc::new(spool), listener_error }))
+        Ok(Arc::new(Self {
+            state: RwLock::new(State::Open(Arc::new(spool))),
+            shutting_down: Mutex::new(()),
+            listener_error,
+        }))
     }
 
-    /// Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
-    /// offset after it.
+    /// Writes `data` to the journal; it goes to OSS in a batch, in order, once. Never touches the
+    /// network. Returns the stream offset after it: how many bytes of data were ever written to this
+    /// spool's directory, these included (kept across restarts; not a position in an object, which
+    /// rolls over); empty data returns it as it is. At most 16 MiB (16,777,216 bytes) a write: more
+    /// throws `Spool` with `TOO_LARGE` (Swift `.tooLarge`) and writes nothing. A full journal does
+    /// what `full` says.
     pub fn write(&self, data: Vec<u8>) -> Result<i64, OssError> {
-        Ok(num::out(self.spool.write(&data)?))
+        Ok(num::out(self.core()?.write(&data)?))
     }
 
-    /// Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
-    /// `lastMark` after a restart.
+    /// Writes `data` with a `mark` (at most 65,535 bytes) kept beside it (never sent): the app's
+    /// cursor, given back by `lastMark` after a restart. Returns as `write`.
     pub fn write_with_mark(&self, data: Vec<u8>, mark: Vec<u8>) -> Result<i64, OssError> {
-        Ok(num::out(self.spool.write_with_mark(&data, &mark)?))
+        Ok(num::out(self.core()?.write_with_mark(&data, &mark)?))
     }
 
     /// The mark of the last record written, if any had one.
     pub fn last_mark(&self) -> Option<Vec<u8>> {
-        self.spool.last_mark()
+        let spool = match &*self.state() {
+            State::Open(spool) => spool.clone(),
+            State::Closed(_, mark) => return mark.clone(),
+        };
+        spool.last_mark()
     }
 
     /// Sends what waits now and waits until everything written before is in OSS, up to `timeout_ms`.
     /// Blocks the calling thread: keep it off the UI thread (or use `flushAsync`).
     pub fn flush(&self, timeout_ms: i64) -> Result<(), OssError> {
-        Ok(self.spool.flush(num::millis("timeoutMs", timeout_ms)?)?)
+        Ok(self.core()?.flush(num::millis("timeoutMs", timeout_ms)?)?)
     }
 
     /// [`flush`](Self::flush) on a library thread, awaited.
     pub async fn flush_async(&self, timeout_ms: i64) -> Result<(), OssError> {
         let timeout = num::millis("timeoutMs", timeout_ms)?;
-        let spool = self.spool.clone();
+        let spool = self.core()?;
         Background::spawn(crate::CancelToken::new(), move || Ok(spool.flush(timeout)?)).await
     }
 
     /// What the spool has done and is doing.
     pub fn status(&self) -> SpoolStatus {
-        SpoolStatus::new(self.spool.status(), self.listener_error.last())
+        let spool = match &*self.state() {
+            State::Open(spool) => spool.clone(),
+            State::Closed(status, _) => return SpoolStatus::new((**status).clone(), self.listener_error.last()),
+        };
+        SpoolStatus::new(spool.status(), self.listener_error.last())
     }
 
-    /// Stops uploading and releases the directory; data not yet sent stays for the next open. Later
-    /// calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
-    /// reporting an error.)
+    /// Stops uploading (a request in flight is cancelled: its batch is settled at the next open),
+    /// fsyncs the journal and releases the directory; data not yet sent stays for the next open
+    /// (`flush` first to send it). Throws only when the journal cannot be fsynced; a second call
+    /// does nothing. Later calls throw `Spool` with `CLOSED` (Swift `.closed`), except `status` and
+    /// `lastMark`, which still answer. Kotlin's `close()` (and `use {}`) is this call: it leaves the
+    /// same errors behind. Dropping the last reference (Swift) or the object being collected
+    /// (Kotlin) also does it, without reporting an error.
     pub fn shutdown(&self) -> Result<(), OssError> {
-        Ok(self.spool.close()?)
+        let _one_at_a_time = self.shutting_down.lock().unwrap_or_else(PoisonError::into_inner);
+        let Ok(spool) = self.core() else { return Ok(()) };
+        // Not while holding `state`: closing waits for the uploader's thread, whose listener may
+        // call `status`.
+        let closed = spool.close();
+        let state = State::Closed(Box::new(spool.status()), spool.last_mark());
+        *self.state.write().unwrap_or_else(PoisonError::into_inner) = state;
+        Ok(closed?)
     }
 }

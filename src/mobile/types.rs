@@ -124,6 +124,7 @@ impl AppendOptions {
             headers: self.headers.map(ObjectHeaders::into_core).transpose()?.unwrap_or_default(),
             progress: None,
             cancel: None,
+            ..crate::AppendOptions::default()
         })
     }
 }

@@ -172,8 +172,10 @@ pub struct SpoolConfig {
     /// The object key template: `{seq}` (or `{seq:WIDTH}`, zero-padded) is the object's number,
     /// `{date}` (YYYY-MM-DD), `{time}` (HHMMSS), `{year}`, `{month}`, `{day}`, `{hour}`, `{minute}`
     /// and `{unix}` the time (UTC) the object was started, and `{name}` one of `vars`. Without
-    /// `{seq}`, the first object has the template's text and the next ones add `.1`, `.2`, … `{{`
-    /// and `}}` are a brace (`SpoolConfig::for_key` takes a key as it is).
+    /// `{seq}`, the first object has the template's text and the next ones (after a rollover: size,
+    /// age, another writer) add the object's number at the end of the key: `logs/app.log`, then
+    /// `logs/app.log.1`, `logs/app.log.2`, … `{{` and `}}` are a brace (`SpoolConfig::for_key` takes a
+    /// key as it is).
     pub key_template: String,
     /// Values of the template's own placeholders, e.g. `device`.
     pub vars: BTreeMap<String, String>,
@@ -189,7 +191,9 @@ pub struct SpoolConfig {
     pub batch_bytes: u64,
     /// A batch is sent once its oldest byte has waited this long. Default 1 s.
     pub batch_age: Duration,
-    /// The journal's size on disk at most. Default 256 MiB.
+    /// The journal's size on disk at most. Default 256 MiB. It must hold two of the largest records
+    /// (`max_record_bytes` plus a record's 26-byte header, twice): with the default 16 MiB records,
+    /// at least 33,554,484 bytes (32 MiB + 52 B); `Spool::open` refuses less (`InvalidArgument`).
     pub max_bytes: u64,
     /// What a write does when the journal is full. Default `Block(10 s)`.
     pub full: FullPolicy,
@@ -202,7 +206,9 @@ pub struct SpoolConfig {
     pub rollover_age: Option<Duration>,
     /// A journal segment file is closed at this size. Default 8 MiB (at most `max_bytes / 4`).
     pub segment_bytes: u64,
-    /// The largest record `write` takes. Default 16 MiB; at most `rollover_bytes`.
+    /// The most bytes one `write` takes: default 16 MiB (16,777,216 bytes), at most
+    /// `rollover_bytes`. A larger write fails with `SpoolError::TooLarge` and writes nothing: split
+    /// it. (A write must also fit half of `max_bytes`, its mark and header included.)
     pub max_record_bytes: u64,
     /// The longest wait between tries through an outage (full jitter, doubling from 250 ms).
     /// Default 60 s.
@@ -297,7 +303,8 @@ impl SpoolConfig {
         batch_bytes: u64,
         /// Sets the batch age.
         batch_age: Duration,
-        /// Sets the journal's size limit.
+        /// Sets the journal's size limit: at least 2 × (`max_record_bytes` + 26), 33,554,484 bytes
+        /// with the default records.
         max_bytes: u64,
         /// Sets what a write does when the journal is full.
         full: FullPolicy,
@@ -309,7 +316,7 @@ impl SpoolConfig {
         rollover_age: Option<Duration>,
         /// Sets the journal segment size.
         segment_bytes: u64,
-        /// Sets the largest record.
+        /// Sets the most bytes one `write` takes.
         max_record_bytes: u64,
         /// Sets the longest wait between tries.
         max_backoff: Duration,
@@ -665,7 +672,10 @@ impl Spool {
     }
 
     /// Writes `bytes` to the journal; they go to OSS in a batch, in order, once. Returns the stream
-    /// offset after them. When the journal is full, does what `SpoolConfig::full` says.
+    /// offset after them: how many bytes of data were ever written to this spool's directory, these
+    /// included (kept across restarts; not a position in an object, which rolls over). Writing
+    /// nothing returns the offset as it is. When the journal is full, does what `SpoolConfig::full`
+    /// says; more than `max_record_bytes` (16 MiB by default) fails with `SpoolError::TooLarge`.
     pub fn write(&self, bytes: &[u8]) -> Result<u64, Error> {
         self.write_with_mark(bytes, &[])
     }

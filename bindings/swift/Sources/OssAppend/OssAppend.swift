@@ -2159,9 +2159,13 @@ public protocol SpoolProtocol: AnyObject, Sendable {
     func lastMark()  -> Data?
     
     /**
-     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
-     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
-     * reporting an error.)
+     * Stops uploading (a request in flight is cancelled: its batch is settled at the next open),
+     * fsyncs the journal and releases the directory; data not yet sent stays for the next open
+     * (`flush` first to send it). Throws only when the journal cannot be fsynced; a second call
+     * does nothing. Later calls throw `Spool` with `CLOSED` (Swift `.closed`), except `status` and
+     * `lastMark`, which still answer. Kotlin's `close()` (and `use {}`) is this call: it leaves the
+     * same errors behind. Dropping the last reference (Swift) or the object being collected
+     * (Kotlin) also does it, without reporting an error.
      */
     func shutdown() throws 
     
@@ -2171,14 +2175,18 @@ public protocol SpoolProtocol: AnyObject, Sendable {
     func status()  -> SpoolStatus
     
     /**
-     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
-     * offset after it.
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Never touches the
+     * network. Returns the stream offset after it: how many bytes of data were ever written to this
+     * spool's directory, these included (kept across restarts; not a position in an object, which
+     * rolls over); empty data returns it as it is. At most 16 MiB (16,777,216 bytes) a write: more
+     * throws `Spool` with `TOO_LARGE` (Swift `.tooLarge`) and writes nothing. A full journal does
+     * what `full` says.
      */
     func write(data: Data) throws  -> Int64
     
     /**
-     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
-     * `lastMark` after a restart.
+     * Writes `data` with a `mark` (at most 65,535 bytes) kept beside it (never sent): the app's
+     * cursor, given back by `lastMark` after a restart. Returns as `write`.
      */
     func writeWithMark(data: Data, mark: Data) throws  -> Int64
     
@@ -2302,9 +2310,13 @@ open func lastMark() -> Data?  {
 }
     
     /**
-     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
-     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
-     * reporting an error.)
+     * Stops uploading (a request in flight is cancelled: its batch is settled at the next open),
+     * fsyncs the journal and releases the directory; data not yet sent stays for the next open
+     * (`flush` first to send it). Throws only when the journal cannot be fsynced; a second call
+     * does nothing. Later calls throw `Spool` with `CLOSED` (Swift `.closed`), except `status` and
+     * `lastMark`, which still answer. Kotlin's `close()` (and `use {}`) is this call: it leaves the
+     * same errors behind. Dropping the last reference (Swift) or the object being collected
+     * (Kotlin) also does it, without reporting an error.
      */
 open func shutdown()throws   {try rustCallWithError(FfiConverterTypeOssError_lift) {
         uniffiCallStatus in
@@ -2327,8 +2339,12 @@ open func status() -> SpoolStatus  {
 }
     
     /**
-     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
-     * offset after it.
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Never touches the
+     * network. Returns the stream offset after it: how many bytes of data were ever written to this
+     * spool's directory, these included (kept across restarts; not a position in an object, which
+     * rolls over); empty data returns it as it is. At most 16 MiB (16,777,216 bytes) a write: more
+     * throws `Spool` with `TOO_LARGE` (Swift `.tooLarge`) and writes nothing. A full journal does
+     * what `full` says.
      */
 open func write(data: Data)throws  -> Int64  {
     return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -2341,8 +2357,8 @@ open func write(data: Data)throws  -> Int64  {
 }
     
     /**
-     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
-     * `lastMark` after a restart.
+     * Writes `data` with a `mark` (at most 65,535 bytes) kept beside it (never sent): the app's
+     * cursor, given back by `lastMark` after a restart. Returns as `write`.
      */
 open func writeWithMark(data: Data, mark: Data)throws  -> Int64  {
     return try  FfiConverterInt64.lift(try rustCallWithError(FfiConverterTypeOssError_lift) {
@@ -3970,7 +3986,12 @@ public struct SpoolConfig: Equatable, Hashable {
      */
     public let bucket: String
     /**
-     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`: `{seq}` (`{seq:WIDTH}`
+     * zero-padded) is the object's number, `{date}`, `{time}`, `{year}`, `{month}`, `{day}`,
+     * `{hour}`, `{minute}` and `{unix}` when it was started (UTC), `{name}` one of `vars`; `{{` and
+     * `}}` are a brace. Without `{seq}`, the first object is named as it is and the next ones (after
+     * a rollover) get the object's number at the end: `logs/app.log`, then `logs/app.log.1`,
+     * `logs/app.log.2`, …
      */
     public let keyTemplate: String
     /**
@@ -3998,7 +4019,9 @@ public struct SpoolConfig: Equatable, Hashable {
      */
     public let batchAgeMs: Int64?
     /**
-     * The journal's size on disk at most. Default 256 MiB.
+     * The journal's size on disk at most. Default 256 MiB. It must hold two of the largest records
+     * (16 MiB each, with a 26-byte header): at least 33,554,484 bytes (less only with a
+     * `rolloverBytes` under 16 MiB, which caps a record); `open` refuses less with `InvalidArgument`.
      */
     public let maxBytes: Int64?
     /**
@@ -4029,7 +4052,12 @@ public struct SpoolConfig: Equatable, Hashable {
          * The bucket of every object.
          */bucket: String, 
         /**
-         * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+         * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`: `{seq}` (`{seq:WIDTH}`
+         * zero-padded) is the object's number, `{date}`, `{time}`, `{year}`, `{month}`, `{day}`,
+         * `{hour}`, `{minute}` and `{unix}` when it was started (UTC), `{name}` one of `vars`; `{{` and
+         * `}}` are a brace. Without `{seq}`, the first object is named as it is and the next ones (after
+         * a rollover) get the object's number at the end: `logs/app.log`, then `logs/app.log.1`,
+         * `logs/app.log.2`, …
          */keyTemplate: String, 
         /**
          * Values of the template's own placeholders.
@@ -4050,7 +4078,9 @@ public struct SpoolConfig: Equatable, Hashable {
          * A batch is sent once its oldest byte has waited this long, in milliseconds. Default 1000.
          */batchAgeMs: Int64? = nil, 
         /**
-         * The journal's size on disk at most. Default 256 MiB.
+         * The journal's size on disk at most. Default 256 MiB. It must hold two of the largest records
+         * (16 MiB each, with a 26-byte header): at least 33,554,484 bytes (less only with a
+         * `rolloverBytes` under 16 MiB, which caps a record); `open` refuses less with `InvalidArgument`.
          */maxBytes: Int64? = nil, 
         /**
          * What a write does when the journal is full. Default `Block`.
@@ -7422,16 +7452,16 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_spool_last_mark() != 62710) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_shutdown() != 54203) {
+    if (uniffi_oss_append_checksum_method_spool_shutdown() != 53484) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spool_status() != 23279) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_write() != 7392) {
+    if (uniffi_oss_append_checksum_method_spool_write() != 34788) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 64558) {
+    if (uniffi_oss_append_checksum_method_spool_write_with_mark() != 55919) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spoollistener_on_event() != 38627) {

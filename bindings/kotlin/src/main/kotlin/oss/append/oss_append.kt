@@ -1197,16 +1197,16 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_spool_last_mark() and 0xFFFF) != 62710) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_shutdown() and 0xFFFF) != 54203) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_shutdown() and 0xFFFF) != 53484) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spool_status() and 0xFFFF) != 23279) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_write() and 0xFFFF) != 7392) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_write() and 0xFFFF) != 34788) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 64558) {
+    if ((lib.uniffi_oss_append_checksum_method_spool_write_with_mark() and 0xFFFF) != 55919) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spoollistener_on_event() and 0xFFFF) != 38627) {
@@ -4068,9 +4068,13 @@ public interface SpoolInterface {
     fun `lastMark`(): kotlin.ByteArray?
     
     /**
-     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
-     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
-     * reporting an error.)
+     * Stops uploading (a request in flight is cancelled: its batch is settled at the next open),
+     * fsyncs the journal and releases the directory; data not yet sent stays for the next open
+     * (`flush` first to send it). Throws only when the journal cannot be fsynced; a second call
+     * does nothing. Later calls throw `Spool` with `CLOSED` (Swift `.closed`), except `status` and
+     * `lastMark`, which still answer. Kotlin's `close()` (and `use {}`) is this call: it leaves the
+     * same errors behind. Dropping the last reference (Swift) or the object being collected
+     * (Kotlin) also does it, without reporting an error.
      */
     fun `shutdown`()
     
@@ -4080,14 +4084,18 @@ public interface SpoolInterface {
     fun `status`(): SpoolStatus
     
     /**
-     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
-     * offset after it.
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Never touches the
+     * network. Returns the stream offset after it: how many bytes of data were ever written to this
+     * spool's directory, these included (kept across restarts; not a position in an object, which
+     * rolls over); empty data returns it as it is. At most 16 MiB (16,777,216 bytes) a write: more
+     * throws `Spool` with `TOO_LARGE` (Swift `.tooLarge`) and writes nothing. A full journal does
+     * what `full` says.
      */
     fun `write`(`data`: kotlin.ByteArray): kotlin.Long
     
     /**
-     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
-     * `lastMark` after a restart.
+     * Writes `data` with a `mark` (at most 65,535 bytes) kept beside it (never sent): the app's
+     * cursor, given back by `lastMark` after a restart. Returns as `write`.
      */
     fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.Long
     
@@ -4146,9 +4154,17 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
         }
     }
 
+    /**
+     * Shuts the spool down, as [shutdown] does (not uniffi's destroy: scripts/generate-bindings.sh),
+     * so that later calls throw [OssException.Spool] with [SpoolErrorKind.CLOSED] whichever of the
+     * two was called; `status()` and `lastMark()` still answer. Throws only when the journal cannot
+     * be fsynced; a second call does nothing. The native object is freed when this one is collected,
+     * or at once by [destroy] (after which every call throws `IllegalStateException`).
+     */
     @Synchronized
+    @Throws(OssException::class)
     override fun close() {
-        this.destroy()
+        if (!this.uniffiIsDestroyed) this.shutdown()
     }
 
     internal inline fun <R> callWithHandle(block: (handle: Long) -> R): R {
@@ -4262,9 +4278,13 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
 
     
     /**
-     * Stops uploading and releases the directory; data not yet sent stays for the next open. Later
-     * calls throw. (Kotlin's `close()`, and dropping the last reference, also do this, without
-     * reporting an error.)
+     * Stops uploading (a request in flight is cancelled: its batch is settled at the next open),
+     * fsyncs the journal and releases the directory; data not yet sent stays for the next open
+     * (`flush` first to send it). Throws only when the journal cannot be fsynced; a second call
+     * does nothing. Later calls throw `Spool` with `CLOSED` (Swift `.closed`), except `status` and
+     * `lastMark`, which still answer. Kotlin's `close()` (and `use {}`) is this call: it leaves the
+     * same errors behind. Dropping the last reference (Swift) or the object being collected
+     * (Kotlin) also does it, without reporting an error.
      */
     @Throws(OssException::class)override fun `shutdown`()
         = 
@@ -4296,8 +4316,12 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
 
     
     /**
-     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Returns the stream
-     * offset after it.
+     * Writes `data` to the journal; it goes to OSS in a batch, in order, once. Never touches the
+     * network. Returns the stream offset after it: how many bytes of data were ever written to this
+     * spool's directory, these included (kept across restarts; not a position in an object, which
+     * rolls over); empty data returns it as it is. At most 16 MiB (16,777,216 bytes) a write: more
+     * throws `Spool` with `TOO_LARGE` (Swift `.tooLarge`) and writes nothing. A full journal does
+     * what `full` says.
      */
     @Throws(OssException::class)override fun `write`(`data`: kotlin.ByteArray): kotlin.Long {
             return FfiConverterLong.lift(
@@ -4315,8 +4339,8 @@ open class Spool: Disposable, AutoCloseable, SpoolInterface
 
     
     /**
-     * Writes `data` with a `mark` kept beside it (never sent): the app's cursor, given back by
-     * `lastMark` after a restart.
+     * Writes `data` with a `mark` (at most 65,535 bytes) kept beside it (never sent): the app's
+     * cursor, given back by `lastMark` after a restart. Returns as `write`.
      */
     @Throws(OssException::class)override fun `writeWithMark`(`data`: kotlin.ByteArray, `mark`: kotlin.ByteArray): kotlin.Long {
             return FfiConverterLong.lift(
@@ -5723,7 +5747,12 @@ data class SpoolConfig (
     val `bucket`: kotlin.String
     , 
     /**
-     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`.
+     * The object key template, e.g. `logs/{device}/{date}/{seq:6}.log`: `{seq}` (`{seq:WIDTH}`
+     * zero-padded) is the object's number, `{date}`, `{time}`, `{year}`, `{month}`, `{day}`,
+     * `{hour}`, `{minute}` and `{unix}` when it was started (UTC), `{name}` one of `vars`; `{{` and
+     * `}}` are a brace. Without `{seq}`, the first object is named as it is and the next ones (after
+     * a rollover) get the object's number at the end: `logs/app.log`, then `logs/app.log.1`,
+     * `logs/app.log.2`, …
      */
     val `keyTemplate`: kotlin.String
     , 
@@ -5758,7 +5787,9 @@ data class SpoolConfig (
     val `batchAgeMs`: kotlin.Long? = null 
     , 
     /**
-     * The journal's size on disk at most. Default 256 MiB.
+     * The journal's size on disk at most. Default 256 MiB. It must hold two of the largest records
+     * (16 MiB each, with a 26-byte header): at least 33,554,484 bytes (less only with a
+     * `rolloverBytes` under 16 MiB, which caps a record); `open` refuses less with `InvalidArgument`.
      */
     val `maxBytes`: kotlin.Long? = null 
     , 

@@ -114,6 +114,61 @@ class SpoolTest {
         spool.close()
     }
 
+    /** `write` returns the stream offset after its bytes: every byte the directory ever took. */
+    @Test
+    fun writeReturnsTheStreamOffsetKeptAcrossOpens() {
+        val dir = tempDir()
+        val config = SpoolConfig(bucket = bucket, keyTemplate = TestEmulator.key("offsets.log"))
+        Spool.open(TestEmulator.client(), dir, config).use { spool ->
+            assertEquals(5L, spool.write("12345".toByteArray()))
+            assertEquals(8L, spool.writeWithMark("678".toByteArray(), byteArrayOf(7)))
+            assertEquals(8L, spool.write(ByteArray(0)), "nothing written: the offset as it is")
+        }
+        Spool.open(TestEmulator.client(), dir, config).use { spool ->
+            assertEquals(9L, spool.write("9".toByteArray()), "the stream goes on after a reopen")
+            spool.flushBlocking(30_000L)
+        }
+        assertEquals("123456789", String(TestEmulator.client().getBlocking(bucket, config.keyTemplate).data))
+    }
+
+    /**
+     * Kotlin's `close()` (and `use {}`) and `shutdown()` leave the same error behind: every later
+     * call but `status()` and `lastMark()` throws `OssException.Spool` with `CLOSED`; a second call
+     * does nothing; the directory is released at once.
+     */
+    @Test
+    fun closeAndShutdownLeaveTheSameErrorBehind() {
+        val stops = mapOf<String, (Spool) -> Unit>("close" to { it.close() }, "shutdown" to { it.shutdown() })
+        for ((name, stop) in stops) {
+            val dir = tempDir()
+            val config = SpoolConfig(bucket = bucket, keyTemplate = TestEmulator.key("closed-by-$name.log"))
+            val spool = Spool.open(TestEmulator.client(), dir, config)
+            spool.writeWithMark("12345678".toByteArray(), byteArrayOf(7))
+            stop(spool)
+            stop(spool)
+            val calls = mapOf<String, () -> Unit>(
+                "write" to { spool.write("x".toByteArray()) },
+                "writeWithMark" to { spool.writeWithMark("x".toByteArray(), byteArrayOf(1)) },
+                "flushBlocking" to { spool.flushBlocking(1_000L) },
+                "flush" to { runBlocking { spool.flush(1_000L) } },
+            )
+            for ((call, run) in calls) {
+                val error = assertThrows<OssException.Spool>("$call after $name") { run() }
+                assertEquals(SpoolErrorKind.CLOSED, error.kind, "$call after $name")
+                assertTrue(error.toString().contains("closed"), error.toString())
+            }
+            assertEquals(7, spool.lastMark()!!.single().toInt(), "lastMark after $name")
+            val status = spool.status()
+            assertEquals(8L, status.pendingBytes + status.appendedBytes, "status after $name: $status")
+            // The directory is free at once, and what was not sent is still there.
+            Spool.open(TestEmulator.client(), dir, config).use { again ->
+                assertEquals(7, again.lastMark()!!.single().toInt())
+                again.flushBlocking(30_000L)
+            }
+            assertEquals("12345678", String(TestEmulator.client().getBlocking(bucket, config.keyTemplate).data))
+        }
+    }
+
     @Test
     fun aSecondOpenOfTheSameDirectoryIsRefused() {
         val dir = tempDir()
