@@ -85,6 +85,90 @@ fn with_interval_sync_a_killed_process_loses_nothing_either() {
     crash_test("interval", kills, 1000, &["--sync-interval"]);
 }
 
+/// Two spools (two devices) misconfigured onto one key template, each in a process killed with
+/// SIGKILL at random points while the emulator loses responses, both writing the same records: they
+/// race for the same object numbers, often with equal first batches. Each keeps to objects of its
+/// own: at the end every object carries one spool's stamp, and each spool's objects, in order, are its
+/// records, each once.
+#[test]
+fn two_spools_on_one_key_template_killed_at_random_each_deliver_every_record_once() {
+    let kills: u32 = std::env::var("OSS_APPEND_CRASH_KILLS").ok().and_then(|v| v.parse().ok()).unwrap_or(200) / 4;
+    let seed: u64 = std::env::var("OSS_APPEND_CRASH_SEED")
+        .ok()
+        .and_then(|v| v.parse().ok())
+        .unwrap_or_else(|| rand::rng().random());
+    eprintln!("crash test (two spools): {kills} kills each, seed {seed} (OSS_APPEND_CRASH_SEED={seed} repeats it)");
+    let mut rng = StdRng::seed_from_u64(seed);
+    let emu = Emulator::builder().credentials("crash-ak", "crash-sk").bucket("crash").start().unwrap();
+    let binary = child_binary();
+    let records = u64::from(kills) * 100 + 200;
+    let dirs: Vec<PathBuf> = ["a", "b"]
+        .into_iter()
+        .map(|name| {
+            let dir = std::env::temp_dir().join(format!("oss-append-crash-two-{name}-{}", std::process::id()));
+            let _ = std::fs::remove_dir_all(&dir);
+            dir
+        })
+        .collect();
+    let args = |dir: &PathBuf| vec![dir.display().to_string(), emu.endpoint(), records.to_string()];
+    for _ in 0..kills {
+        match rng.random_range(0..6) {
+            0 => emu.faults().drop_after_commit(1),
+            1 => emu.faults().drop_before_commit(1),
+            2 => emu.faults().fail_next(1, 503),
+            _ => {}
+        }
+        let afters: Vec<Duration> = dirs.iter().map(|_| Duration::from_millis(rng.random_range(5..120))).collect();
+        std::thread::scope(|scope| {
+            for (dir, after) in dirs.iter().zip(afters) {
+                let (binary, args) = (&binary, args(dir));
+                scope.spawn(move || run_and_kill(binary, &args, after));
+            }
+        });
+    }
+    emu.faults().clear();
+    std::thread::scope(|scope| {
+        for dir in &dirs {
+            let (binary, args) = (&binary, args(dir));
+            scope.spawn(move || {
+                let output = Command::new(binary).args(&args).arg("--flush").output().unwrap();
+                assert!(
+                    output.status.success() && String::from_utf8_lossy(&output.stdout).contains("flushed"),
+                    "the last run failed: {}",
+                    String::from_utf8_lossy(&output.stderr)
+                );
+            });
+        }
+    });
+
+    // Each object to the spool whose stamp it carries.
+    let ids: Vec<String> =
+        dirs.iter().map(|dir| std::fs::read_to_string(dir.join("spool-id")).unwrap().trim().to_string()).collect();
+    let mut streams: Vec<Vec<u8>> = vec![Vec::new(); dirs.len()];
+    let mut objects = 0;
+    for seq in 0..10_000 {
+        let key = format!("crash/{seq:04}.log");
+        let Some(info) = emu.object("crash", &key) else { continue };
+        objects += 1;
+        let stamp = info.headers.iter().find(|(n, _)| n == "x-oss-meta-oss-append-spool").map(|(_, v)| v.clone());
+        let owner = ids.iter().position(|id| Some(id) == stamp.as_ref());
+        let owner = owner.unwrap_or_else(|| panic!("{key} carries no spool's stamp: {stamp:?}"));
+        streams[owner].extend(emu.object_data("crash", &key).unwrap());
+    }
+    let expected: Vec<u8> = (0..records).flat_map(child::record).collect();
+    for (dir, stream) in dirs.iter().zip(&streams) {
+        assert!(
+            stream == &expected,
+            "{}: {} bytes in its objects, {} written",
+            dir.display(),
+            stream.len(),
+            expected.len()
+        );
+        std::fs::remove_dir_all(dir).unwrap();
+    }
+    eprintln!("two spools: {objects} objects, {records} records each, every one once");
+}
+
 /// One process owns a spool directory (std's file lock: `flock` here, `LockFileEx` on Windows): a
 /// second process cannot open it while the first holds it, and the first's death frees it.
 #[test]

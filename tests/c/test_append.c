@@ -715,6 +715,44 @@ static void an_unsettled_append_carries_its_in_flight_append_to_settle(void) {
   oss_append_client_free(client);
 }
 
+/* Settled as not landed, then the request still under way commits, and the bytes are sent again at the
+ * same position with the same client: the refusal is settled, not believed — landed, once. */
+static void a_late_commit_after_settle_said_not_landed_is_reported_landed(void) {
+  char key[256];
+  check_key(key, sizeof key, "late.log");
+  oss_append_client *client = check_client_with(NULL, NULL, NULL, 1);
+  oss_append_receipt first;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 0, (const uint8_t *)"0123456789", 10, NULL, &first, NULL),
+               OSS_APPEND_RESULT_OK);
+  oss_append_options *options = NULL;
+  CHECK_RESULT(oss_append_options_new(&options), OSS_APPEND_RESULT_OK);
+  CHECK_RESULT(oss_append_options_set_crc64(options, first.crc64), OSS_APPEND_RESULT_OK);
+  check_admin("POST", "faults?kind=commit-late&count=1&millis=500");
+  check_admin("POST", "faults?kind=fail&method=HEAD&status=503&count=1");
+  oss_append_error *error = NULL;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 10, (const uint8_t *)"LATE;", 5, options, NULL, &error),
+               OSS_APPEND_RESULT_UNSETTLED);
+  oss_append_in_flight in_flight;
+  CHECK(oss_append_error_in_flight(error, &in_flight));
+  oss_append_error_free(error);
+  oss_append_settlement settlement;
+  CHECK_RESULT(oss_append_settle(client, bucket(), key, &in_flight, &settlement, NULL), OSS_APPEND_RESULT_OK);
+  CHECK(!settlement.landed);
+  CHECK(settlement.reason == OSS_APPEND_NOT_LANDED_REASON_NOTHING_AT_POSITION);
+  sleep_ms(1000); /* the request under way commits */
+  oss_append_receipt again;
+  CHECK_RESULT(oss_append_object(client, bucket(), key, 10, (const uint8_t *)"LATE;", 5, options, &again, NULL),
+               OSS_APPEND_RESULT_OK);
+  CHECK(again.reconciled);
+  CHECK_U64(again.next_position, 15);
+  size_t length = 0;
+  char *data = read_object(client, key, 64, &length);
+  CHECK(data != NULL && length == 15 && memcmp(data, "0123456789LATE;", 15) == 0);
+  free(data);
+  oss_append_options_free(options);
+  oss_append_client_free(client);
+}
+
 static void retryable_codes_come_from_the_core(void) {
   CHECK(oss_append_result_is_retryable(OSS_APPEND_RESULT_NETWORK));
   CHECK(oss_append_result_is_retryable(OSS_APPEND_RESULT_READ_WRITE_TIMEOUT));
@@ -788,6 +826,7 @@ int main(void) {
   RUN(a_wrong_object_crc_is_a_crc_mismatch);
   RUN(a_lost_response_is_settled_before_the_call_returns);
   RUN(an_unsettled_append_carries_its_in_flight_append_to_settle);
+  RUN(a_late_commit_after_settle_said_not_landed_is_reported_landed);
   RUN(retryable_codes_come_from_the_core);
   RUN(signature_v1_works);
   RUN(network_failure_is_a_network_error);
