@@ -14,6 +14,7 @@ use crate::net::http1::Headers;
 use crate::body::{CancelToken, Upload};
 use crate::config::Settings;
 use crate::error::{Error, ServiceError, ServiceErrorKind, TimeoutKind};
+use crate::in_flight::InFlight;
 use crate::sign::{self, v1, v4, SignRequest, SignatureVersion};
 
 /// Largest error body read from a response.
@@ -53,7 +54,7 @@ pub(crate) struct Transport {
     clock_offset: AtomicI64,
     /// `(bucket, key, position)` of appends reported as not landed after their body went out whole,
     /// the newest last: one may still commit late.
-    suspects: Mutex<VecDeque<(String, String, u64)>>,
+    suspects: Mutex<VecDeque<InFlight>>,
     /// The last V4 signing key, kept for the day: four HMACs a request saved.
     signing_key: Mutex<Option<KeptKey>>,
 }
@@ -97,23 +98,34 @@ impl Transport {
         }
     }
 
-    /// Whether an append at `position` of `bucket/key` was reported as not landed after its body went
-    /// out whole (so a PositionNotEqualToLength there must be settled).
+    /// Whether an append at `position` of `bucket/key` was settled as not landed while its request
+    /// may still have been under way.
     pub(crate) fn is_suspect(&self, bucket: &str, key: &str, position: u64) -> bool {
         let suspects = self.suspects.lock().unwrap_or_else(|p| p.into_inner());
-        suspects.iter().any(|(b, k, p)| *p == position && b == bucket && k == key)
+        suspects.iter().any(|s| s.position == position && s.bucket == bucket && s.key == key)
     }
 
-    /// Remembers (`suspected`) or forgets an append at `position` of `bucket/key`.
-    pub(crate) fn suspect(&self, bucket: &str, key: &str, position: u64, suspected: bool) {
+    /// Remembers (`suspected`) or forgets the append at `position` of `bucket/key`.
+    pub(crate) fn suspect(&self, bucket: &str, key: &str, position: u64, suspected: Option<&InFlight>) {
         let mut suspects = self.suspects.lock().unwrap_or_else(|p| p.into_inner());
-        suspects.retain(|(b, k, p)| !(*p == position && b == bucket && k == key));
-        if suspected {
+        suspects.retain(|s| !(s.position == position && s.bucket == bucket && s.key == key));
+        if let Some(in_flight) = suspected {
             if suspects.len() == SUSPECTS {
                 suspects.pop_front();
             }
-            suspects.push_back((bucket.to_string(), key.to_string(), position));
+            suspects.push_back(in_flight.clone());
         }
+    }
+
+    /// The suspect appends of `bucket/key` of `length` bytes that would end at `end`: the ones a late
+    /// commit may have put there.
+    pub(crate) fn suspects_ending_at(&self, bucket: &str, key: &str, end: u64, length: u64) -> Vec<InFlight> {
+        let suspects = self.suspects.lock().unwrap_or_else(|p| p.into_inner());
+        suspects
+            .iter()
+            .filter(|s| s.end() == end && s.length == length && s.bucket == bucket && s.key == key)
+            .cloned()
+            .collect()
     }
 
     /// Runs `attempt` until it succeeds, fails with an error that is not

@@ -208,7 +208,9 @@ fn a_body_that_changes_between_attempts_is_not_sent_as_the_same_append() {
 #[test]
 fn when_settling_fails_the_error_is_unsettled_and_carries_the_in_flight_append() {
     let emu = emulator();
-    let client = client(&emu);
+    // One attempt: a retry's refusal would say where the object ends, with its CRC, and prove the
+    // append landed without a HEAD.
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     client.append_object(BUCKET, "k", b"head-", &AppendOptions::new().position(0)).unwrap();
     // The append lands, its response is lost, and the service then refuses every HEAD.
     emu.faults().drop_after_commit(1);
@@ -232,11 +234,12 @@ fn when_settling_fails_the_error_is_unsettled_and_carries_the_in_flight_append()
 #[test]
 fn an_appender_holds_an_unsettled_append_and_settles_it_before_the_next() {
     let emu = emulator();
-    let client = client(&emu);
+    // One attempt, so that settling needs the HEAD (a retry's refusal would prove it landed).
+    let client = builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build().unwrap();
     let mut log = client.appender(BUCKET, "k");
     log.append(b"one,").unwrap();
     emu.faults().drop_after_commit(1);
-    emu.faults().fail_next_method("HEAD", 3, 503);
+    emu.faults().fail_next_method("HEAD", 1, 503);
     assert!(matches!(log.append(b"two,"), Err(Error::Unsettled(_))));
     assert_eq!(log.in_flight(), Some(&InFlight { key: "k".into(), ..in_flight(4, b"two,", Some(b"one,")) }));
     assert_eq!(log.next_position(), None, "it knows that it does not know where the object ends");
@@ -249,7 +252,7 @@ fn an_appender_holds_an_unsettled_append_and_settles_it_before_the_next() {
 
     // The next append settles it first. Landed: the new bytes follow it.
     emu.faults().drop_after_commit(1);
-    emu.faults().fail_next_method("HEAD", 3, 503);
+    emu.faults().fail_next_method("HEAD", 1, 503);
     assert!(matches!(log.append(b",four"), Err(Error::Unsettled(_))));
     let result = log.append(b",five").unwrap();
     assert_eq!(result.position, 18);
@@ -382,21 +385,28 @@ fn settle_proves_every_outcome() {
     let n = not_landed(client.settle(&in_flight(3, b"xyz", Some(b"abc"))).unwrap());
     assert_eq!(n.reason, NotLandedReason::OtherWriter);
 
-    // Others appended after it: the bytes at the position decide; the CRC where it ended is derived.
-    client.append_object(BUCKET, "k", b"+more", &AppendOptions::new().position(6)).unwrap();
-    emu.clear_requests();
-    let result = landed(client.settle(&in_flight(3, b"def", Some(b"abc"))).unwrap());
-    assert_eq!(result.crc64, checksum(b"abcdef"));
-    assert_eq!(count(&emu, "GET"), 1);
-    let result = landed(client.settle(&in_flight(3, b"def", None)).unwrap());
-    assert_eq!(result.crc64, checksum(b"abcdef"), "derived from the object's CRC without the CRC before");
-    let n = not_landed(client.settle(&in_flight(3, b"DEF", None)).unwrap());
-    assert_eq!(n.reason, NotLandedReason::OtherWriter);
-    // A wrong CRC before does not fool it: the bytes are there, and the CRC is the object's.
+    // A wrong CRC before does not fool it where the append ends the object: the bytes are there, and
+    // the CRC is the object's.
     let result = landed(client.settle(&in_flight(0, b"abcdef", Some(b"junk"))).unwrap());
     assert_eq!((result.next_position, result.crc64), (6, checksum(b"abcdef")));
     let result = landed(client.settle(&in_flight(3, b"def", Some(b"junk"))).unwrap());
     assert_eq!(result.crc64, checksum(b"abcdef"));
+
+    // Others appended after it: the bytes at the position decide, and only they are read. The CRC
+    // where it ended comes from the CRC before; without one, it is landed, unverified.
+    client.append_object(BUCKET, "k", b"+more", &AppendOptions::new().position(6)).unwrap();
+    emu.clear_requests();
+    let result = landed(client.settle(&in_flight(3, b"def", Some(b"abc"))).unwrap());
+    assert_eq!(result.crc64, checksum(b"abcdef"));
+    let gets: Vec<_> = emu.requests().into_iter().filter(|r| r.method == "GET").collect();
+    assert_eq!(gets.len(), 1);
+    assert_eq!(gets[0].header("range"), Some("bytes=3-5"), "the append's own bytes, no more");
+    match client.settle(&in_flight(3, b"def", None)) {
+        Err(error @ Error::Unverified { next_position: 6, .. }) => assert!(error.landed()),
+        other => panic!("expected landed, unverified: {other:?}"),
+    }
+    let n = not_landed(client.settle(&in_flight(3, b"DEF", None)).unwrap());
+    assert_eq!(n.reason, NotLandedReason::OtherWriter);
 
     // Missing object, missing bucket, not appendable: not landed, and which.
     let missing = InFlight { key: "missing".into(), ..in_flight(0, b"x", None) };
@@ -500,6 +510,24 @@ fn a_late_commit_after_settle_said_not_landed_is_reported_landed_not_sent_twice(
     assert_eq!((result.position, result.next_position), (10, 15));
     assert!(count(&emu, "HEAD") - heads <= 1, "settled with at most one HEAD");
     assert_eq!(emu.object_data(BUCKET, "late").unwrap(), b"0123456789LATE;");
+
+    // Sent again without a position: the client finds the object's end where the late commit put
+    // it, with the CRC these bytes make there. It is their resend, not new bytes: landed, once.
+    let head = client.append_object(BUCKET, "late3", b"0123456789", &AppendOptions::new().position(0)).unwrap();
+    emu.faults().commit_late(1, Duration::from_millis(400));
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let at_ten = AppendOptions::new().position(10).crc64(head.crc64);
+    let Error::Unsettled(unsettled) = client.append_object(BUCKET, "late3", b"LATE;", &at_ten).unwrap_err() else {
+        panic!("expected unsettled")
+    };
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::NotLanded(_)));
+    std::thread::sleep(Duration::from_millis(800));
+    let result = client.append_object(BUCKET, "late3", b"LATE;", &AppendOptions::new()).unwrap();
+    assert!(result.reconciled && result.position == 10, "{result:?}");
+    assert_eq!(emu.object_data(BUCKET, "late3").unwrap(), b"0123456789LATE;");
+    // Then the same bytes again are new bytes: appended.
+    client.append_object(BUCKET, "late3", b"LATE;", &AppendOptions::new()).unwrap();
+    assert_eq!(emu.object_data(BUCKET, "late3").unwrap(), b"0123456789LATE;LATE;");
 
     // Settled in one process, sent again from another: `resend` says so.
     let head = client.append_object(BUCKET, "late2", b"0123456789", &AppendOptions::new().position(0)).unwrap();

@@ -123,7 +123,7 @@ impl Client {
                 ..
             }))
         );
-        self.transport().suspect(&f.bucket, &f.key, f.position, may_commit_late);
+        self.transport().suspect(&f.bucket, &f.key, f.position, may_commit_late.then_some(f));
         settled
     }
 
@@ -203,8 +203,10 @@ impl Client {
         if crc.value() != f.body_crc64 {
             return not_landed(NotLandedReason::OtherWriter, Some(length), meta.crc64, None);
         }
-        // The service's CRC is the truth where it applies; past the append's end (others appended
-        // after it) the CRC before it, when known, gives the CRC at its end.
+        // The service's CRC is the truth where the append ends the object. Past its end (others
+        // appended after it) the CRC before it, when known, gives the CRC at its end: reading the
+        // others' bytes to derive it could cost far more than the append (a CRC before given wrong
+        // then gives a wrong CRC, as it would to the append itself).
         let end_crc = match meta.crc64 {
             Some(object_crc) if length == end => Some(object_crc),
             _ => f.crc64_after(),

@@ -88,7 +88,13 @@ impl AppendStream {
         let may_create = !matches!(self.tail, Tail::At { position, .. } if position > 0);
         let (mut object_headers, create_time) = options.headers.checked_headers(may_create, true)?;
         let cancel = options.cancel.as_ref();
+        let found_end = matches!(self.tail, Tail::Unknown);
         let (position, crc_before) = self.start(client, options, &mut source)?;
+        if found_end {
+            if let Some(landed) = self.landed_late(client, &mut source, position, crc_before)? {
+                return Ok(landed);
+            }
+        }
         validate::append_range(position, length)?;
         debug_assert!(may_create || position > 0, "a known end past 0 is where the append goes");
         if position != 0 {
@@ -205,7 +211,7 @@ impl AppendStream {
         // still under way may commit later); one that landed no longer is. A plain refusal is not
         // suspect: the service answered that very request.
         if outcome.is_ok() || outcome.as_ref().is_err_and(Error::landed) {
-            client.transport().suspect(&self.bucket, &self.key, position, false);
+            client.transport().suspect(&self.bucket, &self.key, position, None);
         }
         outcome
     }
@@ -354,6 +360,40 @@ impl AppendStream {
             }
             Err(e) => Err(e),
         }
+    }
+
+    /// An append sent without a position, found to go where an append of the same bytes, settled as
+    /// not landed, would have ended, with the CRC it would have made: that request committed late,
+    /// and this call is its resend (sending it would append the bytes twice). Landed (`reconciled`).
+    fn landed_late(
+        &mut self,
+        client: &Client,
+        source: &mut Source<'_>,
+        position: u64,
+        crc_before: Option<u64>,
+    ) -> Result<Option<AppendResult>, Error> {
+        if !source.can_rewind() {
+            // Its bytes cannot be compared before sending them.
+            return Ok(None);
+        }
+        let transport = client.transport();
+        let candidates = transport.suspects_ending_at(&self.bucket, &self.key, position, source.len());
+        let Some(object_crc) = crc_before.filter(|_| !candidates.is_empty()) else { return Ok(None) };
+        for suspect in candidates {
+            if suspect.crc64_after() == Some(object_crc) && same_body(source, &suspect)? {
+                transport.suspect(&self.bucket, &self.key, suspect.position, None);
+                self.tail = Tail::At { position, crc64: Some(object_crc) };
+                return Ok(Some(AppendResult {
+                    position: suspect.position,
+                    next_position: position,
+                    crc64: object_crc,
+                    request_id: String::new(),
+                    etag: None,
+                    reconciled: true,
+                }));
+            }
+        }
+        Ok(None)
     }
 
     /// After a failure that did not land: what it says about the object's end.
