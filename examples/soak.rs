@@ -14,7 +14,9 @@
 //!
 //! Each outcome is handled as the library says: success and landed errors (`CrcMismatch`,
 //! `Unverified`) are in the object; `Unsettled` is settled (asking again until the service answers)
-//! and sent again only when it did not land; a retryable error is sent again; a
+//! and sent again only when it did not land, after a pause (`--pause-ms`, 200 by default) in which
+//! a request still under way commits late (the emulator's `commit-late` fault); a retryable error is
+//! sent again; a
 //! PositionNotEqualToLength from another writer (phase 2) is sent again at the new end. Anything
 //! else stops the run. Prints the counts and exits 1 when a byte was lost or duplicated, or a failure
 //! landed without saying so.
@@ -32,6 +34,8 @@ use rand::{Rng, SeedableRng};
 
 const BUCKET: &str = "soak";
 const READ_TIMEOUT: Duration = Duration::from_millis(250);
+/// The longest a `commit-late` fault waits before it commits (the pause after settling is longer).
+const LATE_COMMIT: u64 = 150;
 /// Objects of phase 1 are checked and deleted once this long, to keep the emulator's memory small.
 const ROTATE_AT: u64 = 64 << 20;
 
@@ -40,10 +44,18 @@ struct Args {
     seed: u64,
     writers: usize,
     max_body: usize,
+    /// Between settling an append as not landed and sending it again.
+    pause: Duration,
 }
 
 fn args() -> Args {
-    let mut args = Args { faults: 1000, seed: rand::rng().random(), writers: 8, max_body: 1 << 20 };
+    let mut args = Args {
+        faults: 1000,
+        seed: rand::rng().random(),
+        writers: 8,
+        max_body: 1 << 20,
+        pause: Duration::from_millis(200),
+    };
     let mut given = std::env::args().skip(1);
     while let Some(flag) = given.next() {
         let mut value = || given.next().and_then(|v| v.parse::<u64>().ok()).unwrap_or_else(|| usage(&flag));
@@ -52,6 +64,7 @@ fn args() -> Args {
             "--seed" => args.seed = value(),
             "--writers" => args.writers = value().max(1) as usize,
             "--max-body" => args.max_body = value().max(1) as usize,
+            "--pause-ms" => args.pause = Duration::from_millis(value()),
             _ => usage(&flag),
         }
     }
@@ -59,7 +72,9 @@ fn args() -> Args {
 }
 
 fn usage(flag: &str) -> ! {
-    eprintln!("bad argument {flag}\nusage: soak [--faults N] [--seed S] [--writers W] [--max-body BYTES]");
+    eprintln!(
+        "bad argument {flag}\nusage: soak [--faults N] [--seed S] [--writers W] [--max-body BYTES] [--pause-ms MS]"
+    );
     std::process::exit(2)
 }
 
@@ -75,6 +90,8 @@ struct Counts {
     settled_landed: AtomicU64,
     settled_not_landed: AtomicU64,
     hidden_landings: AtomicU64,
+    /// Appends said not landed whose request committed later: the resend must be reported landed.
+    late_commits: AtomicU64,
     bytes: AtomicU64,
     bytes_lost: AtomicU64,
     bytes_duplicated: AtomicU64,
@@ -112,6 +129,7 @@ fn arm_faults(emu: &Emulator, rng: &mut StdRng) {
     let armed = p.fail.len()
         + p.fail_method.len()
         + p.delay.len()
+        + p.commit_late.len()
         + [p.drop_before_commit, p.drop_after_commit, p.corrupt_crc, p.omit_crc, p.gateway_error_after_commit]
             .iter()
             .map(|n| *n as usize)
@@ -121,7 +139,7 @@ fn arm_faults(emu: &Emulator, rng: &mut StdRng) {
     }
     for _ in 0..rng.random_range(1..=2) {
         let count = rng.random_range(1..=2);
-        match rng.random_range(0..11) {
+        match rng.random_range(0..12) {
             0 => faults.fail_next(count, [500, 502, 503][rng.random_range(0..3)]),
             1 => faults.fail_next(count, 408),
             2 => faults.fail_next(count, 429),
@@ -131,6 +149,8 @@ fn arm_faults(emu: &Emulator, rng: &mut StdRng) {
             7 => faults.corrupt_crc(count),
             8 => faults.omit_crc(count),
             9 => faults.gateway_error_after_commit(count),
+            // The answer is lost and the append commits a little later: after settling, if that is slow.
+            10 => faults.commit_late(count, Duration::from_millis(rng.random_range(10..=LATE_COMMIT))),
             // The HEAD that settles a lost append is refused: the append is unsettled.
             _ => faults.fail_next_method("HEAD", count, 503),
         }
@@ -145,13 +165,15 @@ enum Outcome {
     NotLanded,
 }
 
-/// Sorts an append's result into landed / not landed, settling an unsettled one (asking again until
-/// the service answers). `other_writers`: a PositionNotEqualToLength is another writer's doing.
+/// Sorts an append's result into landed / not landed, settling an unsettled one with `settle`
+/// (asking again until the service answers), then pausing before the caller sends it again.
+/// `other_writers`: a PositionNotEqualToLength is another writer's doing.
 fn judge(
-    client: &Client,
+    mut settle: impl FnMut(&oss_append::InFlight) -> Result<Settlement, Error>,
     result: Result<oss_append::AppendResult, Error>,
     counts: &Counts,
     other_writers: bool,
+    pause: Duration,
 ) -> Outcome {
     match result {
         Ok(result) => {
@@ -168,13 +190,15 @@ fn judge(
         Err(Error::Unsettled(unsettled)) => {
             add(&counts.unsettled, 1);
             loop {
-                match client.settle(&unsettled.in_flight) {
+                match settle(&unsettled.in_flight) {
                     Ok(Settlement::Landed(_)) => {
                         add(&counts.settled_landed, 1);
                         return Outcome::Landed;
                     }
                     Ok(_) => {
                         add(&counts.settled_not_landed, 1);
+                        // Not landed yet: a request still under way may commit meanwhile.
+                        std::thread::sleep(pause);
                         return Outcome::NotLanded;
                     }
                     Err(error) if error.is_retryable() => std::thread::sleep(Duration::from_millis(5)),
@@ -221,6 +245,8 @@ fn one_writer(emu: &Emulator, counts: &Counts, args: &Args, rng: &mut StdRng) {
         let data = body(rng, args.max_body);
         add(&counts.appends, 1);
         let mode = rng.random_range(0..3);
+        // Said not landed, then found in the object (a late commit): the resend must say landed.
+        let mut committed_late = false;
         loop {
             if rng.random_bool(0.6) {
                 arm_faults(emu, rng);
@@ -235,14 +261,25 @@ fn one_writer(emu: &Emulator, counts: &Counts, args: &Args, rng: &mut StdRng) {
                 ),
                 _ => client.append_object(BUCKET, &key(object), data.as_slice(), &AppendOptions::new()),
             };
-            let outcome = judge(&client, result, counts, false);
+            let outcome = match mode {
+                0 => judge(|_| appender.settle().map(|s| s.expect("in flight")), result, counts, false, args.pause),
+                _ => judge(|f| client.settle(f), result, counts, false, args.pause),
+            };
             let length = emu.object(BUCKET, &key(object)).map_or(0, |o| o.length) as usize;
             let landed = match outcome {
                 Outcome::Landed => true,
-                // The object grew by the body although the call said it did not land: it hid a landing.
+                // The object grew by the body although the call said it did not land: a request still
+                // under way committed after settling looked. Sent again, it must be reported landed;
+                // said not landed twice, it hid a landing.
                 Outcome::NotLanded if length == model.len() + data.len() => {
-                    add(&counts.hidden_landings, 1);
-                    true
+                    if committed_late {
+                        add(&counts.hidden_landings, 1);
+                        true
+                    } else {
+                        committed_late = true;
+                        add(&counts.late_commits, 1);
+                        false
+                    }
                 }
                 Outcome::NotLanded => false,
             };
@@ -305,7 +342,7 @@ fn many_writers(emu: &Arc<Emulator>, counts: &Arc<Counts>, args: &Args, seed: u6
             .map(|writer| {
                 let (emu, counts) = (emu.clone(), counts.clone());
                 let max_body = args.max_body.min(64 << 10);
-                let goal = args.faults;
+                let (goal, pause) = (args.faults, args.pause);
                 scope.spawn(move || {
                     let mut rng = StdRng::seed_from_u64(seed ^ (writer as u64 + 1));
                     let client = client(&emu);
@@ -320,7 +357,8 @@ fn many_writers(emu: &Arc<Emulator>, counts: &Arc<Counts>, args: &Args, seed: u6
                                 arm_faults(&emu, &mut rng);
                             }
                             let result = appender.append(data.as_slice());
-                            if let Outcome::Landed = judge(&client, result, &counts, true) {
+                            let settle = |_: &oss_append::InFlight| appender.settle().map(|s| s.expect("in flight"));
+                            if let Outcome::Landed = judge(settle, result, &counts, true, pause) {
                                 add(&counts.bytes, data.len() as u64);
                                 break;
                             }
@@ -380,8 +418,12 @@ fn many_writers(emu: &Arc<Emulator>, counts: &Arc<Counts>, args: &Args, seed: u6
 fn main() {
     let args = args();
     println!(
-        "soak: {} faults, seed {}, {} writers, bodies up to {} bytes",
-        args.faults, args.seed, args.writers, args.max_body
+        "soak: {} faults, seed {}, {} writers, bodies up to {} bytes, {} ms pause after settling",
+        args.faults,
+        args.seed,
+        args.writers,
+        args.max_body,
+        args.pause.as_millis()
     );
     let emu = Arc::new(
         Emulator::builder().credentials("soak-ak", "soak-sk").bucket(BUCKET).start().expect("the emulator starts"),
@@ -422,6 +464,7 @@ fn main() {
     println!("bytes appended:  {}", get(&counts.bytes));
     println!("bytes lost:      {}", get(&counts.bytes_lost));
     println!("bytes duplicated: {}", get(&counts.bytes_duplicated));
+    println!("said not landed, then committed late (resent, reported landed): {}", get(&counts.late_commits));
     println!("failures that landed without saying so: {}", get(&counts.hidden_landings));
     println!("time:            {:.1} s", started.elapsed().as_secs_f64());
     let bad = get(&counts.bytes_lost) + get(&counts.bytes_duplicated) + get(&counts.hidden_landings);
