@@ -275,7 +275,11 @@ pub(crate) fn settlement(outcome: Settlement, position: u64) -> oss_append_settl
 /// `oss_append_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
 /// length and CRC-64, and, when they cannot tell, the bytes at its position.
 ///
-/// On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
+/// On success `*settlement_out` is written: landed, or not landed and why. Not landed means not
+/// landed yet: a request still under way at the service may commit later. Send the bytes again at
+/// the same position with the same client (`oss_append_object` with that position and
+/// `oss_append_options_set_crc64`, or the appender): the client remembers the position, and a late
+/// commit is then reported landed (`reconciled`), never appended twice. On failure the outcome is
 /// still unknown: settle again later, never send the bytes again before; `*error_out` (when not
 /// NULL) receives an error to release with `oss_append_error_free`. Blocks. Thread-safe.
 ///

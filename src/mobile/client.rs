@@ -228,7 +228,10 @@ blocking_and_async! {
 
     /// Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
     /// object. Throws when the outcome is still unknown: settle again later, and never send the
-    /// bytes again before.
+    /// bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+    /// later. Send the bytes again at the same position with this client (`append` with the
+    /// position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+    /// reported landed (`reconciled`), never appended twice.
     #[uniffi::method(default(cancel = None))]
     fn settle, settle_async(in_flight: InFlight) -> Settlement |cancel| {
         Ok(client.settle_with(&in_flight.into_core()?, cancel, None)?.into())
