@@ -139,7 +139,7 @@ fn arm_faults(emu: &Emulator, rng: &mut StdRng) {
     }
     for _ in 0..rng.random_range(1..=2) {
         let count = rng.random_range(1..=2);
-        match rng.random_range(0..12) {
+        match rng.random_range(0..13) {
             0 => faults.fail_next(count, [500, 502, 503][rng.random_range(0..3)]),
             1 => faults.fail_next(count, 408),
             2 => faults.fail_next(count, 429),
@@ -151,6 +151,13 @@ fn arm_faults(emu: &Emulator, rng: &mut StdRng) {
             9 => faults.gateway_error_after_commit(count),
             // The answer is lost and the append commits a little later: after settling, if that is slow.
             10 => faults.commit_late(count, Duration::from_millis(rng.random_range(10..=LATE_COMMIT))),
+            // The same, with the retries refused and the settling HEAD too: the caller settles it
+            // (most often before the commit: not landed), pauses, and sends it again.
+            11 => {
+                faults.commit_late(1, Duration::from_millis(rng.random_range(50..=LATE_COMMIT)));
+                faults.fail_next_method("POST", 2, 503);
+                faults.fail_next_method("HEAD", 1, 503);
+            }
             // The HEAD that settles a lost append is refused: the append is unsettled.
             _ => faults.fail_next_method("HEAD", count, 503),
         }
@@ -218,6 +225,16 @@ fn judge(
     }
 }
 
+/// Settles an appender's unsettled append; a failure is the one that kept it from settling (the
+/// appender says `Unsettled` again, with the append still in flight).
+fn settle_appender(appender: &mut Appender) -> Result<Settlement, Error> {
+    match appender.settle() {
+        Ok(settlement) => Ok(settlement.expect("an append in flight")),
+        Err(Error::Unsettled(unsettled)) => Err(unsettled.cause),
+        Err(error) => Err(error),
+    }
+}
+
 fn client(emu: &Emulator) -> Client {
     Client::builder()
         .endpoint(emu.endpoint())
@@ -262,7 +279,7 @@ fn one_writer(emu: &Emulator, counts: &Counts, args: &Args, rng: &mut StdRng) {
                 _ => client.append_object(BUCKET, &key(object), data.as_slice(), &AppendOptions::new()),
             };
             let outcome = match mode {
-                0 => judge(|_| appender.settle().map(|s| s.expect("in flight")), result, counts, false, args.pause),
+                0 => judge(|_| settle_appender(&mut appender), result, counts, false, args.pause),
                 _ => judge(|f| client.settle(f), result, counts, false, args.pause),
             };
             let length = emu.object(BUCKET, &key(object)).map_or(0, |o| o.length) as usize;
@@ -357,7 +374,7 @@ fn many_writers(emu: &Arc<Emulator>, counts: &Arc<Counts>, args: &Args, seed: u6
                                 arm_faults(&emu, &mut rng);
                             }
                             let result = appender.append(data.as_slice());
-                            let settle = |_: &oss_append::InFlight| appender.settle().map(|s| s.expect("in flight"));
+                            let settle = |_: &oss_append::InFlight| settle_appender(&mut appender);
                             if let Outcome::Landed = judge(settle, result, &counts, true, pause) {
                                 add(&counts.bytes, data.len() as u64);
                                 break;
