@@ -984,9 +984,12 @@ oss_append_result oss_append_appender_resume(const struct oss_append_appender *a
  * empty data), and carries the new position and CRC-64 to the next append.
  *
  * On success `*receipt_out` (when not NULL) is written; on failure `*error_out` (when not NULL)
- * receives the error. `OSS_APPEND_RESULT_UNSETTLED`: the append may have landed; the next append (or
- * `oss_append_appender_settle`) settles it first, so sending the same bytes again is never needed
- * blindly. Blocks. Thread-safe.
+ * receives the error. `OSS_APPEND_RESULT_UNSETTLED`: the append may have landed. Settle it with
+ * `oss_append_appender_settle` before anything else, then decide: landed, go on; not landed, send
+ * the same bytes again (which appends them once). Never send them again unsettled: if they landed,
+ * they are appended twice. (The next append settles it first too, and refuses, once, other bytes
+ * after bytes that did not land: `OSS_APPEND_RESULT_INVALID_ARGUMENT`, "send those bytes again
+ * first".) README.md's C example does this. Blocks. Thread-safe.
  *
  * Returns as `oss_append_object`.
  */
@@ -1701,7 +1704,11 @@ oss_append_result oss_append_file(const struct oss_append_client *client,
  * `oss_append_error_in_flight` gave `*in_flight`) is in the object `key` of `bucket`: from the object's
  * length and CRC-64, and, when they cannot tell, the bytes at its position.
  *
- * On success `*settlement_out` is written: landed, or not landed and why. On failure the outcome is
+ * On success `*settlement_out` is written: landed, or not landed and why. Not landed means not
+ * landed yet: a request still under way at the service may commit later. Send the bytes again at
+ * the same position with the same client (`oss_append_object` with that position and
+ * `oss_append_options_set_crc64`, or the appender): the client remembers the position, and a late
+ * commit is then reported landed (`reconciled`), never appended twice. On failure the outcome is
  * still unknown: settle again later, never send the bytes again before; `*error_out` (when not
  * NULL) receives an error to release with `oss_append_error_free`. Blocks. Thread-safe.
  *

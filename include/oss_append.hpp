@@ -567,6 +567,9 @@ class Appender {
     detail::check(oss_append_appender_resume(appender_.get(), position, crc64));
     return *this;
   }
+  /** Appends where the object ends. Throws Error; with OSS_APPEND_RESULT_UNSETTLED the bytes may have
+   *  landed: settle() before anything else, then send them again only if they did not land (sending
+   *  them unsettled would append them twice if they had). README.md's C++ example does this. */
   Receipt append(Bytes data) {
     oss_append_receipt receipt;
     oss_append_error *error = nullptr;
@@ -626,6 +629,7 @@ struct SpoolEvent {
 /** How a spool works; see oss_append_spool_config_*. */
 class SpoolConfig {
  public:
+  /** A template without {seq} names the first object as it is, the next ones key.1, key.2, ... */
   SpoolConfig(std::string_view bucket, std::string_view key_template) {
     oss_append_spool_config *raw = nullptr;
     detail::check(
@@ -645,6 +649,7 @@ class SpoolConfig {
     detail::check(oss_append_spool_config_set_batch(config_.get(), bytes, age_ms));
     return *this;
   }
+  /** max_bytes: at least 33,554,484 (two 16 MiB records with their headers); less fails the open. */
   SpoolConfig &limits(uint64_t max_bytes, oss_append_spool_full full, uint64_t block_timeout_ms = 10000,
                       uint64_t max_age_ms = 0) {
     detail::check(oss_append_spool_config_set_limits(config_.get(), max_bytes, full, block_timeout_ms, max_age_ms));
@@ -702,7 +707,8 @@ class Spool {
     detail::check(code, error);
     spool_.reset(raw);
   }
-  /** In the journal when it returns; in OSS soon, once. */
+  /** In the journal when it returns; in OSS soon, once. At most 16 MiB a write (more throws
+   *  OSS_APPEND_RESULT_RECORD_TOO_LARGE, nothing written); returns nothing (the C call, only its code). */
   void write(Bytes data) {
     oss_append_error *error = nullptr;
     oss_append_result code = oss_append_spool_write(spool_.get(), data.data(), data.size(), &error);

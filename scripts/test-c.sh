@@ -90,8 +90,9 @@ fi
 
 echo "== starting the emulator"
 emulator_log="$out/emulator.log"
+# my-bucket: the README's examples name it.
 "$emulator_bin" --listen 127.0.0.1:0 --admin --credentials AK-C-TEST:SK-C-TEST \
-  --credentials STS-AK-C-TEST:STS-SK-C-TEST:STS-TOKEN-C-TEST --bucket c-abi-test >"$emulator_log" 2>&1 &
+  --credentials STS-AK-C-TEST:STS-SK-C-TEST:STS-TOKEN-C-TEST --bucket c-abi-test --bucket my-bucket >"$emulator_log" 2>&1 &
 emulator_pid=$!
 trap 'kill "$emulator_pid" 2>/dev/null; wait "$emulator_pid" 2>/dev/null' EXIT
 endpoint=""
@@ -186,6 +187,164 @@ else
   fail "example append_file"
 fi
 rm -f examples/c/append_file examples/c/tail_log
+
+echo "== README's C and C++ examples: examples/c/exactly_once.c and .cpp, the same text, run through faults"
+# Each file holds its README example verbatim below its "README begin" line.
+if python3 - <<'PY' >"$out/readme-examples.log" 2>&1; then
+import sys
+readme = open("README.md").read()
+failed = False
+for heading, fence, path, marker in [
+    ("### Moving from the official C SDK", "```c\n", "examples/c/exactly_once.c", "/* README begin */\n"),
+    ("### C++", "```cpp\n", "examples/c/exactly_once.cpp", "// README begin\n"),
+]:
+    section = readme[readme.index("\n" + heading + "\n"):]
+    block = section.split(fence, 1)[1].split("\n```\n", 1)[0].strip("\n")
+    copy = open(path).read().split(marker, 1)[1].strip("\n")
+    if block != copy:
+        print(f"README.md's example under {heading!r} and {path} differ")
+        failed = True
+sys.exit(1 if failed else 0)
+PY
+  pass "README examples are examples/c/exactly_once.c and .cpp"
+else
+  cat "$out/readme-examples.log"
+  fail "README examples are examples/c/exactly_once.c and .cpp"
+fi
+# Each program appends three lines: the first plainly; the emulator commits the second but drops its
+# connection (a lost response), and drops the third before its commit; each time a proxy then refuses
+# every connection, so the call returns UNSETTLED whatever the client's retries, until the program
+# says it is settling it. Its own settle-then-decide loop must then go on after the second (landed)
+# and send the third again (not landed); the object must hold every line once.
+if gcc "${c_flags[@]}" examples/c/exactly_once.c "${static_libs[@]}" -o "$out/exactly_once" 2>"$out/exactly_once-build.log" &&
+  g++ "${cxx_flags[@]}" examples/c/exactly_once.cpp "${static_libs[@]}" -o "$out/exactly_once_cpp" 2>>"$out/exactly_once-build.log"; then
+  if OSS_ENDPOINT="$endpoint" OSS_REGION=cn-hangzhou OSS_ACCESS_KEY_ID=AK-C-TEST OSS_ACCESS_KEY_SECRET=SK-C-TEST \
+    timeout 300 python3 - "$out/exactly_once" "$out/exactly_once_cpp" <<'PY' >"$out/exactly_once.log" 2>&1; then
+import json, os, queue, socket, struct, subprocess, sys, threading, urllib.error, urllib.parse, urllib.request
+
+endpoint = os.environ["OSS_ENDPOINT"]
+
+
+def admin(method, path):
+    request = urllib.request.Request(f"{endpoint}/-/emulator/{path}", method=method)
+    try:
+        with urllib.request.urlopen(request, timeout=30) as answer:
+            return answer.status, answer.read().decode()
+    except urllib.error.HTTPError as e:
+        return e.code, e.read().decode()
+
+
+def crc64(data):  # CRC-64/XZ, as OSS computes it
+    crc = 0xFFFFFFFFFFFFFFFF
+    for byte in data:
+        crc ^= byte
+        for _ in range(8):
+            crc = (crc >> 1) ^ (0xC96C5795D7870F42 if crc & 1 else 0)
+    return crc ^ 0xFFFFFFFFFFFFFFFF
+
+
+class Outage:
+    """A proxy between a program and the emulator that goes down, refusing every connection, from the
+    moment the emulator closes one first (an append its fault dropped) until up(): no retry and no
+    settling HEAD reaches the emulator, so the call returns UNSETTLED whatever the client's retries."""
+
+    def __init__(self, upstream):
+        self.upstream = upstream
+        self.lock = threading.Lock()
+        self.down = False
+        self.sockets = set()
+        self.listener = socket.create_server(("127.0.0.1", 0))
+        self.port = self.listener.getsockname()[1]
+        threading.Thread(target=self.accept, daemon=True).start()
+
+    def accept(self):
+        while True:
+            client, _ = self.listener.accept()
+            with self.lock:
+                if self.down:
+                    client.setsockopt(socket.SOL_SOCKET, socket.SO_LINGER, struct.pack("ii", 1, 0))  # reset
+                    client.close()
+                    continue
+                server = socket.create_connection(self.upstream)
+                self.sockets.update((client, server))
+            closing = threading.Event()
+            threading.Thread(target=self.pump, args=(client, server, closing, False), daemon=True).start()
+            threading.Thread(target=self.pump, args=(server, client, closing, True), daemon=True).start()
+
+    def pump(self, source, sink, closing, from_emulator):
+        try:
+            while True:
+                data = source.recv(65536)
+                if not data:
+                    break
+                sink.sendall(data)
+        except OSError:
+            pass
+        first = not closing.is_set()
+        closing.set()
+        with self.lock:
+            if first and from_emulator:
+                self.down = True  # the emulator dropped a connection: the outage starts
+                for s in self.sockets:
+                    try:
+                        s.shutdown(socket.SHUT_RDWR)
+                    except OSError:
+                        pass
+            for s in (source, sink):
+                self.sockets.discard(s)
+                s.close()
+
+    def up(self):
+        with self.lock:
+            self.down = False
+
+
+host, port = urllib.parse.urlsplit(endpoint).netloc.split(":")
+outage = Outage((host, int(port)))
+env = dict(os.environ, OSS_ENDPOINT=f"http://127.0.0.1:{outage.port}")
+cases = [None, "drop-after-commit", "drop-before-commit"]  # plain, landed, not landed
+status, body = admin("GET", "object?bucket=my-bucket&key=logs/app.log")
+assert status == 404, f"logs/app.log exists before the examples ran: {body}"
+expected = b""
+for program in sys.argv[1:]:
+    name = os.path.basename(program)
+    child = subprocess.Popen([program], stdin=subprocess.PIPE, stdout=subprocess.PIPE, stderr=subprocess.PIPE, env=env)
+    errors = queue.Queue()
+    threading.Thread(target=lambda: [errors.put(l.decode()) for l in child.stderr], daemon=True).start()
+    for number, fault in enumerate(cases, 1):
+        if fault:
+            status, body = admin("POST", f"faults?kind={fault}&count=1")
+            assert status == 200, body
+        line = f"{name} line {number}\n".encode()
+        child.stdin.write(line)
+        child.stdin.flush()
+        if fault:
+            said = errors.get(timeout=120)
+            print(f"{name}: {said.strip()}")
+            assert said.strip().endswith("settling it"), said
+            outage.up()
+        said = child.stdout.readline().decode()
+        print(f"{name}: {said.strip()}")
+        assert said.startswith(f"appended {len(line)} bytes at {len(expected)}"), said
+        expected += line
+    child.stdin.close()
+    assert child.wait(timeout=120) == 0, f"{name} exited {child.returncode}"
+status, body = admin("GET", "object?bucket=my-bucket&key=logs/app.log")
+meta = json.loads(body)
+assert meta["length"] == len(expected), f"the object is {meta['length']} bytes, not {len(expected)}: {body}"
+assert meta["crc64"] == str(crc64(expected)), f"the object is not every line once: {body}"
+print(f"the object holds the {len(expected)} bytes of every line, once")
+PY
+    sed 's/^/    /' "$out/exactly_once.log"
+    pass "examples exactly_once (C, C++) through lost responses and outages"
+  else
+    cat "$out/exactly_once.log"
+    fail "examples exactly_once (C, C++) through lost responses and outages"
+  fi
+else
+  cat "$out/exactly_once-build.log"
+  fail "examples exactly_once (C, C++) build"
+fi
 
 echo "== installed: scripts/install-c.sh, then examples/c built with pkg-config and with CMake"
 prefix="$out/prefix"

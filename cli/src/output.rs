@@ -200,7 +200,8 @@ impl Printer {
                     n.object_length.map(|l| format!(" (the object is {l} bytes long)")).unwrap_or_default(),
                     match n.reason {
                         // Nothing is there yet: the request may still be under way at the service.
-                        NotLandedReason::NothingAtPosition | NotLandedReason::MissingObject => late_commit_hint(in_flight),
+                        NotLandedReason::NothingAtPosition | NotLandedReason::MissingObject =>
+                            late_commit_hint(in_flight),
                         _ => String::new(),
                     }
                 ),

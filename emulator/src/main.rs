@@ -223,8 +223,11 @@ mod tests {
     /// POSTs to the emulator at `addr`; the status code and the body.
     fn post(addr: std::net::SocketAddr, path_and_query: &str) -> (u16, String) {
         let mut stream = std::net::TcpStream::connect(addr).expect("connect");
-        write!(stream, "POST {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n")
-            .expect("send");
+        write!(
+            stream,
+            "POST {path_and_query} HTTP/1.1\r\nHost: {addr}\r\nContent-Length: 0\r\nConnection: close\r\n\r\n"
+        )
+        .expect("send");
         let mut answer = String::new();
         stream.read_to_string(&mut answer).expect("read");
         let status = answer.get(9..12).and_then(|s| s.parse().ok()).expect("a status line");

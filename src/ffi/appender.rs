@@ -103,9 +103,12 @@ pub extern "C" fn oss_append_appender_resume(
 /// empty data), and carries the new position and CRC-64 to the next append.
 ///
 /// On success `*receipt_out` (when not NULL) is written; on failure `*error_out` (when not NULL)
-/// receives the error. `OSS_APPEND_RESULT_UNSETTLED`: the append may have landed; the next append (or
-/// `oss_append_appender_settle`) settles it first, so sending the same bytes again is never needed
-/// blindly. Blocks. Thread-safe.
+/// receives the error. `OSS_APPEND_RESULT_UNSETTLED`: the append may have landed. Settle it with
+/// `oss_append_appender_settle` before anything else, then decide: landed, go on; not landed, send
+/// the same bytes again (which appends them once). Never send them again unsettled: if they landed,
+/// they are appended twice. (The next append settles it first too, and refuses, once, other bytes
+/// after bytes that did not land: `OSS_APPEND_RESULT_INVALID_ARGUMENT`, "send those bytes again
+/// first".) README.md's C example does this. Blocks. Thread-safe.
 ///
 /// Returns as `oss_append_object`.
 #[no_mangle]

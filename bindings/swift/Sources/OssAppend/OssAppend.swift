@@ -1443,7 +1443,10 @@ public protocol OssClientProtocol: AnyObject, Sendable {
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Blocks the calling thread until done: keep it off the main thread.
      */
@@ -1452,7 +1455,10 @@ public protocol OssClientProtocol: AnyObject, Sendable {
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
@@ -1822,7 +1828,10 @@ open func putAsync(bucket: String, key: String, data: Data, headers: ObjectHeade
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Blocks the calling thread until done: keep it off the main thread.
      */
@@ -1840,7 +1849,10 @@ open func settle(inFlight: InFlight, cancel: CancelToken? = nil)throws  -> Settl
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
@@ -7437,10 +7449,10 @@ private let initializationResult: InitializationResult = {
     if (uniffi_oss_append_checksum_method_ossclient_put_async() != 7923) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_settle() != 54339) {
+    if (uniffi_oss_append_checksum_method_ossclient_settle() != 27474) {
         return InitializationResult.apiChecksumMismatch
     }
-    if (uniffi_oss_append_checksum_method_ossclient_settle_async() != 12817) {
+    if (uniffi_oss_append_checksum_method_ossclient_settle_async() != 33123) {
         return InitializationResult.apiChecksumMismatch
     }
     if (uniffi_oss_append_checksum_method_spool_flush() != 26477) {

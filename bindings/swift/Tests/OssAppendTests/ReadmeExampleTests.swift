@@ -1,6 +1,8 @@
-// The README's Swift example, verbatim between the markers below, compiled and run against the
-// emulator. The app's objects it uses (AppConfig, sessionToken, fileURL) are stubs here; a test
-// checks that the README's copy and this one are the same text.
+// The README's Swift example, verbatim between the markers below (its imports, then the top-level
+// `appendOnce`, then the statements in the first test), compiled and run against the emulator. The
+// app's objects it uses (AppConfig, sessionToken, fileURL) are stubs here; a test checks that the
+// README's copy and this one are the same text, and another drives `appendOnce` through a lost
+// response and a dropped append that are left unsettled.
 import Foundation
 import OssAppend
 import XCTest
@@ -12,6 +14,33 @@ enum AppConfig {
 }
 
 let sessionToken = "app-session"
+
+// README top begin
+// Appends `data` once. An append whose outcome is unknown (OssError.unsettled: its response was
+// lost and the service could not be asked) is settled before anything else is sent: sending the
+// bytes again after they landed would append them twice, and the Appender refuses other bytes after
+// bytes that did not land.
+extension Appender {
+    func appendOnce(data: Data) async throws -> AppendResult {
+        while true {
+            do {
+                return try await append(data: data)  // landed (perhaps proven after a lost response)
+            } catch OssError.unsettled {
+                while true {
+                    do {
+                        if case .landed(let result)? = try await settle() {
+                            return result  // in the object, once: go on
+                        }
+                        break  // did not land: send the same bytes again
+                    } catch OssError.unsettled {
+                        try await Task.sleep(nanoseconds: 1_000_000_000)  // the service cannot be asked yet
+                    }
+                }
+            }
+        }
+    }
+}
+// README top end
 
 final class ReadmeExampleTests: XCTestCase {
     func testTheReadmeExampleRunsAsWritten() async throws {
@@ -27,7 +56,7 @@ final class ReadmeExampleTests: XCTestCase {
 
         let log = try client.appender(bucket: "my-bucket", key: "logs/device-42.log")
         do {
-            let result = try await log.append(data: Data("app started\n".utf8))
+            let result = try await log.appendOnce(data: Data("app started\n".utf8))
             print("next position \(result.nextPosition), crc64 \(result.crc64)")
         } catch OssError.service(let failure) {
             print("HTTP \(failure.status) \(failure.code) [\(failure.requestId)], object length \(failure.nextPosition.map(String.init) ?? "?")")
@@ -53,6 +82,33 @@ final class ReadmeExampleTests: XCTestCase {
         }
     }
 
+    /// The README's `appendOnce` settles an unsettled append, then goes on or sends it again.
+    func testAppendOnceSettlesBeforeSendingAgain() async throws {
+        let emulator = TestEmulator.shared
+        defer { try? emulator.clearFaults() }
+        // One attempt a request: a refused HEAD leaves an append whose response was lost unsettled.
+        let client = try emulator.client(maxAttempts: 1)
+        let key = emulator.key("append-once.log")
+        let log = try client.appender(bucket: TestEmulator.bucket, key: key)
+        let first = try await log.appendOnce(data: Data("one,".utf8))
+        XCTAssertEqual(first.position, 0)
+        // It lands, its response is lost, and the HEADs that would settle it are refused twice: the
+        // append throws .unsettled, appendOnce's first settle too, its second proves it landed.
+        try emulator.fault("kind=drop-after-commit&count=1")
+        try emulator.fault("kind=fail&method=HEAD&status=503&count=2")
+        let landed = try await log.appendOnce(data: Data("two,".utf8))
+        XCTAssertEqual(landed.position, 4)
+        XCTAssertTrue(landed.reconciled, "settled as landed, not sent again")
+        // It is dropped before its commit, and the HEADs are refused: settled as not landed, sent again.
+        try emulator.fault("kind=drop-before-commit&count=1")
+        try emulator.fault("kind=fail&method=HEAD&status=503&count=2")
+        let resent = try await log.appendOnce(data: Data("three".utf8))
+        XCTAssertEqual(resent.position, 8)
+        XCTAssertFalse(resent.reconciled, "sent again")
+        let object = try await client.get(bucket: TestEmulator.bucket, key: key)
+        XCTAssertEqual(String(decoding: object.data, as: UTF8.self), "one,two,three")
+    }
+
     func testTheReadmeHoldsThisExample() throws {
         let root = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
             .deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent()
@@ -64,12 +120,15 @@ final class ReadmeExampleTests: XCTestCase {
         let imports = "import Foundation\nimport OssAppend\n\n"
         XCTAssertTrue(block.hasPrefix(imports), "the README's example starts with its imports")
         let source = try String(contentsOf: URL(fileURLWithPath: #filePath), encoding: .utf8)
+        let topFrom = try XCTUnwrap(source.range(of: "// README top begin\n")).upperBound
+        let topTo = try XCTUnwrap(source.range(of: "// README top end\n")).lowerBound
+        let top = String(source[topFrom..<topTo]).trimmingCharacters(in: .newlines)
         let from = try XCTUnwrap(source.range(of: "// README begin\n")).upperBound
         let to = try XCTUnwrap(source.range(of: "        // README end")).lowerBound
         let here = source[from..<to].split(separator: "\n", omittingEmptySubsequences: false)
             .map { $0.hasPrefix("        ") ? String($0.dropFirst(8)) : String($0) }
             .joined(separator: "\n")
-        XCTAssertEqual(String(block.dropFirst(imports.count)), here.trimmingCharacters(in: .newlines),
+        XCTAssertEqual(String(block.dropFirst(imports.count)), top + "\n\n" + here.trimmingCharacters(in: .newlines),
                        "README.md's Swift example and this test's copy differ")
     }
 }

@@ -1182,10 +1182,10 @@ private fun uniffiCheckApiChecksums(lib: IntegrityCheckingUniffiLib) {
     if ((lib.uniffi_oss_append_checksum_method_ossclient_put_async() and 0xFFFF) != 7923) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 54339) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle() and 0xFFFF) != 27474) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
-    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle_async() and 0xFFFF) != 12817) {
+    if ((lib.uniffi_oss_append_checksum_method_ossclient_settle_async() and 0xFFFF) != 33123) {
         throw RuntimeException("UniFFI API checksum mismatch: try cleaning and rebuilding your project")
     }
     if ((lib.uniffi_oss_append_checksum_method_spool_flush() and 0xFFFF) != 26477) {
@@ -2990,7 +2990,10 @@ public interface OssClientInterface {
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Blocks the calling thread until done: keep it off the main thread.
      */
@@ -2999,7 +3002,10 @@ public interface OssClientInterface {
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */
@@ -3482,7 +3488,10 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Blocks the calling thread until done: keep it off the main thread.
      */
@@ -3505,7 +3514,10 @@ open class OssClient: Disposable, AutoCloseable, OssClientInterface
     /**
      * Proves whether an append whose outcome is unknown (from an `Unsettled` error) is in the
      * object. Throws when the outcome is still unknown: settle again later, and never send the
-     * bytes again before.
+     * bytes again before. `NotLanded` means not landed yet: a request still under way may commit
+     * later. Send the bytes again at the same position with this client (`append` with the
+     * position and CRC, or the `Appender`): it remembers the position, and a late commit is then
+     * reported landed (`reconciled`), never appended twice.
      *
      * Runs on a library thread and is awaited; cancelling the awaiting coroutine cancels it.
      */

@@ -1,8 +1,11 @@
-// The README's Kotlin example, verbatim between the markers below, compiled and run against the
-// emulator. The app objects it uses (BuildConfig, Log, lifecycleScope, progressBar, …) are stubs
-// here; a test checks that the README's copy and this one are the same text.
+// The README's Kotlin example, verbatim between the markers below (its imports, then the top-level
+// `appendOnce`, then the statements in `readmeExample`), compiled and run against the emulator. The
+// app objects it uses (BuildConfig, Log, lifecycleScope, progressBar, …) are stubs here; a test
+// checks that the README's copy and this one are the same text, and another drives `appendOnce`
+// through a lost response and a dropped append that are left unsettled.
 package oss.append.readme
 
+import kotlinx.coroutines.delay
 import oss.append.*
 
 import java.io.File
@@ -14,7 +17,9 @@ import kotlinx.coroutines.SupervisorJob
 import kotlinx.coroutines.joinAll
 import kotlinx.coroutines.launch
 import kotlinx.coroutines.runBlocking
+import org.junit.jupiter.api.AfterEach
 import org.junit.jupiter.api.Assertions.assertEquals
+import org.junit.jupiter.api.Assertions.assertFalse
 import org.junit.jupiter.api.Assertions.assertTrue
 import org.junit.jupiter.api.Test
 
@@ -41,6 +46,31 @@ val sessionToken = "app-session"
 val progressBar = ProgressBar()
 @Volatile var userPressedStop = false
 
+// README top begin
+// Appends `data` once. An append whose outcome is unknown (OssException.Unsettled: its response was
+// lost and the service could not be asked) is settled before anything else is sent: sending the
+// bytes again after they landed would append them twice, and the Appender refuses other bytes after
+// bytes that did not land.
+suspend fun Appender.appendOnce(data: ByteArray): AppendResult {
+    while (true) {
+        try {
+            return append(data)                      // landed (perhaps proven after a lost response)
+        } catch (e: OssException.Unsettled) {
+            while (true) {
+                val settlement = try {
+                    settle()
+                } catch (stillUnknown: OssException.Unsettled) {
+                    delay(1_000)                     // the service cannot be asked yet: never send again before
+                    continue
+                }
+                if (settlement is Settlement.Landed) return settlement.result  // in the object, once: go on
+                break                                // did not land: send the same bytes again
+            }
+        }
+    }
+}
+// README top end
+
 class ReadmeExampleTest {
     private val lifecycleScope = CoroutineScope(SupervisorJob() + Dispatchers.Default)
     private val file = File.createTempFile("clip", ".mp4").apply {
@@ -61,7 +91,7 @@ class ReadmeExampleTest {
         val log = client.appender("my-bucket", "logs/device-42.log")
         lifecycleScope.launch {
             try {
-                val result = log.append("app started\n".toByteArray())
+                val result = log.appendOnce("app started\n".toByteArray())
                 Log.i("oss", "next position ${result.nextPosition}, crc64 ${result.crc64}")
             } catch (e: OssException.Service) {
                 Log.w("oss", "HTTP ${e.status} ${e.code} EC ${e.ec} request ${e.requestId}: $e")
@@ -89,17 +119,45 @@ class ReadmeExampleTest {
         assertEquals(100, progressBar.progress)
     }
 
+    @AfterEach
+    fun disarm() = TestEmulator.clearFaults()
+
+    /** The README's `appendOnce` settles an unsettled append, then goes on or sends it again. */
+    @Test
+    fun appendOnceSettlesBeforeSendingAgain() = runBlocking {
+        // One attempt a request: a refused HEAD leaves an append whose response was lost unsettled.
+        val client = TestEmulator.client(maxAttempts = 1)
+        val key = TestEmulator.key("append-once.log")
+        val log = client.appender(TestEmulator.BUCKET, key)
+        assertEquals(0L, log.appendOnce("one,".toByteArray()).position)
+        // It lands, its response is lost, and the HEADs that would settle it are refused twice: the
+        // append throws Unsettled, appendOnce's first settle too, its second proves it landed.
+        TestEmulator.fault("kind=drop-after-commit&count=1")
+        TestEmulator.fault("kind=fail&method=HEAD&status=503&count=2")
+        val landed = log.appendOnce("two,".toByteArray())
+        assertEquals(4L, landed.position)
+        assertTrue(landed.reconciled, "settled as landed, not sent again: $landed")
+        // It is dropped before its commit, and the HEADs are refused: settled as not landed, sent again.
+        TestEmulator.fault("kind=drop-before-commit&count=1")
+        TestEmulator.fault("kind=fail&method=HEAD&status=503&count=2")
+        val resent = log.appendOnce("three".toByteArray())
+        assertEquals(8L, resent.position)
+        assertFalse(resent.reconciled, "sent again: $resent")
+        assertEquals("one,two,three", String(client.getBlocking(TestEmulator.BUCKET, key).data))
+    }
+
     @Test
     fun theReadmeHoldsThisExample() {
         val readme = File("../../README.md").readText()
         val android = readme.substring(readme.indexOf("\n## Android\n"))
         val block = android.substringAfter("```kotlin\n").substringBefore("\n```\n")
-        val expected = block.removePrefix("import oss.append.*\n\n")
+        val imports = "import kotlinx.coroutines.delay\nimport oss.append.*\n\n"
         val source = File("src/test/kotlin/oss/append/readme/ReadmeExampleTest.kt").readText()
+        val top = source.substringAfter("// README top begin\n").substringBefore("// README top end").trimEnd()
         val copy = source.substringAfter("// README begin\n").substringBefore("        // README end")
-        val here = copy.lines().joinToString("\n") { it.removePrefix("        ") }.trimEnd()
-        assertTrue(block.startsWith("import oss.append.*\n\n"), "the README's example starts with its import")
-        assertEquals(expected.trimEnd(), here, "README.md's Kotlin example and this test's copy differ")
+        val body = copy.lines().joinToString("\n") { it.removePrefix("        ") }.trimEnd()
+        assertTrue(block.startsWith(imports), "the README's example starts with its imports")
+        assertEquals("$top\n\n$body", block.removePrefix(imports).trimEnd(), "README.md's Kotlin example and this test's copy differ")
     }
 }
 
