@@ -67,8 +67,7 @@ fn pairs_json(pairs: &[(String, String)]) -> String {
     format!("[{}]", items.join(","))
 }
 
-fn pending_json(shared: &Shared) -> String {
-    let p = shared.faults.pending();
+fn pending_json(p: &crate::faults::PendingFaults) -> String {
     let fail: Vec<String> = p.fail.iter().map(|(n, s)| format!("{{\"count\":{n},\"status\":{s}}}")).collect();
     let delay: Vec<String> =
         p.delay.iter().map(|(n, d)| format!("{{\"count\":{n},\"millis\":{}}}", d.as_millis())).collect();
@@ -77,8 +76,10 @@ fn pending_json(shared: &Shared) -> String {
         .iter()
         .map(|(n, (m, s))| format!("{{\"count\":{n},\"method\":{},\"status\":{s}}}", json_str(m)))
         .collect();
+    let commit_late: Vec<String> =
+        p.commit_late.iter().map(|(n, d)| format!("{{\"count\":{n},\"millis\":{}}}", d.as_millis())).collect();
     format!(
-        "{{\"fail\":[{}],\"fail_method\":[{}],\"delay\":[{}],\"drop_before_commit\":{},\"drop_after_commit\":{},\"corrupt_crc\":{},\"omit_crc\":{},\"gateway_error_after_commit\":{}}}",
+        "{{\"fail\":[{}],\"fail_method\":[{}],\"delay\":[{}],\"drop_before_commit\":{},\"drop_after_commit\":{},\"corrupt_crc\":{},\"omit_crc\":{},\"gateway_error_after_commit\":{},\"commit_late\":[{}],\"bare_head\":{},\"ignore_range\":{}}}",
         fail.join(","),
         fail_method.join(","),
         delay.join(","),
@@ -86,7 +87,10 @@ fn pending_json(shared: &Shared) -> String {
         p.drop_after_commit,
         p.corrupt_crc,
         p.omit_crc,
-        p.gateway_error_after_commit
+        p.gateway_error_after_commit,
+        commit_late.join(","),
+        p.bare_head,
+        p.ignore_range
     )
 }
 
@@ -167,12 +171,12 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
                     );
                 }
             }
-            json(StatusCode::OK, pending_json(shared))
+            json(StatusCode::OK, pending_json(&shared.faults.pending()))
         }
-        ("GET", "faults") => json(StatusCode::OK, pending_json(shared)),
+        ("GET", "faults") => json(StatusCode::OK, pending_json(&shared.faults.pending())),
         ("DELETE", "faults") => {
             shared.faults.clear();
-            json(StatusCode::OK, pending_json(shared))
+            json(StatusCode::OK, pending_json(&shared.faults.pending()))
         }
         ("GET", "requests") => {
             let requests = shared.recorded();
@@ -222,6 +226,25 @@ pub async fn handle(shared: &Shared, method: &Method, path: &str, query: Option<
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Every kind of fault armed is in `GET /-/emulator/faults`.
+    #[test]
+    fn every_armed_fault_is_listed() {
+        let faults = crate::faults::Faults::default();
+        faults.commit_late(2, std::time::Duration::from_millis(300));
+        faults.bare_head(1);
+        faults.ignore_range(3);
+        faults.drop_after_commit(4);
+        let listed = pending_json(&faults.pending());
+        for part in [
+            "\"commit_late\":[{\"count\":2,\"millis\":300}]",
+            "\"bare_head\":1",
+            "\"ignore_range\":3",
+            "\"drop_after_commit\":4",
+        ] {
+            assert!(listed.contains(part), "{part} missing from {listed}");
+        }
+    }
 
     #[test]
     fn json_strings_escape() {
