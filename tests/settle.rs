@@ -608,3 +608,28 @@ fn refusals_between_writers_read_nothing_back() {
     assert!(read_back * 100 < written, "{read_back} bytes read back of {written} written");
     assert_eq!(count(&emu, "GET"), 0, "a plain refusal costs no read");
 }
+
+/// A large append committed late, sent again from another process: reconciled by the object's CRC,
+/// once. (The emulator reads a body before it refuses it; a server that refuses from the request's
+/// head, before the body is all sent, has the body's CRC taken from its own bytes for settling.)
+#[test]
+fn a_large_resend_after_a_late_commit_is_reconciled_once() {
+    let emu = emulator();
+    let one_shot = || builder(&emu).credentials(Credentials::new(AK, SK)).retry_policy(RetryPolicy::none()).build();
+    let (client, other_process) = (one_shot().unwrap(), one_shot().unwrap());
+    let head = client.append_object(BUCKET, "big", b"0123456789", &AppendOptions::new().position(0)).unwrap();
+    let body = data(4 << 20, 3);
+    let at_ten = || AppendOptions::new().position(10).crc64(head.crc64);
+    emu.faults().commit_late(1, Duration::from_millis(600));
+    emu.faults().fail_next_method("HEAD", 1, 503);
+    let Error::Unsettled(unsettled) = client.append_object(BUCKET, "big", body.as_slice(), &at_ten()).unwrap_err()
+    else {
+        panic!("expected unsettled")
+    };
+    assert!(matches!(client.settle(&unsettled.in_flight).unwrap(), Settlement::NotLanded(_)));
+    std::thread::sleep(Duration::from_millis(1200));
+    assert_eq!(emu.object(BUCKET, "big").unwrap().length, 10 + body.len() as u64, "it committed late");
+    let result = other_process.append_object(BUCKET, "big", body.as_slice(), &at_ten().resend(true)).unwrap();
+    assert!(result.reconciled, "{result:?}");
+    assert_eq!(emu.object(BUCKET, "big").unwrap().length, 10 + body.len() as u64, "once");
+}

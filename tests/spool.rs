@@ -416,6 +416,45 @@ fn a_batch_left_in_flight_is_not_taken_as_landed_in_another_spools_object() {
     std::fs::remove_dir_all(dir_b).unwrap();
 }
 
+/// A batch left in flight whose request is still under way at the service, reopened after the
+/// object passed its rollover age: it is sent again to the same object first (where the service's
+/// answer fences the late commit off), not moved to the next object, where the late commit would
+/// make it a second copy.
+#[test]
+fn a_batch_that_may_still_commit_is_not_moved_to_the_next_object_for_age() {
+    let emu = Arc::new(emulator());
+    let dir = temp_dir("late-age");
+    let config = || config("logs/aged.log").rollover_age(Some(Duration::from_secs(1)));
+    // The second batch's first request commits 2.5 s late; from its retry on (the third request
+    // the client signs), every append and settling HEAD is refused.
+    let armed = emu.clone();
+    let hooked = client_hooked(&emu, 2, move || {
+        armed.faults().fail_next_method("POST", 100_000, 503);
+        armed.faults().fail_next_method("HEAD", 100_000, 503);
+    });
+    let spool = Spool::open(&dir, hooked, config()).unwrap();
+    spool.write(b"one\n").unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    emu.faults().commit_late(1, Duration::from_millis(2500));
+    spool.write(b"two\n").unwrap();
+    wait_until("the batch recorded in flight", Duration::from_secs(10), || {
+        std::fs::read_to_string(dir.join("checkpoint")).unwrap_or_default().contains("inflight")
+    });
+    std::thread::sleep(Duration::from_millis(200));
+    drop(spool);
+    emu.faults().clear();
+    // Reopened past the object's rollover age, before the late commit.
+    std::thread::sleep(Duration::from_millis(1000));
+    let spool = Spool::open(&dir, client(&emu), config()).unwrap();
+    spool.flush(Duration::from_secs(30)).unwrap();
+    std::thread::sleep(Duration::from_millis(2000)); // past the late commit
+    let aged = emu.object_data(BUCKET, "logs/aged.log").unwrap();
+    let next = emu.object_data(BUCKET, "logs/aged.log.1").unwrap_or_default();
+    assert_eq!([aged, next].concat(), b"one\ntwo\n", "every record once");
+    drop(spool);
+    std::fs::remove_dir_all(dir).unwrap();
+}
+
 #[test]
 fn objects_roll_over_at_the_size_asked_and_keys_follow_the_template() {
     let emu = emulator();

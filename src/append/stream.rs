@@ -186,11 +186,22 @@ impl AppendStream {
                 Err(error)
             }
             Err(failure) if ambiguous && length > 0 => {
-                let sent_crc = sent_crc.unwrap_or_default();
-                let body_crc64 = match crc_before {
+                let body_crc64 = match (sent_crc, crc_before) {
                     // sent_crc = before * x^(8 length) + body
-                    Some(before) => sent_crc ^ crc64::combine(before, 0, length),
-                    None => sent_crc,
+                    (Some(sent), Some(before)) => sent ^ crc64::combine(before, 0, length),
+                    (Some(sent), None) => sent,
+                    // No attempt of this call sent the body whole (a refusal may come before it is
+                    // all sent): an earlier call's may have, and the body's own bytes are compared.
+                    (None, _) if source.can_rewind() => {
+                        let mut crc = Crc64::new();
+                        source.rewind()?;
+                        source.scan(|chunk| crc.update(chunk))?;
+                        crc.value()
+                    }
+                    (None, _) => {
+                        self.learn_from(&failure);
+                        return Err(failure);
+                    }
                 };
                 let in_flight = InFlight {
                     bucket: self.bucket.clone(),

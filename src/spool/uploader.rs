@@ -32,6 +32,12 @@ struct Uploader<'s> {
     batch: Option<Built>,
     /// The batch in the checkpoint may have landed: settle it before sending anything.
     must_settle: bool,
+    /// The current batch may have gone out to its object before (a process that died with it in
+    /// flight, or an earlier call of this one that did not end in a definite answer): a request of
+    /// it may still commit there. A refusal at its position is then settled, not taken for another
+    /// writer, and it is not moved to another object for age or size before it has been sent there
+    /// again (the service's answer to that send fences the late commit off).
+    may_be_out: bool,
     failures: u32,
     /// When data began to wait for a batch.
     waiting_since: Option<Instant>,
@@ -47,6 +53,7 @@ pub(super) fn run(shared: &Shared) {
         peeked: None,
         batch: None,
         must_settle: checkpoint.in_flight.is_some(),
+        may_be_out: checkpoint.in_flight.is_some(),
         failures: 0,
         waiting_since: None,
         flushes_seen: 0,
@@ -317,7 +324,7 @@ impl Uploader<'_> {
         let too_old = config.rollover_age.is_some_and(|age| {
             checkpoint.position > 0 && unix_now().saturating_sub(checkpoint.created) >= age.as_secs()
         });
-        if too_big || too_old {
+        if (too_big || too_old) && !self.may_be_out {
             self.roll(if too_big { RolloverReason::Size } else { RolloverReason::Age })?;
             checkpoint = self.checkpoint();
         }
@@ -346,6 +353,7 @@ impl Uploader<'_> {
         options.owner = Some(self.shared.owner.clone());
         let outcome =
             self.shared.client.append_object(&config.bucket, &checkpoint.key, built.data.as_slice(), &options);
+        let was_out = std::mem::replace(&mut self.may_be_out, outcome.is_err());
         match outcome {
             Ok(result) => self.landed(batch, Some(result.crc64))?,
             Err(error) if error.landed() => {
@@ -359,11 +367,15 @@ impl Uploader<'_> {
             }
             Err(Error::Cancelled) => return Ok(Step::Stop),
             Err(error) => match error.service_kind() {
-                // The object is not where the checkpoint says. Whatever of this batch may have gone
-                // out before was settled (by the append when it sent the body whole, or before this
-                // send when a crash left the batch in flight): this refusal is another writer's
-                // object, never this batch landed. Its records go to the next object.
-                Some(ServiceErrorKind::PositionNotEqualToLength) => self.roll(RolloverReason::OtherWriter)?,
+                // The object is not where the checkpoint says, and no earlier call sent this batch
+                // there (what this call sent, the append settled itself): another writer's object,
+                // never this batch landed. Its records go to the next object.
+                Some(ServiceErrorKind::PositionNotEqualToLength) if !was_out => {
+                    self.roll(RolloverReason::OtherWriter)?
+                }
+                // It may be this batch, committed late by a request of an earlier call: settled
+                // (with this spool's stamp), which moves it on when it is not.
+                Some(ServiceErrorKind::PositionNotEqualToLength) => self.must_settle = true,
                 Some(ServiceErrorKind::ObjectNotAppendable) => self.roll(RolloverReason::NotAppendable)?,
                 _ if matches!(error, Error::InvalidArgument { argument: Argument::Position, .. }) => {
                     self.roll(RolloverReason::Size)?
@@ -404,6 +416,7 @@ impl Uploader<'_> {
             return Err(error);
         }
         self.batch = None;
+        self.may_be_out = false;
         self.failures = 0;
         self.waiting_since = None;
         self.delete_sent()
@@ -422,6 +435,8 @@ impl Uploader<'_> {
         checkpoint.in_flight = None;
         let to = checkpoint.key.clone();
         self.commit(checkpoint, |_| {})?;
+        // The batch has not gone to the next object.
+        self.may_be_out = false;
         self.shared.emit(SpoolEvent::RolledOver { from, to, reason });
         Ok(())
     }
